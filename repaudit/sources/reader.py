@@ -1,0 +1,212 @@
+"""One reader for every tabular source: gzip, BOM, cp1252, quoted fields, ragged rows,
+suppression tokens (kept as reasons), thousands separators and 0-100 or 0-1 percentages."""
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputFileError, MissingColumnError
+
+SUPPRESSION_TOKENS = {
+    "c": "confidential",
+    "x": "not available",
+    "z": "not applicable",
+    "u": "low reliability",
+    ":": "not available",
+    "supp": "suppressed",
+    "ne": "no entries",
+    "np": "not published",
+    "low": "low number",
+    "na": "not available",
+    "..": "not available",
+    "": "blank",
+}
+
+
+@dataclass
+class RawTable:
+    """A file's cells as text; `line` holds each row's line number in the file (header = 1)."""
+
+    path: Path
+    frame: pd.DataFrame
+    line: np.ndarray
+    encoding: str
+    ragged_rows: int          # rows with more fields than the header (extra fields dropped)
+    short_rows: int           # rows with fewer fields (padded with blanks)
+
+
+def open_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it is gzip-compressed."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputFileError(path, f"is a damaged gzip file ({exc})") from None
+    return data
+
+
+def decode(path: Path, data: bytes) -> tuple[str, str]:
+    """Text and encoding: UTF-8 (with or without BOM) when valid, else cp1252 as GIAS uses."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            path, f"is neither UTF-8 nor Windows-1252 text (byte {exc.object[exc.start]:#x} at offset {exc.start}); "
+            "expected a CSV file"
+        ) from None
+
+
+def looks_binary(data: bytes) -> str | None:
+    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, NUL bytes)."""
+    if data[:4] == b"PK\x03\x04":
+        return "a ZIP or Excel (.xlsx) file"
+    if data[:5] == b"%PDF-":
+        return "a PDF file"
+    if b"\x00" in data[:4096]:
+        return "a binary file"
+    return None
+
+
+def read_csv_table(path: str | Path) -> RawTable:
+    """Read a delimited text file into text cells, keeping every row (ragged ones trimmed or padded)."""
+    path = Path(path)
+    data = open_bytes(path)
+    kind = looks_binary(data)
+    if kind:
+        raise InputFileError(path, f"is {kind}, not a CSV text file")
+    text, encoding = decode(path, data)
+    if not text.strip():
+        raise InputFileError(path, "is empty: expected a header row and at least one data row")
+    sample = text[:20000]
+    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=1) from None
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    width = len(header)
+    rows, lines, ragged, short = [], [], 0, 0
+    try:
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue
+            if len(fields) > width:
+                ragged += 1
+                fields = fields[:width]
+            elif len(fields) < width:
+                short += 1
+                fields = fields + [""] * (width - len(fields))
+            rows.append(fields)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=reader.line_num) from None
+    if not rows:
+        raise InputFileError(path, "has a header but no data rows")
+    frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
+    return RawTable(path, frame, np.asarray(lines, dtype=np.int64), encoding, ragged, short)
+
+
+def rejects_frame(table: RawTable, mask, reason) -> pd.DataFrame:
+    """Rows of TABLE where MASK is true, as (row_number, reason, raw) for the rejects table."""
+    mask = np.asarray(mask, dtype=bool)
+    rows = table.frame[mask]
+    raw = [",".join(map(str, r)) for r in rows.itertuples(index=False)]
+    reasons = reason[mask] if isinstance(reason, (pd.Series, np.ndarray)) else [reason] * int(mask.sum())
+    return pd.DataFrame({"row_number": table.line[mask], "reason": list(reasons), "raw": raw})
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = seen.get(n, 0)
+        out.append(n if k == 0 else f"{n}.{k}")
+        seen[n] = k + 1
+    return out
+
+
+def normalise(name: str) -> str:
+    """Column-name key: lower case, letters and digits only, so 'LA (code)' == 'la_code'."""
+    return re.sub(r"[^a-z0-9%]+", "", name.lower())
+
+
+def resolve_columns(table: RawTable, aliases: dict[str, list[str]], required: list[str], source: str) -> pd.DataFrame:
+    """Rename the file's columns to canonical names using per-release aliases; missing required ones is an error."""
+    by_key = {normalise(c): c for c in table.frame.columns}
+    chosen: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        for candidate in [canonical, *names]:
+            found = by_key.get(normalise(candidate))
+            if found is not None:
+                chosen[canonical] = found
+                break
+    missing = [c for c in required if c not in chosen]
+    if missing:
+        expected = [aliases.get(c, [c])[0] if aliases.get(c) else c for c in missing]
+        raise MissingColumnError(table.path, expected, list(table.frame.columns), source)
+    return pd.DataFrame({canonical: table.frame[col].to_numpy() for canonical, col in chosen.items()})
+
+
+def missing_reason(values: pd.Series) -> pd.Series:
+    """The meaning of each suppression token (None where the cell holds a value)."""
+    key = values.astype("string").str.strip().str.lower().fillna("")
+    return key.map(SUPPRESSION_TOKENS).astype(object).where(key.isin(SUPPRESSION_TOKENS.keys()), None)
+
+
+def parse_number(values: pd.Series) -> pd.Series:
+    """Numbers from text: thousands separators and spaces removed, suppression tokens -> NaN."""
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("%", "", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def bad_numbers(values: pd.Series) -> pd.Series:
+    """True where a cell is neither a number nor a known suppression token."""
+    number = parse_number(values)
+    return number.isna() & missing_reason(values).isna()
+
+
+def parse_proportion(values: pd.Series, scale: str = "auto") -> pd.Series:
+    """A 0-1 proportion from a percentage column; scale 'percent', 'proportion' or 'auto' (max > 1 means 0-100)."""
+    number = parse_number(values)
+    if scale == "percent" or (scale == "auto" and number.max(skipna=True) > 1.0):
+        number = number / 100.0
+    return number
+
+
+def parse_date(values: pd.Series) -> pd.Series:
+    """Dates written dd-mm-yyyy, dd/mm/yyyy or ISO; blanks and tokens -> NaT."""
+    text = values.astype("string").str.strip()
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    dmy = pd.to_datetime(text.str.replace("/", "-", regex=False), format="%d-%m-%Y", errors="coerce")
+    return iso.fillna(dmy).dt.date
+
+
+def academic_year(values: pd.Series) -> pd.Series:
+    """EES time_period to the academic year's first calendar year: 202223 -> 2022, '2022/23' -> 2022, 2023 -> 2023."""
+    text = values.astype("string").str.strip()
+    six = text.str.fullmatch(r"\d{6}")
+    slash = text.str.extract(r"^(\d{4})\s*[/-]\s*\d{2,4}$")[0]
+    out = pd.to_numeric(text.where(~six, text.str[:4]), errors="coerce")
+    out = out.where(slash.isna(), pd.to_numeric(slash, errors="coerce"))
+    return out.astype("Int64")

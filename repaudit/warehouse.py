@@ -1,0 +1,141 @@
+"""The DuckDB warehouse: connection with the spatial extension, canonical schema, atomic idempotent loads."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import sql
+from .errors import WarehouseError
+
+
+def spatial_extension_path() -> Path:
+    """The spatial extension shipped inside the duckdb-extension-spatial PyPI package (never downloaded)."""
+    import duckdb_extension_spatial
+
+    root = Path(duckdb_extension_spatial.__file__).parent
+    found = sorted(root.rglob("spatial.duckdb_extension"))
+    if not found:
+        raise WarehouseError(f"the spatial extension file is missing from {root}; reinstall duckdb-extension-spatial")
+    return found[-1]
+
+
+@dataclass
+class TableRows:
+    """Rows for one warehouse table; rows whose key matches are replaced, so a reload is idempotent."""
+
+    table: str
+    frame: pd.DataFrame
+    key: list[str]
+    geometry_columns: tuple[str, ...] = ()   # columns holding WKB bytes, stored as GEOMETRY
+
+
+@dataclass
+class LoadResult:
+    """What a loader read from one file: rows for one or more tables, the rejects, the counts."""
+
+    source: str
+    source_file: str
+    vintage: str | None
+    rows_read: int
+    tables: list[TableRows]
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "reason", "raw"]))
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejects)
+
+    @property
+    def rows_loaded(self) -> int:
+        return max((len(t.frame) for t in self.tables), default=0)
+
+
+class Warehouse:
+    """One DuckDB file holding the canonical schema (queries/schema.sql)."""
+
+    def __init__(self, path: str | Path = ":memory:", read_only: bool = False):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from None
+        self.con.execute(f"LOAD '{spatial_extension_path()}'")
+        if not read_only:
+            sql.run(self.con, "schema")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.con.close()
+
+    def store(self, result: LoadResult) -> LoadResult:
+        """Write a LoadResult in one transaction: all of it, or (on any error) none of it."""
+        now = dt.datetime.now().replace(microsecond=0)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for rows in result.tables:
+                self._replace(rows, result, now)
+                con.execute(
+                    "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [result.source, rows.table, result.source_file, result.vintage, now,
+                     result.rows_read, len(rows.frame), result.rows_rejected],
+                )
+            con.execute("DELETE FROM rejects WHERE source = ? AND source_file = ?", [result.source, result.source_file])
+            if len(result.rejects):
+                rej = result.rejects[["row_number", "reason", "raw"]].copy()
+                rej.insert(0, "source_file", result.source_file)
+                rej.insert(0, "source", result.source)
+                rej["loaded_at"] = now
+                con.register("_rejects", rej)
+                con.execute("INSERT INTO rejects SELECT source, source_file, row_number, reason, raw, loaded_at FROM _rejects")
+                con.unregister("_rejects")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return result
+
+    def _replace(self, rows: TableRows, result: LoadResult, now):
+        frame = rows.frame.copy()
+        frame["source_file"] = result.source_file
+        frame["vintage"] = result.vintage
+        frame["loaded_at"] = now
+        cols = [c for c in frame.columns]
+        self.con.register("_incoming", frame)
+        try:
+            keys = ", ".join(rows.key)
+            self.con.execute(
+                f"DELETE FROM {rows.table} WHERE ({keys}) IN (SELECT DISTINCT {keys} FROM _incoming)"
+            )
+            select = ", ".join(
+                f"ST_GeomFromWKB({c}) AS {c}" if c in rows.geometry_columns else c for c in cols
+            )
+            self.con.execute(f"INSERT INTO {rows.table} ({', '.join(cols)}) SELECT {select} FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def count(self, table: str) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    def df(self, query: str, params=None) -> pd.DataFrame:
+        return self.con.execute(query, params or []).df()
+
+    def require(self, *tables: str):
+        """Raise a WarehouseError naming the load command for any empty table."""
+        empty = [t for t in tables if self.count(t) == 0]
+        if empty:
+            raise WarehouseError(
+                f"the warehouse {self.path} has no rows in {', '.join(empty)}; "
+                "load them first (see `repaudit load --help`) or run `repaudit load-sample`"
+            )

@@ -1,0 +1,31 @@
+"""Shared fixtures: an empty warehouse, a CLI runner, and the real public files in ../shared (when present)."""
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from repaudit.warehouse import Warehouse
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+
+
+@pytest.fixture
+def real():
+    """Folder of real public files; skipped only where ../shared is absent, and never in CI."""
+    if not REAL.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{REAL} is missing in CI: the real-data tests must run")
+        pytest.skip("../shared/data/real is absent (not in CI)")
+    return REAL
+
+
+@pytest.fixture
+def wh():
+    with Warehouse(":memory:") as w:
+        yield w
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
