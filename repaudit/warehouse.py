@@ -31,6 +31,7 @@ class TableRows:
     frame: pd.DataFrame
     key: list[str]
     geometry_columns: tuple[str, ...] = ()   # columns holding WKB bytes, stored as GEOMETRY
+    merge: bool = False                      # keep a stored row's values where the incoming cell is NULL
 
 
 @dataclass
@@ -115,6 +116,8 @@ class Warehouse:
         self.con.register("_incoming", frame)
         try:
             keys = ", ".join(rows.key)
+            if rows.merge:
+                self._fill_from_stored(rows, cols)
             self.con.execute(
                 f"DELETE FROM {rows.table} WHERE ({keys}) IN (SELECT DISTINCT {keys} FROM _incoming)"
             )
@@ -124,6 +127,18 @@ class Warehouse:
             self.con.execute(f"INSERT INTO {rows.table} ({', '.join(cols)}) SELECT {select} FROM _incoming")
         finally:
             self.con.unregister("_incoming")
+
+    def _fill_from_stored(self, rows: TableRows, cols: list[str]):
+        """Re-register _incoming with NULL cells taken from the stored row of the same key, so a file holding
+        only some columns (IoD ranks without scores) does not erase what another file supplied."""
+        on = " AND ".join(f"i.{k} = t.{k}" for k in rows.key)
+        select = ", ".join(
+            f"i.{c}" if c in rows.key or c in ("source_file", "vintage", "loaded_at") or c in rows.geometry_columns
+            else f"coalesce(i.{c}, t.{c}) AS {c}" for c in cols
+        )
+        merged = self.con.execute(f"SELECT {select} FROM _incoming i LEFT JOIN {rows.table} t ON {on}").df()
+        self.con.unregister("_incoming")
+        self.con.register("_incoming", merged)
 
     def count(self, table: str) -> int:
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -17,12 +17,17 @@ def _sources_help():
 @click.argument("source", metavar="SOURCE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--vintage", help="Label for the data's vintage (default: taken from the file name or contents).")
+@click.option("--year", type=int, help="Year of the data when the file does not say (iod: IoD edition; population).")
+@click.option("--crs", help="CRS of a geometry or centroid file that has none or a wrong one, e.g. EPSG:27700.")
+@click.option("--urn-map", type=click.Path(exists=True, dir_okay=False),
+              help="catchments: CSV of name,urn giving the school each catchment name belongs to.")
 @db_option
-def load(source, paths, vintage, db):
+def load(source, paths, vintage, year, crs, urn_map, db):
     """Load one or more files of kind SOURCE into the warehouse (see SOURCES below)."""
+    given = {k: v for k, v in {"year": year, "crs": crs, "urn_map": urn_map}.items() if v is not None}
     with Warehouse(db) as wh:
         for path in paths:
-            result = load_file(wh, source, path, vintage=vintage)
+            result = load_file(wh, source, path, vintage=vintage, **given)
             click.echo(
                 f"{result.source_file}: {result.rows_read} rows read, {result.rows_loaded} loaded, "
                 f"{result.rows_rejected} rejected -> {', '.join(t.table for t in result.tables)} in {db}"
