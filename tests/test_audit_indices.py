@@ -1,0 +1,78 @@
+"""Segregation indices: METHODS §5 check values, the identity GS = D (1 - P), grouped and bootstrap forms."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from repaudit.auditing.indices import dissimilarity, gorard, indices_by_area, isolation
+
+F = [100, 60, 40, 0]
+T = [100, 100, 100, 100]
+
+
+def test_methods_check_values():
+    assert dissimilarity(F, T) == pytest.approx(0.6)
+    assert gorard(F, T) == pytest.approx(0.3)
+    assert isolation(F, T) == pytest.approx(0.76)
+
+
+def test_equal_shares_give_zero_and_separation_gives_one():
+    assert dissimilarity([20, 40, 10], [100, 200, 50]) == pytest.approx(0.0)
+    assert gorard([20, 40, 10], [100, 200, 50]) == pytest.approx(0.0)
+    assert isolation([20, 40, 10], [100, 200, 50]) == pytest.approx(0.2)   # = P when no segregation
+    assert dissimilarity([50, 0, 30], [50, 70, 30]) == pytest.approx(1.0)
+
+
+def test_undefined_without_group_or_without_others():
+    assert np.isnan(dissimilarity([0, 0], [10, 10]))
+    assert np.isnan(gorard([10, 10], [10, 10]))
+
+
+def test_bad_counts_rejected():
+    with pytest.raises(ValueError):
+        dissimilarity([11], [10])
+
+
+schools = st.lists(st.tuples(st.integers(0, 400), st.integers(1, 400)), min_size=2, max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(schools)
+def test_gorard_equals_d_times_one_minus_p(pairs):
+    t = np.array([b for _, b in pairs], float)
+    f = np.array([min(a, b) for a, b in pairs], float)
+    p = f.sum() / t.sum()
+    if 0 < f.sum() < t.sum():
+        assert gorard(f, t) == pytest.approx(dissimilarity(f, t) * (1 - p), abs=1e-12)
+        assert 0 <= dissimilarity(f, t) <= 1 + 1e-12
+
+
+@settings(max_examples=100, deadline=None)
+@given(schools, st.lists(st.sampled_from("ABC"), min_size=40, max_size=40))
+def test_grouped_equals_one_area_at_a_time(pairs, labels):
+    t = np.array([b for _, b in pairs], float)
+    f = np.array([min(a, b) for a, b in pairs], float)
+    codes = np.array(labels[: len(pairs)])
+    out = indices_by_area(codes, f, t, reps=0).set_index("code")
+    for code in set(codes):
+        m = codes == code
+        for col, fn in (("D", dissimilarity), ("GS", gorard), ("isolation", isolation)):
+            expect = fn(f[m], t[m])
+            got = out.loc[code, col]
+            assert (np.isnan(expect) and np.isnan(got)) or got == pytest.approx(expect, abs=1e-12)
+        assert out.loc[code, "schools"] == m.sum()
+
+
+def test_bootstrap_interval_corrects_small_unit_bias():
+    # 30 tiny schools of 10 pupils, all at the same 20% rate: true segregation is 0, but any sample
+    # of small schools shows D > 0. The bias-corrected interval lies below the observed D, nearer 0.
+    rng = np.random.default_rng(1)
+    t = np.full(30, 10.0)
+    f = rng.binomial(10, 0.2, 30).astype(float)
+    row = indices_by_area(np.zeros(30), f, t, reps=400, seed=2).iloc[0]
+    assert row.D > 0.1
+    assert row.D_low < row.D_high < row.D
+    assert row.D_low < row.D / 2
+    # large schools with real separation: the interval is tight around D
+    big = indices_by_area(np.zeros(4), [1000, 600, 400, 0], [1000] * 4, reps=200, seed=3).iloc[0]
+    assert big.D == pytest.approx(0.6)
+    assert big.D_low < 0.6 < big.D_high and big.D_high - big.D_low < 0.05
