@@ -9,7 +9,7 @@ from .sources import registry
 from .sources.registry import SOURCES
 from .warehouse import LoadResult, Warehouse
 
-LOADER_MODULES = ["gias_links"]
+LOADER_MODULES = ["gias_links", "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments"]
 
 
 def _import_loaders():

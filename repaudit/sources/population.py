@@ -1,0 +1,127 @@
+"""Residents by LSOA and age -> lsoa_population. Long tables (one row per LSOA and age band, as the Census
+2021 custom-dataset download) and wide ones (one column per age or band, as NOMIS tables and ONS mid-year
+estimates, sex-split F0..M90 columns summed) both give one row per LSOA, year and age band."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MissingColumnError, WrongSourceError
+from ..warehouse import LoadResult, TableRows
+from .age_bands import age_range, is_total, sex_split_age
+from .geometry import looks_like_geometry_file
+from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage
+from .reader import missing_reason, normalise, parse_number, read_csv_table, resolve_columns
+from .registry import source
+from .row_checks import RowProblems
+
+SOURCE = "population"
+AGE_ALIASES = ["age_group", "age_band", "age", "Age group", "Age (6 categories)", "Age (18 categories)",
+               "Age (23 categories)", "Age (91 categories)", "Age (101 categories)", "Age (5 categories)"]
+VALUE_ALIASES = ["usual_residents", "Observation", "population", "residents", "count", "value", "persons"]
+
+
+@source(SOURCE, "Residents by LSOA and age band: Census 2021 long table, or wide NOMIS/ONS tables (--year)",
+        "repaudit load population census2021_lsoa21_usual_residents_by_age6.csv --year 2021")
+def read(path, vintage=None, year=None, **_):
+    if looks_like_geometry_file(path):
+        raise WrongSourceError(path, "is a geometry file, not a population table; polygons load with lsoa-boundaries")
+    table = read_csv_table(path)
+    cols = resolve_columns(table, {"lsoa": LSOA_CODE_ALIASES}, ["lsoa"], SOURCE)
+    codes = clean_codes(cols["lsoa"])
+    year, notes = _year(table.path.name, year)
+    column = find_column(table.frame.columns, LSOA_CODE_ALIASES)
+    lsoa_year, vintage_notes = lsoa_vintage(column, codes)
+    if lsoa_year is None:
+        lsoa_year = 2021 if year >= 2021 else 2011
+        vintage_notes = [f"LSOA set not stated: {lsoa_year} codes assumed for a {year} population"]
+
+    problems = RowProblems(table)
+    problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
+    age_column = find_column(table.frame.columns, AGE_ALIASES)
+    if age_column:
+        long = _long(table, codes, age_column, problems)
+    else:
+        long = _wide(table, codes, problems)
+    keep_rows = problems.ok[long["row"].to_numpy()]
+    long = long[keep_rows].drop(columns="row")
+    frame = long.assign(lsoa_vintage=pd.array([lsoa_year] * len(long), dtype="Int64"), year=year)
+    bands = frame.drop_duplicates("age_band")
+    notes.append(f"{frame['lsoa'].nunique():,} LSOAs x {len(bands)} age bands: "
+                 + ", ".join(bands["age_band"].head(8)) + (" ..." if len(bands) > 8 else ""))
+    return LoadResult(SOURCE, table.path.name, vintage or str(year), len(codes),
+                      [TableRows("lsoa_population", frame, ["lsoa", "year", "age_band"])],
+                      problems.rejects(), notes + vintage_notes)
+
+
+def _year(name: str, year: int | None) -> tuple[int, list[str]]:
+    """--year, else 'census2021' / 'mid-2022' in the file name, else 2021 (Census 2021) with a note."""
+    if year:
+        return int(year), []
+    hit = re.search(r"(?:census|mid)[\s_-]*(20\d\d)", name, re.I)
+    if hit:
+        return int(hit.group(1)), []
+    return 2021, ["the file name gives no year: taken as 2021 (Census 2021); pass --year for another"]
+
+
+def _long(table, codes, age_column, problems: RowProblems) -> pd.DataFrame:
+    value_column = find_column(table.frame.columns, VALUE_ALIASES)
+    if value_column is None:
+        raise MissingColumnError(table.path, [f"a count column ({', '.join(VALUE_ALIASES)})"],
+                                 list(table.frame.columns), SOURCE)
+    labels = table.frame[age_column].astype(str).str.strip()
+    unique = labels.unique()
+    ranges = labels.map(dict(zip(unique, map(age_range, unique))))
+    totals = labels.map(dict(zip(unique, map(is_total, unique)))).to_numpy(dtype=bool)
+    problems.flag(totals, "an all-ages total, not an age band (bands are loaded, totals are not)")
+    problems.flag(ranges.isna().to_numpy(), "age band '" + labels + "' not understood; expected labels like "
+                                            "'Aged 16 to 24 years', 'Aged 65 years and over' or '7'")
+    problems.flag_bad_numbers(table.frame, value_column, value_column)
+    value = parse_number(table.frame[value_column])
+    problems.flag((value < 0).to_numpy(), f"{value_column} is negative")
+    problems.flag_duplicates(pd.DataFrame({"lsoa": codes, "age_band": labels}), "LSOA and age band")
+    return pd.DataFrame({
+        "row": np.arange(len(codes)),
+        "lsoa": codes.to_numpy(),
+        "age_band": labels.to_numpy(),
+        "age_min": pd.array([r[0] if r else None for r in ranges], dtype="Int64"),
+        "age_max": pd.array([r[1] if r else None for r in ranges], dtype="Int64"),
+        "population": value.to_numpy(),
+    })
+
+
+def _wide(table, codes, problems: RowProblems) -> pd.DataFrame:
+    """One column per age or band; sex-split columns (F5, M5) summed into one band per age."""
+    bands: dict[tuple, dict] = {}
+    for column in table.frame.columns:
+        if is_total(column):
+            continue
+        age = sex_split_age(column)
+        label = age if age is not None else column
+        span = age_range(label)
+        if span is None or normalise(column) in {normalise(a) for a in LSOA_CODE_ALIASES}:
+            continue
+        bands.setdefault(span, {"label": label.strip(), "columns": []})["columns"].append(column)
+    if len(bands) < 2:
+        raise MissingColumnError(table.path, ["an age column (e.g. age_group) with a count column, or one "
+                                              "column per age band (e.g. 'Aged 4 years and under', '0'...'90+')"],
+                                 list(table.frame.columns), SOURCE)
+    pieces = []
+    for (low, high), band in sorted(bands.items(), key=lambda kv: kv[0][0]):
+        total = np.zeros(len(codes))
+        for column in band["columns"]:
+            problems.flag_bad_numbers(table.frame, column, column)
+            value = parse_number(table.frame[column])
+            total = total + value.to_numpy()
+            problems.flag((value < 0).to_numpy(), f"{column} is negative")
+        suppressed = missing_reason(table.frame[band["columns"][0]]).notna().to_numpy()
+        pieces.append(pd.DataFrame({
+            "row": np.arange(len(codes)), "lsoa": codes.to_numpy(), "age_band": band["label"],
+            "age_min": pd.array([low] * len(codes), dtype="Int64"),
+            "age_max": pd.array([high] * len(codes), dtype="Int64"),
+            "population": np.where(suppressed, np.nan, total),
+        }))
+    problems.flag_duplicates(pd.DataFrame({"lsoa": codes}), "LSOA code")
+    return pd.concat(pieces, ignore_index=True)

@@ -1,0 +1,53 @@
+"""Row-level problems for the LSOA loaders: the first reason found for each unusable row, duplicates named
+with the line of their first occurrence, and the rejects frame they become."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .reader import RawTable, bad_numbers, rejects_frame
+
+
+class RowProblems:
+    """One reason per row (the first one flagged); rows without a reason are the rows to load."""
+
+    def __init__(self, table: RawTable):
+        self.table = table
+        self.reasons = pd.Series([None] * len(table.frame), dtype=object)
+
+    def flag(self, mask, reason):
+        """Give REASON (text, or text per row) to the rows in MASK that have none yet."""
+        mask = np.asarray(mask, dtype=bool) & self.reasons.isna().to_numpy()
+        values = reason if isinstance(reason, str) else pd.Series(reason).to_numpy(dtype=object)
+        self.reasons[mask] = values if isinstance(values, str) else values[mask]
+
+    def flag_bad_numbers(self, cols: pd.DataFrame, column: str, label: str):
+        """Rows whose COLUMN is neither a number nor a suppression token."""
+        if column in cols:
+            bad = bad_numbers(cols[column]).to_numpy()
+            text = cols[column].astype(str).to_numpy(dtype=object)
+            self.flag(bad, np.array([f"{label} '{t}' is not a number" for t in text], dtype=object))
+
+    def flag_duplicates(self, key: pd.DataFrame, label: str):
+        """Later rows repeating the KEY of an earlier usable row, naming the line of the first."""
+        usable = self.ok
+        keyed = key[usable]
+        dup = keyed.duplicated(keep="first")
+        if not dup.any():
+            return
+        lines = pd.Series(self.table.line[usable], index=keyed.index)
+        first = lines.groupby([keyed[c] for c in keyed.columns]).transform("min")
+        where = dup[dup].index
+        mask = np.zeros(len(key), dtype=bool)
+        mask[where] = True
+        text = np.array([None] * len(key), dtype=object)
+        shown = keyed.loc[where].astype(str).agg(", ".join, axis=1)
+        text[where] = [f"duplicate {label} {s} (first on row {f})" for s, f in zip(shown, first[where])]
+        self.flag(mask, text)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.reasons.isna().to_numpy()
+
+    def rejects(self) -> pd.DataFrame:
+        return rejects_frame(self.table, ~self.ok, self.reasons.to_numpy(dtype=object))
