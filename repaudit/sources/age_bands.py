@@ -5,7 +5,7 @@ import re
 
 TOTAL_LABELS = {"total", "all ages", "all persons", "all usual residents", "all", "total: all usual residents",
                 "persons", "all people"}
-_PREFIX = re.compile(r"^(?:age\s*:\s*|age\s+|aged\s+)", re.I)
+_PREFIX = re.compile(r"^(?:age\s*:\s*|age\s+|aged\s+)+", re.I)
 _SEX = re.compile(r"^[fm](\d+\+?)$", re.I)
 _RULES = [
     (re.compile(r"^(\d+)\s*(?:years?\s*)?(?:and|or)\s+(?:under|younger)$"), lambda a: (0, int(a[0]))),

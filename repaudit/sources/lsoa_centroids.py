@@ -90,7 +90,7 @@ def _from_points(path, crs):
     cols = resolve_columns(table, {"lsoa": LSOA_CODE_ALIASES}, ["lsoa"], SOURCE)
     problems = RowProblems(table)
     problems.flag(layer.unusable.notna(), layer.unusable)
-    points = np.asarray([g if g is not None else shapely.Point() for g in layer.geoms], dtype=object)
+    points = np.asarray([g if g is not None and not g.is_empty else None for g in layer.geoms], dtype=object)
     x, y = shapely.get_x(points), shapely.get_y(points)
     return table, cols["lsoa"], (x, y), problems, layer.notes
 

@@ -1,0 +1,83 @@
+"""lsoa-lookup: the ONS LSOA 2011 -> 2021 lookup (CHGIND counts as published), the LSOA 2011 -> CCG -> LAD21
+lookup stored as LAD-only rows that never erase a CHGIND, and bad rows."""
+import csv
+import gzip
+from collections import Counter
+
+import pytest
+
+from repaudit.errors import MissingColumnError
+from repaudit.load import load_file
+from repaudit.sources import lsoa_lookup
+
+LOOKUP = "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz"
+CCG = "geography/LSOA11_to_CCG21_to_LAD21_Lookup_England.csv.gz"
+
+
+def test_chgind_counts_match_the_published_figures_and_the_file(real, wh):
+    result = load_file(wh, "lsoa-lookup", real / LOOKUP)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (35795, 35795, 0)
+    counts = dict(wh.df("SELECT chgind, count(*) n FROM lsoa_lookup GROUP BY chgind").values)
+    assert counts == {"U": 33647, "S": 1900, "M": 239, "X": 9}           # SOURCES.md
+    with gzip.open(real / LOOKUP, "rt", encoding="utf-8-sig", newline="") as handle:
+        assert counts == dict(Counter(r["CHGIND"] for r in csv.DictReader(handle)))
+    assert "CHGIND: 33,647 unchanged, 1,900 split, 239 merged, 9 irregular" in result.notes
+
+
+def test_known_rows(real, wh):
+    load_file(wh, "lsoa-lookup", real / LOOKUP)
+    first = wh.df("SELECT * FROM lsoa_lookup WHERE lsoa11 = 'E01000001'").iloc[0]
+    assert (first.lsoa21, first.chgind, first.lad_code, first.vintage) == ("E01000001", "U", "E09000001", "LAD2022")
+    hartlepool = wh.df("SELECT lad_name FROM lsoa_lookup WHERE lsoa11 = 'E01011949'").lad_name[0]
+    assert hartlepool == "Hartlepool"
+    splits = wh.df("SELECT lsoa11, count(*) n FROM lsoa_lookup WHERE chgind = 'S' GROUP BY lsoa11")
+    assert (splits.n >= 2).all()                                          # a split 2011 LSOA has 2+ 2021 LSOAs
+    merged = wh.df("SELECT lsoa21, count(*) n FROM lsoa_lookup WHERE chgind = 'M' GROUP BY lsoa21")
+    assert (merged.n >= 2).all()                                          # a merged 2021 LSOA has 2+ 2011 ones
+
+
+def test_loading_twice_leaves_the_same_rows(real, wh):
+    query = "SELECT * EXCLUDE (loaded_at) FROM lsoa_lookup ORDER BY lsoa11, lsoa21"
+    load_file(wh, "lsoa-lookup", real / LOOKUP)
+    first = wh.df(query)
+    load_file(wh, "lsoa-lookup", real / LOOKUP)
+    assert wh.df(query).equals(first)
+
+
+def test_lad_only_lookup_gives_each_2011_lsoa_its_lad(real, wh):
+    result = load_file(wh, "lsoa-lookup", real / CCG)
+    assert (result.rows_read, result.rows_loaded) == (32844, 32844)
+    row = wh.df("SELECT * FROM lsoa_lookup WHERE lsoa11 = 'E01007420'").iloc[0]
+    assert (row.lsoa21, row.chgind, row.lad_code, row.lad_name) == ("E01007420", None, "E08000016", "Barnsley")
+    assert any("no LSOA 2021 codes" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("second", [CCG, LOOKUP])
+def test_lad_only_rows_never_erase_a_chgind(real, wh, second):
+    first = LOOKUP if second == CCG else CCG
+    load_file(wh, "lsoa-lookup", real / first)
+    load_file(wh, "lsoa-lookup", real / second)
+    counts = dict(wh.df("SELECT chgind, count(*) n FROM lsoa_lookup WHERE chgind IS NOT NULL GROUP BY 1").values)
+    assert counts == {"U": 33647, "S": 1900, "M": 239, "X": 9}
+    assert wh.df("SELECT chgind FROM lsoa_lookup WHERE lsoa11 = 'E01000001'").chgind.tolist() == ["U"]
+
+
+def test_bad_rows_are_rejected_with_line_numbers(tmp_path):
+    path = tmp_path / "lookup.csv"
+    path.write_text("\ufeffF_LSOA11CD,LSOA21CD,CHGIND,LAD22CD\n"
+                    "E01000001,E01000001,U,E09000001\n"
+                    "E01000002,E01000002,Q,E09000001\n"
+                    "E0100003,E01000003,U,E09000001\n"
+                    "E01000001,E01000001,U,E09000001\n")
+    result = lsoa_lookup.read(path)
+    assert result.rows_loaded == 1 and list(result.rejects.row_number) == [3, 4, 5]
+    assert list(result.rejects.reason) == [
+        "CHGIND 'Q' is not one of U, S, M, X",
+        "LSOA 2011 code 'E0100003' is not an LSOA code",
+        "duplicate LSOA 2011 -> 2021 pair E01000001, E01000001 (first on row 2)",
+    ]
+
+
+def test_a_file_without_lsoa_2011_codes_lists_its_columns(real, wh):
+    with pytest.raises(MissingColumnError, match="missing column.* F_LSOA11CD. Columns found: FID, LSOA21CD"):
+        load_file(wh, "lsoa-lookup", real / "geography/LSOA_Dec_2021_PWC_EW.csv.gz")
