@@ -1,5 +1,7 @@
 """lsoa-boundaries and the shared geometry reader: the real London LSOA 2011 shapefile, and every kind of bad
 geometry file (bowtie, null and degenerate polygons, no CRS, wrong CRS, empty, missing code column, wrong kind)."""
+import zipfile
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -67,6 +69,21 @@ def test_crs84_polygons_are_reprojected_to_british_national_grid(tmp_path, wh):
     assert row.a == pytest.approx(expected.area, rel=1e-9)
     assert (row.x0, row.y0) == (pytest.approx(expected.bounds[0]), pytest.approx(expected.bounds[1]))
     assert row.lsoa_vintage == 2021 and any("reprojected from" in n for n in result.notes)
+
+
+def test_geopackage_in_lonlat_and_zipped_shapefile(tmp_path, wh):
+    box = gpd.GeoDataFrame({"LSOA21CD": ["E01000001"], "LSOA21NM": ["City of London 001A"]},
+                           geometry=[shapely.box(X, Y, X + 100, Y + 200)], crs=27700)
+    box.to_crs(4326).to_file(tmp_path / "lsoa.gpkg", layer="lsoas")
+    load_file(wh, "lsoa-boundaries", tmp_path / "lsoa.gpkg")
+    row = wh.df("SELECT name, ST_Area(geom) a FROM lsoa_boundaries").iloc[0]
+    assert row["name"] == "City of London 001A" and row.a == pytest.approx(20_000, rel=1e-6)
+    box.to_file(tmp_path / "lsoa.shp")
+    with zipfile.ZipFile(tmp_path / "lsoa.zip", "w") as archive:
+        for part in tmp_path.glob("lsoa.*"):
+            if part.suffix != ".zip":
+                archive.write(part, part.name)
+    assert lsoa_boundaries.read(tmp_path / "lsoa.zip").rows_loaded == 1
 
 
 def test_bowtie_is_repaired_and_reported(tmp_path, wh):

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from repaudit.errors import MissingColumnError
+from repaudit.errors import MissingColumnError, WrongSourceError
 from repaudit.load import load_file
 from repaudit.sources import lsoa_lookup
 
@@ -81,3 +81,8 @@ def test_bad_rows_are_rejected_with_line_numbers(tmp_path):
 def test_a_file_without_lsoa_2011_codes_lists_its_columns(real, wh):
     with pytest.raises(MissingColumnError, match="missing column.* F_LSOA11CD. Columns found: FID, LSOA21CD"):
         load_file(wh, "lsoa-lookup", real / "geography/LSOA_Dec_2021_PWC_EW.csv.gz")
+
+
+def test_a_geometry_file_is_refused(real):
+    with pytest.raises(WrongSourceError, match="geometry file, not a lookup table"):
+        lsoa_lookup.read(real / "geography/london_lsoa2011/LSOA_2011_London_gen_MHW.shp")

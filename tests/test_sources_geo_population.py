@@ -10,12 +10,25 @@ from repaudit.errors import MissingColumnError, WrongSourceError
 from repaudit.load import load_file
 from repaudit.sources import population
 from repaudit.sources.age_bands import age_range, is_total
+from repaudit.warehouse import Warehouse
 
 CENSUS = "population/census2021_lsoa21_usual_residents_by_age6.csv.gz"
 
 
-def test_census_2021_table(real, wh):
-    result = load_file(wh, "population", real / CENSUS)
+_LOADED = {}
+
+
+@pytest.fixture
+def census(real):
+    """The Census table (214,032 rows) loaded once for this module: (warehouse, load result)."""
+    if not _LOADED:
+        wh = Warehouse(":memory:")
+        _LOADED["census"] = (wh, load_file(wh, "population", real / CENSUS))
+    return _LOADED["census"]
+
+
+def test_census_2021_table(census):
+    wh, result = census
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (214032, 214032, 0)
     brighton = wh.df("SELECT age_band, age_min, age_max, population, year, lsoa_vintage FROM lsoa_population "
                      "WHERE lsoa = 'E01016969' ORDER BY age_min")
@@ -25,8 +38,8 @@ def test_census_2021_table(real, wh):
     assert set(brighton.year) == {2021} and set(brighton.lsoa_vintage) == {2021}
 
 
-def test_census_totals_match_an_independent_reading(real, wh):
-    load_file(wh, "population", real / CENSUS)
+def test_census_totals_match_an_independent_reading(real, census):
+    wh, _ = census
     totals = defaultdict(float)
     with gzip.open(real / CENSUS, "rt", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -37,9 +50,9 @@ def test_census_totals_match_an_independent_reading(real, wh):
     assert wh.df("SELECT count(DISTINCT lsoa) n FROM lsoa_population").n[0] == 35672
 
 
-def test_loading_twice_leaves_the_same_rows(real, wh):
+def test_loading_twice_leaves_the_same_rows(real, census):
+    wh, _ = census
     query = "SELECT * EXCLUDE (loaded_at) FROM lsoa_population WHERE lsoa LIKE 'E0101%' ORDER BY lsoa, age_band"
-    load_file(wh, "population", real / CENSUS)
     first = wh.df(query)
     load_file(wh, "population", real / CENSUS)
     assert wh.df(query).equals(first) and wh.count("lsoa_population") == 214032

@@ -8,7 +8,9 @@ import re
 
 import pandas as pd
 
+from ..errors import WrongSourceError
 from ..warehouse import LoadResult, TableRows
+from .geometry import looks_like_geometry_file
 from .lsoa_codes import clean_codes, find_column, is_lsoa_code
 from .reader import read_csv_table, resolve_columns
 from .registry import source
@@ -29,6 +31,8 @@ CHANGES = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
 @source(SOURCE, "ONS LSOA 2011 -> 2021 lookup with CHGIND and LAD (or an LSOA 2011 -> LAD lookup)",
         "repaudit load lsoa-lookup LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv")
 def read(path, vintage=None, **_):
+    if looks_like_geometry_file(path):
+        raise WrongSourceError(path, "is a geometry file, not a lookup table; polygons load with lsoa-boundaries")
     table = read_csv_table(path)
     cols = resolve_columns(table, ALIASES, ["lsoa11"], SOURCE)
     lad_only = "lsoa21" not in cols
