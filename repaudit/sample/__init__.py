@@ -1,0 +1,41 @@
+"""The synthetic sample region: a deterministic generator and a loader for the bundled copy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..paths import SAMPLE_DIR
+from .files import SAMPLE_FILES, SampleFile
+from .model import Sample, build_sample
+from .noise import SEED
+from .readme import synthetic_md
+
+README = "SYNTHETIC.md"
+
+
+def generate(out_dir: str | Path, seed: int = SEED) -> list[Path]:
+    """Write every sample file and SYNTHETIC.md into OUT_DIR; the same seed gives the same bytes."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sample = build_sample(seed)
+    written = []
+    for f in SAMPLE_FILES:
+        (out / f.name).write_bytes(f.write(sample))
+        written.append(out / f.name)
+    (out / README).write_bytes(synthetic_md(sample))
+    return written + [out / README]
+
+
+def load_sample(wh, folder: str | Path = SAMPLE_DIR) -> list:
+    """Load every bundled sample file through `load_file` with its SOURCE; returns the LoadResults."""
+    from ..errors import RepauditError
+    from ..load import load_file
+
+    folder = Path(folder)
+    missing = [f.name for f in SAMPLE_FILES if not (folder / f.name).is_file()]
+    if missing:
+        raise RepauditError(f"the sample folder {folder} lacks {', '.join(missing)}; "
+                            "regenerate it with `repaudit sample --out DIR`")
+    return [load_file(wh, f.source, folder / f.name) for f in SAMPLE_FILES]
+
+
+__all__ = ["generate", "load_sample", "build_sample", "Sample", "SampleFile", "SAMPLE_FILES", "SEED"]
