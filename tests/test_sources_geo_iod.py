@@ -145,3 +145,24 @@ def test_empty_file(tmp_path):
 ])
 def test_measure_columns_are_recognised_in_any_release(column, expected):
     assert iod.measure_of(column) == expected
+
+
+def test_official_xlsx_gives_the_same_rows_as_its_csv_export(real, wh):
+    name = "iod2019/File_3_-_IoD2019_Supplementary_Indices_-_IDACI_and_IDAOPI"
+    from_xlsx = iod.read(real / f"{name}.xlsx")
+    from_csv = iod.read(real / f"{name}.csv.gz")
+    assert from_xlsx.rows_read == 32844 and from_xlsx.rows_rejected == 0
+    assert from_xlsx.tables[0].frame.equals(from_csv.tables[0].frame)
+    load_file(wh, "iod", real / f"{name}.xlsx")
+    assert (measure(wh, "E01000001", "idaci")["rank"], measure(wh, "E01000001", "idaci").decile) == (32806, 10)
+
+
+def test_xlsx_without_an_lsoa_sheet_names_its_sheets(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["Title", "Indices of Deprivation"])
+    book.save(tmp_path / "IoD2019_notes.xlsx")
+    with pytest.raises(InputFileError, match="has no sheet with the expected columns .*'Notes'"):
+        iod.read(tmp_path / "IoD2019_notes.xlsx")

@@ -1,5 +1,5 @@
 """English Indices of Deprivation (IoD2019 on 2011 LSOAs, IoD2025 on 2021 LSOAs) -> lsoa_deprivation.
-Any IoD file: File 7 / 7a (scores), File 1-3 (ranks and deciles). Measures idaci, imd and income are
+Any IoD file, CSV or the official .xlsx: File 7 / 7a (scores), File 1-3 (ranks and deciles). Measures idaci, imd and income are
 found by their column names in any release; IDACI and income scores are stored as 0-1 proportions.
 Rows merge by (lsoa, year, measure), so loading File 3 (ranks) and File 7 (scores) in either order keeps both."""
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_cod
 from .reader import normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
+from .spreadsheet import is_xlsx, read_xlsx_table
 
 SOURCE = "iod"
 LAD_ALIASES = [f"Local Authority District code ({y})" for y in (2019, 2024, 2023, 2021, 2025, 2015)] + [
@@ -25,12 +26,12 @@ RATE_MEASURES = {"idaci", "income"}          # scores that are proportions (a 0-
 PARTS = ("score", "rank", "decile")
 
 
-@source(SOURCE, "English Indices of Deprivation: IDACI, IMD, income score/rank/decile by LSOA (2011 or 2021)",
+@source(SOURCE, "English Indices of Deprivation (CSV or .xlsx): IDACI, IMD, income score/rank/decile by LSOA",
         "repaudit load iod File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv")
 def read(path, vintage=None, year=None, **_):
     if looks_like_geometry_file(path):
         raise WrongSourceError(path, "is a geometry file, not an IoD table; polygons load with lsoa-boundaries")
-    table = read_csv_table(path)
+    table = read_xlsx_table(path, _has_lsoa_codes) if is_xlsx(path) else read_csv_table(path)
     cols = resolve_columns(table, {"lsoa": LSOA_CODE_ALIASES, "la_code": LAD_ALIASES}, ["lsoa"], SOURCE)
     found = measure_columns(table.frame.columns)
     if not found:
@@ -65,6 +66,10 @@ def read(path, vintage=None, year=None, **_):
     return LoadResult(SOURCE, table.path.name, vintage or f"IoD{edition}", len(codes),
                       [TableRows("lsoa_deprivation", frame, ["lsoa", "year", "measure"], merge=True)],
                       problems.rejects(), notes)
+
+
+def _has_lsoa_codes(header: list[str]) -> bool:
+    return find_column(header, LSOA_CODE_ALIASES[:-2]) is not None
 
 
 def measure_of(column: str) -> tuple[str, str] | None:
