@@ -1,0 +1,147 @@
+"""Disclosure control (METHODS §8) for everything written to be shared: maps, reports, published exports.
+
+Counts of 1-4 children from user-supplied private data (school-level CIN counts, residence flows) are
+hidden, together with every published value they could be worked out from: a school's rate, gap, ratio,
+z, flag and shortfall; an LSOA's rate; and any trust or area aggregate that includes a hidden school
+(its total minus the published schools would give the hidden count back). `--unsuppressed` skips this
+for internal use and the files then say so in a banner.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+
+PRIVATE_INDICATORS = frozenset({"cin"})      # school-level counts only the user holds
+PRIVATE_MODELS = frozenset({"flows"})        # community built from user-supplied residence flows
+SMALL_MIN, SMALL_MAX = 1, 4                  # counts in this range are never published
+
+SCHOOL_VALUES = ("school_rate", "gap_pp", "ratio", "z", "shortfall")
+TRUST_VALUES = ("observed", "gap_pp", "shortfall", "z", "n_below", "share_below")
+AREA_VALUES = ("group_pupils", "share", "D", "GS", "isolation", "D_low", "D_high")
+
+RULE = (f"counts of {SMALL_MIN}-{SMALL_MAX} from private data (CIN, residence flows) and values they could be "
+        "derived from are suppressed")
+UNSUPPRESSED_WARNING = ("UNSUPPRESSED OUTPUT FOR INTERNAL USE ONLY: small counts of children in need and from "
+                        "residence flows are shown. Do not share or publish this file.")
+
+
+def is_small(count) -> np.ndarray:
+    """True where a count (possibly rebuilt from rate x denominator) rounds to 1-4."""
+    c = np.round(np.asarray(count, dtype=float))
+    with np.errstate(invalid="ignore"):
+        return (c >= SMALL_MIN) & (c <= SMALL_MAX)
+
+
+def for_sharing(result, unsuppressed: bool = False):
+    """The copy of RESULT that may go into a shared file: suppressed, or marked unsuppressed when asked."""
+    if unsuppressed:
+        out = copy.copy(result)
+        out.meta = {**result.meta, "suppressed": False, "unsuppressed_warning": UNSUPPRESSED_WARNING}
+        out.schools = result.schools.assign(suppressed=False)
+        return out
+    return suppress(result)
+
+
+def suppress(result):
+    """A copy of RESULT with METHODS §8 applied; meta['suppressed'] is True and meta['suppression'] counts."""
+    private_model = result.meta.get("community_model") in PRIVATE_MODELS
+    schools = _suppress_schools(result.schools)
+    hidden = schools[schools["suppressed"]]
+    trusts = _suppress_aggregates(result.trusts, hidden, schools, TRUST_VALUES, _trust_members,
+                                  count_column="observed")
+    areas = _suppress_aggregates(result.areas, hidden, schools, AREA_VALUES, _area_members,
+                                 count_column="group_pupils")
+    lsoas = _suppress_lsoas(result.lsoas, private_model)
+    out = copy.copy(result)
+    out.schools, out.trusts, out.areas, out.lsoas = schools, trusts, areas, lsoas
+    out.meta = {**result.meta, "suppressed": True, "suppression": {
+        "rule": RULE,
+        "schools": int(schools["suppressed"].sum()),
+        "trusts": _count_hidden(trusts), "areas": _count_hidden(areas), "lsoas": _count_hidden(lsoas)}}
+    out.meta.pop("unsuppressed_warning", None)
+    return out
+
+
+def _private(frame: pd.DataFrame) -> pd.Series:
+    return frame["indicator"].isin(PRIVATE_INDICATORS) if "indicator" in frame else pd.Series(False, frame.index)
+
+
+def _suppress_schools(schools: pd.DataFrame) -> pd.DataFrame:
+    out = schools.copy()
+    count = out["school_rate"].astype(float) * out["pupils"].astype(float)
+    hide = _private(out) & is_small(count)
+    if "suppressed" in out:
+        hide |= out["suppressed"].fillna(False).astype(bool)
+    out["suppressed"] = hide.to_numpy()
+    for col in SCHOOL_VALUES:
+        if col in out:
+            out[col] = out[col].astype(float).mask(hide)
+    if "flag" in out and hide.any():
+        out.loc[hide, "flag"] = None
+    return out
+
+
+def _trust_members(row, schools):
+    if "trust_code" not in schools or pd.isna(row.get("trust_code")):
+        return None
+    members = schools["trust_code"].astype(str) == str(row["trust_code"])
+    return members if members.any() else None
+
+
+def _area_members(row, schools):
+    level, code, name = row.get("level"), row.get("area_code"), row.get("area_name")
+    if level == "england":
+        return pd.Series(True, schools.index)
+    column = {"la": ("la", "la_name"), "region": ("region", "region"), "trust": ("trust_code", "trust")}.get(level)
+    if column is None:
+        return None
+    members = pd.Series(False, schools.index)
+    for col, value in zip(column, (code, name)):
+        if col in schools and pd.notna(value):
+            members |= schools[col].astype(str) == str(value)
+    return members if members.any() else None
+
+
+def _suppress_aggregates(frame, hidden, schools, columns, members_of, count_column):
+    """Hide the values of each private-indicator aggregate that includes a hidden school or is itself 1-4.
+
+    Membership ignores phase (hiding too much is safe); an aggregate whose members cannot be identified
+    is hidden whenever any school of its indicator is."""
+    out = frame.copy()
+    out["suppressed"] = False
+    if out.empty:
+        return out
+    for idx, row in out[_private(out)].iterrows():
+        same = schools["indicator"] == row["indicator"]
+        members = members_of(row, schools)
+        scope = same if members is None else same & members
+        hide = bool((scope & schools["suppressed"]).any()) or bool(is_small(row.get(count_column, np.nan)))
+        if members is None and not hidden[hidden["indicator"] == row["indicator"]].empty:
+            hide = True
+        out.loc[idx, "suppressed"] = hide
+    hide = out["suppressed"].to_numpy(dtype=bool)
+    for col in columns:
+        if col in out:
+            out[col] = out[col].astype(float).mask(hide)
+    return out
+
+
+def _suppress_lsoas(lsoas: pd.DataFrame, private_model: bool) -> pd.DataFrame:
+    out = lsoas.copy()
+    out["suppressed"] = False
+    if out.empty:
+        return out
+    private = _private(out) | private_model
+    population = out["child_population"].astype(float)
+    small_population = private & private_model & is_small(population)
+    hide = private & (is_small(out["rate"].astype(float) * population) | small_population)
+    out["suppressed"] = hide.to_numpy()
+    out["rate"] = out["rate"].astype(float).mask(hide)
+    out["child_population"] = population.mask(small_population)
+    return out
+
+
+def _count_hidden(frame) -> int:
+    return int(frame["suppressed"].sum()) if "suppressed" in frame else 0

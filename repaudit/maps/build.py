@@ -1,0 +1,107 @@
+"""Assemble the interactive map of an AuditResult and write it as one HTML file (`write_map`).
+
+The result passes through disclosure control first; the page loads only Leaflet from a CDN (the version
+folium pins) and draws everything else with its own inline script (map.js)."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import folium
+from folium.folium import _default_css, _default_js
+
+from .. import describe
+from ..disclosure import for_sharing
+from .community import community_data
+from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table
+from .geometry import catchment_polygons
+from .layers import CatchmentLayer, CommunityLayer, Controls, SchoolLayer, Setup, SharedData
+from .palette import palette_json
+
+CANVAS_ABOVE = 3000      # more circles than this are drawn on a canvas rather than as SVG elements
+COMMUNITY_LABELS = {"polygons": "LSOA areas", "centroids": "LSOA centroids",
+                    "schools": "around each school: no LSOA geometry loaded or school-based model"}
+SUPPRESSED_TEXT = "suppressed (fewer than 5 children)"
+
+
+def leaflet_assets() -> tuple[list, list]:
+    """Folium's own Leaflet JS and CSS links (same versions folium was built for), nothing else."""
+    js = [pair for pair in _default_js if pair[0] == "leaflet"]
+    css = [pair for pair in _default_css if pair[0] == "leaflet_css"]
+    return js, css
+
+
+def _indicators(result) -> list[str]:
+    listed = [str(i) for i in result.meta.get("indicators") or []]
+    present = [str(i) for i in result.schools["indicator"].dropna().unique()]
+    return listed + [i for i in present if i not in listed]
+
+
+def _banners(meta) -> list[dict]:
+    banners = []
+    if meta.get("unsuppressed_warning"):
+        banners.append({"kind": "unsuppressed", "text": meta["unsuppressed_warning"]})
+    if meta.get("synthetic"):
+        banners.append({"kind": "synthetic", "text": "Synthetic sample data: these are not real schools."})
+    return banners
+
+
+def _bounds(drawn):
+    if drawn.empty:
+        return None
+    return [[float(drawn["lat"].min()), float(drawn["lon"].min())], [float(drawn["lat"].max()), float(drawn["lon"].max())]]
+
+
+def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
+    """The folium Map of RESULT (after disclosure control); WH supplies LSOA and catchment geometry."""
+    shared = for_sharing(result, unsuppressed)
+    meta = shared.meta
+    drawn = drawable(shared.schools)
+    indicators = _indicators(shared)
+    table, index = school_table(drawn)
+    layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
+    community = community_data(shared, wh, indicators, drawn)
+    catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
+    config = {
+        "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta),
+        "community_model": str(meta.get("community_model", "not stated")),
+        "palette": palette_json(), "schools": table, "bounds": _bounds(drawn),
+        "suppressed_text": SUPPRESSED_TEXT,
+        "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
+                      "breaks": community["breaks"]},
+        "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
+                             "counts": {"drawn": len(layers[ind]["features"]),
+                                        "excluded": sum(excluded_counts(shared.schools, ind).values()),
+                                        "reasons": excluded_counts(shared.schools, ind)}}
+                       for ind in indicators},
+    }
+    fmap = folium.Map(location=[52.5, -1.5], zoom_start=7, tiles=None, prefer_canvas=len(drawn) > CANVAS_ABOVE,
+                      control_scale=True)
+    fmap.default_js, fmap.default_css = leaflet_assets()
+    fmap.get_root().title = html.escape(describe.title(meta))
+    folium.TileLayer("OpenStreetMap", control=False).add_to(fmap)
+    Setup(config).add_to(fmap)
+    for k, ind in enumerate(indicators):
+        SchoolLayer(layers[ind], ind, f"Schools: {describe.indicator_label(ind)}", show=k == 0).add_to(fmap)
+    data_name = "null"
+    if community["geojson"] is not None:
+        shared_data = SharedData(community["geojson"]).add_to(fmap)
+        data_name = shared_data.get_name()
+    for k, ind in enumerate(indicators):
+        CommunityLayer(community["kind"], data_name, ind,
+                       f"Community {describe.indicator_short(ind)} rate ({COMMUNITY_LABELS[community['kind']].split(':')[0]})",
+                       show=k == 0 and community["kind"] != "schools").add_to(fmap)
+    if catchments is not None:
+        CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    Controls().add_to(fmap)
+    return fmap
+
+
+def write_map(result, path, wh=None, *, unsuppressed: bool = False) -> Path:
+    """Write the interactive map of RESULT to PATH (one HTML file) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page = build_map(result, wh, unsuppressed=unsuppressed).get_root().render()
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,124 @@
+"""Result tables turned into the map's compact data: one shared table of school attributes and one
+GeoJSON FeatureCollection per indicator whose features carry only the numbers (short keys, rounded)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from .geometry import DECIMALS, lonlat
+
+FLAG_CODES = {"below_998": 0, "below_95": 1, "within": 2, "above_95": 3, "above_998": 4}
+FLAGGED = ("below_998", "below_95", "above_95", "above_998")
+
+# Shared school attributes; the categorical ones are sent once each as a list and referenced by index.
+SCHOOL_FIELDS = ("urn", "name", "la_name", "region", "trust", "trust_code", "phase", "type",
+                 "selective", "faith", "years", "vintage")
+CATEGORICAL = ("la_name", "region", "trust", "trust_code", "phase", "type", "years", "vintage")
+
+# Feature property key -> (result column, decimals). Rates to 0.01 pp so a 1-decimal gap is exact.
+NUMBERS = {"n": ("pupils", 0), "s": ("school_rate", 4), "c": ("community_rate", 4), "g": ("gap_pp", 2),
+           "r": ("ratio", 3), "z": ("z", 2), "h": ("shortfall", 1)}
+
+
+def safe_json(obj) -> str:
+    """JSON that is safe inside an HTML <script>: no '<', '>' or '&' can close the element or open a comment."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+def _clean(value):
+    """A JSON-ready scalar: NaN/NA -> None, numpy types -> Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value
+
+
+def drawable(schools: pd.DataFrame) -> pd.DataFrame:
+    """Audited school rows with lon/lat (from lat/lon or easting/northing), rounded to 5 decimals."""
+    rows = schools[schools["status"] == "audited"].copy()
+    lon = rows["lon"].astype(float) if "lon" in rows else pd.Series(np.nan, rows.index)
+    lat = rows["lat"].astype(float) if "lat" in rows else pd.Series(np.nan, rows.index)
+    need = lon.isna() | lat.isna()
+    if need.any() and {"easting", "northing"} <= set(rows.columns):
+        plon, plat = lonlat(rows.loc[need, "easting"], rows.loc[need, "northing"])
+        lon[need], lat[need] = plon, plat
+    rows["lon"], rows["lat"] = lon.round(DECIMALS), lat.round(DECIMALS)
+    return rows
+
+
+def school_table(rows: pd.DataFrame) -> tuple[dict, dict[int, int]]:
+    """The shared attribute table {fields, categories, rows} and a map URN -> row index."""
+    one = rows.drop_duplicates("urn").reset_index(drop=True)
+    categories, columns = {}, {}
+    for field in SCHOOL_FIELDS:
+        values = [_clean(v) for v in (one[field].tolist() if field in one else [None] * len(one))]
+        if field in CATEGORICAL:
+            values = [None if v is None else str(v) for v in values]
+            categories[field] = sorted({v for v in values if v is not None})
+            lookup = {v: k for k, v in enumerate(categories[field])}
+            values = [None if v is None else lookup[v] for v in values]
+        elif field in ("selective", "faith"):
+            values = [None if v is None else int(bool(v)) for v in values]
+        elif field == "urn":
+            values = [int(v) for v in values]
+        else:
+            values = [None if v is None else str(v) for v in values]
+        columns[field] = values
+    table_rows = [[columns[f][k] for f in SCHOOL_FIELDS] for k in range(len(one))]
+    index = {int(u): k for k, u in enumerate(one["urn"])}
+    return {"fields": list(SCHOOL_FIELDS), "categories": categories, "rows": table_rows}, index
+
+
+def _round(value, decimals):
+    value = _clean(value)
+    if value is None:
+        return None
+    return int(round(value)) if decimals == 0 else round(value, decimals)
+
+
+def indicator_features(rows: pd.DataFrame, indicator: str, index: dict[int, int]) -> dict:
+    """One FeatureCollection of the drawable schools of INDICATOR; properties i (school index), n, s, c, g,
+    r, z, h (see NUMBERS), f (flag code) and x = 1 when the values are suppressed."""
+    part = rows[rows["indicator"] == indicator]
+    features = []
+    suppressed = part["suppressed"] if "suppressed" in part else pd.Series(False, part.index)
+    for (_, row), hidden in zip(part.iterrows(), suppressed):
+        if pd.isna(row["lon"]) or pd.isna(row["lat"]):
+            continue
+        props = {"i": index[int(row["urn"])]}
+        for key, (column, decimals) in NUMBERS.items():
+            value = _round(row.get(column), decimals)
+            if value is not None:
+                props[key] = value
+        flag = _clean(row.get("flag"))
+        if flag in FLAG_CODES:
+            props["f"] = FLAG_CODES[flag]
+        if bool(hidden):
+            props["x"] = 1
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def flagged_urns(rows: pd.DataFrame) -> list[int]:
+    """URNs of schools outside a funnel limit for any indicator (their catchments are outlined)."""
+    return sorted({int(u) for u in rows.loc[rows["flag"].isin(FLAGGED), "urn"]})
+
+
+def excluded_counts(schools: pd.DataFrame, indicator: str) -> dict[str, int]:
+    """Schools excluded from INDICATOR's audit, by reason (the legend and report list them)."""
+    out = schools[(schools["status"] != "audited") & (schools["indicator"] == indicator)]
+    reasons = out["exclusion_reason"].fillna("no reason given").astype(str)
+    return {k: int(v) for k, v in reasons.value_counts().sort_index().items()}

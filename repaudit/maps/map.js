@@ -1,0 +1,364 @@
+/* repaudit map: school layers, community layers, catchments, legend, trust filter, search and popups.
+   Text that came from input files (school, trust, LA names) only ever reaches the page through
+   textContent or a text node, never through innerHTML. */
+(function () {
+  "use strict";
+  var R = (window.repaudit = window.repaudit || {});
+  R.FLAGS = ["below_998", "below_95", "within", "above_95", "above_998"];
+  R.FLAG_TEXT = {
+    below_998: "below the 99.8% funnel limit (strong evidence of under-representation)",
+    below_95: "below the 95% funnel limit",
+    within: "within the funnel limits",
+    above_95: "above the 95% funnel limit",
+    above_998: "above the 99.8% funnel limit (strong evidence of over-representation)"
+  };
+  R.layers = {};
+  R.community = {};
+  R.current = null;
+  R.trust = "";
+
+  function el(tag, className, text, parent) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  R.el = el;
+
+  function decodeSchools(table) {
+    return table.rows.map(function (row) {
+      var s = {};
+      table.fields.forEach(function (field, k) {
+        var v = row[k];
+        var cats = table.categories[field];
+        s[field] = cats && v !== null ? cats[v] : v;
+      });
+      return s;
+    });
+  }
+
+  function binOf(value, breaks) {
+    var k = 0;
+    for (var i = 0; i < breaks.length; i++) if (value >= breaks[i]) k++;
+    return k;
+  }
+  R.gapColour = function (gap) {
+    var p = R.config.palette;
+    return gap === undefined || gap === null ? p.no_data : p.gap_colours[binOf(gap, p.gap_breaks)];
+  };
+  R.rateColour = function (rate, breaks) {
+    var p = R.config.palette;
+    return rate === undefined || rate === null ? p.no_data : p.rate_colours[binOf(rate, breaks)];
+  };
+  R.radius = function (pupils) {
+    return pupils > 0 ? Math.max(3, Math.sqrt(pupils) / 3) : 3;
+  };
+
+  function pct(x) { return x === undefined || x === null ? "n/a" : (100 * x).toFixed(1) + "%"; }
+  function num(x, d) { return x === undefined || x === null ? "n/a" : x.toFixed(d); }
+  function signed(x, d) { return x === undefined || x === null ? "n/a" : (x > 0 ? "+" : "") + x.toFixed(d); }
+  function cssToken(s) { return String(s).replace(/[^A-Za-z0-9_-]/g, "_"); }
+  R.format = { pct: pct, num: num, signed: signed };
+
+  R.setup = function (map, config) {
+    R.map = map;
+    R.config = config;
+    R.schools = decodeSchools(config.schools);
+    map.createPane("repaudit-community").style.zIndex = 350;
+    map.createPane("repaudit-catchments").style.zIndex = 380;
+    map.createPane("repaudit-schools").style.zIndex = 410;
+    if (config.bounds) map.fitBounds(config.bounds, { padding: [20, 20] });
+  };
+
+  R.schoolStyle = function (p) {
+    var flag = p.f === undefined ? null : R.FLAGS[p.f];
+    var strong = flag === "below_998" || flag === "above_998";
+    var flagged = flag !== null && flag !== "within";
+    return {
+      radius: R.radius(p.n), fillColor: R.gapColour(p.x ? null : p.g), fillOpacity: 0.85,
+      color: strong ? "#000000" : flagged ? "#333333" : "#6f6f6f",
+      weight: strong ? 3 : flagged ? 2 : 0.7, flagged: flagged
+    };
+  };
+
+  R.schoolLayer = function (geojson, indicator) {
+    var markers = [];
+    var layer = L.geoJSON(geojson, {
+      pointToLayer: function (feature, latlng) {
+        var style = R.schoolStyle(feature.properties);
+        style.pane = "repaudit-schools";
+        style.className = "repaudit-school indicator-" + cssToken(indicator) + " urn-" +
+          cssToken(R.schools[feature.properties.i].urn) + (style.flagged ? " flagged" : "");
+        var marker = L.circleMarker(latlng, style);
+        marker.schoolIndex = feature.properties.i;
+        markers.push(marker);
+        return marker;
+      }
+    });
+    layer.bindPopup(function (marker) { return R.popup(marker.feature.properties, indicator); }, { maxWidth: 380 });
+    layer.repauditIndicator = indicator;
+    R.layers[indicator] = { layer: layer, markers: markers, geojson: geojson };
+    if (R.current === null) R.current = indicator;
+    return layer;
+  };
+
+  R.popup = function (p, indicator) {
+    var s = R.schools[p.i];
+    var ind = R.config.indicators[indicator];
+    var root = el("div", "repaudit-popup");
+    el("div", "repaudit-popup-name", s.name, root);
+    var table = el("table", null, null, root);
+    function row(label, value, field) {
+      var tr = el("tr", null, null, table);
+      if (field) tr.setAttribute("data-field", field);
+      el("th", null, label, tr);
+      el("td", null, value, tr);
+    }
+    var hidden = R.config.suppressed_text;
+    row("URN", s.urn, "urn");
+    row("Local authority", s.la_name || "n/a", "la_name");
+    row("Region", s.region || "n/a", "region");
+    row("Trust", s.trust || "none (LA maintained or stand-alone)", "trust");
+    row("Phase", s.phase || "n/a", "phase");
+    row("Type", s.type || "n/a", "type");
+    row("Selective / faith", (s.selective ? "selective" : "non-selective") + " / " + (s.faith ? "faith" : "no faith designation"), "selective_faith");
+    row("Indicator", ind.label, "indicator");
+    row("Pupils", p.n === undefined ? "n/a" : p.n, "pupils");
+    row("School rate", p.x ? hidden : pct(p.s), "school_rate");
+    row("Community rate", pct(p.c), "community_rate");
+    row("Gap", p.x ? hidden : signed(p.g, 1) + " pp", "gap_pp");
+    row("Ratio (school / community)", p.x ? hidden : num(p.r, 2), "ratio");
+    row("z-score", p.x ? hidden : num(p.z, 2), "z");
+    row("Funnel plot", p.x ? hidden : p.f === undefined ? "n/a" : R.FLAG_TEXT[R.FLAGS[p.f]], "flag");
+    row("Shortfall (pupils)", p.x ? hidden : num(p.h, 1), "shortfall");
+    row("Years pooled", s.years || "n/a", "years");
+    row("Community model", R.config.community_model, "community_model");
+    row("Data vintage", s.vintage || "n/a", "vintage");
+    return root;
+  };
+
+  R.communityLayer = function (kind, geojson, indicator) {
+    var breaks = (R.config.community.breaks[indicator] || []).slice(1, -1);
+    var label = R.config.indicators[indicator].short;
+    function tip(code, rate) {
+      var box = el("div", null, (code ? "LSOA " + code + ": " : "") + "community " + label + " rate ");
+      el("b", null, rate === undefined || rate === null ? "n/a (suppressed or missing)" : pct(rate), box);
+      return box;
+    }
+    var layer;
+    if (kind === "polygons") {
+      layer = L.geoJSON(geojson, {
+        pane: "repaudit-community",
+        style: function (f) {
+          return { fillColor: R.rateColour(f.properties[indicator], breaks), fillOpacity: 0.55, color: "#555555", weight: 0.4 };
+        },
+        onEachFeature: function (f, l) { l.bindTooltip(tip(f.properties.l, f.properties[indicator]), { sticky: true }); }
+      });
+    } else if (kind === "centroids") {
+      layer = L.geoJSON(geojson, {
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { pane: "repaudit-community", radius: 6, stroke: false, fillOpacity: 0.7,
+            fillColor: R.rateColour(f.properties[indicator], breaks) });
+        },
+        onEachFeature: function (f, l) { l.bindTooltip(tip(f.properties.l, f.properties[indicator])); }
+      });
+    } else {
+      layer = L.layerGroup();
+      var schools = R.layers[indicator] ? R.layers[indicator].geojson.features : [];
+      schools.forEach(function (f) {
+        var c = f.geometry.coordinates;
+        L.circleMarker([c[1], c[0]], { pane: "repaudit-community", radius: 2.2 * R.radius(f.properties.n), stroke: false,
+          fillOpacity: 0.45, interactive: false, fillColor: R.rateColour(f.properties.c, breaks) }).addTo(layer);
+      });
+    }
+    layer.repauditIndicator = indicator;
+    R.community[indicator] = layer;
+    return layer;
+  };
+
+  R.catchmentLayer = function (geojson) {
+    return L.geoJSON(geojson, {
+      pane: "repaudit-catchments",
+      style: { color: "#1a1a1a", weight: 2, dashArray: "5 4", fill: false },
+      onEachFeature: function (f, l) {
+        l.bindTooltip(el("span", null, "Catchment of " + f.properties.n + " (URN " + f.properties.u + ")"), { sticky: true });
+      }
+    });
+  };
+
+  R.filterTrust = function (code) {
+    R.trust = code;
+    Object.keys(R.layers).forEach(function (key) {
+      var entry = R.layers[key];
+      entry.layer.clearLayers();
+      entry.markers.forEach(function (m) {
+        var s = R.schools[m.schoolIndex];
+        var key2 = s.trust_code || s.trust || "";
+        if (code === "" || (code === "__none__" ? key2 === "" : key2 === code)) entry.layer.addLayer(m);
+      });
+    });
+    if (R.trustSelect) R.trustSelect.value = code;
+  };
+
+  R.find = function (query) {
+    var q = String(query).trim().toLowerCase();
+    if (q.length < 2 && !/^\d+$/.test(q)) return [];
+    var entry = R.layers[R.current];
+    if (!entry) return [];
+    var out = [];
+    for (var k = 0; k < entry.markers.length && out.length < 8; k++) {
+      var s = R.schools[entry.markers[k].schoolIndex];
+      if (String(s.urn).indexOf(q) === 0 || String(s.name).toLowerCase().indexOf(q) >= 0) out.push(entry.markers[k]);
+    }
+    return out;
+  };
+
+  R.show = function (marker) {
+    var entry = R.layers[R.current];
+    if (!entry.layer.hasLayer(marker)) R.filterTrust("");
+    R.map.setView(marker.getLatLng(), Math.max(R.map.getZoom(), 14));
+    marker.fire("click", { latlng: marker.getLatLng() }, true);
+  };
+
+  function searchBox(panel) {
+    var box = el("div", "repaudit-search", null, panel);
+    var input = el("input", null, null, box);
+    input.type = "search";
+    input.placeholder = "Find a school by name or URN";
+    input.setAttribute("aria-label", "Find a school by name or URN");
+    var list = el("ul", "repaudit-results", null, box);
+    function refresh() {
+      list.textContent = "";
+      R.find(input.value).forEach(function (marker) {
+        var s = R.schools[marker.schoolIndex];
+        var item = el("li", null, null, list);
+        var button = el("button", null, s.name + " (" + s.urn + ")", item);
+        button.type = "button";
+        button.addEventListener("click", function () { list.textContent = ""; R.show(marker); });
+      });
+    }
+    input.addEventListener("input", refresh);
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        var hits = R.find(input.value);
+        if (hits.length) { list.textContent = ""; R.show(hits[0]); }
+      }
+    });
+    R.searchInput = input;
+  }
+
+  function trustFilter(panel) {
+    var seen = {};
+    var trusts = [];
+    R.schools.forEach(function (s) {
+      var key = s.trust_code || s.trust || "";
+      if (key && !seen[key]) { seen[key] = 1; trusts.push([key, s.trust || key]); }
+    });
+    if (!trusts.length) return;
+    trusts.sort(function (a, b) { return String(a[1]).localeCompare(String(b[1])); });
+    var label = el("label", "repaudit-trust", "Trust ", panel);
+    var select = el("select", null, null, label);
+    el("option", null, "All schools", select).value = "";
+    trusts.forEach(function (t) { el("option", null, t[1], select).value = t[0]; });
+    el("option", null, "Not in a trust", select).value = "__none__";
+    select.addEventListener("change", function () { R.filterTrust(select.value); });
+    R.trustSelect = select;
+  }
+
+  function swatch(parent, colour, text, outline, radius) {
+    var row = el("div", "repaudit-key", null, parent);
+    var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "18");
+    var c = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+    c.setAttribute("cx", "11");
+    c.setAttribute("cy", "9");
+    c.setAttribute("r", String(radius || 6));
+    c.setAttribute("fill", colour);
+    c.setAttribute("stroke", outline ? outline[0] : "#6f6f6f");
+    c.setAttribute("stroke-width", outline ? String(outline[1]) : "0.7");
+    svg.appendChild(c);
+    row.appendChild(svg);
+    el("span", null, text, row);
+  }
+
+  R.renderLegend = function () {
+    var box = R.legendBox;
+    if (!box) return;
+    box.textContent = "";
+    var cfg = R.config;
+    var ind = cfg.indicators[R.current];
+    el("div", "repaudit-legend-title", ind ? ind.label : "", box);
+    el("div", "repaudit-legend-sub", "Gap: school rate minus community rate (percentage points)", box);
+    cfg.palette.gap_legend.forEach(function (pair) { swatch(box, pair[0], pair[1] + " pp"); });
+    swatch(box, cfg.palette.no_data, "suppressed or not available");
+    el("div", "repaudit-legend-sub", "Outline: funnel-plot flag", box);
+    swatch(box, "#ffffff", "outside the 99.8% limits", ["#000000", 3]);
+    swatch(box, "#ffffff", "outside the 95% limits", ["#333333", 2]);
+    swatch(box, "#ffffff", "within the limits", ["#6f6f6f", 0.7]);
+    el("div", "repaudit-legend-sub", "Circle size: number of pupils", box);
+    var community = R.community[R.current];
+    if (community && R.map.hasLayer(community)) {
+      var edges = cfg.community.breaks[R.current] || [];
+      el("div", "repaudit-legend-sub", "Community " + (ind ? ind.short : "") + " rate (" + cfg.community.label + ")", box);
+      if (!edges.length) el("div", "repaudit-legend-note", "no community rates", box);
+      for (var k = 0; k + 1 < edges.length; k++) {
+        swatch(box, cfg.palette.rate_colours[k], pct(edges[k]) + " to " + pct(edges[k + 1]), ["#ffffff", 0]);
+      }
+    }
+    var counts = ind ? ind.counts : null;
+    if (counts) {
+      el("div", "repaudit-legend-sub", counts.drawn + " schools shown; " + counts.excluded + " excluded", box);
+      Object.keys(counts.reasons).forEach(function (reason) {
+        el("div", "repaudit-legend-note", counts.reasons[reason] + " " + reason, box);
+      });
+    }
+  };
+
+  R.controls = function (map) {
+    var cfg = R.config;
+    var Panel = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var panel = el("div", "repaudit-panel leaflet-bar");
+        (cfg.banners || []).forEach(function (b) { el("div", "repaudit-banner " + cssToken(b.kind), b.text, panel); });
+        el("div", "repaudit-title", cfg.title, panel);
+        el("div", "repaudit-subtitle", cfg.subtitle, panel);
+        searchBox(panel);
+        trustFilter(panel);
+        L.DomEvent.disableClickPropagation(panel);
+        L.DomEvent.disableScrollPropagation(panel);
+        return panel;
+      }
+    });
+    var Legend = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var box = el("div", "repaudit-legend leaflet-bar");
+        R.legendBox = box;
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    new Panel().addTo(map);
+    new Legend().addTo(map);
+    map.on("baselayerchange", function (e) {
+      if (e.layer.repauditIndicator) {
+        R.current = e.layer.repauditIndicator;
+        Object.keys(R.community).forEach(function (key) {
+          var layer = R.community[key];
+          if (key !== R.current && map.hasLayer(layer) && R.community[R.current]) {
+            map.removeLayer(layer);
+            map.addLayer(R.community[R.current]);
+          }
+        });
+        if (R.searchInput) R.searchInput.dispatchEvent(new Event("input"));
+        R.renderLegend();
+      }
+    });
+    map.on("overlayadd overlayremove", R.renderLegend);
+    R.renderLegend();
+    R.ready = true;
+  };
+})();

@@ -1,0 +1,168 @@
+"""The shareable HTML report of an AuditResult (`write_report`): one self-contained file with inline CSS,
+JS and SVG. The result passes through disclosure control first; every string is escaped by the template."""
+from __future__ import annotations
+
+import json
+import os
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from .. import describe
+from ..disclosure import RULE, for_sharing
+from ..maps.build import COMMUNITY_LABELS
+from ..maps.features import drawable, excluded_counts
+from ..maps.palette import gap_legend
+from . import format as fmt
+from .dotmap import dotmap_svg
+from .funnel import funnel_svg
+
+FLAG_TEXT = {"below_998": "below 99.8% limit", "below_95": "below 95% limit", "within": "within limits",
+             "above_95": "above 95% limit", "above_998": "above 99.8% limit"}
+LEVELS = {"england": 0, "region": 1, "la": 2, "trust": 3}
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FunctionLoader(
+        lambda name: files("repaudit.report").joinpath(name).read_text(encoding="utf-8")),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _hidden(row) -> bool:
+    return bool(row.get("suppressed", False)) if hasattr(row, "get") else False
+
+
+def school_table(rows: pd.DataFrame, top: int) -> list[dict]:
+    """Audited schools of one indicator, most significantly under-representing first (z ascending)."""
+    audited = rows[rows["status"] == "audited"].copy()
+    audited["_order"] = audited["z"].where(audited["z"].notna(), float("inf"))
+    out = []
+    for rank, (_, r) in enumerate(audited.sort_values(["_order", "urn"]).head(top).iterrows(), start=1):
+        hide = _hidden(r)
+        out.append({"rank": rank, "urn": int(r["urn"]), "name": fmt.text(r["name"]), "la": fmt.text(r.get("la_name")),
+                    "trust": fmt.text(r.get("trust")), "selective": bool(r.get("selective")), "faith": bool(r.get("faith")),
+                    "pupils": fmt.count(r["pupils"]), "school_rate": fmt.pct(r["school_rate"], hide),
+                    "community_rate": fmt.pct(r["community_rate"]), "gap_pp": fmt.gap(r["gap_pp"], hide),
+                    "z": fmt.num(r["z"], 2, hide), "flag": fmt.SUPPRESSED if hide else FLAG_TEXT.get(r["flag"], fmt.MISSING),
+                    "flag_key": "" if hide else fmt.text(r["flag"]), "shortfall": fmt.num(r["shortfall"], 1, hide)})
+    return out
+
+
+def trust_table(rows: pd.DataFrame) -> list[dict]:
+    """Trust rows of one indicator: ranked trusts by pooled z, then LA-maintained comparison groups."""
+    if rows.empty:
+        return []
+    rows = rows.copy()
+    rows["_group"] = rows["comparison"].astype(bool).map({False: 0, True: 1})
+    rows["_order"] = rows["z"].where(rows["z"].notna(), float("inf"))
+    rows = rows[rows["ranked"].astype(bool) | rows["comparison"].astype(bool)]
+    out = []
+    for _, r in rows.sort_values(["_group", "_order", "trust_name"]).iterrows():
+        hide = _hidden(r)
+        out.append({"code": fmt.text(r["trust_code"]), "name": fmt.text(r["trust_name"]),
+                    "comparison": bool(r["comparison"]), "schools": fmt.count(r["schools"]),
+                    "pupils": fmt.count(r["pupils"]), "observed": fmt.count(r["observed"], hide),
+                    "expected": fmt.count(r["expected"]), "gap_pp": fmt.gap(r["gap_pp"], hide),
+                    "shortfall": fmt.num(r["shortfall"], 1, hide), "z": fmt.num(r["z"], 2, hide),
+                    "n_below": fmt.count(r["n_below"], hide),
+                    "share_below": fmt.pct(r["share_below"], hide)})
+    return out
+
+
+def area_table(areas: pd.DataFrame) -> list[dict]:
+    """Segregation indices by area (England, region, LA, trust), each with its interval for D."""
+    if areas.empty:
+        return []
+    areas = areas.assign(_level=areas["level"].map(LEVELS).fillna(9))
+    out = []
+    for _, r in areas.sort_values(["indicator", "_level", "area_name"]).iterrows():
+        hide = _hidden(r)
+        out.append({"level": fmt.text(r["level"]), "code": fmt.text(r["area_code"]), "name": fmt.text(r["area_name"]),
+                    "indicator": describe.indicator_short(r["indicator"]), "indicator_key": fmt.text(r["indicator"]),
+                    "phase": fmt.text(r.get("phase")), "schools": fmt.count(r["schools"]),
+                    "pupils": fmt.count(r["pupils"]), "group_pupils": fmt.count(r["group_pupils"], hide),
+                    "share": fmt.pct(r["share"], hide), "D": fmt.num(r["D"], 3, hide),
+                    "D_interval": fmt.SUPPRESSED if hide else f"{fmt.num(r['D_low'], 3)} to {fmt.num(r['D_high'], 3)}",
+                    "GS": fmt.num(r["GS"], 3, hide), "isolation": fmt.num(r["isolation"], 3, hide)})
+    return out
+
+
+def excluded_table(schools: pd.DataFrame, limit: int = 300) -> tuple[list[dict], int]:
+    out = schools[schools["status"] != "audited"]
+    grouped = (out.groupby(["urn", "name"], dropna=False)
+               .agg(reason=("exclusion_reason", lambda s: "; ".join(sorted({fmt.text(x) or "no reason given" for x in s}))),
+                    indicators=("indicator", lambda s: ", ".join(describe.indicator_short(x) for x in sorted(set(s)))))
+               .reset_index())
+    rows = [{"urn": int(r.urn), "name": fmt.text(r.name), "reason": r.reason, "indicators": r.indicators}
+            for r in grouped.head(limit).itertuples(index=False)]
+    return rows, len(grouped)
+
+
+def _calibration(meta) -> list[tuple[str, str]]:
+    cal = meta.get("calibration")
+    if not cal:
+        return []
+    return [(str(k), fmt.num(v, 4) if isinstance(v, (int, float)) else fmt.text(v)) for k, v in cal.items()]
+
+
+def _vintages(meta) -> list[tuple[str, str]]:
+    out = []
+    for table, items in (meta.get("vintages") or {}).items():
+        items = items if isinstance(items, (list, tuple)) else [items]
+        out.append((str(table), "; ".join(str(i) for i in items)))
+    return out
+
+
+def context(shared, *, map_href: str | None, top: int) -> dict:
+    """Everything the template shows, from a result that has been through disclosure control."""
+    meta = shared.meta
+    drawn = drawable(shared.schools)
+    indicators = [str(i) for i in meta.get("indicators") or shared.schools["indicator"].unique()]
+    sections = []
+    for ind in indicators:
+        rows = shared.schools[shared.schools["indicator"] == ind]
+        trusts = shared.trusts[shared.trusts["indicator"] == ind] if not shared.trusts.empty else shared.trusts
+        audited = rows[rows["status"] == "audited"]
+        sections.append({
+            "key": ind, "short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
+            "audited": len(audited), "excluded": excluded_counts(shared.schools, ind),
+            "below": int(audited["flag"].isin(["below_95", "below_998"]).sum()),
+            "below_998": int((audited["flag"] == "below_998").sum()),
+            "above": int(audited["flag"].isin(["above_95", "above_998"]).sum()),
+            "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
+            "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
+            "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}")),
+            "schools": school_table(rows, top), "trusts": trust_table(trusts),
+            "unranked": int((~trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
+        })
+    first = indicators[0] if indicators else None
+    excluded, n_excluded = excluded_table(shared.schools)
+    return {
+        "title": describe.title(meta), "subtitle": describe.subtitle(meta), "meta": meta,
+        "generated_at": fmt.text(meta.get("generated_at")),
+        "unsuppressed_warning": meta.get("unsuppressed_warning"), "synthetic": bool(meta.get("synthetic")),
+        "area": describe.area_text(meta), "years": describe.years_text(meta.get("years")),
+        "model": fmt.text(meta.get("community_model")), "model_text": describe.model_text(meta.get("community_model")),
+        "params": json.dumps(meta.get("params") or {}, sort_keys=True, default=str),
+        "calibration": _calibration(meta), "vintages": _vintages(meta),
+        "suppression": meta.get("suppression"), "rule": RULE, "top": top,
+        "indicators": sections, "areas": area_table(shared.areas), "excluded": excluded, "n_excluded": n_excluded,
+        "map_href": map_href, "legend": gap_legend(),
+        "dotmap": Markup(dotmap_svg(drawn[drawn["indicator"] == first], "Schools coloured by gap")) if first else "",
+        "dotmap_indicator": describe.indicator_label(first) if first else "",
+        "community_labels": COMMUNITY_LABELS,
+    }
+
+
+def write_report(result, path, *, map_path=None, unsuppressed: bool = False, top: int = 50) -> Path:
+    """Write the report of RESULT to PATH; MAP_PATH (an interactive map file) is linked, not embedded."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shared = for_sharing(result, unsuppressed)
+    href = os.path.relpath(Path(map_path), path.parent).replace(os.sep, "/") if map_path else None
+    page = _env().get_template("template.html").render(**context(shared, map_href=href, top=top))
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,121 @@
+"""Funnel plot of one indicator as inline SVG: school rate against pupils with the 95% and 99.8% limits.
+
+Schools are compared with different community rates, so each is drawn at the rate it would show around
+the pupil-weighted mean community rate P with the same z: y = P + z sqrt(P (1 - P) / n). A school is then
+outside a drawn limit exactly when its z is, and with one community rate for all, y is the school's rate.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..auditing.stats import Z95, Z998
+from ..maps.palette import gap_colour
+
+WIDTH, HEIGHT = 720, 420
+MARGIN = {"left": 64, "right": 24, "top": 20, "bottom": 48}
+LIMITS = (("95", Z95, "#555555", "5 4"), ("998", Z998, "#111111", "none"))
+
+
+def plotted(schools: pd.DataFrame) -> pd.DataFrame:
+    """Rows that can be placed: audited, not suppressed, with pupils and a finite z; adds column y."""
+    rows = schools[(schools["status"] == "audited") & schools["z"].notna() & (schools["pupils"] > 0)].copy()
+    if "suppressed" in rows:
+        rows = rows[~rows["suppressed"].astype(bool)]
+    return rows
+
+
+def centre(rows: pd.DataFrame) -> float:
+    """P: the pupil-weighted mean community rate."""
+    return float((rows["pupils"] * rows["community_rate"]).sum() / rows["pupils"].sum())
+
+
+def standardised_rate(z, pupils, p_bar):
+    """P + z sqrt(P (1 - P) / n): the school's position on a funnel centred on P."""
+    return p_bar + np.asarray(z, float) * np.sqrt(p_bar * (1 - p_bar) / np.asarray(pupils, float))
+
+
+def _nice_ticks(lo, hi, count=5):
+    span = hi - lo
+    if span <= 0:
+        return [lo]
+    step = 10 ** math.floor(math.log10(span / count))
+    for m in (1, 2, 2.5, 5, 10):
+        if span / (step * m) <= count:
+            step *= m
+            break
+    first = math.ceil(lo / step) * step
+    return [round(first + k * step, 10) for k in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funnel", labels: int = 12) -> str:
+    """The SVG markup (every name escaped) of the funnel plot of SCHOOLS (one indicator's rows); PLOT_ID
+    keeps its clip path unique in the page."""
+    rows = plotted(schools)
+    esc = html.escape
+    if rows.empty:
+        return f'<p class="empty">No schools with a z-score to plot for {esc(indicator_label)}.</p>'
+    p_bar = centre(rows)
+    rows["y"] = standardised_rate(rows["z"], rows["pupils"], p_bar)
+    n_max = float(rows["pupils"].max()) * 1.05
+    n_grid = np.linspace(max(5.0, float(rows["pupils"].min()) * 0.8), n_max, 80)
+    se = np.sqrt(p_bar * (1 - p_bar) / n_grid)
+    y_lo = max(0.0, min(float(rows["y"].min()), p_bar - Z998 * se[-1] * 1.5))
+    y_hi = min(1.0, max(float(rows["y"].max()), p_bar + Z998 * se[-1] * 1.5))
+    pad = (y_hi - y_lo) * 0.05 or 0.01
+    y_lo, y_hi = max(0.0, y_lo - pad), min(1.0, y_hi + pad)
+    plot_w = WIDTH - MARGIN["left"] - MARGIN["right"]
+    plot_h = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
+
+    def sx(n):
+        return MARGIN["left"] + plot_w * float(n) / n_max
+
+    def sy(y):
+        return MARGIN["top"] + plot_h * (1 - (float(y) - y_lo) / (y_hi - y_lo))
+
+    out = [f'<svg class="funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+           f'width="{WIDTH}" height="{HEIGHT}" role="img" data-centre="{p_bar:.6f}" '
+           f'aria-label="Funnel plot: {esc(indicator_label)}">',
+           f'<clipPath id="clip-{esc(plot_id)}"><rect x="{MARGIN["left"]}" y="{MARGIN["top"]}" '
+           f'width="{plot_w}" height="{plot_h}"/></clipPath>',
+           f'<rect x="{MARGIN["left"]}" y="{MARGIN["top"]}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#999"/>']
+    for t in _nice_ticks(y_lo, y_hi):
+        out.append(f'<line x1="{MARGIN["left"] - 4}" x2="{MARGIN["left"]}" y1="{sy(t):.1f}" y2="{sy(t):.1f}" stroke="#333"/>'
+                   f'<text x="{MARGIN["left"] - 6}" y="{sy(t) + 4:.1f}" text-anchor="end" font-size="11">{100 * t:.0f}%</text>')
+    for t in _nice_ticks(0, n_max):
+        out.append(f'<line x1="{sx(t):.1f}" x2="{sx(t):.1f}" y1="{HEIGHT - MARGIN["bottom"]}" '
+                   f'y2="{HEIGHT - MARGIN["bottom"] + 4}" stroke="#333"/><text x="{sx(t):.1f}" '
+                   f'y="{HEIGHT - MARGIN["bottom"] + 16}" text-anchor="middle" font-size="11">{t:,.0f}</text>')
+    out.append(f'<text x="{MARGIN["left"] + plot_w / 2}" y="{HEIGHT - 10}" text-anchor="middle" font-size="12">'
+               f'Pupils</text><text transform="translate(14 {MARGIN["top"] + plot_h / 2}) rotate(-90)" '
+               f'text-anchor="middle" font-size="12">{esc(indicator_label)} rate (adjusted to average community)</text>')
+    clip = f'clip-path="url(#clip-{esc(plot_id)})"'
+    out.append(f'<line data-limit="centre" x1="{sx(n_grid[0]):.1f}" x2="{sx(n_max):.1f}" y1="{sy(p_bar):.1f}" '
+               f'y2="{sy(p_bar):.1f}" stroke="#777" {clip}/>')
+    for name, k, colour, dash in LIMITS:
+        for side, sign in (("lower", -1), ("upper", 1)):
+            ys = np.clip(p_bar + sign * k * se, 0, 1)
+            pts = " ".join(f"{sx(n):.1f},{sy(y):.1f}" for n, y in zip(n_grid, ys))
+            out.append(f'<polyline data-limit="{side}-{name}" points="{pts}" fill="none" stroke="{colour}" '
+                       f'stroke-dasharray="{dash}" {clip}/>')
+    flagged = rows[rows["flag"].isin(["below_998", "below_95", "above_95", "above_998"])]
+    labelled = set(flagged.reindex(flagged["z"].abs().sort_values(ascending=False).index).head(labels)["urn"])
+    for row in rows.sort_values("pupils", ascending=False).itertuples(index=False):
+        strong = row.flag in ("below_998", "above_998")
+        stroke = "#000" if strong else "#333" if row.flag in ("below_95", "above_95") else "#777"
+        width = 2 if strong else 1.2 if row.flag in ("below_95", "above_95") else 0.5
+        tip = (f"{row.name} (URN {row.urn}): rate {100 * row.school_rate:.1f}%, community "
+               f"{100 * row.community_rate:.1f}%, gap {row.gap_pp:+.1f} pp, z {row.z:.2f}, {row.pupils:,.0f} pupils")
+        out.append(f'<circle data-urn="{int(row.urn)}" data-flag="{esc(str(row.flag))}" cx="{sx(row.pupils):.1f}" '
+                   f'cy="{sy(row.y):.1f}" r="4" fill="{gap_colour(row.gap_pp)}" stroke="{stroke}" '
+                   f'stroke-width="{width}" {clip}><title>{esc(tip)}</title></circle>')
+        if row.urn in labelled:
+            left = sx(row.pupils) > WIDTH - 200
+            out.append(f'<text class="label" data-urn="{int(row.urn)}" x="{sx(row.pupils) + (-6 if left else 6):.1f}" '
+                       f'y="{sy(row.y) + 4:.1f}" font-size="11" text-anchor="{"end" if left else "start"}">'
+                       f'{esc(str(row.name))}</text>')
+    out.append("</svg>")
+    return "\n".join(out)
