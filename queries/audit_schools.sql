@@ -1,0 +1,125 @@
+-- name: audit_schools
+-- One row per input school: every URN in `schools` (GIAS) or `school_census` (SPC), with its attributes
+-- taken from GIAS first and the latest census row second, its audit phase, whether it is selective or
+-- has a religious character, its trust or LA-maintained comparison group, and `scope_reason` (NULL when
+-- the school is a state-funded mainstream primary or secondary school the audit covers; otherwise why not).
+-- Parameters: none.
+with census as (
+    select * from school_census
+    qualify row_number() over (partition by urn order by year desc) = 1
+),
+academy_trust as (                       -- GIAS group links: the school's academy trust, if any
+    select urn, group_uid as trust_code, group_name as trust_name
+    from trust_membership
+    where group_type in ('Multi-academy trust', 'Single-academy trust')
+      and coalesce(group_status, 'Open') not ilike 'closed%'
+    qualify row_number() over (partition by urn order by joined_date desc nulls last, group_uid) = 1
+),
+successors as (                          -- URNs another school took over from (GIAS links)
+    select link_urn as urn, min(urn) as successor from school_links
+    where link_type ilike 'predecessor%' and link_type not ilike '%split%' group by link_urn
+    union all
+    select urn, min(link_urn) from school_links
+    where link_type ilike 'successor%' and link_type not ilike '%split%' group by urn
+),
+successor as (select urn, min(successor) as successor from successors group by urn),
+joined as (
+    select
+        coalesce(g.urn, c.urn) as urn,
+        coalesce(g.name, c.name) as name,
+        coalesce(g.la_code, c.la_code) as la,
+        coalesce(g.la_name, c.la_name) as la_name,
+        coalesce(g.lad_code, c.lad_code) as lad_code,
+        coalesce(g.region, c.region) as region,
+        coalesce(g.type, c.type) as type,
+        g.type_group,
+        c.phase_type_grouping,
+        g.phase as gias_phase,
+        g.status,
+        g.close_date,
+        g.urn is not null as in_gias,
+        coalesce(nullif(trim(g.admissions_policy), ''), c.admissions_policy) as admissions_policy,
+        coalesce(nullif(trim(g.religious_character), ''), c.religious_character) as religious_character,
+        coalesce(g.pupils, c.pupils) as roll,
+        g.capacity,
+        case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
+             else g.easting end as easting,             -- GIAS writes 0,0 or blanks for "no location"
+        case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
+             else g.northing end as northing,
+        g.lsoa,
+        coalesce(g.trust_code, t.trust_code,
+                 case when nullif(trim(c.trust_name), '') is not null then 'name:' || trim(c.trust_name) end)
+            as academy_trust_code,
+        coalesce(g.trust_name, t.trust_name, nullif(trim(c.trust_name), '')) as academy_trust_name,
+        s.successor
+    from schools g
+    full outer join census c on c.urn = g.urn
+    left join academy_trust t on t.urn = coalesce(g.urn, c.urn)
+    left join successor s on s.urn = coalesce(g.urn, c.urn)
+),
+classified as (
+    select *,
+        case
+            when phase_type_grouping = 'State-funded primary' then 'primary'
+            when phase_type_grouping = 'State-funded secondary' then 'secondary'
+            when gias_phase in ('Primary', 'Middle deemed primary') then 'primary'
+            when gias_phase in ('Secondary', 'Middle deemed secondary', 'All-through') then 'secondary'
+            when gias_phase = 'Nursery' or phase_type_grouping = 'State-funded nursery' then 'nursery'
+            when gias_phase = '16 plus' then '16 plus'
+            else 'not applicable'
+        end as phase,
+        case
+            when phase_type_grouping in ('State-funded primary', 'State-funded secondary') then 'mainstream'
+            when phase_type_grouping = 'Independent school' or type_group = 'Independent schools'
+                 or type ilike '%independent%' then 'independent'
+            when phase_type_grouping ilike '%special%' or type_group = 'Special schools'
+                 or type ilike '%special%' then 'special'
+            when phase_type_grouping in ('State-funded AP school', 'Pupil referral unit')
+                 or type = 'Pupil referral unit' or type ilike '%alternative provision%' then 'ap'
+            when type_group in ('Welsh schools', 'Colleges', 'Universities', 'Other types', 'Online provider')
+                 or type in ('Welsh establishment', 'Further education', 'Sixth form centres',
+                             'Higher education institutions', 'Offshore schools', 'British schools overseas',
+                             'Secure units', 'Service children''s education', 'Miscellaneous', 'Online provider',
+                             'Institution funded by other government department') then 'other'
+            else 'mainstream'
+        end as kind
+    from joined
+),
+final as (
+    select
+        urn, name, la, la_name, lad_code,
+        coalesce(region, mode(region) over (partition by la)) as region,
+        type, type_group, phase, kind, roll, capacity, easting, northing, lsoa,
+        coalesce(admissions_policy ilike 'selective', false) as selective,
+        coalesce(religious_character is not null and trim(religious_character) <> ''
+                 and lower(trim(religious_character)) not in
+                     ('none', 'does not apply', 'no religious character', 'not applicable', 'unknown'),
+                 false) as faith,
+        admissions_policy, religious_character,
+        kind = 'mainstream' and (type_group = 'Local authority maintained schools'
+            or type in ('Community school', 'Voluntary aided school', 'Voluntary controlled school',
+                        'Foundation school')) as la_maintained,
+        successor,
+        case
+            when status ilike 'closed%' or close_date <= current_date then 'closed'
+            when successor is not null and coalesce(status, '') not ilike 'open%' then 'closed'
+            when status ilike 'proposed to open%' then 'not yet open'
+            when kind = 'independent' then 'independent school (outside scope)'
+            when kind = 'special' then 'special school (outside scope)'
+            when kind = 'ap' then 'alternative provision (outside scope)'
+            when kind = 'other' then 'not a state-funded school in England (outside scope)'
+            when phase = 'nursery' then 'nursery school (outside scope)'
+            when phase = '16 plus' then '16 plus (outside scope)'
+            when phase not in ('primary', 'secondary') then 'phase not primary or secondary (outside scope)'
+        end as scope_reason,
+        academy_trust_code, academy_trust_name, in_gias
+    from classified
+)
+select
+    * exclude (academy_trust_code, academy_trust_name),
+    case when la_maintained then null else academy_trust_code end as trust_code,
+    case when la_maintained then null else academy_trust_name end as trust,
+    case when la_maintained then 'LA-' || coalesce(la, '?') else academy_trust_code end as group_code,
+    case when la_maintained then 'LA maintained: ' || coalesce(la_name, la, '?') else academy_trust_name end
+        as group_name
+from final

@@ -1,0 +1,47 @@
+"""Segregation of each indicator's pupils across the schools of every LA, region, trust and England
+(METHODS §5), per phase, with a bias-corrected bootstrap interval for D (repaudit/auditing/indices.py).
+
+Uses every in-scope school with data for the indicator, whether or not its community could be
+measured: the indices need only the schools' own counts (pupils = average yearly denominator).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .indices import indices_by_area
+
+COLUMNS = ["level", "area_code", "area_name", "indicator", "phase", "schools", "pupils", "group_pupils", "share",
+           "D", "GS", "isolation", "D_low", "D_high"]
+LEVELS = {
+    "la": ("la", "la_name"),
+    "region": ("region", "region"),
+    "trust": ("group_code", "group_name"),
+    "england": ("_england", "_england"),
+}
+
+
+def segregation(schools: pd.DataFrame, reps: int = 200, seed: int = 0, england: bool = True) -> pd.DataFrame:
+    """The area table from the rows of SCHOOLS (one per school and indicator)."""
+    rows = schools[schools["school_rate"].notna() & schools["pupils"].gt(0) &
+                   ~schools["exclusion_reason"].fillna("").str.contains("outside scope|closed|not yet open")].copy()
+    rows["_england"] = "England"
+    rows["group"] = rows["pupils"] * rows["school_rate"].clip(0, 1)
+    frames = []
+    for level, (code_col, name_col) in LEVELS.items():
+        if level == "england" and not england:
+            continue
+        part = rows[rows[code_col].notna()]
+        if part.empty:
+            continue
+        key = part["indicator"] + "\t" + part["phase"] + "\t" + part[code_col].astype(str)
+        table = indices_by_area(key.to_numpy(), part["group"].to_numpy(), part["pupils"].to_numpy(),
+                                reps=reps, seed=seed)
+        parts = table["code"].str.split("\t", expand=True)
+        names = part.assign(_key=key).groupby("_key")[name_col].first()
+        table = table.assign(level=level, indicator=parts[0], phase=parts[1],
+                             area_code="E92000001" if level == "england" else parts[2],
+                             area_name=table["code"].map(names))
+        frames.append(table)
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True)[COLUMNS]

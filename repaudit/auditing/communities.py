@@ -1,0 +1,153 @@
+"""The built-in community models. Each `build(con, indicator)` turns the table audit_sources (the
+schools to audit, with their resolved parameters as columns) into the table catchment_weight."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import WarehouseError
+from . import neighbours, proximity
+from .models import Param, community_model
+from .relations import materialise
+
+KM = 1000.0
+
+
+def _require(con, table: str, what: str, how: str) -> None:
+    if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
+        raise WarehouseError(f"the {what} needs {table}, which is empty; load it first ({how})")
+
+
+@community_model(
+    "la", "the local authority: every same-phase state-funded mainstream pupil of the school's LA (baseline)",
+    area_kind="la", needs_location=False)
+def build_la(con, indicator):
+    materialise(con, "catchment_weight", "community_la")
+
+
+@community_model(
+    "nearby-schools",
+    "the k nearest same-phase state-funded mainstream schools (or all within radius_km), the school "
+    "itself included, pupil-weighted; public data only",
+    area_kind="school", needs_location=True,
+    params=(Param("k", 10, "number of schools, the school itself included"),
+            Param("radius_km", None, "if set, every school within this distance instead of the k nearest"),
+            Param("max_radius_km", 60, "never look further than this")),
+    overrides={"selective": {"k": 20}, "faith": {"k": 20}})
+def build_nearby_schools(con, indicator):
+    radius = "try_cast(radius_km as double)"
+    sources = f"""select urn as src, phase as grp, easting, northing,
+                         case when {radius} is null then try_cast(k as double) end as need,
+                         coalesce({radius}, try_cast(max_radius_km as double)) * {KM} as max_dist
+                  from audit_sources"""
+    targets = """select s.urn::varchar as tgt, s.phase as grp, s.easting, s.northing, 1.0 as weight
+                 from audit_schools s
+                 where s.scope_reason is null and s.easting is not null and s.northing is not null
+                   and s.urn in (select urn from audit_values)"""
+    neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM)
+    materialise(con, "catchment_weight", "community_nearby_schools")
+
+
+@community_model(
+    "residential",
+    "LSOAs around the school: the nearest until their child population of the phase reaches m x the "
+    "school's roll (method reach), or all within radius_km (method radius); weights = child population",
+    area_kind="lsoa", needs_location=True,
+    params=(Param("method", "reach", "reach (m x roll) or radius (radius_km)", ("reach", "radius")),
+            Param("m", 2.0, "child population to reach, as a multiple of the school's roll"),
+            Param("radius_km", {"primary": 2.0, "secondary": 5.0}, "radius for method radius"),
+            Param("max_radius_km", 60, "never look further than this")),
+    overrides={"selective": {"m": 5.0, "radius_km": {"primary": 5.0, "secondary": 15.0}},
+               "faith": {"m": 4.0, "radius_km": {"primary": 4.0, "secondary": 10.0}}})
+def build_residential(con, indicator):
+    _require(con, "lsoa_population", "residential model", "repaudit load population FILE")
+    sources = f"""select urn as src, phase as grp, easting, northing,
+                         case when method = 'reach' then try_cast(m as double) * roll end as need,
+                         case when method = 'reach' then try_cast(max_radius_km as double)
+                              else try_cast(radius_km as double) end * {KM} as max_dist
+                  from audit_sources where method = 'radius' or roll > 0"""
+    neighbours.nearest(con, sources, _lsoa_targets(), count_mode=False, first_radius=2 * KM)
+    materialise(con, "catchment_weight", "community_residential")
+
+
+def _lsoa_targets() -> str:
+    return """select lsoa as tgt, 'primary' as grp, easting, northing, pop_primary as weight
+              from audit_lsoa_areas where pop_primary > 0
+              union all
+              select lsoa, 'secondary', easting, northing, pop_secondary
+              from audit_lsoa_areas where pop_secondary > 0"""
+
+
+@community_model(
+    "catchment",
+    "published catchment polygons: LSOAs whose centroid lies in the school's catchment, weighted by "
+    "child population (faith and selective schools: every catchment of the layer)",
+    area_kind="lsoa", needs_location=True,
+    params=(Param("layer", None, "catchment layer (file name) to use; default: the latest loaded"),
+            Param("catchment_phase", "secondary", "phase of the schools the polygons are drawn for"),
+            Param("scope", "own", "own: the school's catchment; layer: all catchments of the layer",
+                  ("own", "layer"))),
+    overrides={"selective": {"scope": "layer"}, "faith": {"scope": "layer"}})
+def build_catchment(con, indicator):
+    _require(con, "catchments", "catchment model", "repaudit load catchments FILE")
+    _require(con, "lsoa_population", "catchment model", "repaudit load population FILE")
+    layers = con.execute("select distinct layer from audit_sources, (select 1) where layer is not null").fetchall()
+    if layers:
+        layer = layers[0][0]
+        if not con.execute("select count(*) from catchments where layer = ?", [layer]).fetchone()[0]:
+            known = [r[0] for r in con.execute("select distinct layer from catchments order by 1").fetchall()]
+            raise WarehouseError(f"no catchment layer '{layer}' in the warehouse; layers: {', '.join(known)}")
+    else:
+        layer = con.execute("select layer from catchments order by loaded_at desc, layer limit 1").fetchone()[0]
+    materialise(con, "catchment_weight", "community_catchment", layer=layer)
+    return {"layer": layer}
+
+
+@community_model(
+    "flows",
+    "residence flows (NPD or London Schools Atlas): the school's catchment is where its pupils live; "
+    "the community rate is the rate among all pupils of the phase living in those LSOAs",
+    area_kind="flows", needs_location=False)
+def build_flows(con, indicator):
+    _require(con, "flows", "flows model", "repaudit load flows FILE")
+    materialise(con, "catchment_weight", "community_flows")
+
+
+@community_model(
+    "proximity",
+    "Allen (2007): every LSOA's children (scaled to the pupils on roll) go to the nearest school with "
+    "room; the community is the intake the school would then have",
+    area_kind="lsoa", needs_location=True,
+    params=(Param("candidates", 15, "nearest schools considered for each LSOA"),
+            Param("places", "roll", "places per school: roll (pupils on roll) or capacity (GIAS "
+                  "SchoolCapacity, roll where missing)", ("roll", "capacity")),
+            Param("max_radius_km", 60, "never look further than this")))
+def build_proximity(con, indicator):
+    _require(con, "lsoa_population", "proximity model", "repaudit load population FILE")
+    setting = lambda name: con.execute(f"select min({name}) from audit_sources").fetchone()[0]  # noqa: E731
+    k, use_capacity = float(setting("candidates")), setting("places") == "capacity"
+    max_dist = float(setting("max_radius_km")) * KM
+    places = "greatest(coalesce(capacity, 0), roll)" if use_capacity else "roll"
+    con.execute(f"""create or replace temp table audit_places as
+        select urn, phase, easting, northing, {places} as places from audit_schools
+        where scope_reason is null and easting is not null and northing is not null and roll > 0""")
+    sources = f"""select lsoa as src, grp, easting, northing, {k} as need, {max_dist} as max_dist
+                  from ({_lsoa_targets().replace('as tgt', 'as lsoa')})"""
+    targets = "select urn::varchar as tgt, phase as grp, easting, northing, places as weight from audit_places"
+    neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM, out="audit_lsoa_schools")
+    frames = []
+    for phase, pop in (("primary", "pop_primary"), ("secondary", "pop_secondary")):
+        pairs = con.execute("""select p.src as lsoa, p.tgt::integer as urn, p.dist from audit_lsoa_schools p
+                               join audit_places s on s.urn = p.tgt::integer where s.phase = ?""", [phase]).df()
+        places = con.execute("select urn, places from audit_places where phase = ?", [phase]).df()
+        people = con.execute(f"select lsoa, {pop} as children from audit_lsoa_areas where {pop} > 0").df()
+        if pairs.empty or people.empty:
+            continue
+        scale = places["places"].sum() / people["children"].sum()
+        demand = people.set_index("lsoa")["children"] * scale
+        frames.append(proximity.allocate(pairs, demand, places.set_index("urn")["places"]))
+    allocation = pd.concat(frames) if frames else pd.DataFrame({"lsoa": [], "urn": [], "pupils": []})
+    con.register("_allocation", allocation)
+    con.execute("""create or replace temp table audit_allocation as
+                   select lsoa::varchar as lsoa, urn::integer as urn, pupils::double as pupils from _allocation""")
+    con.unregister("_allocation")
+    materialise(con, "catchment_weight", "community_proximity")

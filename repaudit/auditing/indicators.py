@@ -1,0 +1,69 @@
+"""The indicators the audit compares (METHODS §2) and the window of years each is pooled over."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import RepauditError
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A group of children whose share in a school is compared with its share in the community."""
+
+    name: str
+    label: str
+    description: str
+    private: bool = False          # only the user holds school-level counts (never published per school)
+
+
+INDICATORS = {
+    i.name: i for i in (
+        Indicator("fsm", "FSM", "pupils known to be eligible for free school meals"),
+        Indicator("sen_support", "SEN support", "pupils with special educational needs on SEN support"),
+        Indicator("ehcp", "EHC plan", "pupils with an education, health and care plan"),
+        Indicator("cin", "CIN", "children in need (user-supplied school-level counts)", private=True),
+    )
+}
+ALIASES = {"sen": "sen_support", "senk": "sen_support", "ehc": "ehcp", "ehc_plan": "ehcp",
+           "free_school_meals": "fsm", "children_in_need": "cin"}
+
+
+def parse(names) -> list[str]:
+    """Indicator names from the user ('all', aliases, comma lists), checked, in a stable order."""
+    if isinstance(names, str):
+        names = [names]
+    wanted: list[str] = []
+    for item in names:
+        for raw in str(item).split(","):
+            name = raw.strip().lower().replace("-", "_").replace(" ", "_")
+            if not name:
+                continue
+            if name == "all":
+                wanted += list(INDICATORS)
+                continue
+            name = ALIASES.get(name, name)
+            if name not in INDICATORS:
+                raise RepauditError(f"unknown indicator '{raw.strip()}'. Choose from: {', '.join(INDICATORS)} "
+                                    "(or all)")
+            wanted.append(name)
+    if not wanted:
+        raise RepauditError("no indicator given; choose from: " + ", ".join(INDICATORS))
+    return list(dict.fromkeys(wanted))
+
+
+def window(con, indicator: str, years: int) -> list[int]:
+    """The last YEARS years in which any school has INDICATOR (ascending); [] when there is none."""
+    if years < 1:
+        raise RepauditError(f"--years must be at least 1; got {years}")
+    rows = con.execute(
+        "select distinct year from audit_school_values where indicator = ? order by year desc limit ?",
+        [indicator, years]).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def label_years(years: list[int]) -> str:
+    """'2020/21-2022/23' style label for a list of first calendar years."""
+    if not years:
+        return ""
+    tag = lambda y: f"{y}/{(y + 1) % 100:02d}"  # noqa: E731
+    return tag(years[0]) if len(years) == 1 else f"{tag(years[0])}-{tag(years[-1])}"

@@ -1,0 +1,33 @@
+"""AuditResult: what an audit returns (the contract shared with maps, report and simulator)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class AuditResult:
+    """Data frames .schools (one row per input school x indicator), .trusts, .areas, .lsoas and a dict .meta.
+
+    Column meanings are listed in repaudit/auditing/schools.py, trusts.py and areas.py; rates are 0-1
+    proportions, gap_pp is in percentage points (negative = the school under-represents the group).
+    """
+
+    schools: pd.DataFrame
+    trusts: pd.DataFrame
+    areas: pd.DataFrame
+    lsoas: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    def audited(self, indicator: str | None = None) -> pd.DataFrame:
+        """Audited schools (optionally of one indicator), least representative first (lowest z)."""
+        rows = self.schools[self.schools["status"] == "audited"]
+        if indicator is not None:
+            rows = rows[rows["indicator"] == indicator]
+        return rows.sort_values("z", na_position="last").reset_index(drop=True)
+
+    def __repr__(self):
+        counts = self.schools["status"].value_counts().to_dict() if len(self.schools) else {}
+        return (f"AuditResult({self.meta.get('community_model')}, indicators={self.meta.get('indicators')}, "
+                f"schools={counts}, trusts={len(self.trusts)}, areas={len(self.areas)})")

@@ -1,0 +1,264 @@
+"""`audit()`: run one community model over the warehouse for some indicators and return an AuditResult.
+
+Data flow: warehouse tables -> audit_schools and school_values (scope, predecessors) -> the model's
+catchment_weight -> area_values of the indicator -> community_years (same-year comparison) ->
+calibration (IDACI -> FSM when needed) -> pooled statistics per school -> trusts and areas.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .. import sql
+from ..errors import RepauditError, WarehouseError
+from . import areas as areas_mod
+from . import calibration, indicators as indicators_mod, models, scope, schools as schools_mod
+from . import trusts as trusts_mod
+from .relations import materialise
+from .result import AuditResult
+
+GENERAL = {
+    "overdispersion": (False, "divide z by the square root of the over-dispersion factor (Spiegelhalter 2005)"),
+    "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
+    "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
+    "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
+    "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
+    "bootstrap_reps": (200, "bootstrap replicates for the interval of D"),
+    "seed": (0, "random seed of the bootstrap"),
+}
+
+
+def _general(params: dict) -> dict:
+    out = {k: v for k, (v, _) in GENERAL.items()}
+    for key, value in params.items():
+        if key in GENERAL:
+            default = GENERAL[key][0]
+            out[key] = _coerce(key, value, type(default))
+    return out
+
+
+def _coerce(key, value, kind):
+    if kind is bool and isinstance(value, str):
+        if value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise RepauditError(f"parameter {key} must be true or false; got '{value}'")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise RepauditError(f"parameter {key} must be a {kind.__name__}; got '{value}'") from None
+
+
+def _numeric_or_text(values: pd.Series) -> pd.Series:
+    """Parameter values as floats when they all read as numbers, else as text (None stays None)."""
+    present = values.dropna()
+    try:
+        pd.to_numeric(present)
+        return pd.to_numeric(values).astype(float)
+    except (TypeError, ValueError):
+        return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
+
+
+SOURCE_COLUMNS = ["urn", "phase", "la", "lad_code", "region", "easting", "northing", "roll", "capacity",
+                  "selective", "faith"]
+
+
+def _sources(con, candidates: pd.DataFrame, model, model_params: dict, needs_location: bool) -> pd.DataFrame:
+    """Register audit_sources: in-scope schools to compute communities for, with their parameters."""
+    rows = candidates[candidates["scope_reason"].isna()].copy()
+    if needs_location:
+        rows = rows[rows["easting"].notna() & rows["northing"].notna()]
+    rolls = con.execute("""select urn, avg(denominator) as mean_roll from audit_values
+                           where denominator > 0 group by urn""").df()
+    rows = rows.merge(rolls, on="urn", how="left")
+    rows["roll"] = rows["mean_roll"].where(rows["mean_roll"].notna(), rows["roll"])
+    resolved = models.resolve(model, model_params, rows.reset_index(drop=True))
+    frame = rows[SOURCE_COLUMNS].reset_index(drop=True)
+    for col in resolved.columns:
+        frame[col] = _numeric_or_text(resolved[col])
+    frame["roll"] = frame["roll"].astype(float)
+    frame["capacity"] = frame["capacity"].astype(float)
+    con.register("_sources", frame)
+    con.execute("create or replace temp table audit_sources as select * from _sources")
+    con.unregister("_sources")
+    return frame
+
+
+def _window_tables(con, indicator: str, years: list[int]) -> None:
+    con.execute("create or replace temp table audit_years as select unnest(?::integer[]) as year", [years])
+    con.execute("""create or replace temp table audit_values as select * from audit_school_values
+                   where indicator = ? and year in (select year from audit_years)""", [indicator])
+
+
+def _community_by_year(con, indicator, kind, sources, general, calibrations) -> pd.DataFrame:
+    materialise(con, "area_values", f"area_values_{kind}", indicator=indicator)
+    per_year = sql.run(con, "community_years", indicator=indicator).df()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_year["community_rate"] = per_year["community_numerator"] / per_year["community_denominator"]
+    needs = per_year["calibrate"].fillna(False).astype(bool)
+    if needs.any():
+        rows = per_year[needs].merge(sources[["urn", "phase", "la", "region", "selective"]], on="urn", how="left")
+        rows = rows.assign(rate=rows["numerator"] / rows["denominator"], idaci=rows["community_rate"],
+                           weight=rows["denominator"])
+        expected, fits = calibration.calibrate(rows, general["calibration_level"],
+                                               general["calibration_min_schools"],
+                                               exclude_selective=not general["calibrate_selective"])
+        per_year.loc[needs, "community_idaci"] = per_year.loc[needs, "community_rate"]
+        per_year.loc[needs, "community_rate"] = expected.to_numpy()
+        calibrations.append(fits)
+    return per_year
+
+
+def _lsoa_rates(con, indicator, kind, fits: pd.DataFrame | None, years: list[int]) -> pd.DataFrame:
+    """Community rate by LSOA for maps (latest year of the window), for the LSOAs the model used."""
+    empty = pd.DataFrame(columns=["lsoa", "indicator", "phase", "rate", "child_population"])
+    latest = max(years)
+    if kind == "flows":
+        out = con.execute("""select split_part(area, '|', 1) as lsoa, split_part(area, '|', 2) as phase,
+                                    numerator as rate, pupils as child_population
+                             from area_values where year = ?""", [latest]).df()
+        return out.assign(indicator=indicator)[empty.columns]
+    if kind != "lsoa":
+        return empty
+    used = con.execute("""select a.lsoa, v.numerator as value, v.calibrate, a.lad_code,
+                                 a.pop_primary, a.pop_secondary
+                          from audit_lsoa_areas a join area_values v on v.area = a.lsoa and v.year = ?
+                          where a.lsoa in (select distinct area from catchment_weight)""", [latest]).df()
+    if used.empty:
+        return empty
+    frames = []
+    for phase in ("primary", "secondary"):
+        part = used.assign(phase=phase, child_population=used[f"pop_{phase}"])
+        if part["calibrate"].any() and fits is not None and len(fits):
+            part = _calibrate_lsoas(con, part, fits, phase, latest)
+        else:
+            part["rate"] = part["value"]
+        frames.append(part)
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(indicator=indicator)[empty.columns]
+
+
+def _calibrate_lsoas(con, part, fits, phase, year):
+    """Each LSOA's expected FSM rate from its LA's fit (its region's, else England's, as for schools)."""
+    areas = con.execute("""select lad_code, min(la) as la, min(region) as region from audit_schools
+                           where lad_code is not null group by lad_code""").df()
+    part = part.merge(areas, on="lad_code", how="left")
+    part["rate"] = np.nan
+    fits = fits[(fits.phase == phase) & (fits.year == year)]
+    for level, col in (("la", "la"), ("region", "region"), ("england", None)):
+        f = fits[fits.level == level]
+        if f.empty:
+            continue
+        if col is None:
+            a, b = float(f.intercept.iloc[0]), float(f.slope.iloc[0])
+            fill = np.clip(a + b * part["value"], 0, 1)
+        else:
+            m = part[[col]].merge(f[["area", "intercept", "slope"]], left_on=col, right_on="area", how="left")
+            fill = np.clip(m["intercept"].to_numpy() + m["slope"].to_numpy() * part["value"].to_numpy(), 0, 1)
+        part["rate"] = part["rate"].where(part["rate"].notna(), fill)
+    return part
+
+
+def _meta_vintages(con) -> dict:
+    log = con.execute("""select table_name, source_file, vintage, max(loaded_at) as loaded_at from load_log
+                         group by all order by table_name, loaded_at""").df()
+    return {t: g[["source_file", "vintage"]].to_dict("records") for t, g in log.groupby("table_name")}
+
+
+def _synthetic(con) -> bool:
+    return bool(con.execute("""select (select count(*) from load_log where source ilike '%sample%'
+                                      or source_file ilike '%sample%')
+                                    + (select count(*) from audit_schools where la_name ilike '%(synthetic)%'
+                                      or region ilike '%(synthetic)%')""").fetchone()[0])
+
+
+def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
+          years=3, params=None) -> AuditResult:
+    """Audit how representative each school's intake is of its local community.
+
+    wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
+    model of repaudit.auditing.models (la, nearby-schools, residential, catchment, flows, proximity).
+    phase/region/la/trust filter the schools audited (communities still reach across the filters).
+    years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
+    'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
+    (overdispersion, min_trust_schools, calibration_level, bootstrap_reps, ...).
+    Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
+    """
+    params = dict(params or {})
+    model = models.get(community)
+    models.check_params(model, params, set(GENERAL))
+    general = _general(params)
+    model_params = {k: v for k, v in params.items() if k not in GENERAL}
+    names = indicators_mod.parse(indicators)
+    con = wh.con
+    scope.prepare(con)
+    inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust)
+    everyone = con.execute("select * from audit_schools").df()
+    if model.area_kind == "lsoa":
+        if not con.execute("select count(*) from lsoa_centroids").fetchone()[0]:
+            raise WarehouseError(f"the {model.name} model needs LSOA centroids (lsoa_centroids is empty); load "
+                                 "them with `repaudit load lsoa-centroids FILE`")
+        materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
+        materialise(con, "audit_lsoa_areas", "lsoa_areas")
+    frames, lsoa_frames, calibrations, notes, windows, dispersion, build_info = [], [], [], [], {}, {}, {}
+    for indicator in names:
+        years_used = indicators_mod.window(con, indicator, years)
+        label = indicators_mod.INDICATORS[indicator].label
+        if not years_used:
+            notes.append(f"{indicator}: left out, the warehouse has no school-level {label} data"
+                         + (" (CIN is never published per school: load your own file with `repaudit load "
+                            "cin-schools FILE`)" if indicator == "cin" else ""))
+            continue
+        windows[indicator] = years_used
+        _window_tables(con, indicator, years_used)
+        calibrated = model.area_kind == "lsoa" and indicator == "fsm" and not con.execute(
+            "select count(*) from lsoa_rates where indicator = 'fsm'").fetchone()[0]
+        candidates = everyone[everyone["phase"].isin(inputs["phase"].unique())] if calibrated else inputs
+        sources = _sources(con, candidates, model, model_params, model.needs_location)
+        if calibrated and not con.execute("select count(*) from lsoa_deprivation where measure = 'idaci'").fetchone()[0]:
+            raise WarehouseError(f"the {model.name} model needs IDACI scores for FSM (lsoa_deprivation has no "
+                                 "idaci rows); load IoD2019 File 7a or File 3 with `repaudit load iod FILE`")
+        build_info[indicator] = model.build(con, indicator) or {}
+        before = len(calibrations)
+        per_year = _community_by_year(con, indicator, model.area_kind, sources, general, calibrations)
+        fits = calibrations[-1] if len(calibrations) > before else None
+        pooled = schools_mod.pool(per_year)
+        compared, phi = schools_mod.compare(pooled, general["overdispersion"])
+        dispersion[indicator] = phi
+        weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
+        frames.append(schools_mod.assemble(inputs, compared, per_year, weighted, indicator, model,
+                                           model.needs_location))
+        lsoa_frames.append(_lsoa_rates(con, indicator, model.area_kind, fits, years_used))
+    if not frames:
+        raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "
+                             + "; ".join(notes))
+    table = schools_mod.add_lat_lon(pd.concat(frames, ignore_index=True))
+    trusts = trusts_mod.rank(table, general["min_trust_schools"], dispersion)
+    filtered = any(v is not None for v in (region, la, trust))
+    areas = areas_mod.segregation(table, general["bootstrap_reps"], general["seed"], england=not filtered)
+    fits_all = pd.concat(calibrations, ignore_index=True) if calibrations else None
+    meta = {
+        "community_model": model.name,
+        "community_description": model.description,
+        "params": {**{k: v for k, v in general.items()}, **model_params},
+        "indicators": list(windows),
+        "years": sorted({y for ys in windows.values() for y in ys}),
+        "years_by_indicator": windows,
+        "phase": phase,
+        "filters": {"phase": phase, "region": region, "la": la, "trust": trust},
+        "calibration": calibration.summary(fits_all, general["calibration_level"]),
+        "overdispersion": dispersion,
+        "vintages": _meta_vintages(con),
+        "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
+        "suppressed": False,
+        "synthetic": _synthetic(con),
+        "notes": notes,
+        "model_info": build_info,
+        "counts": table.groupby(["indicator", "status"]).size().unstack(fill_value=0).to_dict("index"),
+    }
+    schools = table[schools_mod.COLUMNS + ["group_code", "group_name", "la_maintained", "successor"]]
+    return AuditResult(schools.reset_index(drop=True), trusts, areas,
+                       pd.concat(lsoa_frames, ignore_index=True), meta)

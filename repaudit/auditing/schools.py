@@ -1,0 +1,133 @@
+"""One row per input school and indicator: pool the years, compare with the community, flag.
+
+Pooling (METHODS §4): numerators and denominators are summed over the years of the window in which
+both the school and its community have data; the community is taken in the same year as the school,
+so the pooled community rate is the school's expected count over its pupil-years. `pupils` is the
+school's average yearly denominator, and z, funnel flags and shortfall use it (the same children are
+counted in several years, so pupil-years would overstate the evidence).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .indicators import INDICATORS
+
+COLUMNS = ["urn", "name", "la", "la_name", "region", "trust", "trust_code", "phase", "type", "selective", "faith",
+           "indicator", "community_model", "pupils", "school_rate", "community_rate", "gap_pp", "ratio", "z",
+           "flag", "shortfall", "status", "exclusion_reason", "years", "vintage", "easting", "northing", "lat",
+           "lon"]
+
+NO_AREAS = {
+    "catchment": "no catchment polygon for the school, or no LSOA centroid inside it",
+    "flows": "no residence flows for the school in the years",
+    "residential": "no LSOA with child population within reach",
+    "proximity": "no children assigned to the school",
+    "nearby-schools": "no same-phase school with data nearby",
+    "la": "no LA figure",
+}
+
+
+def pool(per_year: pd.DataFrame) -> pd.DataFrame:
+    """Per school: summed numerator and denominator, expected count and years, over the years in which
+    the community rate (column `community_rate`) is known. Input columns: urn, year, numerator,
+    denominator, community_rate, vintage."""
+    ok = per_year[per_year["community_rate"].notna() & (per_year["denominator"] > 0)].copy()
+    ok["expected"] = ok["denominator"] * ok["community_rate"]
+    ok["variance_term"] = ok["community_rate"] * (1 - ok["community_rate"])
+    ok = ok.sort_values(["urn", "year"])
+    grouped = ok.groupby("urn")
+    out = pd.DataFrame({
+        "numerator": grouped["numerator"].sum(),
+        "denominator": grouped["denominator"].sum(),
+        "expected": grouped["expected"].sum(),
+        "n_years": grouped["year"].count(),
+        "years": grouped["year"].agg(lambda y: ",".join(str(v) for v in y)),
+        "vintage": grouped["vintage"].last(),
+    })
+    return out.reset_index()
+
+
+def school_only(per_year: pd.DataFrame) -> pd.DataFrame:
+    """Per school: the pooled school rate over every year it has data (for schools with no community)."""
+    ok = per_year[per_year["denominator"] > 0].sort_values(["urn", "year"])
+    g = ok.groupby("urn")
+    return pd.DataFrame({
+        "school_rate_only": g["numerator"].sum() / g["denominator"].sum(),
+        "pupils_only": g["denominator"].mean(),
+        "years_only": g["year"].agg(lambda y: ",".join(str(v) for v in y)),
+        "vintage_only": g["vintage"].last(),
+    }).reset_index()
+
+
+def compare(pooled: pd.DataFrame, overdispersion: bool) -> tuple[pd.DataFrame, float]:
+    """Add school_rate, community_rate, pupils, gap_pp, ratio, z, flag, shortfall; return the
+    over-dispersion factor used (1 unless asked for)."""
+    out = pooled.copy()
+    out["school_rate"] = out["numerator"] / out["denominator"]
+    out["community_rate"] = out["expected"] / out["denominator"]
+    out["pupils"] = out["denominator"] / out["n_years"]
+    z = stats.z_score(out["school_rate"], out["community_rate"], out["pupils"])
+    phi = stats.overdispersion(z) if overdispersion and len(out) else 1.0
+    out["z"] = z / np.sqrt(phi)
+    out["gap_pp"] = stats.gap_pp(out["school_rate"], out["community_rate"])
+    out["ratio"] = stats.ratio(out["school_rate"], out["community_rate"])
+    out["flag"] = stats.flag(out["z"])
+    out["shortfall"] = stats.shortfall(out["school_rate"], out["community_rate"], out["pupils"])
+    return out, phi
+
+
+def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, per_year: pd.DataFrame, weighted: set,
+             indicator: str, model, needs_location: bool) -> pd.DataFrame:
+    """Every input school once for INDICATOR: audited with its statistics, or excluded with a reason.
+
+    weighted: URNs that had any community areas (to tell 'no areas' from 'areas without data')."""
+    label = INDICATORS[indicator].label
+    rows = inputs.merge(compared, on="urn", how="left", suffixes=("", "_c"))
+    rows = rows.merge(school_only(per_year), on="urn", how="left")
+    has_values = rows["school_rate_only"].notna()
+    located = rows["easting"].notna() & rows["northing"].notna()
+    reason = pd.Series(None, index=rows.index, dtype=object)
+    no_community = f"no community data ({NO_AREAS.get(model.name, 'no areas')})"
+    rules = [
+        (rows["scope_reason"].notna(), rows["scope_reason"]),
+        (pd.Series(needs_location, index=rows.index) & ~located, "no location"),
+        (~has_values & ~(rows["roll"].fillna(0) > 0), "no pupils"),
+        (~has_values, f"no {label} data for the years"),
+        (rows["school_rate"].isna() & ~rows["urn"].isin(weighted), no_community),
+        (rows["school_rate"].isna(), f"no community data (no {label} data for the school's community areas)"),
+    ]
+    for mask, value in rules:
+        todo = reason.isna() & mask.fillna(False).astype(bool)
+        reason[todo] = value[todo] if isinstance(value, pd.Series) else value
+    audited = reason.isna()
+    rows["status"] = np.where(audited, "audited", "excluded")
+    rows["exclusion_reason"] = reason
+    in_scope_data = ~audited & has_values & rows["scope_reason"].isna()
+    rows.loc[in_scope_data, "school_rate"] = rows.loc[in_scope_data, "school_rate_only"]
+    rows["pupils"] = rows["pupils"].where(rows["pupils"].notna(), rows["pupils_only"])
+    rows["pupils"] = rows["pupils"].where(rows["pupils"].notna(), rows["roll"])
+    rows["years"] = rows["years"].where(rows["years"].notna(), rows["years_only"])
+    rows["vintage"] = rows["vintage"].where(rows["vintage"].notna(), rows["vintage_only"])
+    for col in ("community_rate", "gap_pp", "ratio", "z", "flag", "shortfall"):
+        rows.loc[~audited, col] = None
+    rows["indicator"] = indicator
+    rows["community_model"] = model.name
+    rows["selective"] = rows["selective"].fillna(False).astype(bool)
+    rows["faith"] = rows["faith"].fillna(False).astype(bool)
+    return rows
+
+
+def add_lat_lon(frame: pd.DataFrame) -> pd.DataFrame:
+    """WGS84 latitude and longitude from British National Grid easting and northing."""
+    from pyproj import Transformer
+
+    to_wgs84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+    e = frame["easting"].astype(float).to_numpy()
+    n = frame["northing"].astype(float).to_numpy()
+    lon, lat = to_wgs84.transform(e, n)
+    frame = frame.copy()
+    frame["lat"] = np.where(np.isfinite(e) & np.isfinite(n), lat, np.nan)
+    frame["lon"] = np.where(np.isfinite(e) & np.isfinite(n), lon, np.nan)
+    return frame

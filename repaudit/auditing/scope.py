@@ -1,0 +1,54 @@
+"""The input schools of an audit: every school in the warehouse (GIAS and census), with the filters
+the user asked for. Nothing is dropped here: schools outside the audit's scope keep a reason."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import RepauditError, WarehouseError
+from .relations import materialise
+
+PHASES = ("primary", "secondary")
+
+
+def prepare(con) -> None:
+    """Build the tables audit_schools (queries/audit_schools.sql) and audit_school_values."""
+    counts = con.execute("select (select count(*) from schools), (select count(*) from school_census)").fetchone()
+    if not any(counts):
+        raise WarehouseError("the warehouse has no schools: load GIAS (`repaudit load gias FILE`) or the school "
+                             "census (`repaudit load spc FILE`) first, or run `repaudit load-sample`")
+    materialise(con, "audit_schools", "audit_schools")
+    materialise(con, "audit_school_values", "school_values")
+
+
+def _match(values: pd.Series, wanted: str) -> pd.Series:
+    return values.astype("string").str.strip().str.casefold().eq(wanted.strip().casefold()).fillna(False)
+
+
+def select(con, phase=None, region=None, la=None, trust=None) -> pd.DataFrame:
+    """The input schools matching the filters (case-insensitive names or codes); an error naming the
+    filter and some values that exist when nothing matches."""
+    schools = con.execute("select * from audit_schools order by urn").df()
+    keep = pd.Series(True, index=schools.index)
+    if phase is not None:
+        if phase not in PHASES:
+            raise RepauditError(f"--phase must be one of {', '.join(PHASES)}; got '{phase}'")
+        keep &= schools["phase"].eq(phase)
+    checks = (("region", region, ["region"]),
+              ("la", la, ["la", "lad_code", "la_name"]),
+              ("trust", trust, ["trust_code", "trust", "group_code", "group_name"]))
+    for option, wanted, columns in checks:
+        if wanted is None:
+            continue
+        hit = pd.Series(False, index=schools.index)
+        for column in columns:
+            hit |= _match(schools[column], str(wanted))
+        if not hit.any():
+            known = sorted(set(schools[columns[-1] if option != "trust" else "trust"].dropna().astype(str)))
+            shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+            raise RepauditError(f"no school matches --{option} '{wanted}'. Values in the warehouse include: "
+                                f"{shown or 'none'}")
+        keep &= hit
+    chosen = schools[keep].reset_index(drop=True)
+    if chosen.empty:
+        raise RepauditError("no school matches all the filters given together (phase, region, la, trust)")
+    return chosen
