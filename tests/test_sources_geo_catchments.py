@@ -103,8 +103,8 @@ def test_missing_name_property_lists_the_columns_found(tmp_path, wh):
 
 
 def test_points_are_the_wrong_kind_of_file(tmp_path):
-    path = write_geojson(tmp_path / "p.geojson", [feature({"name": "A"}, {"type": "Point", "coordinates": [530000, 1e5]})],
-                         crs=BNG)
+    point = {"type": "Point", "coordinates": [530000, 100000]}
+    path = write_geojson(tmp_path / "p.geojson", [feature({"name": "A"}, point)], crs=BNG)
     with pytest.raises(WrongSourceError, match="points"):
         catchments.read(path)
 

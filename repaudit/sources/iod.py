@@ -1,6 +1,7 @@
 """English Indices of Deprivation (IoD2019 on 2011 LSOAs, IoD2025 on 2021 LSOAs) -> lsoa_deprivation.
-Any IoD file, CSV or the official .xlsx: File 7 / 7a (scores), File 1-3 (ranks and deciles). Measures idaci, imd and income are
-found by their column names in any release; IDACI and income scores are stored as 0-1 proportions.
+Any IoD file, CSV or the official .xlsx: File 7 / 7a (scores), File 1-3 (ranks and deciles).
+Measures idaci, imd and income are found by their column names in any release; IDACI and income scores
+are stored as 0-1 proportions.
 Rows merge by (lsoa, year, measure), so loading File 3 (ranks) and File 7 (scores) in either order keeps both."""
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pandas as pd
 from ..errors import InputFileError, MissingColumnError, WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import looks_like_geometry_file
-from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage
+from .lsoa_codes import (LSOA_CODE_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code,
+                         lsoa_vintage)
 from .reader import normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -61,15 +63,18 @@ def read(path, vintage=None, year=None, **_):
             "la_code": cols["la_code"][keep].str.strip().to_numpy() if "la_code" in cols else None,
         }))
     frame = pd.concat(frames, ignore_index=True)
-    measures = ", ".join(f"{m} ({'/'.join(p for p in PARTS if (m, p) in found)})" for m in sorted({m for m, _ in found}))
-    notes.insert(0, f"IoD{edition}: {int(keep.sum()):,} LSOAs x {len(frames)} measures = {len(frame):,} rows: {measures}")
+    names = sorted({m for m, _ in found})
+    measures = ", ".join(f"{m} ({'/'.join(p for p in PARTS if (m, p) in found)})" for m in names)
+    plural = "s" if len(frames) > 1 else ""
+    notes.insert(0, f"IoD{edition}: {int(keep.sum()):,} LSOAs x {len(frames)} measure{plural} = {len(frame):,} rows: "
+                    f"{measures}")
     return LoadResult(SOURCE, table.path.name, vintage or f"IoD{edition}", len(codes),
                       [TableRows("lsoa_deprivation", frame, ["lsoa", "year", "measure"], merge=True)],
                       problems.rejects(), notes)
 
 
 def _has_lsoa_codes(header: list[str]) -> bool:
-    return find_column(header, LSOA_CODE_ALIASES[:-2]) is not None
+    return find_column(header, NAMED_LSOA_CODE_ALIASES) is not None
 
 
 def measure_of(column: str) -> tuple[str, str] | None:

@@ -6,8 +6,8 @@ import pandas as pd
 from ..errors import WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import read_geometry_file
-from .lsoa_codes import (LSOA_CODE_ALIASES, LSOA_NAME_ALIASES, clean_codes, find_column, is_lsoa_code,
-                         lsoa_vintage, other_code_kind)
+from .lsoa_codes import (LSOA_CODE_ALIASES, LSOA_NAME_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, find_column,
+                         is_lsoa_code, lsoa_vintage, other_code_kind)
 from .reader import resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -48,7 +48,7 @@ def read(path, vintage=None, crs=None, **_):
 
 def _refuse_other_areas(path, table):
     """A polygon file of MSOAs, local authorities or catchments is the wrong kind: say what it looks like."""
-    if find_column(table.frame.columns, LSOA_CODE_ALIASES[:-2]):
+    if find_column(table.frame.columns, NAMED_LSOA_CODE_ALIASES):
         return
     lowered = {c.lower(): c for c in table.frame.columns}
     for key, kind in _OTHER_AREA_COLUMNS.items():

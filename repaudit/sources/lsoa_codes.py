@@ -7,11 +7,12 @@ import pandas as pd
 
 from .reader import normalise
 
-LSOA_CODE_ALIASES = [
+NAMED_LSOA_CODE_ALIASES = [              # column names that can only mean an LSOA code
     "LSOA21CD", "LSOA11CD", "F_LSOA11CD", "lsoa21_code", "lsoa11_code", "LSOA code (2021)", "LSOA code (2011)",
-    "LSOA 2021 Code", "LSOA 2011 Code", "LSOA code", "lsoa_code", "Lower layer Super Output Areas Code", "Lower Layer Super Output Area code",
-    "geography code", "lsoa", "code",
+    "LSOA 2021 Code", "LSOA 2011 Code", "LSOA code", "lsoa_code", "Lower layer Super Output Areas Code",
+    "Lower Layer Super Output Area code", "geography code",
 ]
+LSOA_CODE_ALIASES = NAMED_LSOA_CODE_ALIASES + ["lsoa", "code"]
 LSOA_NAME_ALIASES = [
     "LSOA21NM", "LSOA11NM", "lsoa21_name", "lsoa11_name", "LSOA name (2021)", "LSOA name (2011)", "LSOA name",
     "lsoa_name", "Lower layer Super Output Areas", "name",
