@@ -97,6 +97,15 @@ def test_bowtie_is_repaired_and_reported(tmp_path, wh):
     assert area.a == pytest.approx(2 * (100 * 50 / 2)) and area.v     # two triangles meeting at the crossing
 
 
+def test_z_coordinates_are_dropped(tmp_path, wh):
+    ring = [[X, Y, 5.0], [X + 100, Y, 5.0], [X + 100, Y + 100, 7.0], [X, Y, 5.0]]
+    path = write_geojson(tmp_path / "z.geojson", [feature({"LSOA21CD": "E01000001"},
+                                                          {"type": "Polygon", "coordinates": [ring]})])
+    load_file(wh, "lsoa-boundaries", path)
+    row = wh.df("SELECT ST_HasZ(geom) z, ST_Area(geom) a FROM lsoa_boundaries").iloc[0]
+    assert not row.z and row.a == pytest.approx(5_000)
+
+
 def test_null_and_degenerate_geometries_are_rejected_with_their_feature_number(tmp_path, wh):
     flat = {"type": "Polygon", "coordinates": [[[X, Y], [X + 50, Y], [X + 100, Y], [X, Y]]]}
     path = write_geojson(tmp_path / "e.geojson", [feature({"LSOA11CD": "E01000001"}, square(X, Y)),

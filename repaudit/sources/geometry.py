@@ -198,8 +198,9 @@ def _check_kind(path, geoms, kind: str, source: str):
 
 
 def _repair(geoms: np.ndarray, kind: str) -> tuple[np.ndarray, pd.Series, list[str]]:
-    """Invalid polygons made valid (polygonal parts kept); missing, empty or unrepairable ones rejected."""
-    out = geoms.copy()
+    """Invalid polygons made valid (polygonal parts kept); missing, empty or unrepairable ones rejected;
+    Z coordinates dropped (areas, containment and maps are all two-dimensional)."""
+    out = shapely.force_2d(geoms)
     reasons: dict[int, str] = {}
     repaired = []
     wanted = POLYGON_TYPES if kind == "polygon" else POINT_TYPES
