@@ -1,0 +1,98 @@
+"""HTTP downloads with urllib: a `.part` file renamed only when every promised byte has arrived.
+
+A response shorter than its Content-Length, a dropped connection or a web page where a data file
+was expected is an error, and the `.part` file is removed: the cache never holds half a file.
+"""
+from __future__ import annotations
+
+import http.client
+import socket
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
+
+from tqdm import tqdm
+
+from .. import __version__
+from ..errors import FetchError
+
+CHUNK = 1 << 16
+TIMEOUT = 120
+USER_AGENT = f"repaudit/{__version__} (school intake audit; open data download)"
+
+
+class NotFound(FetchError):
+    """The server has no file at this address (HTTP 404)."""
+
+
+def _open(url: str):
+    try:
+        return urlopen(Request(url, headers={"User-Agent": USER_AGENT}), timeout=TIMEOUT)
+    except HTTPError as exc:
+        if exc.code == 404:
+            raise NotFound(f"{url}: not found (HTTP 404)") from None
+        raise FetchError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from None
+    except URLError as exc:
+        raise FetchError(f"{url}: cannot connect ({exc.reason})") from None
+    except (TimeoutError, socket.timeout):
+        raise FetchError(f"{url}: no answer within {TIMEOUT} seconds") from None
+
+
+def _stream(url: str, sink, label: str, progress: bool) -> int:
+    """Copy the response body into SINK; return the byte count after checking it against Content-Length."""
+    with _open(url) as response:
+        length = response.headers.get("Content-Length")
+        expected = int(length) if length and length.strip().isdigit() else None
+        received = 0
+        try:
+            with tqdm(total=expected, unit="B", unit_scale=True, desc=label, disable=not progress,
+                      leave=False) as bar:
+                while chunk := response.read(CHUNK):
+                    sink(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+        except (http.client.IncompleteRead, ConnectionError, socket.timeout, TimeoutError) as exc:
+            raise FetchError(f"{url}: the download broke off after {received:,} bytes"
+                             + (f" of {expected:,}" if expected else "") + f" ({type(exc).__name__}); "
+                             "nothing was kept, run the command again") from None
+    if expected is not None and received != expected:
+        raise FetchError(f"{url}: truncated download, {received:,} bytes received but the server announced "
+                         f"{expected:,}; nothing was kept, run the command again")
+    return received
+
+
+def check_content(head: bytes, expect: str, url: str):
+    """Refuse a web page (an error or login page) where a data file was expected."""
+    start = head.lstrip()[:15].lower()
+    if expect == "zip" and not head.startswith(b"PK\x03\x04"):
+        raise FetchError(f"{url}: expected a ZIP archive but got "
+                         + ("a web page" if start.startswith((b"<!doctype", b"<html")) else "something else"))
+    if expect in ("csv", "json") and start.startswith((b"<!doctype", b"<html", b"<?xml")):
+        raise FetchError(f"{url}: expected a {expect.upper()} file but the server sent a web page")
+
+
+def download(url: str, dest: Path, *, expect: str = "csv", progress: bool = True) -> Path:
+    """Save URL as DEST via DEST.part; on any failure no file is left behind."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    try:
+        with open(part, "wb") as out:
+            _stream(url, out.write, dest.name, progress)
+        with open(part, "rb") as fh:
+            check_content(fh.read(64), expect, url)
+        part.replace(dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return dest
+
+
+def get_bytes(url: str, *, expect: str = "json") -> bytes:
+    """A small response (a web page, one page of features) held in memory, length-checked."""
+    parts: list[bytes] = []
+    _stream(url, parts.append, url, progress=False)
+    body = b"".join(parts)
+    if expect != "html":
+        check_content(body[:64], expect, url)
+    return body

@@ -1,0 +1,247 @@
+"""`repaudit fetch` against a local HTTP mirror on 127.0.0.1 serving the real files from ../shared under
+their official paths: GIAS walk-back over missing days, EES release ZIPs, a paged ArcGIS layer,
+a truncated response, a web page instead of data, and a ZIP whose members try to escape."""
+import csv
+import functools
+import gzip
+import io
+import json
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from repaudit.cli import cli
+from repaudit.errors import FetchError, RepauditError
+from repaudit.fetch import fetch, parse_bases
+from repaudit.fetch.archive import extract_member, unsafe_reason
+from repaudit.fetch.resolvers import rebase, release_id
+
+GIAS = "/edubase/downloads/public/"
+IOD = ("/government/uploads/system/uploads/attachment_data/file/845345/"
+       "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv")
+LOOKUP = "/api/download/v1/items/cbfe64cc03d74af982c1afec639bafd1/csv"
+BOUNDARIES = "/api/download/v1/items/68515293204e43ca8ab56fa13ae8a547/geojson"
+CENTROIDS = "/ESMARspQHYMw9BZ9/arcgis/rest/services/LSOA_PopCentroids_EW_2021_V4/FeatureServer/0/query"
+POPULATION = "/output/census/2021/census2021-ts007a.zip"
+
+
+class Truncated(bytes):
+    """A body sent with a Content-Length 1,000 bytes larger than itself."""
+
+
+class Mirror(BaseHTTPRequestHandler):
+    routes: dict = {}
+    requests: list = []
+
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        self.requests.append(self.path)
+        body = self.routes.get(path, 404)
+        if callable(body):
+            body = body(parse_qs(urlsplit(self.path).query))
+        if body == 404:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body) + (1000 if isinstance(body, Truncated) else 0)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mirror():
+    Mirror.routes, Mirror.requests = {}, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Mirror)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", Mirror.routes
+    server.shutdown()
+    server.server_close()
+
+
+def unzip_gz(path):
+    return gzip.decompress(path.read_bytes())
+
+
+def zip_bytes(members: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def release_page(release: str) -> bytes:
+    data = {"props": {"pageProps": {"releaseVersion": {"id": release, "title": "2022/23"}}}}
+    return f'<html><script id="__NEXT_DATA__" type="application/json">{json.dumps(data)}</script></html>'.encode()
+
+
+def pwc_pages(real):
+    """The ArcGIS layer as pages of GeoJSON points built from the real PWC CSV."""
+    rows = list(csv.DictReader(io.StringIO(unzip_gz(real / "geography/LSOA_Dec_2021_PWC_EW.csv.gz").decode("utf-8-sig"))))
+
+    def page(query):
+        offset, count = int(query["resultOffset"][0]), int(query["resultRecordCount"][0])
+        chunk = rows[offset:offset + count]
+        features = [{"type": "Feature", "properties": {"FID": int(r["FID"]), "LSOA21CD": r["LSOA21CD"]},
+                     "geometry": {"type": "Point", "coordinates": [float(r["x"]), float(r["y"])]}} for r in chunk]
+        more = offset + count < len(rows)
+        return json.dumps({"type": "FeatureCollection", "features": features,
+                           "properties": {"exceededTransferLimit": more}}).encode()
+    return page, rows
+
+
+@pytest.fixture
+def official(real):
+    """Official path -> bytes, from the real files (decompressed as the publishers serve them)."""
+    return _official(real)
+
+
+@functools.lru_cache(maxsize=1)
+def _official(real):
+    spc = unzip_gz(real / "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz")
+    sen = unzip_gz(real / "spc_sen/performance_tables_england_census_KSPDeveloper.csv.gz")
+    return {
+        GIAS + "edubasealldata20250524.csv": unzip_gz(real / "gias/edubasealldata20250524_reheadered_subset.csv.gz"),
+        GIAS + "links_edubasealldata20250524.csv": unzip_gz(real / "gias/links_edubasealldata20250422.csv.gz"),
+        GIAS + "alllinksdata20250524.csv": unzip_gz(real / "gias/gias_allgroupslinks_202203_ajb1970.csv.gz"),
+        "/find-statistics/school-pupils-and-their-characteristics": release_page("spc-release-1"),
+        "/api/releases/spc-release-1/files": zip_bytes({"data/spc_pupils_fsm.csv": b"x\n1\n",
+                                                        "supporting-files/spc_school_level_underlying_data.csv": spc}),
+        "/find-statistics/special-educational-needs-in-england": release_page("sen-release-1"),
+        "/api/releases/sen-release-1/files": zip_bytes({"supporting-files/sen_school_level_underlying_data.csv": sen}),
+        IOD: unzip_gz(real / "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz"),
+        LOOKUP: unzip_gz(real / "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz"),
+        BOUNDARIES: unzip_gz(real / "geography/MSOA11_outlines_EW_samuelbook.geojson.gz"),
+        POPULATION: zip_bytes({"census2021-ts007a-lsoa.csv":
+                               unzip_gz(real / "population/census2021_lsoa21_usual_residents_by_age6.csv.gz")}),
+    }
+
+
+def test_downloads_every_kind_from_a_mirror_without_loading(mirror, official, real, tmp_path, runner):
+    base, routes = mirror
+    routes.update(official)
+    page, pwc_rows = pwc_pages(real)
+    routes[CENTROIDS] = page
+    cache = tmp_path / "cache"
+    result = runner.invoke(cli, ["fetch", "--cache", str(cache), "--base-url", base, "--date", "2025-05-26",
+                                 "--no-load", "--no-progress", "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "w.duckdb").exists()
+    gias = [r for r in Mirror.requests if r.startswith(GIAS + "edubasealldata")]
+    assert gias == [GIAS + f"edubasealldata{d}.csv" for d in ("20250526", "20250525", "20250524")]
+    assert (cache / "gias/edubasealldata20250524.csv").read_bytes() == official[GIAS + "edubasealldata20250524.csv"]
+    assert (cache / "iod" / IOD.rsplit("/", 1)[1]).read_bytes() == official[IOD]
+    assert (cache / "spc/spc_school_level_underlying_data.csv").read_bytes() == \
+        unzip_gz(real / "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz")
+    assert (cache / "population/census2021-ts007a-lsoa.csv").stat().st_size == 11125430
+    layer = json.loads((cache / "lsoa-centroids/LSOA_PopCentroids_EW_2021_V4.geojson").read_text())
+    assert len(layer["features"]) == len(pwc_rows) == 35672
+    assert not list(cache.rglob("*.part"))
+    assert "20250524, newest published" in result.output
+
+
+def test_fetch_then_load_fills_the_warehouse(mirror, official, real, tmp_path):
+    base, routes = mirror
+    routes.update(official)
+    routes[CENTROIDS], pwc_rows = pwc_pages(real)
+    db = tmp_path / "w.duckdb"
+    report = fetch(tmp_path / "cache", ["gias", "iod", "lsoa-lookup", "lsoa-centroids"], {"*": base},
+                   __import__("datetime").date(2025, 5, 24), 0, db, progress=False)
+    assert [r.source for r in report.loads] == ["gias", "gias-groups", "gias-links", "iod", "lsoa-centroids", "lsoa-lookup"]
+    from repaudit.warehouse import Warehouse
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.count("schools") == 27153
+        assert wh.count("lsoa_centroids") == 35672
+        first = pwc_rows[0]
+        x, y = wh.con.execute("SELECT easting, northing FROM lsoa_centroids WHERE lsoa = ?", [first["LSOA21CD"]]).fetchone()
+        assert (round(x, 3), round(y, 3)) == (round(float(first["x"]), 3), round(float(first["y"]), 3))
+        lookup_rows = official[LOOKUP].decode("utf-8-sig").strip().count("\n")
+        assert wh.count("lsoa_lookup") == lookup_rows == 35795
+        assert wh.con.execute("SELECT score FROM lsoa_deprivation WHERE lsoa = 'E01000001' AND measure = 'idaci'").fetchone()[0] == 0.006
+
+
+def test_truncated_download_leaves_nothing_and_a_rerun_succeeds(mirror, official, tmp_path, runner):
+    base, routes = mirror
+    routes[IOD] = Truncated(official[IOD][:50_000])
+    cache = tmp_path / "cache"
+    args = ["fetch", "iod", "--cache", str(cache), "--base-url", f"iod={base}", "--no-load", "--no-progress"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert "truncated download, 50,000 bytes received but the server announced 51,000" in result.output
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
+    assert list((cache / "iod").iterdir()) == []
+    routes[IOD] = official[IOD]
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert (cache / "iod" / IOD.rsplit("/", 1)[1]).read_bytes() == official[IOD]
+
+
+def test_gias_walk_back_gives_up_with_the_days_it_tried(mirror, tmp_path):
+    base, routes = mirror
+    with pytest.raises(FetchError, match=r"tried 20250530\.\.20250528 .*--max-days-back"):
+        fetch(tmp_path, ["gias"], {"gias": base}, __import__("datetime").date(2025, 5, 30), 2, None, progress=False)
+    assert not list(tmp_path.rglob("*.csv*"))
+
+
+def test_a_web_page_instead_of_data_is_refused(mirror, tmp_path):
+    base, routes = mirror
+    routes[IOD] = b"<!DOCTYPE html><html><body>Sign in</body></html>"
+    with pytest.raises(FetchError, match="expected a CSV file but the server sent a web page"):
+        fetch(tmp_path, ["iod"], {"*": base}, None, 0, None, progress=False)
+    assert not list((tmp_path / "iod").iterdir())
+
+
+@pytest.mark.parametrize("evil", ["../escaped.csv", "/tmp/escaped.csv", "sub/../../escaped.csv", "C:/escaped.csv"])
+def test_zip_slip_archives_are_refused(mirror, tmp_path, evil):
+    base, routes = mirror
+    routes[POPULATION] = zip_bytes({evil: b"owned", "census2021-ts007a-lsoa.csv": b"a,b\n1,2\n"})
+    cache = tmp_path / "cache"
+    with pytest.raises(FetchError, match=f"refused, member '{evil}' has"):
+        fetch(cache, ["population"], {"*": base}, None, 0, None, progress=False)
+    assert not (cache / "population/census2021-ts007a-lsoa.csv").exists()
+    assert not (tmp_path / "escaped.csv").exists() and not (cache / "escaped.csv").exists()
+
+
+def test_symlink_members_and_missing_members(tmp_path):
+    link = zipfile.ZipInfo("link.csv")
+    link.external_attr = (0o120777 << 16)
+    assert unsafe_reason(link) == "a symbolic link"
+    assert unsafe_reason(zipfile.ZipInfo("supporting-files/a.csv")) is None
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(zip_bytes({"data/x.csv": b"1"}))
+    with pytest.raises(FetchError, match=r"expected one member named \*wanted.csv, found 0. Members: data/x.csv"):
+        extract_member(archive, "wanted.csv", tmp_path / "out.csv")
+    (tmp_path / "b.zip").write_bytes(b"not a zip")
+    with pytest.raises(FetchError, match="not a readable ZIP"):
+        extract_member(tmp_path / "b.zip", "x.csv", tmp_path / "out.csv")
+
+
+def test_ees_release_page_without_an_id_is_a_clear_error():
+    assert release_id(release_page("abc-123"), "u") == "abc-123"
+    with pytest.raises(FetchError, match="cannot find the release id"):
+        release_id(b"<html>moved</html>", "https://example/page")
+
+
+def test_base_urls_and_kinds_are_checked():
+    assert parse_bases(["http://m/", "gias=https://g/x"]) == {"*": "http://m/", "gias": "https://g/x"}
+    assert rebase("https://ea.example/edubase/downloads/public/f.csv?x=1", "http://127.0.0.1:9/m/") == \
+        "http://127.0.0.1:9/m/edubase/downloads/public/f.csv?x=1"
+    with pytest.raises(RepauditError, match="expected an http"):
+        parse_bases(["gias=ftp://x"])
+    with pytest.raises(RepauditError, match="unknown kind"):
+        fetch("x", ["weather"], None, None, 0, None)
+    with pytest.raises(RepauditError, match="names kind 'weather'"):
+        fetch("x", ["iod"], {"weather": "http://x"}, None, 0, None)
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path, runner):
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(tmp_path), "--base-url", "http://127.0.0.1:9",
+                                 "--no-load", "--no-progress"])
+    assert result.exit_code == 1 and "cannot connect" in result.output
