@@ -175,8 +175,9 @@ CREATE TABLE IF NOT EXISTS flows (              -- residence flows: where each s
     fsm DOUBLE,
     sen DOUBLE,
     cin DOUBLE,
-    source_file VARCHAR, vintage VARCHAR, loaded_at TIMESTAMP,
-    PRIMARY KEY (urn, lsoa, year)
+    source_file VARCHAR, vintage VARCHAR, loaded_at TIMESTAMP
+    -- key (urn, lsoa, year), kept unique by the flows loader and Warehouse.store, not by a PRIMARY KEY:
+    -- its index made a 3-million-row load take 10-20 s instead of a few
 );
 
 CREATE TABLE IF NOT EXISTS load_log (

@@ -9,7 +9,8 @@ from .sources import registry
 from .sources.registry import SOURCES
 from .warehouse import LoadResult, Warehouse
 
-LOADER_MODULES = ["gias_links", "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments"]
+LOADER_MODULES = ["gias", "gias_groups", "gias_links", "spc", "sen", "cin", "cin_schools", "flows",
+                  "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments"]
 
 
 def _import_loaders():

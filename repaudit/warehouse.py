@@ -45,6 +45,8 @@ class LoadResult:
     tables: list[TableRows]
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["row_number", "reason", "raw"]))
     notes: list[str] = field(default_factory=list)
+    rows_skipped: int = 0                   # file rows left out on purpose (e.g. summary rows); a note says why
+    file_rows_loaded: int | None = None     # file rows stored, when one file row feeds several table rows
 
     @property
     def rows_rejected(self) -> int:
@@ -52,7 +54,14 @@ class LoadResult:
 
     @property
     def rows_loaded(self) -> int:
+        if self.file_rows_loaded is not None:
+            return self.file_rows_loaded
         return max((len(t.frame) for t in self.tables), default=0)
+
+    @property
+    def rows_unaccounted(self) -> int:
+        """Rows read minus loaded, rejected and skipped: 0 when every row of the file is accounted for."""
+        return self.rows_read - self.rows_loaded - self.rows_rejected - self.rows_skipped
 
 
 class Warehouse:

@@ -3,15 +3,20 @@ suppression tokens (kept as reasons), thousands separators and 0-100 or 0-1 perc
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
 import gzip
 import io
 import re
+import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
 
@@ -29,6 +34,25 @@ SUPPRESSION_TOKENS = {
     "..": "not available",
     "": "blank",
 }
+PROGRESS_MIN_ROWS = 20_000     # files with fewer lines parse in well under a second: no bar
+_PROGRESS = contextvars.ContextVar("repaudit_progress", default=False)
+
+
+@contextlib.contextmanager
+def progress_bars(enabled: bool = True):
+    """Within this block, reading a large file shows a tqdm progress bar on stderr."""
+    token = _PROGRESS.set(enabled)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+def progress_bar(path: Path, total: int, unit: str = "rows"):
+    """A tqdm bar on stderr for a file of TOTAL lines, or None when bars are off or the file is small."""
+    if not _PROGRESS.get() or total < PROGRESS_MIN_ROWS:
+        return None
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=Path(path).name, file=sys.stderr, leave=False)
 
 
 @dataclass
@@ -77,14 +101,44 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def looks_binary(data: bytes) -> str | None:
-    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, NUL bytes)."""
+    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, UTF-16 without BOM, NUL bytes)."""
     if data[:4] == b"PK\x03\x04":
         return "a ZIP or Excel (.xlsx) file"
     if data[:5] == b"%PDF-":
         return "a PDF file"
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if b"\x00" in head:
+        odd, even = head[1::2], head[0::2]
+        if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "UTF-16 text without a byte-order mark (save it as UTF-8 CSV)"
+        if even and even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "UTF-16 (big-endian) text without a byte-order mark (save it as UTF-8 CSV)"
         return "a binary file"
     return None
+
+
+def read_header(path: str | Path, limit: int = 1 << 16) -> list[str]:
+    """The column names of a delimited text file, reading only its first bytes (for detecting its kind)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as raw:
+            magic = raw.read(2)
+            raw.seek(0)
+            data = (gzip.open(raw).read(limit) if magic == b"\x1f\x8b" else raw.read(limit))
+    except (OSError, EOFError):
+        return []
+    if looks_binary(data):
+        return []
+    try:
+        text, _ = decode(path, data)
+    except InputFileError:
+        return []
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    try:
+        return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+    except csv.Error:
+        return []
 
 
 def read_csv_table(path: str | Path) -> RawTable:
@@ -107,8 +161,13 @@ def read_csv_table(path: str | Path) -> RawTable:
     header = [h.strip().lstrip("\ufeff") for h in header]
     width = len(header)
     rows, lines, ragged, short = [], [], 0, 0
+    bar = progress_bar(path, text.count("\n"))
+    shown = 0
     try:
         for fields in reader:
+            if bar is not None and reader.line_num - shown >= 10_000:
+                bar.update(reader.line_num - shown)
+                shown = reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
             if len(fields) > width:
@@ -121,10 +180,75 @@ def read_csv_table(path: str | Path) -> RawTable:
             lines.append(reader.line_num)
     except csv.Error as exc:
         raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=reader.line_num) from None
+    finally:
+        if bar is not None:
+            bar.close()
     if not rows:
         raise InputFileError(path, "has a header but no data rows")
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
     return RawTable(path, frame, np.asarray(lines, dtype=np.int64), encoding, ragged, short)
+
+
+FAST_MIN_BYTES = 5_000_000   # below this the csv-module reader is quick enough and is used unchanged
+FAST_CHUNK_ROWS = 500_000
+
+
+def read_csv_table_fast(path: str | Path) -> RawTable:
+    """read_csv_table for very large plain files (millions of rows): pandas' C parser, same cells and line
+    numbers. Falls back to read_csv_table for small files and whenever a row needs the careful reader
+    (ragged rows, fields spanning lines, undecodable bytes), so the result never differs."""
+    path = Path(path)
+    try:
+        if path.stat().st_size < FAST_MIN_BYTES:
+            return read_csv_table(path)
+    except OSError:
+        return read_csv_table(path)
+    data = open_bytes(path)
+    table = _parse_plain(path, data)
+    return table if table is not None else read_csv_table(path)
+
+
+def _parse_plain(path: Path, data: bytes) -> RawTable | None:
+    """The file through pandas' C parser when each row is one line; None when that cannot be guaranteed."""
+    if looks_binary(data) or not data.strip():
+        return None
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    first = data[:20000].split(b"\n", 1)[0]
+    delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    bar = progress_bar(path, newlines)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            chunks = []
+            reader = pd.read_csv(io.BytesIO(data), dtype=str, na_filter=False, keep_default_na=False,
+                                 skip_blank_lines=False, encoding=encoding, sep=delimiter, engine="c",
+                                 index_col=False, chunksize=FAST_CHUNK_ROWS)
+            for chunk in reader:
+                chunks.append(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, ValueError):
+        return None
+    finally:
+        if bar is not None:
+            bar.close()
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    if len(frame) + 1 != newlines or not len(frame):
+        return None
+    frame.columns = _unique([str(c).strip().lstrip("\ufeff") for c in frame.columns])
+    blank = (frame.iloc[:, 0].str.strip() == "").to_numpy()
+    for column in frame.columns[1:]:
+        if blank.any():
+            blank[blank] = (frame[column][blank].str.strip() == "").to_numpy()
+    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
+    if blank.any():
+        frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
+    return RawTable(path, frame, lines, encoding, 0, 0)
 
 
 def rejects_frame(table: RawTable, mask, reason) -> pd.DataFrame:
