@@ -101,8 +101,9 @@ def open_page(browser, path: Path, viewport=(1280, 800)):
     return page, log
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(target, name: str) -> Path:
+    """Save a PNG of a page or a locator into output/ (written on every run, for a person to look at)."""
     OUTPUT.mkdir(exist_ok=True)
     out = OUTPUT / name
-    page.screenshot(path=str(out))
+    target.screenshot(path=str(out))
     return out

@@ -56,5 +56,6 @@ def main():
 
 from . import load_cmd  # noqa: E402,F401  (registers commands on `cli`)
 from . import sample_cmd, load_sample_cmd  # noqa: E402,F401
-from . import audit_cmd  # noqa: E402,F401
 from . import fetch_cmd  # noqa: E402,F401
+from . import audit_cmd  # noqa: E402,F401
+from . import map_cmd  # noqa: E402,F401

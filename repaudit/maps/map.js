@@ -54,6 +54,21 @@
   R.radius = function (pupils) {
     return pupils > 0 ? Math.max(3, Math.sqrt(pupils) / 3) : 3;
   };
+  /* Circles shrink when zoomed out (a whole region or England on screen) so they do not hide each other. */
+  R.zoomScale = function (zoom) {
+    return Math.min(1, Math.max(0.3, (zoom - 5) / 7));
+  };
+  R.rescale = function () {
+    var k = R.zoomScale(R.map.getZoom());
+    Object.keys(R.layers).forEach(function (key) {
+      R.layers[key].markers.forEach(function (m) {
+        var p = m.feature.properties;
+        var style = R.schoolStyle(p);
+        m.setRadius(Math.max(1.5, style.radius * k));
+        m.setStyle({ weight: Math.max(0.4, style.weight * Math.max(k, 0.5)) });
+      });
+    });
+  };
 
   function pct(x) { return x === undefined || x === null ? "n/a" : (100 * x).toFixed(1) + "%"; }
   function num(x, d) { return x === undefined || x === null ? "n/a" : x.toFixed(d); }
@@ -358,6 +373,8 @@
       }
     });
     map.on("overlayadd overlayremove", R.renderLegend);
+    map.on("zoomend", R.rescale);
+    R.rescale();
     R.renderLegend();
     R.ready = true;
   };

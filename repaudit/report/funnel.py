@@ -1,4 +1,6 @@
 """Funnel plot of one indicator as inline SVG: school rate against pupils with the 95% and 99.8% limits.
+Flagged schools are circles with a tooltip (the most extreme are labelled); with more than MANY schools
+the rest are drawn as compact dot paths.
 
 Schools are compared with different community rates, so each is drawn at the rate it would show around
 the pupil-weighted mean community rate P with the same z: y = P + z sqrt(P (1 - P) / n). A school is then
@@ -13,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ..auditing.stats import Z95, Z998
+from ..maps.features import FLAGGED
 from ..maps.palette import gap_colour
+from .svg import MANY, dot_paths
 
 WIDTH, HEIGHT = 720, 420
 MARGIN = {"left": 64, "right": 24, "top": 20, "bottom": 48}
@@ -49,6 +53,20 @@ def _nice_ticks(lo, hi, count=5):
             break
     first = math.ceil(lo / step) * step
     return [round(first + k * step, 10) for k in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def _place_label(placed, x, y, chars, char_width=6.2, line=12.0):
+    """Where a label of CHARS characters next to the point (x, y) fits without overlapping PLACED labels
+    (x0, x1, baseline): to the right (left near the edge), nudged up or down a line; None if nowhere."""
+    width = chars * char_width
+    left = x + 6 + width > WIDTH - MARGIN["right"]
+    x0, x1 = (x - 6 - width, x - 6) if left else (x + 6, x + 6 + width)
+    for dy in (0, -line, line, -2 * line, 2 * line):
+        base = y + 4 + dy
+        if all(x1 < a or x0 > b or abs(base - c) >= line for a, b, c in placed):
+            placed.append((x0, x1, base))
+            return (x0 if not left else x1), base, ("end" if left else "start")
+    return None
 
 
 def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funnel", labels: int = 12) -> str:
@@ -101,21 +119,29 @@ def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funn
             pts = " ".join(f"{sx(n):.1f},{sy(y):.1f}" for n, y in zip(n_grid, ys))
             out.append(f'<polyline data-limit="{side}-{name}" points="{pts}" fill="none" stroke="{colour}" '
                        f'stroke-dasharray="{dash}" {clip}/>')
-    flagged = rows[rows["flag"].isin(["below_998", "below_95", "above_95", "above_998"])]
+    flagged = rows[rows["flag"].isin(FLAGGED)]
     labelled = set(flagged.reindex(flagged["z"].abs().sort_values(ascending=False).index).head(labels)["urn"])
+    many = len(rows) > MANY
+    placed: list[tuple[float, float, float]] = []
+    if many:
+        plain = rows[~rows["flag"].isin(FLAGGED)]
+        out.append(f'<g {clip}>' + dot_paths(zip(plain["pupils"].map(sx), plain["y"].map(sy), plain["gap_pp"].map(gap_colour)),
+                                           radius=1.5) + "</g>")
+        rows = rows[rows["flag"].isin(FLAGGED)]
     for row in rows.sort_values("pupils", ascending=False).itertuples(index=False):
         strong = row.flag in ("below_998", "above_998")
         stroke = "#000" if strong else "#333" if row.flag in ("below_95", "above_95") else "#777"
-        width = 2 if strong else 1.2 if row.flag in ("below_95", "above_95") else 0.5
+        width = (2 if strong else 1.2 if row.flag in ("below_95", "above_95") else 0.5) * (0.4 if many else 1)
         tip = (f"{row.name} (URN {row.urn}): rate {100 * row.school_rate:.1f}%, community "
                f"{100 * row.community_rate:.1f}%, gap {row.gap_pp:+.1f} pp, z {row.z:.2f}, {row.pupils:,.0f} pupils")
         out.append(f'<circle data-urn="{int(row.urn)}" data-flag="{esc(str(row.flag))}" cx="{sx(row.pupils):.1f}" '
-                   f'cy="{sy(row.y):.1f}" r="4" fill="{gap_colour(row.gap_pp)}" stroke="{stroke}" '
+                   f'cy="{sy(row.y):.1f}" r="{2.5 if many else 4}" fill="{gap_colour(row.gap_pp)}" stroke="{stroke}" '
                    f'stroke-width="{width}" {clip}><title>{esc(tip)}</title></circle>')
         if row.urn in labelled:
-            left = sx(row.pupils) > WIDTH - 200
-            out.append(f'<text class="label" data-urn="{int(row.urn)}" x="{sx(row.pupils) + (-6 if left else 6):.1f}" '
-                       f'y="{sy(row.y) + 4:.1f}" font-size="11" text-anchor="{"end" if left else "start"}">'
-                       f'{esc(str(row.name))}</text>')
+            place = _place_label(placed, sx(row.pupils), sy(row.y), len(str(row.name)))
+            if place is not None:
+                x, y, anchor = place
+                out.append(f'<text class="label" data-urn="{int(row.urn)}" x="{x:.1f}" y="{y:.1f}" font-size="11" '
+                           f'text-anchor="{anchor}">{esc(str(row.name))}</text>')
     out.append("</svg>")
     return "\n".join(out)
