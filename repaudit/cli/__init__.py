@@ -59,3 +59,4 @@ from . import sample_cmd, load_sample_cmd  # noqa: E402,F401
 from . import fetch_cmd  # noqa: E402,F401
 from . import audit_cmd  # noqa: E402,F401
 from . import map_cmd  # noqa: E402,F401
+from . import simulate_cmd  # noqa: E402,F401

@@ -1,0 +1,82 @@
+"""`repaudit simulate`: compare an admissions policy with a baseline by deferred acceptance."""
+import click
+
+from ..options import db_option
+from ..simulate.policies import RESERVE_ORDERS, presets
+from ..simulate.outputs import summary_text
+from ..simulate.run import simulate
+from . import cli
+
+EPILOG = """\b
+Policies (presets, or a TOML file of your own):
+  """ + ", ".join(presets()) + """
+\b
+Reserve processing order (--reserve-order, default: the policy's own setting):
+  priority  each reserve band (e.g. FSM up to the city average) is filled at its
+            place in the criteria list: after the criteria above it, before those below
+  last      open places first, with the bands' places held back; then each band
+            fills its places from the applicants left; unused places return to open
+            competition (favours the band's group most)
+  first     bands before every other criterion, even looked-after children
+\b
+Applications CSV columns: applicant_id, easting, northing (or lsoa), fsm,
+looked_after, [medical_social_urn, sibling_urn, ehcp_urn], pref1 ... prefN
+(URNs). Capacities CSV: urn, pan[, name, easting, northing, type].
+\b
+Writes into --out: schools.csv, areas.csv, summary.csv, allocation.csv,
+allocation_baseline.csv, meta.json and map.html.
+\b
+Examples:
+  repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --runs 200
+  repaudit simulate --policy fsm-quota --set share=0.2 --applications apps.csv --capacities pans.csv
+  repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
+"""
+
+
+def _settings(values):
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--set")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a number", param_hint="--set") from None
+    return out
+
+
+@cli.command("simulate", epilog=EPILOG)
+@click.option("--policy", required=True, metavar="NAME|FILE", help="Policy to simulate: a preset name or a TOML file.")
+@click.option("--baseline", default="baseline", show_default=True, metavar="NAME|FILE",
+              help="Policy to compare with (also used at schools the policy does not apply to).")
+@click.option("--applications", type=click.Path(exists=True, dir_okay=False), help="Applications CSV (see below).")
+@click.option("--synthetic", is_flag=True, help="Synthetic applicants for --la from the warehouse.")
+@click.option("--la", help="Local authority for --synthetic (name or code).")
+@click.option("--brighton", "brighton_dir", type=click.Path(exists=True, file_okay=False),
+              help="Build the Brighton and Hove scenario from this folder of public files.")
+@click.option("--entry-year", type=int, default=2025, show_default=True, help="Entry year of the Brighton scenario.")
+@click.option("--capacities", type=click.Path(exists=True, dir_okay=False), help="Capacities CSV: urn, pan.")
+@click.option("--first-preferences", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of urn, count: calibrate synthetic preferences to these first-preference counts.")
+@click.option("--catchments", "catchment_layer", metavar="LAYER", help="Catchment layer in the warehouse to use.")
+@click.option("--runs", type=int, default=100, show_default=True, help="Lottery runs (Monte Carlo).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the lotteries and synthetic applicants.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Policy parameter, e.g. share=0.2.")
+@click.option("--reserve-order", type=click.Choice(RESERVE_ORDERS), help="Override the policy's reserve order.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="output/simulate", show_default=True,
+              help="Folder for the CSV files and the map.")
+@db_option
+def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
+                     first_preferences, catchment_layer, runs, seed, settings, reserve_order, out_dir, db):
+    """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
+    acceptance: the equal-preference scheme), over many lottery draws."""
+    if synthetic and not la:
+        raise click.UsageError("--synthetic needs --la NAME")
+    result = simulate(
+        policy, baseline, applications=applications, synthetic_la=la if synthetic else None,
+        brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
+        catchments=catchment_layer, runs=runs, seed=seed, settings=_settings(settings), reserve_order=reserve_order,
+        out_dir=out_dir, entry_year=entry_year)
+    click.echo(summary_text(result.comparison))
+    click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

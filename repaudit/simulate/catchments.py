@@ -1,0 +1,68 @@
+"""Catchment areas for the simulator: which area each home lies in and which schools each area serves.
+
+Areas come from the warehouse `catchments` table (polygons in EPSG:27700, one row per area and
+school: a dual catchment is two rows with the same name) or from a polygon file plus a name -> URNs
+map. A home is in the first area whose polygon contains it (areas of one layer should not overlap).
+"""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..errors import GeometryError, WarehouseError
+from .game import Catchments
+
+
+def locate(xy: np.ndarray, areas: gpd.GeoDataFrame, school_index: dict) -> Catchments:
+    """Catchments for homes XY from AREAS (columns name, urns (list), geometry in EPSG:27700)."""
+    n_areas = len(areas)
+    serves = np.zeros((n_areas, max(len(school_index), 1)), dtype=bool)
+    for i, urns in enumerate(areas["urns"]):
+        for u in urns:
+            if int(u) in school_index:
+                serves[i, school_index[int(u)]] = True
+    area_of = np.full(len(xy), -1, dtype=np.int64)
+    for i in range(n_areas - 1, -1, -1):
+        inside = shapely.contains_xy(areas.geometry.iloc[i], xy[:, 0], xy[:, 1])
+        area_of[inside] = i
+    return Catchments(area_of, serves[:, :len(school_index)], list(areas["name"]), areas.geometry.reset_index(drop=True))
+
+
+def from_file(path, urns_by_name: dict, layer_crs: str | None = None) -> gpd.GeoDataFrame:
+    """Polygons of a catchment file with the URNs each named area serves (URNS_BY_NAME: name -> [urn, ...])."""
+    frame = gpd.read_file(path)
+    if frame.crs is None:
+        if layer_crs is None:
+            raise GeometryError(path, "has no CRS; give one (e.g. EPSG:27700)")
+        frame = frame.set_crs(layer_crs)
+    frame = frame.to_crs(27700)
+    name_col = next((c for c in ("catchment", "name", "NAME") if c in frame.columns), None)
+    if name_col is None:
+        raise GeometryError(path, f"has no 'catchment' or 'name' property (found {', '.join(frame.columns)})")
+    names = frame[name_col].astype(str)
+    unknown = sorted(set(names) - set(urns_by_name))
+    if unknown:
+        raise GeometryError(path, f"catchment(s) {', '.join(unknown)} have no school URNs in the name -> URN map")
+    return gpd.GeoDataFrame({"name": names, "urns": [list(urns_by_name[n]) for n in names]},
+                            geometry=frame.geometry.make_valid().values, crs=27700)
+
+
+def from_warehouse(wh, layer: str | None = None) -> gpd.GeoDataFrame | None:
+    """Catchment areas stored in the warehouse (one layer: LAYER or the only one), or None when none."""
+    if wh.count("catchments") == 0:
+        return None
+    layers = [r[0] for r in wh.con.execute("SELECT DISTINCT layer FROM catchments ORDER BY 1").fetchall()]
+    if layer is None and len(layers) > 1:
+        raise WarehouseError(f"the warehouse holds catchment layers {', '.join(layers)}; choose one with --catchments")
+    layer = layer or layers[0]
+    if layer not in layers:
+        raise WarehouseError(f"no catchment layer '{layer}' in the warehouse (layers: {', '.join(layers)})")
+    rows = wh.df("SELECT coalesce(name, catchment_id) AS name, urn, ST_AsWKB(geom) AS wkb FROM catchments "
+                 "WHERE layer = ? AND urn IS NOT NULL ORDER BY name", [layer])
+    if rows.empty:
+        raise WarehouseError(f"catchment layer '{layer}' names no schools: load it with --urn-map")
+    grouped = rows.groupby("name", sort=True)
+    geoms = [shapely.from_wkb(bytes(g["wkb"].iloc[0])) for _, g in grouped]
+    return gpd.GeoDataFrame({"name": list(grouped.groups), "urns": [g["urn"].astype(int).tolist() for _, g in grouped]},
+                            geometry=geoms, crs=27700)

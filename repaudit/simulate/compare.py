@@ -1,0 +1,225 @@
+"""Policy versus baseline over Monte Carlo lottery seeds: per school, per area and overall, mean and 95% interval.
+
+Run r solves the game under the baseline and under the policy with the same lottery seed (common
+random numbers), so differences are the policy's, not the lottery's. Per school: intake, FSM intake
+and share, the community FSM share and the gap (audit statistics), first-preference rate (share of
+the school's first-preference applicants offered it), directed places, mean home-school distance, and
+offers under each reserve band. Per area (the schools' `area`, and "all"): D, GS and isolation of FSM
+pupils (audit indices). Overall: first-preference rate, FSM pupils with one of their top two
+preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
+Intervals are the 2.5th and 97.5th percentiles over runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..auditing import indices, stats
+from .game import DIRECTED, EHCP, OFFER, UNPLACED, Allocation, Game, solve_many
+from .policies import Policy
+
+SCHOOL_METRICS = ("intake", "fsm", "fsm_share", "gap_pp", "z", "first_pref_rate", "directed", "mean_km")
+AREA_METRICS = ("D", "GS", "isolation")
+SUMMARY_METRICS = ("placed", "first_pref_rate", "top2_rate", "fsm_top2_rate", "unplaced_by_preferences",
+                   "directed", "unplaced", "mean_km", "movers", "kept_baseline_school")
+
+
+@dataclass
+class Comparison:
+    """Tables of a policy comparison (long format: one row per unit and metric) and its inputs."""
+
+    schools: pd.DataFrame
+    areas: pd.DataFrame
+    summary: pd.DataFrame
+    allocation: pd.DataFrame            # the policy's allocation in the first run
+    allocation_baseline: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    def school_table(self, metric: str) -> pd.DataFrame:
+        """One metric per school, wide: baseline, policy, change with intervals."""
+        return self.schools[self.schools["metric"] == metric].drop(columns="metric").reset_index(drop=True)
+
+
+def community_fsm(game: Game) -> np.ndarray:
+    """Each school's community FSM share: the FSM share of the PAN applicants living nearest to it
+    (a proximity community, METHODS section 3, on the same cohort)."""
+    xy, sxy = game.applicants.xy, game.schools.xy
+    out = np.full(game.schools.n, np.nan)
+    for s in range(game.schools.n):
+        d = np.hypot(xy[:, 0] - sxy[s, 0], xy[:, 1] - sxy[s, 1])
+        k = int(min(max(game.schools.pan[s], 1), len(d)))
+        if k:
+            out[s] = game.applicants.fsm[np.argpartition(d, k - 1)[:k]].mean()
+    return out
+
+
+def school_metrics(game: Game, alloc: Allocation, community: np.ndarray) -> dict:
+    """Per-school metrics of one allocation (arrays of length S)."""
+    n_s = game.schools.n
+    placed = alloc.school >= 0
+    s = alloc.school[placed]
+    fsm = game.applicants.fsm[placed]
+    intake = np.bincount(s, minlength=n_s).astype(float)
+    fsm_n = np.bincount(s[fsm], minlength=n_s).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = fsm_n / intake
+        apps = game.applicants
+        first = apps.prefs[apps.offsets[:-1][np.diff(apps.offsets) > 0]]
+        has = np.diff(apps.offsets) > 0
+        got_first = (alloc.preference_rank[has] == 1) & (alloc.route[has] == OFFER)
+        first_rate = np.bincount(first[got_first], minlength=n_s) / np.bincount(first, minlength=n_s)
+        delta = apps.xy[placed] - game.schools.xy[s]
+        km = np.bincount(s, np.hypot(delta[:, 0], delta[:, 1]) / 1000, minlength=n_s) / intake
+    return {
+        "intake": intake, "fsm": fsm_n, "fsm_share": share,
+        "gap_pp": stats.gap_pp(share, community), "z": stats.z_score(share, community, intake),
+        "first_pref_rate": first_rate,
+        "directed": np.bincount(alloc.school[alloc.route == DIRECTED], minlength=n_s).astype(float),
+        "mean_km": km,
+    }
+
+
+def area_metrics(game: Game, fsm_n: np.ndarray, intake: np.ndarray) -> dict:
+    """D, GS and isolation of FSM pupils across the schools of each area (and of all schools)."""
+    out = {}
+    areas = game.schools.area
+    for name in ["all", *sorted(set(areas))] if len(set(areas)) > 1 else ["all"]:
+        m = np.ones(len(areas), dtype=bool) if name == "all" else areas == name
+        f, t = fsm_n[m], intake[m]
+        out[name] = {"D": indices.dissimilarity(f, t), "GS": indices.gorard(f, t), "isolation": indices.isolation(f, t)}
+    return out
+
+
+def summary_metrics(game: Game, alloc: Allocation, baseline: Allocation | None) -> dict:
+    """Overall figures of one allocation; movers counted against BASELINE (same seed)."""
+    apps = game.applicants
+    choosing = (alloc.route != EHCP) & (np.diff(apps.offsets) > 0)
+    offer = alloc.route == OFFER
+    placed = alloc.school >= 0
+    delta = apps.xy[placed] - game.schools.xy[alloc.school[placed]]
+    top2 = offer & (alloc.preference_rank <= 2)
+    fsm_choosing = choosing & apps.fsm
+    moved = (alloc.school != baseline.school) if baseline is not None else np.zeros(apps.n, dtype=bool)
+    return {
+        "placed": float(placed.sum()),
+        "first_pref_rate": float((offer & (alloc.preference_rank == 1))[choosing].mean()) if choosing.any() else np.nan,
+        "top2_rate": float(top2[choosing].mean()) if choosing.any() else np.nan,
+        "fsm_top2_rate": float(top2[fsm_choosing].mean()) if fsm_choosing.any() else np.nan,
+        "unplaced_by_preferences": float(((alloc.route == DIRECTED) | (alloc.route == UNPLACED)).sum()),
+        "directed": float((alloc.route == DIRECTED).sum()),
+        "unplaced": float((alloc.route == UNPLACED).sum()),
+        "mean_km": float(np.hypot(delta[:, 0], delta[:, 1]).mean() / 1000) if placed.any() else np.nan,
+        "movers": float(moved.sum()),
+        "kept_baseline_school": float(1 - moved.mean()) if apps.n else np.nan,
+    }
+
+
+def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
+    """Monte Carlo comparison of POLICY with BASELINE over RUNS lottery seeds derived from SEED."""
+    seeds = [int(x) for x in np.random.SeedSequence(seed).generate_state(runs, dtype=np.uint32)]
+    base_runs = solve_many(game, baseline, seeds, others=baseline)
+    pol_runs = solve_many(game, policy, seeds, others=baseline)
+    community = community_fsm(game)
+    per_school = {"baseline": [], "policy": []}
+    per_area = {"baseline": [], "policy": []}
+    per_run = {"baseline": [], "policy": []}
+    for b, p in zip(base_runs, pol_runs):
+        for label, alloc, ref in (("baseline", b, None), ("policy", p, b)):
+            sm = school_metrics(game, alloc, community)
+            per_school[label].append(sm)
+            per_area[label].append(area_metrics(game, sm["fsm"], sm["intake"]))
+            per_run[label].append(summary_metrics(game, alloc, ref))
+    caps = pol_runs[0].rules.band_caps(game)
+    meta = {
+        "policy": policy.name, "baseline": baseline.name, "runs": runs, "seed": seed,
+        "city_fsm_share": game.city_fsm_share, "applicants": game.applicants.n, "schools": game.schools.n,
+        "reserve_order": policy.reserve_order, "band_caps": {k: v.tolist() for k, v in caps.items()},
+        "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
+        **{k: v for k, v in game.meta.items() if k != "applications"},
+    }
+    return Comparison(
+        schools=_school_table(game, per_school, community, pol_runs, caps),
+        areas=_area_table(per_area),
+        summary=_summary_table(per_run),
+        allocation=allocation_frame(game, pol_runs[0]),
+        allocation_baseline=allocation_frame(game, base_runs[0]),
+        meta=meta,
+    )
+
+
+def _interval(values: np.ndarray) -> tuple:
+    """Mean and 95% interval over runs (axis 0), ignoring NaN runs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)       # all-NaN columns: a school nobody attends
+        return np.nanmean(values, axis=0), np.nanpercentile(values, 2.5, axis=0), np.nanpercentile(values, 97.5, axis=0)
+
+
+def _wide(base: np.ndarray, pol: np.ndarray) -> dict:
+    out = {}
+    for label, v in (("baseline", base), ("policy", pol), ("change", pol - base)):
+        mean, lo, hi = _interval(v)
+        out[f"{label}_mean"], out[f"{label}_lo"], out[f"{label}_hi"] = mean, lo, hi
+    return out
+
+
+def _school_table(game, per_school, community, pol_runs, caps) -> pd.DataFrame:
+    frames = []
+    for metric in SCHOOL_METRICS:
+        base = np.array([r[metric] for r in per_school["baseline"]])
+        pol = np.array([r[metric] for r in per_school["policy"]])
+        frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": metric,
+                                    **_wide(base, pol)}))
+    for name, cap in caps.items():
+        counts = np.array([a.band_counts(name, game.schools.n).astype(float) for a in pol_runs])
+        mean, lo, hi = _interval(counts)
+        frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": f"band_{name}",
+                                    "policy_mean": mean, "policy_lo": lo, "policy_hi": hi}))
+        frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": f"cap_{name}",
+                                    "policy_mean": cap.astype(float)}))
+    fixed = pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": "community_fsm",
+                          "baseline_mean": community, "policy_mean": community})
+    pan = pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": "pan",
+                        "baseline_mean": game.schools.pan.astype(float), "policy_mean": game.schools.pan.astype(float)})
+    return pd.concat([pan, fixed, *frames], ignore_index=True)
+
+
+def _area_table(per_area) -> pd.DataFrame:
+    rows = []
+    for area in per_area["baseline"][0]:
+        for metric in AREA_METRICS:
+            base = np.array([r[area][metric] for r in per_area["baseline"]])
+            pol = np.array([r[area][metric] for r in per_area["policy"]])
+            rows.append({"area": area, "metric": metric, **{k: float(v) for k, v in _wide(base, pol).items()}})
+    return pd.DataFrame(rows)
+
+
+def _summary_table(per_run) -> pd.DataFrame:
+    rows = []
+    for metric in SUMMARY_METRICS:
+        base = np.array([r[metric] for r in per_run["baseline"]])
+        pol = np.array([r[metric] for r in per_run["policy"]])
+        rows.append({"metric": metric, **{k: float(v) for k, v in _wide(base, pol).items()}})
+    return pd.DataFrame(rows)
+
+
+def allocation_frame(game: Game, alloc: Allocation) -> pd.DataFrame:
+    """allocation.csv: applicant_id, urn, preference_rank (empty unless a preference), directed (0/1),
+    plus route and the criterion an offer was made under."""
+    placed = alloc.school >= 0
+    urn = pd.array(np.where(placed, game.schools.urn[np.maximum(alloc.school, 0)], 0), dtype="Int64")
+    urn[~placed] = pd.NA
+    rank = pd.array(alloc.preference_rank, dtype="Int64")
+    rank[alloc.preference_rank == 0] = pd.NA
+    return pd.DataFrame({
+        "applicant_id": game.applicants.applicant_id,
+        "urn": urn,
+        "preference_rank": rank,
+        "directed": (alloc.route == DIRECTED).astype(int),
+        "route": np.asarray([("unplaced", "offer", "directed", "ehcp")[r] for r in alloc.route], dtype=object),
+        "criterion": alloc.criterion(),
+        "fsm": game.applicants.fsm.astype(int),
+    })

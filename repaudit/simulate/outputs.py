@@ -1,0 +1,80 @@
+"""Write a comparison (CSV tables, allocation, meta, HTML map) and format its summary for the terminal."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .change_map import change_map
+from .compare import Comparison
+from .game import Game
+
+FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
+         "map.html")
+
+
+def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
+    """Write every output file into OUT_DIR (created); returns the paths written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f for f in FILES]
+    comparison.schools.to_csv(paths[0], index=False)
+    comparison.areas.to_csv(paths[1], index=False)
+    comparison.summary.to_csv(paths[2], index=False)
+    comparison.allocation.to_csv(paths[3], index=False)
+    comparison.allocation_baseline.to_csv(paths[4], index=False)
+    paths[5].write_text(json.dumps(comparison.meta, indent=2, default=_plain), encoding="utf-8")
+    change_map(game, comparison).save(str(paths[6]))
+    return paths
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _pct(x) -> str:
+    return "   -" if not np.isfinite(x) else f"{100 * x:4.1f}"
+
+
+def summary_text(comparison: Comparison) -> str:
+    """A plain-text table: per school FSM share baseline -> policy (change, 95% interval), first-preference
+    rate and directed places; then D and GS per area and the overall figures."""
+    m = comparison.meta
+    share = comparison.school_table("fsm_share")
+    first = comparison.school_table("first_pref_rate").set_index("urn")
+    directed = comparison.school_table("directed").set_index("urn")
+    pan = comparison.school_table("pan").set_index("urn")
+    lines = [f"{m['policy']} vs {m['baseline']}: {m['applicants']} applicants, {m['schools']} schools, "
+             f"{m['runs']} lottery run(s), seed {m['seed']}, city FSM share {100 * m['city_fsm_share']:.1f}%",
+             "",
+             f"{'school':<36} {'PAN':>4} {'FSM% base':>9} {'policy':>6} {'change pp (95%)':>22} "
+             f"{'1st pref%':>9} {'policy':>6} {'directed':>8}"]
+    for _, r in share.iterrows():
+        u = r["urn"]
+        interval = f"{100 * r['change_mean']:+5.1f} ({100 * r['change_lo']:+.1f},{100 * r['change_hi']:+.1f})"
+        lines.append(f"{str(r['name'])[:36]:<36} {int(pan.loc[u, 'baseline_mean']):>4} {_pct(r['baseline_mean']):>9} "
+                     f"{_pct(r['policy_mean']):>6} {interval:>22} {_pct(first.loc[u, 'baseline_mean']):>9} "
+                     f"{_pct(first.loc[u, 'policy_mean']):>6} {directed.loc[u, 'policy_mean']:>8.1f}")
+    lines += ["", f"{'area':<20} {'index':<10} {'baseline':>8} {'policy':>8} {'change (95%)':>24}"]
+    for _, r in comparison.areas.iterrows():
+        lines.append(f"{str(r['area'])[:20]:<20} {r['metric']:<10} {r['baseline_mean']:>8.3f} {r['policy_mean']:>8.3f} "
+                     f"{r['change_mean']:>+8.3f} ({r['change_lo']:+.3f},{r['change_hi']:+.3f})")
+    s = comparison.summary.set_index("metric")
+    lines += [
+        "",
+        f"first preference offered: {_pct(s.loc['first_pref_rate', 'baseline_mean'])}% -> "
+        f"{_pct(s.loc['first_pref_rate', 'policy_mean'])}%; FSM pupils offered a top-two preference: "
+        f"{_pct(s.loc['fsm_top2_rate', 'baseline_mean'])}% -> {_pct(s.loc['fsm_top2_rate', 'policy_mean'])}%",
+        f"directed places: {s.loc['directed', 'baseline_mean']:.1f} -> {s.loc['directed', 'policy_mean']:.1f}; "
+        f"left unplaced (no room anywhere): {s.loc['unplaced', 'policy_mean']:.1f}",
+        f"pupils at a different school than under the baseline: {s.loc['movers', 'policy_mean']:.1f} "
+        f"({s.loc['movers', 'policy_lo']:.0f}-{s.loc['movers', 'policy_hi']:.0f}); keep their baseline school: "
+        f"{_pct(s.loc['kept_baseline_school', 'policy_mean'])}%",
+        f"mean home-school distance: {s.loc['mean_km', 'baseline_mean']:.2f} km -> {s.loc['mean_km', 'policy_mean']:.2f} km",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,251 @@
+"""Admissions policies as data: a small TOML file each, presets in repaudit/policies/.
+
+A policy lists oversubscription criteria in priority order (after EHC-plan-named admissions, which
+always come first) and the reserve bands that cap some of them. Criterion names, combinable with '+'
+(all parts must hold, e.g. "fsm+catchment"):
+
+  looked_after             looked-after or previously looked-after child
+  medical_social           medical or social need naming this school
+  sibling                  sibling at this school
+  catchment                home inside this school's catchment area
+  fsm                      eligible for free school meals
+  single_school_catchment  home outside this school's catchment, inside an area served by one school
+  everyone                 any applicant (must be the last criterion: a school with room admits anyone)
+
+A band `[bands.NAME]` names some consecutive criteria and a `share` of PAN (a number, a parameter name
+from `[parameters]`, or "city_fsm_share"); at most floor(share x PAN) places are offered under the band.
+`cap_with_higher` (optional) also limits the pupils of the band's group (FSM) offered places under the
+band *and every higher priority* to that share of PAN (Brighton and Hove 2026: 30%).
+
+`reserve_order` -- the order in which reserved (band) and open places are filled:
+  "priority"  each band is filled at its own place in the list: after the criteria above it, before
+              those below it (how Brighton and Hove's published arrangements read);
+  "last"      open places first: the non-band criteria fill all places except those reserved for
+              the bands, then each band fills its reserved places from the applicants left, and
+              places a band leaves empty go back to open competition -- the order that favours a
+              band's group most (Dur, Kominers, Pathak and Sonmez, Boston walk-zone seats);
+  "first"     every band before all other criteria, even looked-after children (for comparison).
+Applicants who miss a band's cap are still considered under every later criterion they meet.
+
+Tie-breaks: `tie_break = "distance"` (straight line, nearer first; equal distances by lottery) or
+"lottery", with `lottery = "single"` (one random number per child used at every school) or
+"per-school" (a fresh draw at each school). `preference_first = true` ranks applicants by the
+preference they gave the school before any criterion -- "first preference first", unlawful in England
+since 2008 and offered only to show what the equal-preference scheme changes.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputFileError, RepauditError
+from ..paths import PACKAGE_DIR
+
+POLICY_DIR = PACKAGE_DIR / "policies"
+
+CRITERIA = (
+    "looked_after", "medical_social", "sibling", "catchment", "fsm", "single_school_catchment", "everyone",
+)
+RESERVE_ORDERS = ("priority", "last", "first")
+TIE_BREAKS = ("distance", "lottery")
+LOTTERIES = ("single", "per-school")
+APPLIES_TO = ("all", "community")
+CITY_FSM_SHARE = "city_fsm_share"
+
+
+class PolicyError(RepauditError):
+    """A policy name or file that cannot be used; the message says what is wrong and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A reserve band: consecutive criteria whose offers are capped at a share of PAN."""
+
+    name: str
+    criteria: tuple[str, ...]
+    share: float | str
+    cap_with_higher: float | None = None
+    group: str = "fsm"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Oversubscription criteria, reserve bands and tie-breaks of one admissions policy."""
+
+    name: str
+    title: str
+    criteria: tuple[str, ...]
+    bands: tuple[Band, ...] = ()
+    applies_to: str = "all"
+    preferences: int = 3
+    tie_break: str = "distance"
+    lottery: str = "single"
+    reserve_order: str = "priority"
+    preference_first: bool = False
+    parameters: dict = field(default_factory=dict)
+    source: str = ""
+
+    def with_parameters(self, **values) -> "Policy":
+        """A copy with parameters (and so band shares naming them) replaced, e.g. share=0.2."""
+        unknown = sorted(set(values) - set(self.parameters))
+        if unknown:
+            known = ", ".join(sorted(self.parameters)) or "none"
+            raise PolicyError(f"policy '{self.name}' has no parameter {', '.join(unknown)} (its parameters: {known})")
+        merged = {**self.parameters, **{k: float(v) for k, v in values.items()}}
+        for k, v in merged.items():
+            _check_share(v, f"parameter {k}", self.source)
+        return replace(self, parameters=merged)
+
+    def with_reserve_order(self, order: str) -> "Policy":
+        if order not in RESERVE_ORDERS:
+            raise PolicyError(f"reserve order '{order}' is not one of {', '.join(RESERVE_ORDERS)}")
+        return replace(self, reserve_order=order)
+
+    def share(self, value: float | str, city_fsm_share: float) -> float:
+        """A band share as a number: a literal, a parameter, or the city's FSM share."""
+        if isinstance(value, (int, float)):
+            return float(value)
+        if value == CITY_FSM_SHARE:
+            return float(city_fsm_share)
+        return float(self.parameters[value])
+
+    def band_of(self, criterion: str) -> Band | None:
+        return next((b for b in self.bands if criterion in b.criteria), None)
+
+
+def band_places(share: float, pan) -> np.ndarray:
+    """Places under a band: floor(share x PAN), "up to" the share (a hair of tolerance for 0.2 x 300)."""
+    return np.floor(np.asarray(pan, dtype=float) * share + 1e-9).astype(np.int64)
+
+
+def presets() -> list[str]:
+    """Names of the bundled policies."""
+    return sorted(p.stem for p in POLICY_DIR.glob("*.toml"))
+
+
+def load_policy(name_or_path: str | Path) -> Policy:
+    """A preset by name (see `presets()`) or a TOML file by path."""
+    path = Path(name_or_path)
+    if not path.is_file():
+        preset = POLICY_DIR / f"{name_or_path}.toml"
+        if not preset.is_file():
+            raise PolicyError(
+                f"no policy '{name_or_path}': not a file, and not one of the presets {', '.join(presets())}"
+            )
+        path = preset
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputFileError(path, f"is not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot be read as a TOML policy ({exc})") from None
+    return parse_policy(data, str(path))
+
+
+def parse_policy(data: dict, source: str = "<policy>") -> Policy:
+    """Validate a policy table (as read from TOML) into a Policy; errors name the file and the key."""
+    allowed = {"name", "title", "criteria", "bands", "applies_to", "preferences", "tie_break", "lottery",
+               "reserve_order", "preference_first", "parameters"}
+    extra = sorted(set(data) - allowed)
+    if extra:
+        raise InputFileError(source, f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}")
+    criteria = data.get("criteria")
+    if not isinstance(criteria, list) or not criteria or not all(isinstance(c, str) for c in criteria):
+        raise InputFileError(source, "needs `criteria = [...]`, a list of criterion names in priority order")
+    criteria = tuple(c.strip() for c in criteria)
+    for c in criteria:
+        _check_criterion(c, source)
+    if len(set(criteria)) != len(criteria):
+        raise InputFileError(source, "a criterion is listed twice in `criteria`")
+    if criteria[-1] != "everyone":
+        raise InputFileError(source, f"the last criterion must be 'everyone' (found '{criteria[-1]}'): a school "
+                                     "with places left must admit any applicant")
+    parameters = data.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise InputFileError(source, "`parameters` must be a table of name = number")
+    for k, v in parameters.items():
+        _check_share(v, f"parameter {k}", source)
+    bands = tuple(_parse_band(name, spec, criteria, parameters, source) for name, spec in data.get("bands", {}).items())
+    policy = Policy(
+        name=str(data.get("name", Path(source).stem)),
+        title=str(data.get("title", "")),
+        criteria=criteria,
+        bands=bands,
+        applies_to=_choice(data, "applies_to", APPLIES_TO, "all", source),
+        preferences=_preferences(data, source),
+        tie_break=_choice(data, "tie_break", TIE_BREAKS, "distance", source),
+        lottery=_choice(data, "lottery", LOTTERIES, "single", source),
+        reserve_order=_choice(data, "reserve_order", RESERVE_ORDERS, "priority", source),
+        preference_first=bool(data.get("preference_first", False)),
+        parameters={k: float(v) for k, v in parameters.items()},
+        source=source,
+    )
+    used = [c for b in bands for c in b.criteria]
+    if len(set(used)) != len(used):
+        raise InputFileError(source, "a criterion belongs to two bands")
+    return policy
+
+
+def _parse_band(name, spec, criteria, parameters, source) -> Band:
+    where = f"[bands.{name}]"
+    if not isinstance(spec, dict):
+        raise InputFileError(source, f"{where} must be a table")
+    members = spec.get("criteria")
+    if not isinstance(members, list) or not members:
+        raise InputFileError(source, f"{where} needs `criteria = [...]` naming criteria of the policy")
+    members = tuple(m.strip() for m in members)
+    missing = [m for m in members if m not in criteria]
+    if missing:
+        raise InputFileError(source, f"{where} names {', '.join(missing)}, which are not in `criteria`")
+    pos = sorted(criteria.index(m) for m in members)
+    if pos != list(range(pos[0], pos[0] + len(pos))) or "everyone" in members:
+        raise InputFileError(source, f"{where}: a band's criteria must be consecutive in `criteria` and not 'everyone'")
+    share = spec.get("share")
+    if isinstance(share, str):
+        if share != CITY_FSM_SHARE and share not in parameters:
+            raise InputFileError(source, f"{where} share '{share}' is neither a number, '{CITY_FSM_SHARE}' nor a "
+                                         f"parameter (parameters: {', '.join(parameters) or 'none'})")
+    else:
+        _check_share(share, f"{where} share", source)
+    higher = spec.get("cap_with_higher")
+    group = str(spec.get("group", "fsm"))
+    if higher is not None:
+        _check_share(higher, f"{where} cap_with_higher", source)
+        if any(group not in m.split("+") for m in members):
+            raise InputFileError(source, f"{where}: cap_with_higher counts '{group}' pupils, so every criterion of "
+                                         f"the band must include '{group}'")
+    return Band(name, members, share if isinstance(share, str) else float(share),
+                None if higher is None else float(higher), group)
+
+
+def _check_criterion(name, source):
+    parts = name.split("+")
+    bad = [p for p in parts if p not in CRITERIA]
+    if bad:
+        raise InputFileError(source, f"unknown criterion '{bad[0]}' in '{name}'; known: {', '.join(CRITERIA)}")
+    if "everyone" in parts and len(parts) > 1:
+        raise InputFileError(source, f"'everyone' cannot be combined ('{name}')")
+
+
+def _check_share(value, what, source):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0.0 <= float(value) <= 1.0) \
+            or math.isnan(float(value)):
+        raise InputFileError(source, f"{what} must be a share between 0 and 1, found {value!r}")
+
+
+def _choice(data, key, allowed, default, source):
+    value = data.get(key, default)
+    if value not in allowed:
+        raise InputFileError(source, f"`{key}` is '{value}', expected one of {', '.join(allowed)}")
+    return value
+
+
+def _preferences(data, source) -> int:
+    value = data.get("preferences", 3)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 20:
+        raise InputFileError(source, f"`preferences` must be a whole number from 1 to 20, found {value!r}")
+    return value

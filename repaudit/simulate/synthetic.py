@@ -1,0 +1,123 @@
+"""Synthetic applicants: a Year 7 (or Reception) cohort drawn from LSOA child populations and deprivation.
+
+Homes: each LSOA gets a multinomial share of the cohort in proportion to its children of the entry
+age; within an LSOA a child lives at one of its candidate home points (postcodes weighted by children,
+or the LSOA centroid). FSM: the IDACI -> FSM calibration below. Preferences: the choice model in
+choice.py, calibrated to first-preference counts when given. Looked-after status, medical or social
+need, EHC plans and siblings are drawn at the rates in `SyntheticRates` and attach to the family's
+first preference. Everything is reproducible from one seed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RepauditError
+from .choice import ChoiceModel, calibrate
+
+
+@dataclass(frozen=True)
+class SyntheticRates:
+    """Shares of the cohort with each status (sibling: a share, or one share per school of first choice)."""
+
+    looked_after: float = 0.008
+    medical_social: float = 0.01
+    ehcp: float = 0.018
+    sibling: float | tuple = 0.25
+
+
+@dataclass
+class Neighbourhoods:
+    """LSOA inputs: children of the entry age and IDACI per LSOA, and candidate home points."""
+
+    lsoas: pd.DataFrame          # lsoa, children, idaci
+    homes: pd.DataFrame          # lsoa, easting, northing, weight
+
+
+def fsm_rates(idaci: np.ndarray, children: np.ndarray, city_share: float, ceiling: float = 0.95) -> tuple:
+    """FSM rate per LSOA = min(slope x IDACI, ceiling), the slope chosen (bisection) so that the
+    child-weighted mean equals CITY_SHARE. IDACI is income deprivation, not FSM: this proportional
+    calibration keeps the city total right and the spread of deprivation. Returns (rates, slope)."""
+    idaci = np.nan_to_num(np.asarray(idaci, dtype=float), nan=float(np.nanmean(idaci)) if len(idaci) else 0.0)
+    w = np.asarray(children, dtype=float)
+    if w.sum() <= 0 or np.sum(w * idaci) <= 0:
+        raise RepauditError("cannot calibrate FSM on IDACI: no children or no deprivation in the LSOAs")
+    if not 0.0 <= city_share < ceiling:
+        raise RepauditError(f"city FSM share {city_share} must be between 0 and {ceiling}")
+    lo, hi = 0.0, 1.0
+    while np.average(np.minimum(hi * idaci, ceiling), weights=w) < city_share:
+        hi *= 2
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if np.average(np.minimum(mid * idaci, ceiling), weights=w) < city_share:
+            lo = mid
+        else:
+            hi = mid
+    slope = (lo + hi) / 2
+    return np.minimum(slope * idaci, ceiling), slope
+
+
+def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
+    """N homes: LSOA by multinomial on children, then a home point within it by weight."""
+    lsoas = neigh.lsoas.reset_index(drop=True)
+    share = lsoas["children"].to_numpy(float)
+    counts = rng.multinomial(n, share / share.sum())
+    homes = neigh.homes.groupby("lsoa", sort=False)
+    rows = []
+    for lsoa, k in zip(lsoas["lsoa"], counts):
+        if k == 0:
+            continue
+        if lsoa not in homes.groups:
+            raise RepauditError(f"LSOA {lsoa} has children but no home point (postcode or centroid)")
+        pts = homes.get_group(lsoa)
+        w = pts["weight"].to_numpy(float)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(pts), 1.0 / len(pts))
+        pick = rng.choice(len(pts), size=k, p=w)
+        rows.append(pd.DataFrame({"lsoa": lsoa, "easting": pts["easting"].to_numpy(float)[pick],
+                                  "northing": pts["northing"].to_numpy(float)[pick]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
+                           preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
+                           rates: SyntheticRates = SyntheticRates(), catchment_of=None) -> tuple[pd.DataFrame, dict]:
+    """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
+
+    FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
+    CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
+    bonus. Returns the frame and a calibration report (FSM slope, choice-model fit)."""
+    rng = np.random.default_rng(seed)
+    urns = np.asarray(school_urns, dtype=np.int64)
+    homes = draw_homes(neigh, n, rng)
+    xy = homes[["easting", "northing"]].to_numpy(float)
+    rates_by_lsoa, slope = fsm_rates(neigh.lsoas["idaci"].to_numpy(), neigh.lsoas["children"].to_numpy(),
+                                     city_fsm_share)
+    p_fsm = pd.Series(rates_by_lsoa, index=neigh.lsoas["lsoa"].to_numpy()).reindex(homes["lsoa"]).to_numpy()
+    fsm = rng.random(n) < p_fsm
+    in_catch = catchment_of(xy) if catchment_of is not None else np.zeros((n, len(urns)), dtype=bool)
+    model = model or ChoiceModel(np.zeros(len(urns)))
+    report = {"fsm_slope_on_idaci": slope, "city_fsm_share": city_fsm_share, "choice_per_km": model.per_km,
+              "choice_catchment_bonus": model.catchment_bonus}
+    group = fsm.astype(np.int64)
+    if first_preferences is not None:
+        model, fit = calibrate(model, xy, school_xy, in_catch, first_preferences, group)
+        report.update({f"choice_{k}": v for k, v in fit.items()})
+    pop = np.atleast_2d(model.popularity)
+    report["choice_popularity"] = {label: dict(zip(urns.tolist(), np.round(row, 4).tolist()))
+                                   for label, row in zip(("all",) if len(pop) == 1 else ("not_fsm", "fsm"), pop)}
+    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group)
+    first = urns[ranked[:, 0]]
+    sibling_rate = rates.sibling if np.isscalar(rates.sibling) else np.asarray(rates.sibling)[ranked[:, 0]]
+    frame = pd.DataFrame({
+        "applicant_id": [f"S{i + 1:06d}" for i in range(n)],
+        "easting": xy[:, 0], "northing": xy[:, 1], "lsoa": homes["lsoa"].to_numpy(),
+        "fsm": fsm,
+        "looked_after": rng.random(n) < rates.looked_after,
+        "medical_social_urn": np.where(rng.random(n) < rates.medical_social, first, 0),
+        "sibling_urn": np.where(rng.random(n) < sibling_rate, first, 0),
+        "ehcp_urn": np.where(rng.random(n) < rates.ehcp, first, 0),
+    })
+    frame["prefs"] = [list(row) for row in urns[ranked]]
+    return frame, report
