@@ -45,3 +45,12 @@ class FetchError(RepauditError):
 
 class WarehouseError(RepauditError):
     """The warehouse is missing a table or holds no data for the request."""
+
+
+class OtherSourceError(WrongSourceError, MissingColumnError):
+    """A file lacking SOURCE's columns because it is another SOURCE's file: the message names that SOURCE
+    and lists the columns found."""
+
+    def __init__(self, path, message, found):
+        self.missing, self.found = [], list(found)
+        InputFileError.__init__(self, path, message)

@@ -1,7 +1,7 @@
 """`repaudit load SOURCE PATH...`: read official or user files into the warehouse."""
 import click
 
-from ..load import SOURCES, load_file
+from ..load import SOURCES, load_files, summary
 from ..options import db_option
 from ..warehouse import Warehouse
 from . import cli
@@ -13,24 +13,32 @@ def _sources_help():
 
 @cli.command("load", epilog="\b\nSOURCES:\n" + _sources_help() + "\n\n\b\nExamples:\n"
              "  repaudit load gias edubasealldata20250524.csv\n"
-             "  repaudit load spc spc_school_level_underlying_data_2022_23.csv --db output/england.duckdb")
+             "  repaudit load spc spc_school_level_underlying_data_2022_23.csv --db output/england.duckdb\n"
+             "  repaudit load sen --year 2018 england_census.csv\n"
+             "  repaudit load cin b1_children_in_need_2013_to_2025.csv ons_mid-year_population_estimates_2012_to_2024.csv\n"
+             "  repaudit load flows --year 2022 --rejects output/flows_rejects.csv npd_flows_2022.csv")
 @click.argument("source", metavar="SOURCE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--vintage", help="Label for the data's vintage (default: taken from the file name or contents).")
-@click.option("--year", type=int, help="Year of the data when the file does not say (iod: IoD edition; population).")
+@click.option("--year", type=int, help="Year of the data when the file does not say: the academic year for sen, "
+              "spc, cin-schools and flows (2022 = 2022/23); iod: IoD edition; population.")
 @click.option("--crs", help="CRS of a geometry or centroid file that has none or a wrong one, e.g. EPSG:27700.")
 @click.option("--urn-map", type=click.Path(exists=True, dir_okay=False),
               help="catchments: CSV of name,urn giving the school each catchment name belongs to.")
+@click.option("--rejects", "rejects_file", type=click.Path(dir_okay=False),
+              help="Also write every rejected row (file, line, reason, raw text) to this CSV file.")
+@click.option("--progress/--no-progress", default=True, show_default=True,
+              help="Progress bars on stderr while reading large files.")
 @db_option
-def load(source, paths, vintage, year, crs, urn_map, db):
-    """Load one or more files of kind SOURCE into the warehouse (see SOURCES below)."""
-    given = {k: v for k, v in {"year": year, "crs": crs, "urn_map": urn_map}.items() if v is not None}
+def load(source, paths, vintage, year, crs, urn_map, rejects_file, progress, db):
+    """Load one or more files of kind SOURCE into the warehouse (see SOURCES below).
+
+    Each file is stored in one transaction; loading it again replaces its rows. The summary accounts for
+    every row: rows read = loaded + rejected + skipped (skipped rows, such as national totals, are named
+    in a note). Rejected rows are kept in the warehouse table `rejects` and, with --rejects, in a CSV file.
+    """
     with Warehouse(db) as wh:
-        for path in paths:
-            result = load_file(wh, source, path, vintage=vintage, **given)
-            click.echo(
-                f"{result.source_file}: {result.rows_read} rows read, {result.rows_loaded} loaded, "
-                f"{result.rows_rejected} rejected -> {', '.join(t.table for t in result.tables)} in {db}"
-            )
-            for note in result.notes:
-                click.echo(f"  note: {note}")
+        for result in load_files(wh, source, paths, rejects_file=rejects_file, progress=progress, vintage=vintage,
+                                 year=year, crs=crs, urn_map=urn_map):
+            for line in summary(result, db):
+                click.echo(line)

@@ -34,7 +34,7 @@ SUPPRESSION_TOKENS = {
     "..": "not available",
     "": "blank",
 }
-PROGRESS_MIN_ROWS = 20_000     # files with fewer lines parse in well under a second: no bar
+PROGRESS_MIN_ROWS = 50_000     # files with fewer lines parse in a second or two: no bar
 _PROGRESS = contextvars.ContextVar("repaudit_progress", default=False)
 
 
@@ -165,7 +165,7 @@ def read_csv_table(path: str | Path) -> RawTable:
     shown = 0
     try:
         for fields in reader:
-            if bar is not None and reader.line_num - shown >= 10_000:
+            if bar is not None and reader.line_num - shown >= 2_000:
                 bar.update(reader.line_num - shown)
                 shown = reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
