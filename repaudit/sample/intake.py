@@ -4,7 +4,7 @@ Each LSOA has a rate per group (FSM, SEN support, EHC plan, CIN) tied to its IDA
 are spread from LSOAs to same-phase schools by a doubly constrained gravity model (iterative
 proportional fitting: each school fills its roll, each LSOA sends about its children). The
 children of a group living in an LSOA are then shared among the schools its pupils attend,
-weighted by each school's bias: a planted school with FSM bias 0.12 admits about an eighth of its
+weighted by each school's bias: a planted school with FSM bias 0.07 admits about a fourteenth of its
 neighbourhood's rate, and the schools around it take the rest. So school FSM follows
 neighbourhood IDACI (calibration works) and the flows show where each school's pupils live.
 """
@@ -22,14 +22,14 @@ from .schools import School
 GROUPS = ("fsm", "sen_support", "ehcp", "cin")
 ROLE_BIAS = {     # how readily a school admits a child of each group, relative to its neighbourhood
     "ordinary": {"fsm": 1.0, "sen_support": 1.0, "ehcp": 1.0, "cin": 1.0},
-    "planted": {"fsm": 0.12, "sen_support": 0.45, "ehcp": 0.35, "cin": 0.25},
-    "grammar": {"fsm": 0.45, "sen_support": 0.4, "ehcp": 0.35, "cin": 0.3},
+    "planted": {"fsm": 0.07, "sen_support": 0.45, "ehcp": 0.35, "cin": 0.25},
+    "grammar": {"fsm": 0.6, "sen_support": 0.4, "ehcp": 0.35, "cin": 0.3},
     "faith": {"fsm": 0.75, "sen_support": 0.85, "ehcp": 0.8, "cin": 0.7},
 }
 REACH_KM = {      # distance decay of each kind of school's intake
     ("Primary", "ordinary"): 0.9, ("Primary", "planted"): 0.9, ("Primary", "faith"): 1.8,
-    ("Secondary", "ordinary"): 2.0, ("Secondary", "planted"): 2.0, ("Secondary", "faith"): 4.0,
-    ("Secondary", "grammar"): 6.0,
+    ("Secondary", "ordinary"): 0.7, ("Secondary", "planted"): 0.7, ("Secondary", "faith"): 2.0,
+    ("Secondary", "grammar"): 4.0,
 }
 PHASE_AGES = {"Primary": (4, 10), "Secondary": (11, 15)}
 SPECIAL_REACH_KM = 8.0
