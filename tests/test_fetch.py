@@ -216,8 +216,10 @@ def test_symlink_members_and_missing_members(tmp_path):
     assert unsafe_reason(zipfile.ZipInfo("supporting-files/a.csv")) is None
     archive = tmp_path / "a.zip"
     archive.write_bytes(zip_bytes({"data/x.csv": b"1"}))
-    with pytest.raises(FetchError, match=r"expected one member named \*wanted.csv, found 0. Members: data/x.csv"):
-        extract_member(archive, "wanted.csv", tmp_path / "out.csv")
+    with pytest.raises(FetchError, match=r"expected one member whose name matches wanted\\.csv, found 0. Members: data/x.csv"):
+        extract_member(archive, r"wanted\.csv", tmp_path / "out.csv")
+    archive.write_bytes(zip_bytes({"supporting-files/spc_school_level_underlying_data_23112023.csv": b"a\n1\n"}))
+    assert extract_member(archive, r"spc_school_level_underlying_data[\w-]*\.csv", tmp_path / "o.csv").read_bytes() == b"a\n1\n"
     (tmp_path / "b.zip").write_bytes(b"not a zip")
     with pytest.raises(FetchError, match="not a readable ZIP"):
         extract_member(tmp_path / "b.zip", "x.csv", tmp_path / "out.csv")
@@ -225,6 +227,8 @@ def test_symlink_members_and_missing_members(tmp_path):
 
 def test_ees_release_page_without_an_id_is_a_clear_error():
     assert release_id(release_page("abc-123"), "u") == "abc-123"
+    uuid = "63491b17-2037-4533-b719-d3656aaf6ed5"
+    assert release_id(f'<script>self.push({{"releaseVersion":{{"id":"{uuid}"}}}})</script>'.encode(), "u") == uuid
     with pytest.raises(FetchError, match="cannot find the release id"):
         release_id(b"<html>moved</html>", "https://example/page")
 

@@ -5,6 +5,7 @@ Every name in the archive is checked before anything is written: absolute paths,
 """
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import zipfile
@@ -25,8 +26,8 @@ def unsafe_reason(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def extract_member(archive: Path, suffix: str, dest: Path) -> Path:
-    """Write the member of ARCHIVE whose name ends with SUFFIX to DEST (via DEST.part)."""
+def extract_member(archive: Path, pattern: str, dest: Path) -> Path:
+    """Write the one member of ARCHIVE whose file name matches the regular expression PATTERN to DEST."""
     try:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile:
@@ -37,10 +38,13 @@ def extract_member(archive: Path, suffix: str, dest: Path) -> Path:
             if reason:
                 raise FetchError(f"{archive}: refused, member '{info.filename}' has {reason} and could write "
                                  "outside the cache folder; nothing was extracted")
-        matches = [i for i in zf.infolist() if not i.is_dir() and i.filename.replace("\\", "/").lower().endswith(suffix.lower())]
+        wanted = re.compile(pattern, re.I)
+        matches = [i for i in zf.infolist()
+                   if not i.is_dir() and wanted.fullmatch(PurePosixPath(i.filename.replace("\\", "/")).name)]
         if len(matches) != 1:
             names = ", ".join(i.filename for i in zf.infolist()[:20])
-            raise FetchError(f"{archive}: expected one member named *{suffix}, found {len(matches)}. Members: {names}")
+            raise FetchError(f"{archive}: expected one member whose name matches {pattern}, found {len(matches)}. "
+                             f"Members: {names}")
         dest = Path(dest)
         part = dest.with_name(dest.name + ".part")
         try:

@@ -28,7 +28,7 @@ class Entry:
     how: str                  # gias-daily, ees-release, arcgis-layer or file
     url: str                  # address (a template for gias-daily: {date} = YYYYMMDD)
     filename: str             # name in the cache ({date} filled for gias-daily)
-    member: str = ""          # for ZIPs: the member whose name ends with this is extracted
+    member: str = ""          # for ZIPs: regular expression for the file name of the member to extract
     landing: str = ""         # the human page to check when the address moves
     publisher: str = ""
 
@@ -41,10 +41,10 @@ CATALOGUE = (
     Entry("gias", "gias-links", "gias-daily", GIAS_BASE + "links_edubasealldata{date}.csv", "links_edubasealldata{date}.csv",
           landing="https://get-information-schools.service.gov.uk/Downloads", publisher="DfE, Get Information About Schools"),
     Entry("spc", "spc", "ees-release", EES_PAGE + "school-pupils-and-their-characteristics",
-          "spc_school_level_underlying_data.csv", member="spc_school_level_underlying_data.csv",
+          "spc_school_level_underlying_data.csv", member=r"spc_school_level_underlying_data[\w-]*\.csv",
           landing=EES_PAGE + "school-pupils-and-their-characteristics", publisher="DfE, Explore Education Statistics"),
     Entry("sen", "sen", "ees-release", EES_PAGE + "special-educational-needs-in-england",
-          "sen_school_level_underlying_data.csv", member="sen_school_level_underlying_data.csv",
+          "sen_school_level_underlying_data.csv", member=r"sen_school_level_(underlying_data|ud)[\w-]*\.csv",
           landing=EES_PAGE + "special-educational-needs-in-england", publisher="DfE, Explore Education Statistics"),
     Entry("iod", "iod", "file",
           "https://assets.publishing.service.gov.uk/government/uploads/system/uploads/attachment_data/file/845345/"
@@ -64,7 +64,7 @@ CATALOGUE = (
           landing="https://geoportal.statistics.gov.uk/ (search: LSOA 2011 to LSOA 2021 to LAD 2022 exact fit lookup)",
           publisher="ONS"),
     Entry("population", "population", "file", "https://www.nomisweb.co.uk/output/census/2021/census2021-ts007a.zip",
-          "census2021-ts007a-lsoa.csv", member="census2021-ts007a-lsoa.csv",
+          "census2021-ts007a-lsoa.csv", member=r"census2021-ts007a-lsoa\.csv",
           landing="https://www.nomisweb.co.uk/sources/census_2021_bulk", publisher="ONS Census 2021 (NOMIS)"),
 )
 

@@ -57,6 +57,9 @@ def release_id(page: bytes, url: str) -> str:
         for key in ("releaseVersion", "release"):
             if isinstance(props.get(key), dict) and props[key].get("id"):
                 return str(props[key]["id"])
+    loose = re.search(r'"releaseVersion"\s*:\s*\{\s*"id"\s*:\s*"([0-9a-fA-F-]{36})"', text)
+    if loose:
+        return loose.group(1)
     raise FetchError(f"{url}: cannot find the release id in the page (expected Next.js data with "
                      "pageProps.releaseVersion.id); the site may have changed: download the school-level CSV "
                      "from the page by hand and use `repaudit load`")
