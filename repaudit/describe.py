@@ -48,6 +48,38 @@ def years_text(years) -> str:
     return f"{academic_year(years[0])} to {academic_year(years[-1])} ({len(years)} years pooled)"
 
 
+def pooled_years(value) -> str:
+    """A school's `years` value ('2021,2022,2023' or a list) in words; other text is returned as it is."""
+    parts = value if isinstance(value, (list, tuple)) else str(value).replace(";", ",").split(",")
+    try:
+        years = sorted(int(str(p).strip()) for p in parts if str(p).strip())
+    except ValueError:
+        return str(value)
+    if not years:
+        return ""
+    if len(years) == 1:
+        return academic_year(years[0])
+    return f"{academic_year(years[0])} to {academic_year(years[-1])} ({len(years)} years)"
+
+
+def vintage_text(meta: dict, tables=("school_indicators", "school_census", "schools")) -> str:
+    """The source files (and vintages) of the school-side data, from meta['vintages'], for popups."""
+    out = []
+    for table in tables:
+        for item in (meta.get("vintages") or {}).get(table) or []:
+            out.append(source_text(item))
+    return "; ".join(dict.fromkeys(out))
+
+
+def source_text(item) -> str:
+    """{'source_file': f, 'vintage': v} -> 'f (v)'; a plain string stays as it is."""
+    if isinstance(item, dict):
+        name, vintage = item.get("source_file"), item.get("vintage")
+        vintage = None if vintage is None or vintage != vintage else vintage
+        return f"{name} ({vintage})" if vintage else str(name)
+    return str(item)
+
+
 def area_text(meta: dict) -> str:
     """The area and phase an audit was filtered to, e.g. 'Brighton and Hove, secondary'."""
     filters = meta.get("filters") or {}

@@ -27,11 +27,29 @@ UNSUPPRESSED_WARNING = ("UNSUPPRESSED OUTPUT FOR INTERNAL USE ONLY: small counts
                         "residence flows are shown. Do not share or publish this file.")
 
 
-def is_small(count) -> np.ndarray:
-    """True where a count (possibly rebuilt from rate x denominator) rounds to 1-4."""
-    c = np.round(np.asarray(count, dtype=float))
+def is_small(count, years=1) -> np.ndarray:
+    """True where a count rebuilt from rate x denominator could reveal 1-4 children: the yearly average
+    rounds to 4 or less while the total over YEARS pooled years is at least 1 (rounded)."""
+    c = np.asarray(count, dtype=float)
+    total = c * np.asarray(years, dtype=float)
     with np.errstate(invalid="ignore"):
-        return (c >= SMALL_MIN) & (c <= SMALL_MAX)
+        return (np.round(total) >= SMALL_MIN) & (np.round(c) <= SMALL_MAX)
+
+
+def _years(values) -> np.ndarray:
+    """Years pooled per row from the `years` column ('2021,2022,2023' -> 3); 1 when it cannot be read."""
+    def one(v):
+        if isinstance(v, str):
+            return max(1, len([p for p in v.replace(";", ",").split(",") if p.strip()]))
+        if isinstance(v, (list, tuple)):
+            return max(1, len(v))
+        return 1
+    return np.array([one(v) for v in values], dtype=float)
+
+
+def _meta_years(meta, indicator) -> int:
+    by = (meta.get("years_by_indicator") or {}).get(indicator)
+    return max(1, len(by or meta.get("years") or [None]))
 
 
 def for_sharing(result, unsuppressed: bool = False):
@@ -46,14 +64,15 @@ def for_sharing(result, unsuppressed: bool = False):
 
 def suppress(result):
     """A copy of RESULT with METHODS §8 applied; meta['suppressed'] is True and meta['suppression'] counts."""
-    private_model = result.meta.get("community_model") in PRIVATE_MODELS
+    meta = result.meta
+    private_model = meta.get("community_model") in PRIVATE_MODELS
     schools = _suppress_schools(result.schools)
     hidden = schools[schools["suppressed"]]
     trusts = _suppress_aggregates(result.trusts, hidden, schools, TRUST_VALUES, _trust_members,
-                                  count_column="observed")
+                                  count_column="observed", meta=meta)
     areas = _suppress_aggregates(result.areas, hidden, schools, AREA_VALUES, _area_members,
-                                 count_column="group_pupils")
-    lsoas = _suppress_lsoas(result.lsoas, private_model)
+                                 count_column="group_pupils", meta=meta)
+    lsoas = _suppress_lsoas(result.lsoas, private_model, meta)
     out = copy.copy(result)
     out.schools, out.trusts, out.areas, out.lsoas = schools, trusts, areas, lsoas
     out.meta = {**result.meta, "suppressed": True, "suppression": {
@@ -71,7 +90,8 @@ def _private(frame: pd.DataFrame) -> pd.Series:
 def _suppress_schools(schools: pd.DataFrame) -> pd.DataFrame:
     out = schools.copy()
     count = out["school_rate"].astype(float) * out["pupils"].astype(float)
-    hide = _private(out) & is_small(count)
+    years = _years(out["years"]) if "years" in out else 1
+    hide = _private(out) & is_small(count, years)
     if "suppressed" in out:
         hide |= out["suppressed"].fillna(False).astype(bool)
     out["suppressed"] = hide.to_numpy()
@@ -84,9 +104,13 @@ def _suppress_schools(schools: pd.DataFrame) -> pd.DataFrame:
 
 
 def _trust_members(row, schools):
-    if "trust_code" not in schools or pd.isna(row.get("trust_code")):
+    """Schools of the trust row: by the audit's group code (trusts and LA comparison groups) or trust code."""
+    if pd.isna(row.get("trust_code")):
         return None
-    members = schools["trust_code"].astype(str) == str(row["trust_code"])
+    members = pd.Series(False, schools.index)
+    for col in ("group_code", "trust_code"):
+        if col in schools:
+            members |= schools[col].astype(str) == str(row["trust_code"])
     return members if members.any() else None
 
 
@@ -94,17 +118,18 @@ def _area_members(row, schools):
     level, code, name = row.get("level"), row.get("area_code"), row.get("area_name")
     if level == "england":
         return pd.Series(True, schools.index)
-    column = {"la": ("la", "la_name"), "region": ("region", "region"), "trust": ("trust_code", "trust")}.get(level)
-    if column is None:
+    columns = {"la": [("la", code), ("la_name", name)], "region": [("region", code), ("region", name)],
+               "trust": [("group_code", code), ("trust_code", code), ("group_name", name), ("trust", name)]}.get(level)
+    if columns is None:
         return None
     members = pd.Series(False, schools.index)
-    for col, value in zip(column, (code, name)):
+    for col, value in columns:
         if col in schools and pd.notna(value):
             members |= schools[col].astype(str) == str(value)
     return members if members.any() else None
 
 
-def _suppress_aggregates(frame, hidden, schools, columns, members_of, count_column):
+def _suppress_aggregates(frame, hidden, schools, columns, members_of, count_column, meta):
     """Hide the values of each private-indicator aggregate that includes a hidden school or is itself 1-4.
 
     Membership ignores phase (hiding too much is safe); an aggregate whose members cannot be identified
@@ -117,7 +142,8 @@ def _suppress_aggregates(frame, hidden, schools, columns, members_of, count_colu
         same = schools["indicator"] == row["indicator"]
         members = members_of(row, schools)
         scope = same if members is None else same & members
-        hide = bool((scope & schools["suppressed"]).any()) or bool(is_small(row.get(count_column, np.nan)))
+        small = is_small(row.get(count_column, np.nan), _meta_years(meta, row["indicator"]))
+        hide = bool((scope & schools["suppressed"]).any()) or bool(small)
         if members is None and not hidden[hidden["indicator"] == row["indicator"]].empty:
             hide = True
         out.loc[idx, "suppressed"] = hide
@@ -128,15 +154,17 @@ def _suppress_aggregates(frame, hidden, schools, columns, members_of, count_colu
     return out
 
 
-def _suppress_lsoas(lsoas: pd.DataFrame, private_model: bool) -> pd.DataFrame:
+def _suppress_lsoas(lsoas: pd.DataFrame, private_model: bool, meta: dict) -> pd.DataFrame:
     out = lsoas.copy()
     out["suppressed"] = False
     if out.empty:
         return out
     private = _private(out) | private_model
-    population = out["child_population"].astype(float)
-    small_population = private & private_model & is_small(population)
-    hide = private & (is_small(out["rate"].astype(float) * population) | small_population)
+    out["rate"] = pd.to_numeric(out["rate"], errors="coerce")
+    population = pd.to_numeric(out["child_population"], errors="coerce")
+    years = out["indicator"].map(lambda ind: _meta_years(meta, ind)).to_numpy(dtype=float)
+    small_population = private & private_model & is_small(population, years)
+    hide = private & (is_small(out["rate"] * population, years) | small_population)
     out["suppressed"] = hide.to_numpy()
     out["rate"] = out["rate"].astype(float).mask(hide)
     out["child_population"] = population.mask(small_population)

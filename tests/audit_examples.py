@@ -70,7 +70,8 @@ def school_rows(indicators=("fsm", "sen"), model="nearby-schools"):
                 "pupils": pupils, "school_rate": ps, "community_rate": pc, "gap_pp": 100 * (ps - pc),
                 "ratio": ps / pc if status == "audited" else math.nan, "z": z, "flag": flag_of(z),
                 "shortfall": pupils * (pc - ps), "status": status, "exclusion_reason": reason,
-                "years": "2021/22 to 2023/24", "vintage": "spc 2023/24 (synthetic)",
+                "years": "2021,2022,2023", "vintage": "spc 2023/24 (synthetic)",
+                "group_code": tcode or "LA-846", "group_name": tname or "LA maintained: Brighton and Hove",
                 "easting": e, "northing": n, "lat": lat, "lon": lon})
     return pd.DataFrame(rows)
 
@@ -115,8 +116,8 @@ def example_result(indicators=("fsm", "sen"), model="nearby-schools", synthetic=
         meta={"community_model": model, "params": {"k": 5}, "indicators": list(indicators),
               "years": [2021, 2022, 2023], "phase": "secondary", "filters": {"la": "Brighton and Hove"},
               "calibration": None,
-              "vintages": {"school_census": ["spc_school_level_2023.csv (2023/24)"],
-                           "schools": ["edubasealldata20250524.csv (2025-05-24)"]},
+              "vintages": {"school_census": [{"source_file": "spc_school_level_2023.csv", "vintage": "2023/24"}],
+                           "schools": [{"source_file": "edubasealldata20250524.csv", "vintage": "20250524"}]},
               "generated_at": "2025-06-01T12:00:00", "suppressed": False, "synthetic": synthetic})
 
 

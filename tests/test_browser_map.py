@@ -70,6 +70,7 @@ def test_clicking_a_school_opens_a_popup_with_its_gap_and_metrics(map_page):
     assert "99.8%" in _popup_field(page, "flag")
     assert _popup_field(page, "community_model") == "nearby-schools"
     assert _popup_field(page, "vintage") == "spc 2023/24 (synthetic)"
+    assert _popup_field(page, "years") == "2021/22 to 2023/24 (3 years)"
     fill = page.locator("path.urn-900001").get_attribute("fill")
     assert fill == gap_colour(-10.0) == "#f4a582"               # the -10 to -5 class
     assert log.errors == []

@@ -22,6 +22,22 @@ def test_small_counts_are_one_to_four_after_rounding():
         False, False, True, True, True, True, False, False, False]
 
 
+def test_pooled_years_count_in_total_and_on_average():
+    # yearly averages over 3 years: 0.1 (0.3 children in all: nothing to hide), 0.34 (1 child in 3 years),
+    # 4.4 (13 in all, 4 a year on average), 4.6 (14 in all, 5 a year)
+    assert is_small([0.1, 0.34, 4.4, 4.6], years=3).tolist() == [False, True, True, False]
+
+
+def test_one_child_in_three_years_is_hidden_at_a_school():
+    result = example_result(("cin",))
+    s = result.schools
+    s.loc[(s["urn"] == 900003), "school_rate"] = 1 / 1800                # 1 child in 3 years of 600 pupils
+    s["years"] = "2021,2022,2023"
+    shared = suppress(result)
+    assert _row(shared.schools, urn=900003, indicator="cin")["suppressed"]
+    assert not _row(shared.schools, urn=900002, indicator="cin")["suppressed"]   # 20 a year
+
+
 def test_a_cin_count_of_three_hides_every_value_it_could_be_derived_from():
     result = example_result(("fsm", "cin"))
     shared = suppress(result)
@@ -83,3 +99,14 @@ def test_unsuppressed_output_keeps_values_and_says_so():
     assert internal.meta["suppressed"] is False and internal.meta["unsuppressed_warning"] == UNSUPPRESSED_WARNING
     assert _row(internal.schools, urn=900001, indicator="cin")["school_rate"] == 0.003
     assert result.meta["suppressed"] is False and "unsuppressed_warning" not in result.meta   # input untouched
+
+
+def test_la_comparison_group_is_found_through_the_group_code():
+    result = example_result(("cin",))
+    s = result.schools
+    s.loc[s["urn"] == 900001, "school_rate"] = 0.03                     # 30 a year: published
+    s.loc[s["urn"] == 900004, "school_rate"] = 0.01                     # 2 a year at an LA-maintained school
+    from audit_examples import trust_rows
+    result.trusts = trust_rows(s)
+    trusts = suppress(result).trusts.set_index("trust_code")["suppressed"].to_dict()
+    assert trusts == {"LA-846": True, "T001": False, "T002": False}

@@ -1,6 +1,7 @@
 """The map's data: palette classes, HTML-safe JSON, compact school features, community and catchment geometry."""
 import json
 
+import pandas as pd
 import pytest
 
 from audit_examples import XSS_SCRIPT, example_result, with_lsoas
@@ -88,3 +89,17 @@ def test_community_layer_uses_polygons_then_centroids_then_schools(wh):
     ring = polygons["geojson"]["features"][0]["geometry"]["coordinates"][0]
     assert len(ring) == 5 and all(-0.2 < x < -0.1 and 50.8 < y < 50.9 for x, y in ring)
     assert polygons["breaks"]["fsm"] == [0.12, 0.156, 0.192, 0.228, 0.264, 0.3]
+
+
+def test_community_layers_per_phase_when_lsoas_have_rates_for_several(wh):
+    base = example_result(("fsm", "sen"), model="residential")
+    base.lsoas = pd.DataFrame([
+        {"lsoa": "E01000001", "indicator": "fsm", "phase": "primary", "rate": 0.12, "child_population": 100.0},
+        {"lsoa": "E01000001", "indicator": "fsm", "phase": "secondary", "rate": 0.18, "child_population": 80.0},
+        {"lsoa": "E01000001", "indicator": "sen", "phase": "primary", "rate": 0.10, "child_population": 100.0},
+        {"lsoa": "E01000001", "indicator": "sen", "phase": "secondary", "rate": None, "child_population": 80.0}])
+    wh.con.execute("INSERT INTO lsoa_centroids (lsoa, easting, northing) VALUES ('E01000001', 530000, 105000)")
+    data = community_data(base, wh, ["fsm", "sen"], drawable(base.schools))
+    assert [lay["key"] for lay in data["layers"]] == ["fsm_primary", "fsm_secondary", "sen"]
+    assert data["geojson"]["features"][0]["properties"] == {"l": "E01000001", "fsm_primary": 0.12,
+                                                            "fsm_secondary": 0.18, "sen": 0.10}

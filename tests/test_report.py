@@ -145,3 +145,22 @@ def test_unsuppressed_report_says_so_and_shows_the_values(tmp_path):
     assert 'content="unsuppressed"' in html
     alpha = next(r["cells"] for r in table_rows(parse(html), "schools", "cin") if r["attrs"]["data-urn"] == "900001")
     assert alpha["school_rate"] == "0.3%"
+
+
+def test_what_was_audited_names_model_years_sources_and_calibration(tmp_path):
+    result = example_result(("fsm",), model="residential")
+    result.meta["calibration"] = {"level": "la", "intercept": 0.0766, "slope": 0.6525, "r2": 0.3767, "fits": [
+        {"phase": "primary", "year": 2023, "level": "la", "area": "846", "intercept": 0.0766, "slope": 0.6525,
+         "r2": 0.3767, "schools": 25, "used_by": 25}]}
+    html = write_report(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    field = lambda name: re.sub(r"<[^>]+>", "", re.search(rf'<dd data-field="{name}">(.*?)</dd>', html, re.S).group(1))
+    assert field("area") == "Brighton and Hove; secondary schools"
+    assert field("years") == "2021/22 to 2023/24 (3 years pooled)"
+    assert field("model").startswith("residential: LSOAs")
+    assert field("calibration").startswith("level = la, intercept = 0.0766, slope = 0.6525, r2 = 0.3767")
+    fits = [r["texts"] for r in parse(html).rows if r["table"] and r["table"].get("id") == "calibration"]
+    assert fits[1] == ["primary", "2023", "la", "846", "0.0766", "0.6525", "0.3767", "25", "25"]
+    sources = {r["texts"][0]: r["texts"][1] for r in parse(html).rows if r["table"] and r["table"].get("id") == "sources"}
+    assert sources == {"Warehouse table": "Files and vintages",
+                       "school_census": "spc_school_level_2023.csv (2023/24)",
+                       "schools": "edubasealldata20250524.csv (20250524)"}

@@ -20,10 +20,15 @@ def _audit_args(params, overdispersion, indicators, **options):
     return dict(params=p, indicators=list(indicators), **options)
 
 
+def _size(path) -> str:
+    size = path.stat().st_size
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
 def _echo(published):
     for label, path in (("Map", published.map_path), ("Report", published.report_path)):
         if path:
-            click.echo(f"{label}: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+            click.echo(f"{label}: {path} ({_size(path)})")
     click.echo(f"{published.audited:,} schools audited, {published.excluded:,} not audited (reasons in the "
                f"{'report' if published.report_path else 'map legend'}); indicators: {', '.join(published.indicators)}; "
                + ("disclosure control applied." if published.suppressed else "UNSUPPRESSED: internal use only."))

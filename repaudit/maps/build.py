@@ -66,7 +66,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta),
         "community_model": str(meta.get("community_model", "not stated")),
         "palette": palette_json(), "schools": table, "bounds": _bounds(drawn),
-        "suppressed_text": SUPPRESSED_TEXT,
+        "suppressed_text": SUPPRESSED_TEXT, "vintage": describe.vintage_text(meta),
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
@@ -87,9 +87,11 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     if community["geojson"] is not None:
         shared_data = SharedData(community["geojson"]).add_to(fmap)
         data_name = shared_data.get_name()
-    for k, ind in enumerate(indicators):
-        CommunityLayer(community["kind"], data_name, ind,
-                       f"Community {describe.indicator_short(ind)} rate ({COMMUNITY_LABELS[community['kind']].split(':')[0]})",
+    where = COMMUNITY_LABELS[community["kind"]].split(":")[0]
+    for k, layer in enumerate(community["layers"]):
+        phase = f", {layer['phase']}" if layer["phase"] and layer["key"] != layer["indicator"] else ""
+        CommunityLayer(community["kind"], data_name, layer["key"], layer["indicator"],
+                       f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})",
                        show=k == 0 and community["kind"] != "schools").add_to(fmap)
     if catchments is not None:
         CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)

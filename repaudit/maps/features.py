@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .. import describe
 from .geometry import DECIMALS, lonlat
 
 FLAG_CODES = {"below_998": 0, "below_95": 1, "within": 2, "above_95": 3, "above_998": 4}
@@ -64,6 +65,8 @@ def school_table(rows: pd.DataFrame) -> tuple[dict, dict[int, int]]:
     categories, columns = {}, {}
     for field in SCHOOL_FIELDS:
         values = [_clean(v) for v in (one[field].tolist() if field in one else [None] * len(one))]
+        if field == "years":
+            values = [None if v is None else describe.pooled_years(v) for v in values]
         if field in CATEGORICAL:
             values = [None if v is None else str(v) for v in values]
             categories[field] = sorted({v for v in values if v is not None})

@@ -59,18 +59,19 @@ class SchoolLayer(_DataLayer):
 
 
 class CommunityLayer(_DataLayer):
-    """The community rate of one indicator: LSOA polygons, LSOA centroids or circles around schools."""
+    """The community rate of one indicator (and phase: KEY names the rates): LSOA polygons, LSOA centroids
+    or circles around schools."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = repaudit.communityLayer({{ this.kind }}, {{ this.data }}, {{ this.indicator }});
+            var {{ this.get_name() }} = repaudit.communityLayer({{ this.kind }}, {{ this.data }}, {{ this.key }}, {{ this.indicator }});
         {% endmacro %}
     """)
 
-    def __init__(self, kind: str, data_name: str, indicator: str, name: str, show: bool):
+    def __init__(self, kind: str, data_name: str, key: str, indicator: str, name: str, show: bool):
         super().__init__(name, overlay=True, show=show)
         self._name = "CommunityLayer"
-        self.kind, self.indicator, self.data = safe_json(kind), safe_json(indicator), data_name
+        self.kind, self.key, self.indicator, self.data = safe_json(kind), safe_json(key), safe_json(indicator), data_name
 
 
 class SharedData(MacroElement):

@@ -149,12 +149,12 @@
     row("Shortfall (pupils)", p.x ? hidden : num(p.h, 1), "shortfall");
     row("Years pooled", s.years || "n/a", "years");
     row("Community model", R.config.community_model, "community_model");
-    row("Data vintage", s.vintage || "n/a", "vintage");
+    row("Data vintage", s.vintage || R.config.vintage || "n/a", "vintage");
     return root;
   };
 
-  R.communityLayer = function (kind, geojson, indicator) {
-    var breaks = (R.config.community.breaks[indicator] || []).slice(1, -1);
+  R.communityLayer = function (kind, geojson, key, indicator) {
+    var breaks = (R.config.community.breaks[key] || []).slice(1, -1);
     var label = R.config.indicators[indicator].short;
     function tip(code, rate) {
       var box = el("div", null, (code ? "LSOA " + code + ": " : "") + "community " + label + " rate ");
@@ -166,17 +166,17 @@
       layer = L.geoJSON(geojson, {
         pane: "repaudit-community",
         style: function (f) {
-          return { fillColor: R.rateColour(f.properties[indicator], breaks), fillOpacity: 0.55, color: "#555555", weight: 0.4 };
+          return { fillColor: R.rateColour(f.properties[key], breaks), fillOpacity: 0.55, color: "#555555", weight: 0.4 };
         },
-        onEachFeature: function (f, l) { l.bindTooltip(tip(f.properties.l, f.properties[indicator]), { sticky: true }); }
+        onEachFeature: function (f, l) { l.bindTooltip(tip(f.properties.l, f.properties[key]), { sticky: true }); }
       });
     } else if (kind === "centroids") {
       layer = L.geoJSON(geojson, {
         pointToLayer: function (f, latlng) {
           return L.circleMarker(latlng, { pane: "repaudit-community", radius: 6, stroke: false, fillOpacity: 0.7,
-            fillColor: R.rateColour(f.properties[indicator], breaks) });
+            fillColor: R.rateColour(f.properties[key], breaks) });
         },
-        onEachFeature: function (f, l) { l.bindTooltip(tip(f.properties.l, f.properties[indicator])); }
+        onEachFeature: function (f, l) { l.bindTooltip(tip(f.properties.l, f.properties[key])); }
       });
     } else {
       layer = L.layerGroup();
@@ -188,7 +188,8 @@
       });
     }
     layer.repauditIndicator = indicator;
-    R.community[indicator] = layer;
+    layer.repauditKey = key;
+    (R.community[indicator] = R.community[indicator] || []).push(layer);
     return layer;
   };
 
@@ -313,15 +314,16 @@
     swatch(box, "#ffffff", "outside the 95% limits", ["#333333", 2]);
     swatch(box, "#ffffff", "within the limits", ["#6f6f6f", 0.7]);
     el("div", "repaudit-legend-sub", "Circle size: number of pupils", box);
-    var community = R.community[R.current];
-    if (community && R.map.hasLayer(community)) {
-      var edges = cfg.community.breaks[R.current] || [];
-      el("div", "repaudit-legend-sub", "Community " + (ind ? ind.short : "") + " rate (" + cfg.community.label + ")", box);
+    (R.community[R.current] || []).forEach(function (community) {
+      if (!R.map.hasLayer(community)) return;
+      var edges = cfg.community.breaks[community.repauditKey] || [];
+      var phase = community.repauditKey !== R.current ? ", " + community.repauditKey.slice(R.current.length + 1) : "";
+      el("div", "repaudit-legend-sub", "Community " + (ind ? ind.short : "") + " rate" + phase + " (" + cfg.community.label + ")", box);
       if (!edges.length) el("div", "repaudit-legend-note", "no community rates", box);
       for (var k = 0; k + 1 < edges.length; k++) {
         swatch(box, cfg.palette.rate_colours[k], pct(edges[k]) + " to " + pct(edges[k + 1]), ["#ffffff", 0]);
       }
-    }
+    });
     var counts = ind ? ind.counts : null;
     if (counts) {
       el("div", "repaudit-legend-sub", counts.drawn + " schools shown; " + counts.excluded + " excluded", box);
@@ -361,13 +363,13 @@
     map.on("baselayerchange", function (e) {
       if (e.layer.repauditIndicator) {
         R.current = e.layer.repauditIndicator;
+        var shown = false;
         Object.keys(R.community).forEach(function (key) {
-          var layer = R.community[key];
-          if (key !== R.current && map.hasLayer(layer) && R.community[R.current]) {
-            map.removeLayer(layer);
-            map.addLayer(R.community[R.current]);
-          }
+          R.community[key].forEach(function (layer) {
+            if (key !== R.current && map.hasLayer(layer)) { map.removeLayer(layer); shown = true; }
+          });
         });
+        if (shown && R.community[R.current]) map.addLayer(R.community[R.current][0]);
         if (R.searchInput) R.searchInput.dispatchEvent(new Event("input"));
         R.renderLegend();
       }

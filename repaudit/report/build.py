@@ -23,6 +23,7 @@ from .funnel import funnel_svg
 FLAG_TEXT = {"below_998": "below 99.8% limit", "below_95": "below 95% limit", "within": "within limits",
              "above_95": "above 95% limit", "above_998": "above 99.8% limit"}
 LEVELS = {"england": 0, "region": 1, "la": 2, "trust": 3}
+MAX_TRUST_AREAS = 100    # more trust-level index rows than this stay in areas.csv (repaudit audit), not the report
 
 
 def _env() -> jinja2.Environment:
@@ -51,16 +52,16 @@ def school_table(rows: pd.DataFrame, top: int) -> list[dict]:
     return out
 
 
-def trust_table(rows: pd.DataFrame) -> list[dict]:
-    """Trust rows of one indicator: ranked trusts by pooled z, then LA-maintained comparison groups."""
+def trust_table(rows: pd.DataFrame, top: int) -> list[dict]:
+    """Trust rows of one indicator: the TOP ranked trusts by pooled z, then every LA-maintained comparison group."""
     if rows.empty:
         return []
     rows = rows.copy()
-    rows["_group"] = rows["comparison"].astype(bool).map({False: 0, True: 1})
     rows["_order"] = rows["z"].where(rows["z"].notna(), float("inf"))
-    rows = rows[rows["ranked"].astype(bool) | rows["comparison"].astype(bool)]
+    comparison = rows["comparison"].astype(bool)
+    ranked = rows[rows["ranked"].astype(bool) & ~comparison].sort_values(["_order", "trust_name"]).head(top)
     out = []
-    for _, r in rows.sort_values(["_group", "_order", "trust_name"]).iterrows():
+    for _, r in pd.concat([ranked, rows[comparison].sort_values(["_order", "trust_name"])]).iterrows():
         hide = _hidden(r)
         out.append({"code": fmt.text(r["trust_code"]), "name": fmt.text(r["trust_name"]),
                     "comparison": bool(r["comparison"]), "schools": fmt.count(r["schools"]),
@@ -72,10 +73,15 @@ def trust_table(rows: pd.DataFrame) -> list[dict]:
     return out
 
 
-def area_table(areas: pd.DataFrame) -> list[dict]:
-    """Segregation indices by area (England, region, LA, trust), each with its interval for D."""
+def area_table(areas: pd.DataFrame) -> tuple[list[dict], int]:
+    """Segregation indices by area (England, region, LA; trusts too when there are at most MAX_TRUST_AREAS
+    rows of them), each with its interval for D; also how many trust rows were left to the CSV output."""
     if areas.empty:
-        return []
+        return [], 0
+    trusts = areas["level"] == "trust"
+    left_out = int(trusts.sum()) if trusts.sum() > MAX_TRUST_AREAS else 0
+    if left_out:
+        areas = areas[~trusts]
     areas = areas.assign(_level=areas["level"].map(LEVELS).fillna(9))
     out = []
     for _, r in areas.sort_values(["indicator", "_level", "area_name"]).iterrows():
@@ -87,7 +93,7 @@ def area_table(areas: pd.DataFrame) -> list[dict]:
                     "share": fmt.pct(r["share"], hide), "D": fmt.num(r["D"], 3, hide),
                     "D_interval": fmt.SUPPRESSED if hide else f"{fmt.num(r['D_low'], 3)} to {fmt.num(r['D_high'], 3)}",
                     "GS": fmt.num(r["GS"], 3, hide), "isolation": fmt.num(r["isolation"], 3, hide)})
-    return out
+    return out, left_out
 
 
 def excluded_table(schools: pd.DataFrame, limit: int = 300) -> tuple[list[dict], int]:
@@ -101,19 +107,36 @@ def excluded_table(schools: pd.DataFrame, limit: int = 300) -> tuple[list[dict],
     return rows, len(grouped)
 
 
-def _calibration(meta) -> list[tuple[str, str]]:
+CALIBRATION_FIELDS = ("phase", "year", "level", "area", "intercept", "slope", "r2", "schools", "used_by")
+
+
+def _calibration(meta) -> dict | None:
+    """The IDACI -> FSM fit: headline (level, intercept, slope, R2...) and the table of fits, if any."""
     cal = meta.get("calibration")
     if not cal:
-        return []
-    return [(str(k), fmt.num(v, 4) if isinstance(v, (int, float)) else fmt.text(v)) for k, v in cal.items()]
+        return None
+    def show(v):
+        return fmt.num(v, 4) if isinstance(v, float) else fmt.text(v)
+    headline = [(k, show(v)) for k, v in cal.items() if not isinstance(v, (dict, list))]
+    fits = [[show(fit.get(k)) for k in CALIBRATION_FIELDS] for fit in cal.get("fits") or []]
+    return {"headline": headline, "fields": CALIBRATION_FIELDS, "fits": fits}
 
 
 def _vintages(meta) -> list[tuple[str, str]]:
+    """(warehouse table, 'file (vintage); ...') for every table the audit read."""
     out = []
     for table, items in (meta.get("vintages") or {}).items():
         items = items if isinstance(items, (list, tuple)) else [items]
-        out.append((str(table), "; ".join(str(i) for i in items)))
+        out.append((str(table), "; ".join(describe.source_text(i) for i in items)))
     return out
+
+
+def _years(meta) -> str:
+    """The pooled years, per indicator when they differ."""
+    by = meta.get("years_by_indicator") or {}
+    if by and len({tuple(v) for v in by.values()}) > 1:
+        return "; ".join(f"{describe.indicator_short(k)}: {describe.years_text(v)}" for k, v in by.items())
+    return describe.years_text(meta.get("years"))
 
 
 def context(shared, *, map_href: str | None, top: int) -> dict:
@@ -135,21 +158,27 @@ def context(shared, *, map_href: str | None, top: int) -> dict:
             "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
             "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
             "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}")),
-            "schools": school_table(rows, top), "trusts": trust_table(trusts),
+            "schools": school_table(rows, top), "trusts": trust_table(trusts, top),
+            "ranked_trusts": int((trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
             "unranked": int((~trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
         })
     first = indicators[0] if indicators else None
     excluded, n_excluded = excluded_table(shared.schools)
+    areas, trust_areas_left_out = area_table(shared.areas)
     return {
         "title": describe.title(meta), "subtitle": describe.subtitle(meta), "meta": meta,
         "generated_at": fmt.text(meta.get("generated_at")),
         "unsuppressed_warning": meta.get("unsuppressed_warning"), "synthetic": bool(meta.get("synthetic")),
-        "area": describe.area_text(meta), "years": describe.years_text(meta.get("years")),
-        "model": fmt.text(meta.get("community_model")), "model_text": describe.model_text(meta.get("community_model")),
+        "area": describe.area_text(meta), "years": _years(meta),
+        "model": fmt.text(meta.get("community_model")),
+        "model_text": meta.get("community_description") or describe.model_text(meta.get("community_model")),
+        "notes": [fmt.text(n) for n in meta.get("notes") or []],
+        "overdispersion": {describe.indicator_short(k): fmt.num(v, 2) for k, v in (meta.get("overdispersion") or {}).items()},
         "params": json.dumps(meta.get("params") or {}, sort_keys=True, default=str),
         "calibration": _calibration(meta), "vintages": _vintages(meta),
         "suppression": meta.get("suppression"), "rule": RULE, "top": top,
-        "indicators": sections, "areas": area_table(shared.areas), "excluded": excluded, "n_excluded": n_excluded,
+        "indicators": sections, "areas": areas, "trust_areas_left_out": trust_areas_left_out,
+        "excluded": excluded, "n_excluded": n_excluded,
         "map_href": map_href, "legend": gap_legend(),
         "dotmap": Markup(dotmap_svg(drawn[drawn["indicator"] == first], "Schools coloured by gap")) if first else "",
         "dotmap_indicator": describe.indicator_label(first) if first else "",

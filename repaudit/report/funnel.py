@@ -1,6 +1,6 @@
 """Funnel plot of one indicator as inline SVG: school rate against pupils with the 95% and 99.8% limits.
-Flagged schools are circles with a tooltip (the most extreme are labelled); with more than MANY schools
-the rest are drawn as compact dot paths.
+Flagged schools are outlined circles with a tooltip (the most extreme are labelled); with more than MANY
+schools, all but the TOOLTIPS most extreme are drawn as compact dot paths (flagged ones with a dark ring).
 
 Schools are compared with different community rates, so each is drawn at the rate it would show around
 the pupil-weighted mean community rate P with the same z: y = P + z sqrt(P (1 - P) / n). A school is then
@@ -22,6 +22,7 @@ from .svg import MANY, dot_paths
 WIDTH, HEIGHT = 720, 420
 MARGIN = {"left": 64, "right": 24, "top": 20, "bottom": 48}
 LIMITS = (("95", Z95, "#555555", "5 4"), ("998", Z998, "#111111", "none"))
+TOOLTIPS = 200       # with many schools, only this many of the most extreme flagged ones get a circle with a tooltip
 
 
 def plotted(schools: pd.DataFrame) -> pd.DataFrame:
@@ -85,6 +86,7 @@ def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funn
     y_hi = min(1.0, max(float(rows["y"].max()), p_bar + Z998 * se[-1] * 1.5))
     pad = (y_hi - y_lo) * 0.05 or 0.01
     y_lo, y_hi = max(0.0, y_lo - pad), min(1.0, y_hi + pad)
+    rows["y"] = rows["y"].clip(y_lo, y_hi)          # beyond 0% or 100%: drawn on the edge of the plot
     plot_w = WIDTH - MARGIN["left"] - MARGIN["right"]
     plot_h = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
 
@@ -124,10 +126,14 @@ def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funn
     many = len(rows) > MANY
     placed: list[tuple[float, float, float]] = []
     if many:
-        plain = rows[~rows["flag"].isin(FLAGGED)]
-        out.append(f'<g {clip}>' + dot_paths(zip(plain["pupils"].map(sx), plain["y"].map(sy), plain["gap_pp"].map(gap_colour)),
-                                           radius=1.5) + "</g>")
-        rows = rows[rows["flag"].isin(FLAGGED)]
+        shown = set(flagged.reindex(flagged["z"].abs().sort_values(ascending=False).index).head(TOOLTIPS)["urn"])
+        dots = rows[~rows["urn"].isin(shown)]
+        ring = dots[dots["flag"].isin(FLAGGED)]
+        colours = dots["gap_pp"].map(gap_colour)
+        out.append(f'<g {clip}>'
+                   + dot_paths(zip(ring["pupils"].map(sx), ring["y"].map(sy), ["#222222"] * len(ring)), 2.4, "ring")
+                   + dot_paths(zip(dots["pupils"].map(sx), dots["y"].map(sy), colours), 1.6) + "</g>")
+        rows = rows[rows["urn"].isin(shown)]
     for row in rows.sort_values("pupils", ascending=False).itertuples(index=False):
         strong = row.flag in ("below_998", "above_998")
         stroke = "#000" if strong else "#333" if row.flag in ("below_95", "above_95") else "#777"
