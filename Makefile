@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	rm -f $(DB)
 	$(RA) load-sample --db $(DB)
+	$(RA) report --db $(DB) --indicator fsm,sen_support --out output/report.html --map output/map.html
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -28,7 +29,16 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@chromium --version
 
-test: $(STAMP) browser
+# Local copies of the CDN assets the folium map loads (same versions), served to Chromium by the browser tests.
+ASSETS := tests/browser/node_modules/.installed
+$(ASSETS): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	touch $(ASSETS)
+
+test: $(STAMP) browser $(ASSETS)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
