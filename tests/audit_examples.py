@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
+
+from repaudit import AuditResult
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>window.__pwned=1</script>"
@@ -34,16 +34,6 @@ RATES = {
             900004: (200, 0.0, 0.03), 900005: (300, 0.04, 0.03)},
 }
 Z95, Z998 = 1.959964, 3.090232
-
-
-@dataclass
-class ExampleResult:
-    """Same attributes as repaudit's AuditResult."""
-    schools: pd.DataFrame
-    trusts: pd.DataFrame
-    areas: pd.DataFrame
-    lsoas: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["lsoa", "indicator", "rate", "child_population"]))
-    meta: dict = field(default_factory=dict)
 
 
 def flag_of(z):
@@ -109,10 +99,11 @@ def area_rows(schools):
     return pd.DataFrame(out)
 
 
-def example_result(indicators=("fsm", "sen"), model="nearby-schools", synthetic=True) -> ExampleResult:
+def example_result(indicators=("fsm", "sen"), model="nearby-schools", synthetic=True) -> AuditResult:
     schools = school_rows(indicators, model)
-    return ExampleResult(
+    return AuditResult(
         schools=schools, trusts=trust_rows(schools), areas=area_rows(schools),
+        lsoas=pd.DataFrame(columns=["lsoa", "indicator", "rate", "child_population"]),
         meta={"community_model": model, "params": {"k": 5}, "indicators": list(indicators),
               "years": [2021, 2022, 2023], "phase": "secondary", "filters": {"la": "Brighton and Hove"},
               "calibration": None,
@@ -121,7 +112,7 @@ def example_result(indicators=("fsm", "sen"), model="nearby-schools", synthetic=
               "generated_at": "2025-06-01T12:00:00", "suppressed": False, "synthetic": synthetic})
 
 
-def with_lsoas(result, rates) -> ExampleResult:
+def with_lsoas(result, rates) -> AuditResult:
     """A copy of RESULT whose .lsoas holds {lsoa: (indicator, rate, child_population)} rows."""
     out = copy.copy(result)
     out.lsoas = pd.DataFrame([{"lsoa": k, "indicator": i, "rate": r, "child_population": p}

@@ -84,34 +84,36 @@ def school_table(rows: pd.DataFrame) -> tuple[dict, dict[int, int]]:
     return {"fields": list(SCHOOL_FIELDS), "categories": categories, "rows": table_rows}, index
 
 
-def _round(value, decimals):
-    value = _clean(value)
-    if value is None:
-        return None
-    return int(round(value)) if decimals == 0 else round(value, decimals)
+def _column(part: pd.DataFrame, column: str, decimals: int) -> list:
+    """A result column rounded for the map, as Python values with None for missing."""
+    if column not in part:
+        return [None] * len(part)
+    values = pd.to_numeric(part[column], errors="coerce").to_numpy(dtype=float)
+    rounded = np.round(values, decimals)
+    if decimals == 0:
+        return [None if math.isnan(v) else int(v) for v in rounded]
+    return [None if math.isnan(v) else float(v) for v in rounded]
 
 
 def indicator_features(rows: pd.DataFrame, indicator: str, index: dict[int, int]) -> dict:
     """One FeatureCollection of the drawable schools of INDICATOR; properties i (school index), n, s, c, g,
     r, z, h (see NUMBERS), f (flag code) and x = 1 when the values are suppressed."""
-    part = rows[rows["indicator"] == indicator]
+    part = rows[(rows["indicator"] == indicator) & rows["lon"].notna() & rows["lat"].notna()]
+    columns = {key: _column(part, column, decimals) for key, (column, decimals) in NUMBERS.items()}
+    flags = [FLAG_CODES.get(_clean(f)) for f in part["flag"].tolist()] if "flag" in part else [None] * len(part)
+    hidden = part["suppressed"].astype(bool).tolist() if "suppressed" in part else [False] * len(part)
     features = []
-    suppressed = part["suppressed"] if "suppressed" in part else pd.Series(False, part.index)
-    for (_, row), hidden in zip(part.iterrows(), suppressed):
-        if pd.isna(row["lon"]) or pd.isna(row["lat"]):
-            continue
-        props = {"i": index[int(row["urn"])]}
-        for key, (column, decimals) in NUMBERS.items():
-            value = _round(row.get(column), decimals)
-            if value is not None:
-                props[key] = value
-        flag = _clean(row.get("flag"))
-        if flag in FLAG_CODES:
-            props["f"] = FLAG_CODES[flag]
-        if bool(hidden):
+    for k, (urn, lon, lat) in enumerate(zip(part["urn"].tolist(), part["lon"].tolist(), part["lat"].tolist())):
+        props = {"i": index[int(urn)]}
+        for key, values in columns.items():
+            if values[k] is not None:
+                props[key] = values[k]
+        if flags[k] is not None:
+            props["f"] = flags[k]
+        if hidden[k]:
             props["x"] = 1
         features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [float(row["lon"]), float(row["lat"])]}})
+                         "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]}})
     return {"type": "FeatureCollection", "features": features}
 
 
