@@ -4,10 +4,12 @@
 -- problem found (the same rules as the csv-module loaders: numbers may carry thousands separators; a
 -- suppression token in fsm/sen/cin leaves the count NULL and is returned lower-cased in <column>_token;
 -- pupils must be a number; a repeated (urn, lsoa, year) names the row of its first occurrence).
--- Input: relation _raw(line, urn, lsoa, year, pupils, fsm, sen, cin) of text cells (NULL = column absent).
--- Parameters: $year (INTEGER, used when _raw.year is NULL), $tokens (VARCHAR[], suppression tokens, lower case).
+-- Input: relation _raw(line, overflow, urn, lsoa, year, pupils, fsm, sen, cin): text cells (NULL = column
+-- absent) and `overflow`, the number of non-empty values a row had beyond the header's columns.
+-- Parameters: $year (INTEGER, used when _raw.year is NULL), $tokens (VARCHAR[], suppression tokens, lower case),
+-- $width (INTEGER, the number of columns in the file's header).
 with cells as (
-    select line, urn, lsoa as lsoa_cell, year as year_cell, pupils as pupils_cell, fsm as fsm_cell,
+    select line, overflow, urn, lsoa as lsoa_cell, year as year_cell, pupils as pupils_cell, fsm as fsm_cell,
            sen as sen_cell, cin as cin_cell,
            trim(urn) as urn_text, upper(trim(lsoa)) as lsoa, trim(year) as year_text,
            trim(pupils) as pupils_text, trim(fsm) as fsm_text, trim(sen) as sen_text, trim(cin) as cin_text
@@ -39,6 +41,8 @@ tokens as (
 checked as (
     select *,
            case
+               when overflow > 0 then overflow || ' value' || (case when overflow > 1 then 's' else '' end)
+                   || ' beyond the header''s ' || $width || ' columns (a value may contain an unquoted comma)'
                when urn_text = '' then 'URN is empty'
                when urn_number is null or urn_number <= 0 or urn_number <> floor(urn_number) or urn_number > 2147483647
                    then 'URN ''' || urn_text || ''' is not a number'

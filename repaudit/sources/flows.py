@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -62,14 +63,15 @@ def check_rows(table: RawTable, names: dict[str, str | None], year: int | None):
     """queries/flows_checked.sql over the file's cells: (usable rows typed for the flows table, rejects with
     line numbers and reasons, counts of suppression tokens left empty by column)."""
     absent = pd.Series(pd.array([None] * len(table.frame), dtype="string"))
-    raw = pd.DataFrame({"line": table.line})
+    raw = pd.DataFrame({"line": table.line, "overflow": np.zeros(len(table.frame), dtype=np.int64)})
+    raw.loc[list(table.overflow), "overflow"] = list(table.overflow.values())
     for name in ALIASES:
         raw[name] = (table.frame[names[name]] if names[name] is not None else absent).reset_index(drop=True)
     con = duckdb.connect()
     try:
         con.register("_raw", pa.Table.from_pandas(raw, preserve_index=False))
         con.execute(f"CREATE TEMP TABLE _checked AS {sql.query_text('flows_checked')}",
-                    {"year": year, "tokens": list(SUPPRESSION_TOKENS)})
+                    {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": len(table.frame.columns)})
         good = con.execute("SELECT urn, lsoa, year, pupils, fsm, sen, cin FROM _checked WHERE reason IS NULL")
         frame = good.arrow().read_all().to_pandas(types_mapper=_arrow_types)
         rejects = con.execute("SELECT line AS row_number, reason, raw FROM _checked WHERE reason IS NOT NULL "

@@ -50,7 +50,7 @@ def read(path, vintage=None, **_):
     cols = resolve_columns(table, ALIASES, ["urn", "name"], SOURCE)
     notes = []
     if table.ragged_rows:
-        notes.append(f"{table.ragged_rows:,} rows had more fields than the header: the extra trailing fields "
+        notes.append(f"rows with more fields than the header: {table.ragged_rows:,}; their extra trailing fields "
                      "(unnamed, e.g. further linked establishments) were ignored")
     problems = RowProblems(table)
     urns = flag_bad_urns(problems, cols["urn"])

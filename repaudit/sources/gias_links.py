@@ -4,8 +4,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
-from .reader import bad_numbers, parse_date, parse_number, read_csv_table, rejects_frame, resolve_columns
+from .reader import parse_date, read_csv_table, resolve_columns
 from .registry import source
+from .row_checks import RowProblems
+from .school_keys import parse_urns, vintage_from_name
 
 ALIASES = {
     "urn": ["URN"],
@@ -21,23 +23,21 @@ ALIASES = {
 def read(path, vintage=None, **_):
     raw = read_csv_table(path)
     cols = resolve_columns(raw, ALIASES, ["urn", "link_urn", "link_type"], "gias-links")
-    bad = bad_numbers(cols["urn"]) | bad_numbers(cols["link_urn"]) | cols["urn"].str.strip().eq("") | cols["link_urn"].str.strip().eq("")
+    urn, bad_urn = parse_urns(cols["urn"])
+    link_urn, bad_link = parse_urns(cols["link_urn"])
+    problems = RowProblems(raw)
+    problems.flag(bad_urn | bad_link, "URN or LinkURN is not a number")
+    keep = problems.ok
     frame = pd.DataFrame({
-        "urn": parse_number(cols["urn"]).astype("Int64"),
-        "link_urn": parse_number(cols["link_urn"]).astype("Int64"),
-        "link_name": cols.get("link_name"),
-        "link_type": cols["link_type"].str.strip(),
-        "link_date": parse_date(cols["link_date"]) if "link_date" in cols else None,
+        "urn": urn[keep].to_numpy(),
+        "link_urn": link_urn[keep].to_numpy(),
+        "link_name": cols["link_name"][keep].to_numpy() if "link_name" in cols else None,
+        "link_type": cols["link_type"][keep].str.strip().to_numpy(),
+        "link_date": parse_date(cols["link_date"][keep]).to_numpy() if "link_date" in cols else None,
     })
-    rejects = rejects_frame(raw, bad, "URN or LinkURN is not a number")
-    good = frame[~bad.to_numpy()].drop_duplicates(["urn", "link_urn", "link_type"])
-    dupes = len(frame[~bad.to_numpy()]) - len(good)
-    notes = [f"{dupes} repeated link rows kept once"] if dupes else []
-    return LoadResult("gias-links", Path(path).name, vintage or _vintage(path), len(frame),
-                      [TableRows("school_links", good, ["urn", "link_urn", "link_type"])], rejects, notes)
-
-
-def _vintage(path):
-    import re
-    m = re.search(r"(20\d{6})", Path(path).name)
-    return m.group(1) if m else None
+    good = frame.drop_duplicates(["urn", "link_urn", "link_type"])
+    dupes = len(frame) - len(good)
+    notes = [f"{dupes} repeated link rows kept once (the repeats skipped)"] if dupes else []
+    return LoadResult("gias-links", Path(path).name, vintage or vintage_from_name(path), len(raw.frame),
+                      [TableRows("school_links", good, ["urn", "link_urn", "link_type"])], problems.rejects(), notes,
+                      rows_skipped=dupes)

@@ -11,7 +11,7 @@ import io
 import re
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +65,13 @@ class RawTable:
     encoding: str
     ragged_rows: int          # rows with more fields than the header (extra fields dropped)
     short_rows: int           # rows with fewer fields (padded with blanks)
+    overflow: dict[int, int] = field(default_factory=dict)   # row index -> non-empty fields beyond the header
+
+    def overflow_mask(self) -> np.ndarray:
+        """True for rows that had non-empty values beyond the header (a value may hold an unquoted comma)."""
+        mask = np.zeros(len(self.frame), dtype=bool)
+        mask[list(self.overflow)] = True
+        return mask
 
 
 def open_bytes(path: Path) -> bytes:
@@ -110,9 +117,9 @@ def looks_binary(data: bytes) -> str | None:
     if b"\x00" in head:
         odd, even = head[1::2], head[0::2]
         if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
-            return "UTF-16 text without a byte-order mark (save it as UTF-8 CSV)"
+            return "UTF-16 text without a byte-order mark (save it as UTF-8)"
         if even and even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
-            return "UTF-16 (big-endian) text without a byte-order mark (save it as UTF-8 CSV)"
+            return "UTF-16 (big-endian) text without a byte-order mark (save it as UTF-8)"
         return "a binary file"
     return None
 
@@ -160,7 +167,7 @@ def read_csv_table(path: str | Path) -> RawTable:
         raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=1) from None
     header = [h.strip().lstrip("\ufeff") for h in header]
     width = len(header)
-    rows, lines, ragged, short = [], [], 0, 0
+    rows, lines, ragged, short, overflow = [], [], 0, 0, {}
     bar = progress_bar(path, text.count("\n"))
     shown = 0
     try:
@@ -172,6 +179,9 @@ def read_csv_table(path: str | Path) -> RawTable:
                 continue
             if len(fields) > width:
                 ragged += 1
+                extra = sum(1 for value in fields[width:] if value.strip())
+                if extra:
+                    overflow[len(rows)] = extra
                 fields = fields[:width]
             elif len(fields) < width:
                 short += 1
@@ -186,7 +196,7 @@ def read_csv_table(path: str | Path) -> RawTable:
     if not rows:
         raise InputFileError(path, "has a header but no data rows")
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
-    return RawTable(path, frame, np.asarray(lines, dtype=np.int64), encoding, ragged, short)
+    return RawTable(path, frame, np.asarray(lines, dtype=np.int64), encoding, ragged, short, overflow)
 
 
 FAST_MIN_BYTES = 5_000_000   # below this the csv-module reader is quick enough and is used unchanged

@@ -75,7 +75,23 @@ def vintage_from_name(path: str | Path) -> str | None:
 def without_rows(table: RawTable, mask) -> RawTable:
     """TABLE without the rows in MASK (rows skipped on purpose, e.g. summary rows), keeping line numbers."""
     keep = ~np.asarray(mask, dtype=bool)
-    return dataclasses.replace(table, frame=table.frame[keep].reset_index(drop=True), line=table.line[keep])
+    position = np.cumsum(keep) - 1
+    overflow = {int(position[i]): n for i, n in table.overflow.items() if keep[i]}
+    return dataclasses.replace(table, frame=table.frame[keep].reset_index(drop=True), line=table.line[keep],
+                               overflow=overflow)
+
+
+def flag_overflow(problems: RowProblems, table: RawTable):
+    """Reject rows holding values beyond the header's columns: a value with an unquoted comma shifts every
+    later column, so none of the row's numbers can be trusted."""
+    if not table.overflow:
+        return
+    width = len(table.frame.columns)
+    reasons = np.full(len(table.frame), None, dtype=object)
+    for row, extra in table.overflow.items():
+        reasons[row] = (f"{extra} value{'s' if extra > 1 else ''} beyond the header's {width} columns "
+                        "(a value may contain an unquoted comma)")
+    problems.flag(table.overflow_mask(), reasons)
 
 
 def column_values(cols: pd.DataFrame, name: str, keep: np.ndarray):
