@@ -29,7 +29,7 @@ def containing(wh, layer, xy):
                                          (OPTION_Z_BNG, "dennett_optionZ_Mar25_epsg27700")])
 def test_option_z_catchments_contain_their_schools(real, wh, name, layer):
     result = load_file(wh, "catchments", real / name)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 6, 0)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_unaccounted) == (6, 6, 0, 0)
     names = wh.df("SELECT catchment_id, name FROM catchments ORDER BY catchment_id::INT")
     assert names.name.tolist() == ["VarndeanStringer", "Patcham", "BACA", "Longhill", "HoveBlatchington", "PACA"]
     assert containing(wh, layer, PATCHAM_HIGH) == ["Patcham"]
@@ -115,5 +115,6 @@ def test_cli_loads_a_catchment_file_with_an_urn_map(real, tmp_path, runner):
     out = runner.invoke(cli, ["load", "catchments", str(real / OPTION_Z_BNG), "--urn-map", str(urn_map),
                               "--db", str(tmp_path / "w.duckdb")])
     assert out.exit_code == 0, out.output
-    assert "dennett_optionZ_Mar25_epsg27700.geojson: 6 rows read, 6 loaded, 0 rejected -> catchments" in out.output
+    counts = "6 rows read = 6 loaded + 0 rejected + 0 skipped -> catchments (6 rows)"
+    assert f"dennett_optionZ_Mar25_epsg27700.geojson: {counts}" in out.output
     assert "note: --urn-map gave a URN to 1 of 6 catchments" in out.output

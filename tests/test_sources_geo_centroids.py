@@ -20,6 +20,7 @@ def point(wh, lsoa):
 def test_population_weighted_centroids(real, wh):
     result = load_file(wh, "lsoa-centroids", real / PWC)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (35672, 35672, 0)
+    assert result.rows_unaccounted == 0
     first = point(wh, "E01000001")
     assert (first.easting, first.northing, first.lsoa_vintage) == (532181.7642, 181792.2818, 2021)
     assert point(wh, "W01001958").easting == 266189.3933

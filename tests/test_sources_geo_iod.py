@@ -26,7 +26,7 @@ def measure(wh, lsoa, name):
 
 def test_file_7a_idaci_scores_are_proportions(real, wh):
     result = load_file(wh, "iod", real / FILE_7A)
-    assert (result.rows_read, result.rows_rejected) == (34753, 0)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_unaccounted) == (34753, 34753, 0, 0)
     assert wh.df("SELECT count(*) n FROM lsoa_deprivation WHERE measure = 'idaci'").n[0] == 34753
     first = measure(wh, "E01000001", "idaci")
     assert first.score == pytest.approx(0.006) and (first.lsoa_vintage, first.year) == (2011, 2019)
@@ -53,7 +53,8 @@ def test_england_and_wales_ranks_are_not_passed_off_as_official(real):
 
 def test_file_3_official_ranks_and_deciles(real, wh):
     result = load_file(wh, "iod", real / FILE_3)
-    assert result.rows_read == 32844 and wh.count("lsoa_deprivation") == 2 * 32844
+    assert (result.rows_read, result.rows_loaded, result.rows_unaccounted) == (32844, 32844, 0)
+    assert wh.count("lsoa_deprivation") == 2 * 32844
     idaci = measure(wh, "E01000001", "idaci")
     assert (idaci["rank"], idaci.decile) == (32806, 10) and idaci.score != idaci.score   # NaN: no score here
     imd = measure(wh, "E01000001", "imd")

@@ -17,6 +17,7 @@ CCG = "geography/LSOA11_to_CCG21_to_LAD21_Lookup_England.csv.gz"
 def test_chgind_counts_match_the_published_figures_and_the_file(real, wh):
     result = load_file(wh, "lsoa-lookup", real / LOOKUP)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (35795, 35795, 0)
+    assert result.rows_unaccounted == 0
     counts = dict(wh.df("SELECT chgind, count(*) n FROM lsoa_lookup GROUP BY chgind").values)
     assert counts == {"U": 33647, "S": 1900, "M": 239, "X": 9}           # SOURCES.md
     with gzip.open(real / LOOKUP, "rt", encoding="utf-8-sig", newline="") as handle:

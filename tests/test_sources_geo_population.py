@@ -30,6 +30,7 @@ def census(real):
 def test_census_2021_table(census):
     wh, result = census
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (214032, 214032, 0)
+    assert result.rows_unaccounted == 0
     brighton = wh.df("SELECT age_band, age_min, age_max, population, year, lsoa_vintage FROM lsoa_population "
                      "WHERE lsoa = 'E01016969' ORDER BY age_min")
     assert brighton.population.tolist() == [151, 337, 465, 361, 296, 233]
@@ -70,7 +71,8 @@ def test_wide_nomis_table(tmp_path):
                                            "Age: Aged 85 years and over"]
     assert frame.age_min.tolist()[:3] == [0, 5, 85] and frame.age_max.tolist()[:2] == [4, 9]
     assert frame.population.tolist()[:3] == [30, 25, 40]
-    assert frame.population.isna().tolist()[3] and result.rows_read == 2 and len(frame) == 6
+    assert frame.population.isna().tolist()[3] and len(frame) == 6
+    assert (result.rows_read, result.rows_loaded, result.rows_unaccounted) == (2, 2, 0)
 
 
 def test_wide_sex_split_single_years_are_summed(tmp_path):
@@ -94,12 +96,15 @@ def test_bad_rows_are_rejected_with_reasons(tmp_path):
                     "E01000001,Aged 15 years and under,125\n"
                     "E02000001,Aged 15 years and under,900\n")
     result = population.read(path)
-    assert result.rows_loaded == 1 and list(result.rejects.row_number) == [3, 4, 5, 6, 7]
+    assert (result.rows_read, result.rows_loaded, result.rows_skipped, result.rows_rejected) == (6, 1, 1, 4)
+    assert result.rows_unaccounted == 0
+    assert "1 all-ages total rows skipped: the bands are loaded, their total is not" in result.notes
+    assert list(result.rejects.row_number) == [4, 5, 6, 7]
     reasons = list(result.rejects.reason)
-    assert reasons[0].startswith("an all-ages total") and reasons[1].startswith("age band 'Teenagers' not understood")
-    assert reasons[2] == "usual_residents 'lots' is not a number"
-    assert reasons[3] == "duplicate LSOA and age band E01000001, Aged 15 years and under (first on row 2)"
-    assert reasons[4] == "'E02000001' is not an LSOA code (E01/W01 + 6 digits)"
+    assert reasons[0].startswith("age band 'Teenagers' not understood")
+    assert reasons[1] == "usual_residents 'lots' is not a number"
+    assert reasons[2] == "duplicate LSOA and age band E01000001, Aged 15 years and under (first on row 2)"
+    assert reasons[3] == "'E02000001' is not an LSOA code (E01/W01 + 6 digits)"
 
 
 def test_no_age_information_lists_the_columns_found(real, wh):

@@ -70,7 +70,7 @@ def read(path, vintage=None, year=None, **_):
                     f"{measures}")
     return LoadResult(SOURCE, table.path.name, vintage or f"IoD{edition}", len(codes),
                       [TableRows("lsoa_deprivation", frame, ["lsoa", "year", "measure"], merge=True)],
-                      problems.rejects(), notes)
+                      problems.rejects(), notes, file_rows_loaded=int(keep.sum()))
 
 
 def _has_lsoa_codes(header: list[str]) -> bool:

@@ -41,19 +41,24 @@ def read(path, vintage=None, year=None, **_):
     problems = RowProblems(table)
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
     age_column = find_column(table.frame.columns, AGE_ALIASES)
+    totals = np.zeros(len(codes), dtype=bool)
     if age_column:
-        long = _long(table, codes, age_column, problems)
+        long, totals = _long(table, codes, age_column, problems)
     else:
         long = _wide(table, codes, problems)
-    keep_rows = problems.ok[long["row"].to_numpy()]
-    long = long[keep_rows].drop(columns="row")
+    loaded = problems.ok & ~totals
+    long = long[loaded[long["row"].to_numpy()]].drop(columns="row")
     frame = long.assign(lsoa_vintage=pd.array([lsoa_year] * len(long), dtype="Int64"), year=year)
     bands = frame.drop_duplicates("age_band")
     notes.append(f"{frame['lsoa'].nunique():,} LSOAs x {len(bands)} age bands: "
                  + ", ".join(bands["age_band"].head(8)) + (" ..." if len(bands) > 8 else ""))
+    skipped = int((totals & problems.ok).sum())
+    if skipped:
+        notes.append(f"{skipped:,} all-ages total rows skipped: the bands are loaded, their total is not")
     return LoadResult(SOURCE, table.path.name, vintage or str(year), len(codes),
                       [TableRows("lsoa_population", frame, ["lsoa", "year", "age_band"])],
-                      problems.rejects(), notes + vintage_notes)
+                      problems.rejects(), notes + vintage_notes, rows_skipped=skipped,
+                      file_rows_loaded=int(loaded.sum()))
 
 
 def _year(name: str, year: int | None) -> tuple[int, list[str]]:
@@ -66,7 +71,8 @@ def _year(name: str, year: int | None) -> tuple[int, list[str]]:
     return 2021, ["the file name gives no year: taken as 2021 (Census 2021); pass --year for another"]
 
 
-def _long(table, codes, age_column, problems: RowProblems) -> pd.DataFrame:
+def _long(table, codes, age_column, problems: RowProblems) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per LSOA and band; returns the rows and which of them are all-ages totals (skipped)."""
     value_column = find_column(table.frame.columns, VALUE_ALIASES)
     if value_column is None:
         raise MissingColumnError(table.path, [f"a count column ({', '.join(VALUE_ALIASES)})"],
@@ -75,9 +81,8 @@ def _long(table, codes, age_column, problems: RowProblems) -> pd.DataFrame:
     unique = labels.unique()
     ranges = labels.map(dict(zip(unique, map(age_range, unique))))
     totals = labels.map(dict(zip(unique, map(is_total, unique)))).to_numpy(dtype=bool)
-    problems.flag(totals, "an all-ages total, not an age band (bands are loaded, totals are not)")
-    problems.flag(ranges.isna().to_numpy(), "age band '" + labels + "' not understood; expected labels like "
-                                            "'Aged 16 to 24 years', 'Aged 65 years and over' or '7'")
+    problems.flag(ranges.isna().to_numpy() & ~totals, "age band '" + labels + "' not understood; expected labels "
+                                                       "like 'Aged 16 to 24 years', 'Aged 65 years and over' or '7'")
     problems.flag_bad_numbers(table.frame, value_column, value_column)
     value = parse_number(table.frame[value_column])
     problems.flag((value < 0).to_numpy(), f"{value_column} is negative")
@@ -89,7 +94,7 @@ def _long(table, codes, age_column, problems: RowProblems) -> pd.DataFrame:
         "age_min": pd.array([r[0] if r else None for r in ranges], dtype="Int64"),
         "age_max": pd.array([r[1] if r else None for r in ranges], dtype="Int64"),
         "population": value.to_numpy(),
-    })
+    }), totals
 
 
 def _wide(table, codes, problems: RowProblems) -> pd.DataFrame:
