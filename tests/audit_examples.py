@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+
 import numpy as np
 import pandas as pd
 from pyproj import Transformer

@@ -7,7 +7,7 @@ import pytest
 from audit_examples import XSS_SCRIPT, example_result, with_lsoas
 from repaudit.maps.community import community_data
 from repaudit.maps.features import drawable, flagged_urns, indicator_features, safe_json, school_table
-from repaudit.maps.geometry import lonlat
+from repaudit.maps.geometry import catchment_polygons, lonlat
 from repaudit.maps.palette import GAP_COLOURS, NO_DATA, gap_colour, gap_legend, rate_breaks, rate_colour, rate_edges
 
 
@@ -103,3 +103,14 @@ def test_community_layers_per_phase_when_lsoas_have_rates_for_several(wh):
     assert [lay["key"] for lay in data["layers"]] == ["fsm_primary", "fsm_secondary", "sen"]
     assert data["geojson"]["features"][0]["properties"] == {"l": "E01000001", "fsm_primary": 0.12,
                                                             "fsm_secondary": 0.18, "sen": 0.10}
+
+
+def test_catchment_outlines_only_for_the_schools_asked(wh):
+    for urn, e in ((900001, 530500), (900004, 524000)):
+        wh.con.execute(f"INSERT INTO catchments (layer, catchment_id, name, urn, geom) VALUES ('test', 'c{urn}', "
+                       f"NULL, {urn}, ST_GeomFromText('{_square(e, 105000, 1000)}'))")
+    outlines = catchment_polygons(wh, [900001, 900003])
+    assert [f["properties"] for f in outlines["features"]] == [{"u": 900001, "n": "c900001"}]   # name falls back to id
+    lon, lat = lonlat([530500.0], [105000.0])
+    assert list(outlines["features"][0]["geometry"]["coordinates"][0][0]) == [lon[0], lat[0]]
+    assert catchment_polygons(wh, [900003]) is None and catchment_polygons(None, [900001]) is None

@@ -1,5 +1,6 @@
-"""Geometry for the map's community and catchment layers, read from the warehouse (EPSG:27700) and
-returned as compact lon/lat GeoJSON: simplified a little and rounded to 5 decimals (about 1 m)."""
+"""Geometry for the map's community and catchment layers, read from the warehouse (EPSG:27700) by
+queries/map_*.sql and returned as compact lon/lat GeoJSON: simplified a little and rounded to 5 decimals
+(about 1 m)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -8,6 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+
+from .. import sql
 
 DECIMALS = 5
 SIMPLIFY_M = 10.0        # metres; invisible at the zooms where a whole LA is on screen
@@ -49,10 +52,7 @@ def lsoa_polygons(wh, codes) -> dict | None:
     codes = sorted({str(c) for c in codes})
     if not codes or not _has_rows(wh, "lsoa_boundaries"):
         return None
-    frame = wh.df(
-        "SELECT lsoa, ST_AsWKB(ST_SimplifyPreserveTopology(geom, ?)) AS wkb FROM lsoa_boundaries "
-        "WHERE lsoa IN (SELECT unnest(?::VARCHAR[])) AND geom IS NOT NULL ORDER BY lsoa",
-        [SIMPLIFY_M, codes])
+    frame = sql.run(wh.con, "map_lsoa_polygons", codes=codes, tolerance=SIMPLIFY_M).df()
     if frame.empty:
         return None
     return _features(frame, lambda row: {"l": row["lsoa"]})
@@ -63,8 +63,7 @@ def lsoa_centroids(wh, codes) -> pd.DataFrame:
     codes = sorted({str(c) for c in codes})
     if not codes or not _has_rows(wh, "lsoa_centroids"):
         return pd.DataFrame(columns=["lsoa", "lon", "lat"])
-    frame = wh.df("SELECT lsoa, easting, northing FROM lsoa_centroids WHERE lsoa IN (SELECT unnest(?::VARCHAR[])) "
-                  "ORDER BY lsoa", [codes])
+    frame = sql.run(wh.con, "map_lsoa_centroids", codes=codes).df()
     lon, lat = lonlat(frame["easting"], frame["northing"])
     return pd.DataFrame({"lsoa": frame["lsoa"], "lon": lon, "lat": lat})
 
@@ -74,10 +73,7 @@ def catchment_polygons(wh, urns) -> dict | None:
     urns = sorted({int(u) for u in urns})
     if not urns or not _has_rows(wh, "catchments"):
         return None
-    frame = wh.df(
-        "SELECT urn, coalesce(name, catchment_id) AS name, ST_AsWKB(ST_SimplifyPreserveTopology(geom, ?)) AS wkb "
-        "FROM catchments WHERE urn IN (SELECT unnest(?::INTEGER[])) AND geom IS NOT NULL ORDER BY urn, layer",
-        [SIMPLIFY_M, urns])
+    frame = sql.run(wh.con, "map_catchments", urns=urns, tolerance=SIMPLIFY_M).df()
     if frame.empty:
         return None
     return _features(frame, lambda row: {"u": int(row["urn"]), "n": str(row["name"])})
