@@ -26,16 +26,16 @@ from ..errors import InputFileError
 from ..sources.reader import parse_number, read_csv_table, resolve_columns, normalise
 from .game import Applicants
 
-ALIASES = {
-    "applicant_id": ["id", "applicant", "child_id", "pupil_id"],
-    "easting": ["x", "home_easting"],
-    "northing": ["y", "home_northing"],
-    "lsoa": ["lsoa_code", "lsoa21", "lsoa11"],
-    "fsm": ["free_school_meals", "fsm_eligible"],
-    "looked_after": ["lac", "looked_after_child", "cla"],
-    "medical_social_urn": ["medical_urn", "social_urn", "medical_social"],
-    "sibling_urn": ["sibling"],
-    "ehcp_urn": ["ehc_plan_urn", "ehcp"],
+ALIASES = {   # the documented name first: error messages name it
+    "applicant_id": ["applicant_id", "id", "applicant", "child_id", "pupil_id"],
+    "easting": ["easting", "x", "home_easting"],
+    "northing": ["northing", "y", "home_northing"],
+    "lsoa": ["lsoa", "lsoa_code", "lsoa21", "lsoa11"],
+    "fsm": ["fsm", "free_school_meals", "fsm_eligible"],
+    "looked_after": ["looked_after", "lac", "looked_after_child", "cla"],
+    "medical_social_urn": ["medical_social_urn", "medical_urn", "social_urn", "medical_social"],
+    "sibling_urn": ["sibling_urn", "sibling"],
+    "ehcp_urn": ["ehcp_urn", "ehc_plan_urn", "ehcp"],
 }
 REQUIRED = ["applicant_id", "fsm", "looked_after"]
 URN_COLUMNS = ["medical_social_urn", "sibling_urn", "ehcp_urn"]

@@ -170,8 +170,9 @@ def _solve(game: Game, policy: Policy, rngs: list, others: Policy | None, keep_m
     for r, rng in enumerate(rngs):
         part = _slice(matching, r, n)
         local = np.where(part.pair >= 0, part.pair - r * len(sel), -1)
-        school = np.where(local >= 0, pairs.school[sel[np.maximum(local, 0)]], -1)
-        rank = np.where(local >= 0, pairs.rank[sel[np.maximum(local, 0)]], 0)
+        game_pair = sel[np.maximum(local, 0)] if len(sel) else np.zeros(n, dtype=np.int64)
+        school = np.where(local >= 0, pairs.school[game_pair] if len(sel) else -1, -1)
+        rank = np.where(local >= 0, pairs.rank[game_pair] if len(sel) else 0, 0)
         route = np.where(local >= 0, OFFER, UNPLACED).astype(np.int8)
         school[named] = apps.ehcp_school[named]
         route[named] = EHCP

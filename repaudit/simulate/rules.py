@@ -86,11 +86,11 @@ def pairs_of(game) -> Pairs:
     distance = np.hypot(delta[:, 0], delta[:, 1])
     in_catchment, single = game.catchment_flags(applicant, school)
     basic = {
-        "looked_after": apps.looked_after[applicant],
+        "looked_after": apps.looked_after.astype(bool)[applicant],
         "medical_social": apps.medical_school[applicant] == school,
         "sibling": apps.sibling_school[applicant] == school,
         "catchment": in_catchment,
-        "fsm": apps.fsm[applicant],
+        "fsm": apps.fsm.astype(bool)[applicant],
         "single_school_catchment": single,
         "everyone": np.ones(len(school), dtype=bool),
     }

@@ -19,15 +19,15 @@ from .game import Schools
 LA_ADMISSIONS_TYPES = ("community school", "voluntary controlled school")
 YEAR_GROUPS = {"primary": 7, "secondary": 5, "middle deemed secondary": 4, "middle deemed primary": 4,
                "all-through": 12}
-ALIASES = {
-    "urn": ["school_urn"],
-    "pan": ["published_admission_number", "places", "capacity"],
-    "name": ["school_name", "establishmentname"],
-    "easting": ["x"],
-    "northing": ["y"],
-    "type": ["typeofestablishment", "establishment_type", "typeofestablishment_name"],
-    "la_admissions": ["la_admission_authority", "community"],
-    "area": ["la_name", "la", "local_authority"],
+ALIASES = {   # the documented name first: error messages name it
+    "urn": ["urn", "school_urn"],
+    "pan": ["pan", "published_admission_number", "places", "capacity"],
+    "name": ["name", "school_name", "establishmentname"],
+    "easting": ["easting", "x"],
+    "northing": ["northing", "y"],
+    "type": ["type", "typeofestablishment", "establishment_type", "typeofestablishment_name"],
+    "la_admissions": ["la_admissions", "la_admission_authority", "community"],
+    "area": ["area", "la_name", "la", "local_authority"],
 }
 
 

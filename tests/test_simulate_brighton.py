@@ -1,0 +1,122 @@
+"""The Brighton and Hove scenario built from the real public files in ../shared/data/real (read in place).
+
+Expected figures are read from the files here with the csv module, independently of the scenario code.
+"""
+import csv
+import functools
+
+import numpy as np
+import pytest
+
+from repaudit.simulate.compare import compare
+from repaudit.simulate.game import OFFER, check_stability, check_validity, solve
+from repaudit.simulate.policies import band_places, load_policy
+from repaudit.simulate.scenarios import brighton
+
+RUNS = 40
+
+
+@functools.lru_cache(maxsize=None)
+def scenario(real: str, entry_year: int = 2025, seed: int = 0, preferences: int = 3):
+    return brighton(real, entry_year=entry_year, seed=seed, preferences=preferences)
+
+
+@functools.lru_cache(maxsize=None)
+def comparison(real: str):
+    return compare(scenario(real), load_policy("brighton-2025"), load_policy("baseline"), runs=RUNS, seed=1)
+
+
+def rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_scenario_is_built_from_the_files(real):
+    game = scenario(str(real))
+    factsheet = [r for r in rows(real / "brighton/dennett_bh_school_model_of_factsheet_panel.csv") if r["year"] == "2025"]
+    assert game.applicants.n == sum(int(r["pref1"]) for r in factsheet) == 2303
+    actuals = rows(real / "brighton/catchulator_secondary_admissions_actuals_2425.csv")
+    assert sorted(game.schools.urn.tolist()) == sorted(int(r["school_urn"]) for r in actuals)
+    targets = [float(r["FSM_target"]) / float(r["pan_2024"]) for r in actuals if float(r["FSM_target"]) > 0]
+    assert game.city_fsm_share == pytest.approx(np.median(targets)) == pytest.approx(0.231)
+    # the six community schools are the ones the FSM priority applies to
+    community = {int(u) for u, c in zip(game.schools.urn, game.schools.community) if c}
+    assert community == {114579, 114580, 114581, 114606, 114607, 114608}
+    # FSM drawn from calibrated IDACI: the cohort's share is the city share up to binomial noise
+    assert abs(game.applicants.fsm.mean() - 0.231) < 3 * np.sqrt(0.231 * 0.769 / game.applicants.n)
+    assert len(game.catchments.names) == 6 and (game.catchments.area_of >= 0).mean() > 0.99
+
+
+def test_first_preferences_follow_the_factsheet(real):
+    game = scenario(str(real))
+    apps = game.applicants
+    drawn = np.bincount(apps.prefs[apps.offsets[:-1]], minlength=game.schools.n)
+    factsheet = {r["name"]: int(r["pref1"]) for r in rows(real / "brighton/dennett_bh_school_model_of_factsheet_panel.csv")
+                 if r["year"] == "2025"}
+    for name, got in zip(game.schools.name, drawn):
+        want = next(v for k, v in factsheet.items() if name.startswith(k))
+        assert abs(got - want) <= 4 * np.sqrt(want) + 3, name
+
+
+def test_fsm_share_rises_at_the_lowest_share_school_the_policy_can_change(real):
+    game, result = scenario(str(real)), comparison(str(real))
+    share = result.school_table("fsm_share").set_index("urn")
+    intake = result.school_table("intake").set_index("urn")
+    pan = dict(zip(game.schools.urn, game.schools.pan))
+    # the FSM band can only change who is admitted where a community school fills under the baseline
+    full = [u for u, c in zip(game.schools.urn, game.schools.community)
+            if c and intake.loc[u, "baseline_lo"] >= pan[u]]
+    assert full, "some community school is oversubscribed under the baseline"
+    lowest = min(full, key=lambda u: share.loc[u, "baseline_mean"])
+    assert share.loc[lowest, "baseline_mean"] < game.city_fsm_share
+    assert share.loc[lowest, "change_lo"] > 0.03                       # up by more than 3 pp in 95% of runs
+    assert share["change_mean"].idxmax() == lowest
+
+
+def test_the_fsm_band_cap_does_not_cap_a_schools_fsm_intake(real):
+    game, result = scenario(str(real)), comparison(str(real))
+    cap = result.school_table("cap_fsm").set_index("urn")["policy_mean"]
+    band = result.school_table("band_fsm").set_index("urn")
+    fsm = result.school_table("fsm").set_index("urn")
+    expected = dict(zip(game.schools.urn, band_places(0.231, game.schools.pan) * game.schools.community))
+    assert cap.to_dict() == pytest.approx(expected)
+    assert (band["policy_hi"] <= cap).all()                            # never more band offers than the cap
+    # somewhere the band is full and FSM children still enter under other criteria
+    beyond = [u for u in cap.index if band.loc[u, "policy_lo"] == cap[u] > 0 and fsm.loc[u, "policy_lo"] > cap[u]]
+    assert beyond
+    alloc = solve(game, load_policy("brighton-2025"), seed=3, others=load_policy("baseline"))
+    j = int(np.flatnonzero(game.schools.urn == beyond[0])[0])
+    crit = alloc.criterion()
+    mine = (alloc.school == j) & game.applicants.fsm
+    other_routes = set(crit[mine]) - {"fsm+catchment", "fsm"}
+    assert other_routes and int(mine.sum()) > cap[beyond[0]]
+
+
+def test_a_real_run_is_valid_and_stable(real):
+    game = scenario(str(real))
+    alloc = solve(game, load_policy("brighton-2025"), seed=11, others=load_policy("baseline"))
+    assert check_validity(game, alloc) == []
+    assert check_stability(game, alloc) == []
+
+
+def test_2026_limits_fsm_offers_in_the_fsm_and_higher_priorities_to_30_percent(real):
+    game = scenario(str(real), entry_year=2026, preferences=4)
+    assert all(len(game.applicants.preferences(a)) == 4 for a in range(5))
+    alloc = solve(game, load_policy("brighton-2026"), seed=2, others=load_policy("baseline"))
+    assert check_validity(game, alloc) == []
+    crit = alloc.criterion()
+    higher = np.isin(crit, ["looked_after", "medical_social", "sibling+catchment", "fsm+catchment", "fsm"])
+    counted = (alloc.route == OFFER) & higher & game.applicants.fsm
+    per_school = np.bincount(alloc.school[counted], minlength=game.schools.n)
+    limit = band_places(0.30, game.schools.pan)
+    assert np.all(per_school[game.schools.community] <= limit[game.schools.community])
+    single = alloc.band_counts("single_school", game.schools.n)
+    assert np.all(single <= band_places(0.05, game.schools.pan))
+
+
+def test_same_seed_same_scenario_and_allocation(real):
+    a = brighton(str(real), seed=5)
+    b = scenario(str(real), seed=5)
+    assert np.array_equal(a.applicants.prefs, b.applicants.prefs) and np.array_equal(a.applicants.fsm, b.applicants.fsm)
+    pol, base = load_policy("brighton-2025"), load_policy("baseline")
+    assert np.array_equal(solve(a, pol, seed=9, others=base).school, solve(b, pol, seed=9, others=base).school)

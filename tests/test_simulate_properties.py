@@ -1,0 +1,260 @@
+"""Property tests: every allocation is valid and stable, and equals an independent plain implementation.
+
+The reference below is written from the policy documentation, one applicant and one criterion at a
+time, sharing nothing with the engine but the lottery draw (market.tiebreak), which is an input:
+  * `meets` evaluates each criterion from its definition;
+  * `ref_choice` processes a school's criteria one by one (bands as blocks with a shared cap) in the
+    documented reserve order;
+  * `ref_da` is Gale and Shapley's one-proposal-at-a-time deferred acceptance on `ref_choice`;
+  * `brute_force_optimal` enumerates every matching of a tiny instance without reserves and returns
+    the stable matching every applicant likes best.
+"""
+import itertools
+import math
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from repaudit.simulate.game import check_stability, check_validity, solve
+from simulate_support import offers, policy, tiny_game
+
+POOL = ["looked_after", "medical_social", "sibling", "sibling+catchment", "fsm+catchment", "fsm",
+        "single_school_catchment", "catchment"]
+
+
+@st.composite
+def games(draw, max_children=10, max_schools=3, ehcp=True, max_pan=5):
+    n_s = draw(st.integers(1, max_schools))
+    pan = draw(st.lists(st.integers(0 if max_pan <= 3 else 2, max_pan), min_size=n_s, max_size=n_s))
+    areas = [sorted(draw(st.sets(st.integers(0, n_s - 1), min_size=1))) for _ in range(draw(st.integers(0, 2)))]
+    school = st.integers(-1, n_s - 1)
+    children = []
+    for _ in range(draw(st.integers(0 if max_children < 9 else 3, max_children))):
+        prefs = draw(st.permutations(range(n_s)))[:draw(st.integers(0 if max_children < 9 else 1, n_s))]
+        children.append({
+            "prefs": prefs, "fsm": draw(st.booleans()), "lac": draw(st.integers(0, 5)) == 0,
+            "sibling": draw(school), "medical": draw(school) if draw(st.integers(0, 4)) == 0 else -1,
+            "ehcp": draw(school) if ehcp and draw(st.integers(0, 6)) == 0 else -1,
+            "area": draw(st.integers(-1, len(areas) - 1)),
+            "xy": (draw(st.integers(0, 3000)), draw(st.integers(0, 3000))),
+        })
+    xy = [(draw(st.integers(0, 3000)), draw(st.integers(0, 3000))) for _ in range(n_s)]
+    return tiny_game(pan, children, school_xy=xy, areas=areas)
+
+
+@st.composite
+def fsm_band_policies(draw):
+    """Brighton-like: some higher criteria, an FSM band (often with a with-higher limit), lower criteria."""
+    higher = draw(st.lists(st.sampled_from(["looked_after", "medical_social", "sibling"]), unique=True, max_size=2))
+    members = draw(st.sampled_from([["fsm"], ["fsm+catchment", "fsm"], ["fsm+catchment"]]))
+    lower = draw(st.lists(st.sampled_from(["catchment", "single_school_catchment"]), unique=True, max_size=2))
+    band = {"criteria": members, "share": draw(st.sampled_from([0.34, 0.5, 0.67, 1.0]))}
+    if draw(st.booleans()):
+        band["cap_with_higher"] = draw(st.sampled_from([0.2, 0.34, 0.5]))
+    return policy(higher + members + lower + ["everyone"], {"fsm": band},
+                  tie_break=draw(st.sampled_from(["distance", "lottery"])),
+                  reserve_order=draw(st.sampled_from(["priority", "last", "first"])))
+
+
+@st.composite
+def policies(draw, bands=True):
+    if bands and draw(st.booleans()):
+        return draw(fsm_band_policies())
+    criteria = draw(st.lists(st.sampled_from(POOL), unique=True, max_size=5))
+    spec = {}
+    if bands and criteria:
+        start = 0
+        for b in range(draw(st.integers(0, 2))):
+            if start >= len(criteria):
+                break
+            lo = draw(st.integers(start, len(criteria) - 1))
+            hi = draw(st.integers(lo, len(criteria) - 1))
+            members = criteria[lo:hi + 1]
+            band = {"criteria": members, "share": draw(st.sampled_from([0.0, 0.2, 0.34, 0.5, 1.0]))}
+            if all("fsm" in m.split("+") for m in members) and draw(st.booleans()):
+                band["cap_with_higher"] = draw(st.sampled_from([0.0, 0.3, 0.67]))
+            spec[f"band{b}"] = band
+            start = hi + 1
+    return policy(criteria + ["everyone"], spec or None,
+                  tie_break=draw(st.sampled_from(["distance", "lottery"])),
+                  lottery=draw(st.sampled_from(["single", "per-school"])),
+                  reserve_order=draw(st.sampled_from(["priority", "last", "first"])))
+
+
+def meets(game, a, s, criterion):
+    """Criterion from its documented definition (policies.py), for child a at school s."""
+    apps, c = game.applicants, game.catchments
+    area = c.area_of[a] if c is not None else -1
+    served = set(np.flatnonzero(c.serves[area])) if area >= 0 else set()
+    facts = {
+        "looked_after": bool(apps.looked_after[a]),
+        "medical_social": apps.medical_school[a] == s,
+        "sibling": apps.sibling_school[a] == s,
+        "catchment": s in served,
+        "fsm": bool(apps.fsm[a]),
+        "single_school_catchment": len(served) == 1 and s not in served,
+        "everyone": True,
+    }
+    return all(facts[p] for p in criterion.split("+"))
+
+
+def places(share, pan):
+    return math.floor(share * pan + 1e-9)
+
+
+def ref_choice(game, pol, s, applicants, tb, capacity):
+    """School s's choice from APPLICANTS, one criterion at a time, bands as capped blocks."""
+    pan = int(game.schools.pan[s])
+    share = {b.name: pol.share(b.share, game.city_fsm_share) for b in pol.bands}
+    left, chosen = set(applicants), []
+    state = {"seats": capacity}
+
+    def fsm_chosen():
+        return sum(bool(game.applicants.fsm[a]) for a in chosen)
+
+    def take(criteria, quota):
+        got = 0
+        for crit in criteria:
+            for a in sorted((a for a in left if meets(game, a, s, crit)), key=lambda a: tb[(a, s)]):
+                if got >= quota or state["seats"] <= 0:
+                    return
+                left.discard(a)
+                chosen.append(a)
+                got += 1
+                state["seats"] -= 1
+
+    def band_block(band):
+        quota = places(share[band.name], pan)
+        if band.cap_with_higher is not None:
+            quota = min(quota, max(places(band.cap_with_higher, pan) - fsm_chosen(), 0))
+        take(band.criteria, quota)
+
+    open_criteria = [c for c in pol.criteria if pol.band_of(c) is None]
+    bands = sorted(pol.bands, key=lambda b: pol.criteria.index(b.criteria[0]))
+    if pol.reserve_order == "priority":
+        done = set()
+        for crit in pol.criteria:
+            band = pol.band_of(crit)
+            if band is None:
+                take([crit], math.inf)
+            elif band.name not in done:
+                band_block(band)
+                done.add(band.name)
+    elif pol.reserve_order == "last":
+        take(open_criteria, max(capacity - sum(places(share[b.name], pan) for b in bands), 0))
+        for band in bands:
+            band_block(band)
+        take(open_criteria, math.inf)
+    else:
+        for band in bands:
+            band_block(band)
+        take(open_criteria, math.inf)
+    return set(chosen)
+
+
+def lottery_of(game, alloc):
+    """The engine's tie-break draw as {(child, school): rank} (an input to the reference, not logic)."""
+    m = alloc.market
+    child = np.repeat(np.arange(game.applicants.n), np.diff(m.offsets))
+    return {(int(a), int(s)): int(t) for a, s, t in zip(child, m.school, m.tiebreak)}
+
+
+def ref_capacity(game):
+    plans = np.bincount(game.applicants.ehcp_school[game.applicants.ehcp_school >= 0], minlength=game.schools.n)
+    return np.maximum(game.schools.pan - plans, 0)
+
+
+def ref_da(game, pol, tb):
+    """One proposal at a time deferred acceptance with ref_choice; returns each child's school or -1."""
+    cap = ref_capacity(game)
+    held = {s: set() for s in range(game.schools.n)}
+    nxt = [0] * game.applicants.n
+    free = [a for a in range(game.applicants.n) if game.applicants.ehcp_school[a] < 0]
+    while free:
+        a = free.pop()
+        prefs = game.applicants.preferences(a)
+        if nxt[a] >= len(prefs):
+            continue
+        s = int(prefs[nxt[a]])
+        nxt[a] += 1
+        keep = ref_choice(game, pol, s, held[s] | {a}, tb, int(cap[s]))
+        free.extend((held[s] | {a}) - keep)
+        held[s] = keep
+    out = [-1] * game.applicants.n
+    for s, kids in held.items():
+        for a in kids:
+            out[a] = s
+    return out
+
+
+def ref_blocking_pairs(game, pol, tb, match):
+    cap = ref_capacity(game)
+    held = {s: {a for a in range(len(match)) if match[a] == s} for s in range(game.schools.n)}
+    pairs = [("drop", s) for s in held if ref_choice(game, pol, s, held[s], tb, int(cap[s])) != held[s]]
+    for a in range(game.applicants.n):
+        if game.applicants.ehcp_school[a] >= 0:
+            continue
+        prefs = list(game.applicants.preferences(a))
+        better = prefs[:prefs.index(match[a])] if match[a] >= 0 else prefs
+        pairs += [(a, s) for s in better if a in ref_choice(game, pol, s, held[s] | {a}, tb, int(cap[s]))]
+    return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(games(), policies(), st.integers(0, 2**16))
+def test_allocation_is_valid_stable_and_equals_the_plain_reference(game, pol, seed):
+    alloc = solve(game, pol, seed=seed)
+    assert check_validity(game, alloc) == []
+    assert check_stability(game, alloc) == []
+    tb = lottery_of(game, alloc)
+    expected = ref_da(game, pol, tb)
+    assert offers(game, alloc).tolist() == expected
+    assert ref_blocking_pairs(game, pol, tb, expected) == []
+
+
+def priority_key(game, pol, tb, a, s):
+    crit = next(i for i, c in enumerate(pol.criteria) if meets(game, a, s, c))
+    return (crit, tb[(a, s)])
+
+
+def brute_force_optimal(game, pol, tb):
+    """All matchings of a tiny instance (no reserves, no EHC plans): the stable one every child likes best."""
+    n = game.applicants.n
+    options = [list(game.applicants.preferences(a)) + [-1] for a in range(n)]
+    cap = game.schools.pan
+    stable = []
+    for match in itertools.product(*options):
+        if any(sum(m == s for m in match) > cap[s] for s in range(game.schools.n)):
+            continue
+        blocked = False
+        for a in range(n):
+            prefs = options[a]
+            for s in prefs[:prefs.index(match[a])]:
+                holders = [b for b in range(n) if match[b] == s]
+                mine = priority_key(game, pol, tb, a, s)
+                if len(holders) < cap[s] or any(priority_key(game, pol, tb, b, s) > mine for b in holders):
+                    blocked = True
+                    break
+            if blocked:
+                break
+        if not blocked:
+            stable.append(match)
+    rank = lambda a, s: options[a].index(s)  # noqa: E731
+    best = [m for m in stable if all(all(rank(a, m[a]) <= rank(a, o[a]) for a in range(n)) for o in stable)]
+    assert len(best) == 1, "an applicant-optimal stable matching always exists"
+    return list(best[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(games(max_children=6, max_schools=3, ehcp=False, max_pan=3), policies(bands=False), st.integers(0, 2**16))
+def test_without_reserves_the_result_is_the_applicant_optimal_stable_matching(game, pol, seed):
+    alloc = solve(game, pol, seed=seed)
+    assert offers(game, alloc).tolist() == brute_force_optimal(game, pol, lottery_of(game, alloc))
+
+
+@settings(max_examples=25, deadline=None)
+@given(games(max_children=60, max_schools=6, max_pan=15), policies(), st.integers(0, 2**16))
+def test_larger_markets_stay_valid_and_stable(game, pol, seed):
+    alloc = solve(game, pol, seed=seed)
+    assert check_validity(game, alloc) == []
+    assert check_stability(game, alloc) == []

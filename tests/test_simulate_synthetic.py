@@ -1,0 +1,103 @@
+"""Synthetic cohorts: IDACI -> FSM calibration, choice-model calibration, homes, the warehouse route."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from repaudit.simulate.choice import ChoiceModel, calibrate
+from repaudit.simulate.inputs import synthetic_from_warehouse
+from repaudit.simulate.synthetic import Neighbourhoods, draw_homes, fsm_rates, synthetic_applications
+from repaudit.warehouse import LoadResult, TableRows
+
+
+def test_fsm_rates_hit_the_city_share_and_stay_proportional_to_idaci():
+    idaci = np.array([0.05, 0.10, 0.30, 0.60])
+    children = np.array([100, 50, 30, 20])
+    rates, slope = fsm_rates(idaci, children, 0.25, ceiling=0.95)
+    assert np.average(rates, weights=children) == pytest.approx(0.25, abs=1e-9)
+    # hand check: without the ceiling slope * (5 + 5 + 9 + 12) / 200 = 0.25 -> slope = 50/31 = 1.6129;
+    # 1.6129 * 0.6 = 0.968 > 0.95, so the ceiling binds on the last LSOA and the slope is a little higher:
+    # slope * (5 + 5 + 9) / 200 + 0.95 * 20 / 200 = 0.25 -> slope = (50 - 19) / 19 = 1.6316
+    assert slope == pytest.approx(31 / 19, rel=1e-9)
+    assert rates.tolist() == pytest.approx([0.05 * 31 / 19, 0.10 * 31 / 19, 0.30 * 31 / 19, 0.95])
+
+
+def test_choice_calibration_reproduces_first_preferences_per_group():
+    rng = np.random.default_rng(0)
+    homes = rng.random((400, 2)) * 8000
+    schools = np.array([[1000, 1000], [7000, 1000], [4000, 7000]], float)
+    catch = np.zeros((400, 3), bool)
+    group = (rng.random(400) < 0.3).astype(int)
+    target = np.array([[150, 80, 50], [20, 70, 30]], float)      # not FSM, FSM
+    model, report = calibrate(ChoiceModel(np.zeros(3)), homes, schools, catch, target, group)
+    for g in (0, 1):
+        expected = model.first_choice_probabilities(homes[group == g], schools, catch[group == g], group[group == g])
+        want = target[g] * (group == g).sum() / target[g].sum()
+        assert expected.sum(axis=0) == pytest.approx(want, abs=0.05)
+    assert report["max_error_pupils"] < 0.05
+
+
+def test_families_rank_distinct_schools_and_distance_dominates_when_steep():
+    rng = np.random.default_rng(1)
+    homes = rng.random((200, 2)) * 10000
+    schools = rng.random((5, 2)) * 10000
+    steep = ChoiceModel(np.zeros(5), per_km=500.0, catchment_bonus=0.0)
+    ranked = steep.rank(homes, schools, np.zeros((200, 5), bool), 3, rng)
+    assert ranked.shape == (200, 3) and all(len(set(r)) == 3 for r in ranked)
+    d = np.hypot(homes[:, None, 0] - schools[None, :, 0], homes[:, None, 1] - schools[None, :, 1])
+    assert ranked.tolist() == np.argsort(d, axis=1)[:, :3].tolist()
+
+
+def neighbourhoods():
+    lsoas = pd.DataFrame({"lsoa": ["L1", "L2"], "children": [300.0, 100.0], "idaci": [0.1, 0.4]})
+    homes = pd.DataFrame({"lsoa": ["L1", "L1", "L2"], "easting": [1000.0, 1200.0, 5000.0],
+                          "northing": [1000.0, 1100.0, 5000.0], "weight": [3.0, 1.0, 0.0]})
+    return Neighbourhoods(lsoas, homes)
+
+
+def test_homes_come_from_the_candidate_points_in_proportion_to_children():
+    homes = draw_homes(neighbourhoods(), 4000, np.random.default_rng(2))
+    assert len(homes) == 4000
+    share_l1 = (homes["lsoa"] == "L1").mean()
+    assert abs(share_l1 - 0.75) < 4 * np.sqrt(0.75 * 0.25 / 4000)
+    l1 = homes[homes["lsoa"] == "L1"]
+    assert set(map(tuple, l1[["easting", "northing"]].to_numpy())) <= {(1000.0, 1000.0), (1200.0, 1100.0)}
+    assert abs((l1["easting"] == 1000.0).mean() - 0.75) < 0.05
+
+
+def test_synthetic_applications_are_reproducible_and_well_formed():
+    args = (neighbourhoods(), [101, 102], np.array([[1000.0, 1000.0], [5000.0, 5000.0]]), 300, 0.2, 2)
+    a, report = synthetic_applications(*args, seed=4, first_preferences=[200, 100])
+    b, _ = synthetic_applications(*args, seed=4, first_preferences=[200, 100])
+    c, _ = synthetic_applications(*args, seed=5, first_preferences=[200, 100])
+    assert a.drop(columns="prefs").equals(b.drop(columns="prefs")) and a["prefs"].tolist() == b["prefs"].tolist()
+    assert not a["fsm"].equals(c["fsm"])
+    assert all(sorted(p) == [101, 102] for p in a["prefs"])
+    assert a["applicant_id"].is_unique and len(a) == 300
+    assert report["city_fsm_share"] == 0.2 and report["choice_iterations"] >= 1
+
+
+def test_synthetic_cohort_from_the_warehouse(wh):
+    schools = pd.DataFrame({
+        "urn": [201, 202], "name": ["North", "South"], "la_code": ["999", "999"], "la_name": ["Testshire"] * 2,
+        "lad_code": ["E06000999"] * 2, "type": ["Community school", "Academy converter"], "status": ["Open"] * 2,
+        "phase": ["Secondary"] * 2, "pupils": [1000, 500], "pct_fsm": [0.10, 0.40], "capacity": [1000, 600],
+        "easting": [500000.0, 500000.0], "northing": [200000.0, 190000.0]})
+    lsoas = ["E01900001", "E01900002", "E01900003"]
+    population = pd.DataFrame({"lsoa": lsoas, "year": 2021, "age_band": "Aged 10 to 14", "age_min": 10, "age_max": 14,
+                               "population": [500.0, 400.0, 300.0]})
+    deprivation = pd.DataFrame({"lsoa": lsoas, "year": 2019, "measure": "idaci", "score": [0.05, 0.2, 0.5],
+                                "la_code": "E06000999"})
+    centroids = pd.DataFrame({"lsoa": lsoas, "easting": [500000.0, 500500.0, 500000.0],
+                              "northing": [199000.0, 195000.0, 190500.0]})
+    for table, frame, key in (("schools", schools, ["urn"]), ("lsoa_population", population, ["lsoa", "year", "age_band"]),
+                              ("lsoa_deprivation", deprivation, ["lsoa", "year", "measure"]),
+                              ("lsoa_centroids", centroids, ["lsoa"])):
+        wh.store(LoadResult("test", f"{table}.csv", "t", len(frame), [TableRows(table, frame, key)]))
+    game = synthetic_from_warehouse(wh, "Testshire", seed=1, preferences=2)
+    # PAN = capacity / 5 year groups = 200 + 120 = 320; children aged 11 = (500 + 400 + 300) / 5 = 240
+    assert game.schools.pan.tolist() == [200, 120]
+    assert game.applicants.n == 240
+    # city share from GIAS PercentageFSM weighted by pupils: (0.10 * 1000 + 0.40 * 500) / 1500 = 0.2
+    assert game.city_fsm_share == pytest.approx(0.2)
+    assert game.schools.community.tolist() == [True, False]
+    assert game.meta["synthetic"] and game.meta["calibration"]["city_fsm_share"] == pytest.approx(0.2)
