@@ -69,13 +69,15 @@ def test_bad_rows_are_rejected_with_line_numbers(tmp_path):
                     "E01000001,E01000001,U,E09000001\n"
                     "E01000002,E01000002,Q,E09000001\n"
                     "E0100003,E01000003,U,E09000001\n"
-                    "E01000001,E01000001,U,E09000001\n")
+                    "E01000001,E01000001,U,E09000001\n"
+                    "E01000004,E01000004,U,E09000001,Westminster\n")
     result = lsoa_lookup.read(path)
-    assert result.rows_loaded == 1 and list(result.rejects.row_number) == [3, 4, 5]
+    assert result.rows_loaded == 1 and list(result.rejects.row_number) == [3, 4, 5, 6]
     assert list(result.rejects.reason) == [
         "CHGIND 'Q' is not one of U, S, M, X",
         "LSOA 2011 code 'E0100003' is not an LSOA code",
         "duplicate LSOA 2011 -> 2021 pair E01000001, E01000001 (first on row 2)",
+        "1 value beyond the header's 4 columns (a value may contain an unquoted comma)",
     ]
 
 
