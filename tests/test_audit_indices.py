@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from repaudit.auditing.indices import dissimilarity, gorard, indices_by_area, isolation
+from repaudit.auditing.indices import dissimilarity, gorard, indices_by_area, isolation, resample
 
 F = [100, 60, 40, 0]
 T = [100, 100, 100, 100]
@@ -76,3 +76,29 @@ def test_bootstrap_interval_corrects_small_unit_bias():
     big = indices_by_area(np.zeros(4), [1000, 600, 400, 0], [1000] * 4, reps=200, seed=3).iloc[0]
     assert big.D == pytest.approx(0.6)
     assert big.D_low < 0.6 < big.D_high and big.D_high - big.D_low < 0.05
+
+
+def test_bootstrap_matches_a_plain_loop():
+    # second implementation: D of each resample, one at a time, with the pure function
+    rng = np.random.default_rng(5)
+    t = rng.integers(5, 400, 25).astype(float)
+    f = np.floor(t * rng.uniform(0, 0.6, 25))
+    codes = np.repeat(["a", "b"], [10, 15])
+    draws = resample(f, t, reps=150, seed=9)
+    got = indices_by_area(codes, f, t, reps=0, resampled=draws).set_index("code")
+    for code in ("a", "b"):
+        m = codes == code
+        boot = [dissimilarity(row[m], t[m]) for row in draws.astype(float)]
+        d = dissimilarity(f[m], t[m])
+        lo, hi = np.nanquantile(boot, [0.025, 0.975])
+        assert got.loc[code, "D_low"] == pytest.approx(max(0.0, 2 * d - hi))
+        assert got.loc[code, "D_high"] == pytest.approx(min(1.0, 2 * d - lo))
+
+
+def test_resample_keeps_counts_in_range_and_centred():
+    t = np.array([10.0, 1000.0, 3000.0, 50.0])
+    f = np.array([2.0, 300.0, 30.0, 0.0])
+    draws = resample(f, t, reps=4000, seed=1)
+    assert (draws >= 0).all() and (draws <= t).all()
+    assert draws.mean(axis=0) == pytest.approx(f, abs=0.02 * t.max() ** 0.5)
+    assert draws.std(axis=0) == pytest.approx(np.sqrt(t * (f / t) * (1 - f / t)), rel=0.06, abs=0.05)

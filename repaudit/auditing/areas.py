@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .indices import indices_by_area
+from .indices import indices_by_area, resample
 
 COLUMNS = ["level", "area_code", "area_name", "indicator", "phase", "schools", "pupils", "group_pupils", "share",
            "D", "GS", "isolation", "D_low", "D_high"]
@@ -20,22 +20,25 @@ LEVELS = {
 }
 
 
-def segregation(schools: pd.DataFrame, reps: int = 200, seed: int = 0, england: bool = True) -> pd.DataFrame:
+def segregation(schools: pd.DataFrame, reps: int = 100, seed: int = 0, england: bool = True) -> pd.DataFrame:
     """The area table from the rows of SCHOOLS (one per school and indicator)."""
     rows = schools[schools["school_rate"].notna() & schools["pupils"].gt(0) &
                    ~schools["exclusion_reason"].fillna("").str.contains("outside scope|closed|not yet open")].copy()
     rows["_england"] = "England"
     rows["group"] = rows["pupils"] * rows["school_rate"].clip(0, 1)
+    rows = rows.reset_index(drop=True)
+    draws = resample(rows["group"].to_numpy(), rows["pupils"].to_numpy(), reps, seed) if reps > 0 else None
     frames = []
     for level, (code_col, name_col) in LEVELS.items():
         if level == "england" and not england:
             continue
-        part = rows[rows[code_col].notna()]
+        keep = rows[code_col].notna().to_numpy()
+        part = rows[keep]
         if part.empty:
             continue
         key = part["indicator"] + "\t" + part["phase"] + "\t" + part[code_col].astype(str)
-        table = indices_by_area(key.to_numpy(), part["group"].to_numpy(), part["pupils"].to_numpy(),
-                                reps=reps, seed=seed)
+        table = indices_by_area(key.to_numpy(), part["group"].to_numpy(), part["pupils"].to_numpy(), reps=0,
+                                resampled=None if draws is None else draws[:, keep])
         parts = table["code"].str.split("\t", expand=True)
         names = part.assign(_key=key).groupby("_key")[name_col].first()
         table = table.assign(level=level, indicator=parts[0], phase=parts[1],

@@ -80,6 +80,6 @@ def summary(fits: pd.DataFrame, level: str) -> dict | None:
         "level": level,
         "intercept": float(top.intercept), "slope": float(top.slope), "r2": float(top.r2),
         "year": int(top.year), "phase": top.phase,
-        "schools_by_level": {k: int(v) for k, v in fits.groupby("level")["used_by"].sum().items()},
+        "school_years_by_level": {k: int(v) for k, v in fits.groupby("level")["used_by"].sum().items()},
         "fits": fits.to_dict("records"),
     }

@@ -80,17 +80,18 @@ def _lsoa_targets() -> str:
 @community_model(
     "catchment",
     "published catchment polygons: LSOAs whose centroid lies in the school's catchment, weighted by "
-    "child population (faith and selective schools: every catchment of the layer)",
+    "child population (faith and selective schools: every catchment of the layer serving their LA)",
     area_kind="lsoa", needs_location=True,
     params=(Param("layer", None, "catchment layer (file name) to use; default: the latest loaded"),
             Param("catchment_phase", "secondary", "phase of the schools the polygons are drawn for"),
-            Param("scope", "own", "own: the school's catchment; layer: all catchments of the layer",
+            Param("scope", "own", "own: the school's catchment; layer: all catchments of the layer serving "
+                  "the school's LA",
                   ("own", "layer"))),
     overrides={"selective": {"scope": "layer"}, "faith": {"scope": "layer"}})
 def build_catchment(con, indicator):
     _require(con, "catchments", "catchment model", "repaudit load catchments FILE")
     _require(con, "lsoa_population", "catchment model", "repaudit load population FILE")
-    layers = con.execute("select distinct layer from audit_sources, (select 1) where layer is not null").fetchall()
+    layers = con.execute("select distinct layer from audit_sources where layer is not null").fetchall()
     if layers:
         layer = layers[0][0]
         if not con.execute("select count(*) from catchments where layer = ?", [layer]).fetchone()[0]:

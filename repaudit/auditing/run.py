@@ -25,7 +25,7 @@ GENERAL = {
     "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
     "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
-    "bootstrap_reps": (200, "bootstrap replicates for the interval of D"),
+    "bootstrap_reps": (100, "bootstrap replicates for the interval of D"),
     "seed": (0, "random seed of the bootstrap"),
 }
 
@@ -93,8 +93,13 @@ def _window_tables(con, indicator: str, years: list[int]) -> None:
                    where indicator = ? and year in (select year from audit_years)""", [indicator])
 
 
-def _community_by_year(con, indicator, kind, sources, general, calibrations) -> pd.DataFrame:
-    materialise(con, "area_values", f"area_values_{kind}", indicator=indicator)
+NO_AREA_VALUES = {
+    "lsoa": "no community data (the {model} model needs LSOA rates of {label}: none are loaded)",
+    "flows": "no community data (the residence flows carry no {label} counts)",
+}
+
+
+def _community_by_year(con, indicator, sources, general, calibrations) -> pd.DataFrame:
     per_year = sql.run(con, "community_years", indicator=indicator).df()
     with np.errstate(divide="ignore", invalid="ignore"):
         per_year["community_rate"] = per_year["community_numerator"] / per_year["community_denominator"]
@@ -221,16 +226,23 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         if calibrated and not con.execute("select count(*) from lsoa_deprivation where measure = 'idaci'").fetchone()[0]:
             raise WarehouseError(f"the {model.name} model needs IDACI scores for FSM (lsoa_deprivation has no "
                                  "idaci rows); load IoD2019 File 7a or File 3 with `repaudit load iod FILE`")
-        build_info[indicator] = model.build(con, indicator) or {}
+        materialise(con, "area_values", f"area_values_{model.area_kind}", indicator=indicator)
+        if con.execute("select count(*) from area_values").fetchone()[0]:
+            build_info[indicator] = model.build(con, indicator) or {}
+        else:                                   # nothing to weigh: every school is excluded with the reason
+            con.execute("create or replace temp table catchment_weight as "
+                        "select null::integer as urn, null::integer as year, null::varchar as area, "
+                        "null::double as weight where false")
         before = len(calibrations)
-        per_year = _community_by_year(con, indicator, model.area_kind, sources, general, calibrations)
+        per_year = _community_by_year(con, indicator, sources, general, calibrations)
         fits = calibrations[-1] if len(calibrations) > before else None
         pooled = schools_mod.pool(per_year)
         compared, phi = schools_mod.compare(pooled, general["overdispersion"])
         dispersion[indicator] = phi
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
+        no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
         frames.append(schools_mod.assemble(inputs, compared, per_year, weighted, indicator, model,
-                                           model.needs_location))
+                                           model.needs_location, None if indicator in build_info else no_values))
         lsoa_frames.append(_lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "

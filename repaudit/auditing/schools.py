@@ -29,6 +29,16 @@ NO_AREAS = {
 }
 
 
+def _year_lists(frame: pd.DataFrame) -> pd.Series:
+    """'2021,2022' per urn from rows (urn, year), without a Python call per school: each school's
+    years become a bit mask, and each distinct mask is spelled out once."""
+    first = int(frame["year"].min())
+    masks = (2 ** (frame["year"].astype(int) - first)).groupby(frame["urn"]).sum()
+    spelled = {m: ",".join(str(first + b) for b in range(int(m).bit_length()) if int(m) >> b & 1)
+               for m in masks.unique()}
+    return masks.map(spelled)
+
+
 def pool(per_year: pd.DataFrame) -> pd.DataFrame:
     """Per school: summed numerator and denominator, expected count and years, over the years in which
     the community rate (column `community_rate`) is known. Input columns: urn, year, numerator,
@@ -37,13 +47,16 @@ def pool(per_year: pd.DataFrame) -> pd.DataFrame:
     ok["expected"] = ok["denominator"] * ok["community_rate"]
     ok["variance_term"] = ok["community_rate"] * (1 - ok["community_rate"])
     ok = ok.sort_values(["urn", "year"])
+    if ok.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in
+                             ("urn", "numerator", "denominator", "expected", "n_years", "years", "vintage")})
     grouped = ok.groupby("urn")
     out = pd.DataFrame({
         "numerator": grouped["numerator"].sum(),
         "denominator": grouped["denominator"].sum(),
         "expected": grouped["expected"].sum(),
         "n_years": grouped["year"].count(),
-        "years": grouped["year"].agg(lambda y: ",".join(str(v) for v in y)),
+        "years": _year_lists(ok),
         "vintage": grouped["vintage"].last(),
     })
     return out.reset_index()
@@ -52,11 +65,14 @@ def pool(per_year: pd.DataFrame) -> pd.DataFrame:
 def school_only(per_year: pd.DataFrame) -> pd.DataFrame:
     """Per school: the pooled school rate over every year it has data (for schools with no community)."""
     ok = per_year[per_year["denominator"] > 0].sort_values(["urn", "year"])
+    if ok.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in
+                             ("urn", "school_rate_only", "pupils_only", "years_only", "vintage_only")})
     g = ok.groupby("urn")
     return pd.DataFrame({
         "school_rate_only": g["numerator"].sum() / g["denominator"].sum(),
         "pupils_only": g["denominator"].mean(),
-        "years_only": g["year"].agg(lambda y: ",".join(str(v) for v in y)),
+        "years_only": _year_lists(ok),
         "vintage_only": g["vintage"].last(),
     }).reset_index()
 
@@ -79,23 +95,24 @@ def compare(pooled: pd.DataFrame, overdispersion: bool) -> tuple[pd.DataFrame, f
 
 
 def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, per_year: pd.DataFrame, weighted: set,
-             indicator: str, model, needs_location: bool) -> pd.DataFrame:
+             indicator: str, model, needs_location: bool, no_community: str | None = None) -> pd.DataFrame:
     """Every input school once for INDICATOR: audited with its statistics, or excluded with a reason.
 
-    weighted: URNs that had any community areas (to tell 'no areas' from 'areas without data')."""
+    weighted: URNs that had any community areas (to tell 'no areas' from 'areas without data');
+    no_community: the reason for every school when the model has no area data for INDICATOR at all."""
     label = INDICATORS[indicator].label
     rows = inputs.merge(compared, on="urn", how="left", suffixes=("", "_c"))
     rows = rows.merge(school_only(per_year), on="urn", how="left")
     has_values = rows["school_rate_only"].notna()
     located = rows["easting"].notna() & rows["northing"].notna()
     reason = pd.Series(None, index=rows.index, dtype=object)
-    no_community = f"no community data ({NO_AREAS.get(model.name, 'no areas')})"
+    no_areas = no_community or f"no community data ({NO_AREAS.get(model.name, 'no areas')})"
     rules = [
         (rows["scope_reason"].notna(), rows["scope_reason"]),
         (pd.Series(needs_location, index=rows.index) & ~located, "no location"),
         (~has_values & ~(rows["roll"].fillna(0) > 0), "no pupils"),
         (~has_values, f"no {label} data for the years"),
-        (rows["school_rate"].isna() & ~rows["urn"].isin(weighted), no_community),
+        (rows["school_rate"].isna() & ~rows["urn"].isin(weighted), no_areas),
         (rows["school_rate"].isna(), f"no community data (no {label} data for the school's community areas)"),
     ]
     for mask, value in rules:

@@ -1,0 +1,121 @@
+"""Audit benchmark: every community model over all schools and all indicators, on a generated
+national-scale warehouse (bench/national_data.py) and on the real national files in ../shared/data/real.
+
+    .venv/bin/python bench/audit_bench.py                 # generated + real
+    .venv/bin/python bench/audit_bench.py --only generated --keep /tmp/national.duckdb
+
+Each step runs in its own process so its peak memory (resident set, DuckDB included) is its own; the
+wall time is the audit call alone (imports and opening the warehouse are reported apart).
+Targets on a 2-core machine: all models but flows together <= 20 s and each <= 2 GB; flows <= 60 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "real"
+MODELS = ("la", "nearby-schools", "residential", "catchment", "proximity")
+INDICATORS = ("fsm", "sen_support", "ehcp")
+
+REAL_FILES = [  # (source, file under ../shared/data/real, options)
+    ("gias", "gias/edubasealldata20250524_reheadered_subset.csv.gz", {}),
+    ("gias-links", "gias/links_edubasealldata20250422.csv.gz", {}),
+    ("spc", "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz", {}),
+    ("lsoa-lookup", "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz", {}),
+    ("lsoa-centroids", "geography/LSOA_Dec_2021_PWC_EW.csv.gz", {}),
+    ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz", {}),
+    ("iod", "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz", {}),
+]
+
+CHILD = """
+import json, resource, sys, time
+started = time.perf_counter()
+sys.path.insert(0, {root!r})
+import repaudit
+from repaudit.warehouse import Warehouse
+wh = Warehouse({db!r}, read_only=True)
+ready = time.perf_counter()
+result = repaudit.audit(wh, indicators={indicators!r}, community={model!r}, years=3)
+done = time.perf_counter()
+s = result.schools
+print(json.dumps({{"setup_s": ready - started, "audit_s": done - ready,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows": len(s), "audited": int((s.status == "audited").sum()),
+                  "trusts": len(result.trusts), "areas": len(result.areas)}}))
+"""
+
+
+def run_step(db, model, indicators) -> dict:
+    code = CHILD.format(root=str(ROOT), db=str(db), model=model, indicators=list(indicators))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(title, db, models, indicators):
+    print(f"\n{title}")
+    print(f"{'step':<16}{'audit s':>9}{'setup s':>9}{'peak MB':>9}{'rows':>9}{'audited':>9}")
+    total = 0.0
+    for model in models:
+        r = run_step(db, model, indicators)
+        if "error" in r:
+            print(f"{model:<16} failed: {r['error']}")
+            continue
+        total += r["audit_s"] if model != "flows" else 0.0
+        print(f"{model:<16}{r['audit_s']:>9.1f}{r['setup_s']:>9.1f}{r['peak_mb']:>9.0f}{r['rows']:>9,}{r['audited']:>9,}")
+    print(f"{'all but flows':<16}{total:>9.1f}")
+
+
+def load_real(db) -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from repaudit.load import load_file
+    from repaudit.warehouse import Warehouse
+
+    lines = []
+    with Warehouse(db) as wh:
+        for source, name, options in REAL_FILES:
+            started = time.perf_counter()
+            result = load_file(wh, source, REAL / name, **options)
+            lines.append(f"  load {source:<15}{time.perf_counter() - started:>6.1f} s  {result.rows_loaded:>9,} rows")
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("generated", "real"))
+    parser.add_argument("--keep", help="Path for the generated warehouse (reused when it exists).")
+    args = parser.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="repaudit_bench_"))
+    if args.only != "real":
+        sys.path.insert(0, str(ROOT / "bench"))
+        from national_data import generate
+
+        db = Path(args.keep) if args.keep else tmp / "national.duckdb"
+        if not db.exists():
+            started = time.perf_counter()
+            counts = generate(db)
+            print(f"generated {db} in {time.perf_counter() - started:.1f} s: {counts}")
+        report("Generated national data (24,600 schools, 35,500 LSOAs, 3 years, 3.6 million flow rows), "
+               "indicators fsm, sen_support, ehcp", db, MODELS + ("flows",), INDICATORS)
+    if args.only != "generated":
+        if not REAL.is_dir():
+            print(f"\n{REAL} is absent: real-data benchmark skipped")
+            return
+        db = tmp / "real.duckdb"
+        started = time.perf_counter()
+        lines = load_real(db)
+        print(f"\nReal national files loaded in {time.perf_counter() - started:.1f} s")
+        print("\n".join(lines))
+        report("Real national data (GIAS 2025 subset, SPC 2022/23, IoD2019 via the lookup, centroids, Census "
+               "2021), indicator fsm", db, ("la", "nearby-schools", "residential", "proximity"), ("fsm",))
+
+
+if __name__ == "__main__":
+    main()
