@@ -63,12 +63,25 @@ def test_file_3_official_ranks_and_deciles(real, wh):
         == [1, 32844]
 
 
-@pytest.mark.parametrize("order", [(FILE_3, FILE_7A), (FILE_7A, FILE_3)])
-def test_scores_and_ranks_from_two_files_merge_in_either_order(real, wh, order):
-    for name in order:
-        load_file(wh, "iod", real / name)
+def test_scores_from_file_7a_and_ranks_from_file_3_merge(real, wh):
+    load_file(wh, "iod", real / FILE_7A)
+    load_file(wh, "iod", real / FILE_3)
     idaci = measure(wh, "E01000001", "idaci")
     assert idaci.score == pytest.approx(0.006) and (idaci["rank"], idaci.decile) == (32806, 10)
+    assert wh.df("SELECT count(*) n FROM lsoa_deprivation WHERE measure = 'idaci' AND score IS NOT NULL "
+                 "AND rank IS NOT NULL AND lsoa LIKE 'E%'").n[0] == 32844
+
+
+@pytest.mark.parametrize("order", [("scores", "ranks"), ("ranks", "scores")])
+def test_merging_does_not_depend_on_the_order_of_loading(tmp_path, wh, order):
+    files = {"scores": "LSOA code (2011),IDACI Score\nE01000001,0.006\nE01000002,0.037\n",
+             "ranks": "LSOA code (2011),IDACI Rank,IDACI Decile\nE01000001,32806,10\n"}
+    for kind in order:
+        (tmp_path / f"IoD2019_{kind}.csv").write_text(files[kind])
+        load_file(wh, "iod", tmp_path / f"IoD2019_{kind}.csv")
+    got = wh.df("SELECT lsoa, score, rank, decile FROM lsoa_deprivation ORDER BY lsoa")
+    assert got.score.tolist() == [0.006, 0.037]
+    assert got["rank"].tolist()[0] == 32806 and got.decile.tolist()[0] == 10 and got["rank"].isna().tolist()[1]
 
 
 def test_loading_twice_leaves_the_same_rows(real, wh):
