@@ -16,7 +16,10 @@ def _sources_help():
              "  repaudit load spc spc_school_level_underlying_data_2022_23.csv --db output/england.duckdb\n"
              "  repaudit load sen --year 2018 england_census.csv\n"
              "  repaudit load cin b1_children_in_need_2013_to_2025.csv ons_mid-year_population_estimates_2012_to_2024.csv\n"
-             "  repaudit load flows --year 2022 --rejects output/flows_rejects.csv npd_flows_2022.csv")
+             "  repaudit load flows --year 2022 --rejects output/flows_rejects.csv npd_flows_2022.csv\n"
+             "  repaudit load iod File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv\n"
+             "  repaudit load lsoa-boundaries --crs EPSG:27700 LSOA_2021_EW_BGC.shp\n"
+             "  repaudit load catchments --urn-map catchment_urns.csv catchment_z.geojson")
 @click.argument("source", metavar="SOURCE")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--vintage", help="Label for the data's vintage (default: taken from the file name or contents).")
