@@ -46,14 +46,30 @@ class Comparison:
 
 def community_fsm(game: Game) -> np.ndarray:
     """Each school's community FSM share: the FSM share of the PAN applicants living nearest to it
-    (a proximity community, METHODS section 3, on the same cohort)."""
-    xy, sxy = game.applicants.xy, game.schools.xy
+    (a proximity community, METHODS section 3, on the same cohort). Candidates are taken from a square
+    around the school that grows until it holds PAN applicants within its half-width, so national
+    games never build an applicants x schools distance matrix."""
+    xy, sxy, fsm = game.applicants.xy, game.schools.xy, game.applicants.fsm
+    order = np.argsort(xy[:, 0], kind="stable")
+    xs, ys, fs = xy[order, 0], xy[order, 1], fsm[order]
     out = np.full(game.schools.n, np.nan)
+    n = len(xs)
+    if n == 0:
+        return out
+    span = max(float(np.ptp(xs)), float(np.ptp(ys)), 1.0)
+    density = n / span ** 2
     for s in range(game.schools.n):
-        d = np.hypot(xy[:, 0] - sxy[s, 0], xy[:, 1] - sxy[s, 1])
-        k = int(min(max(game.schools.pan[s], 1), len(d)))
-        if k:
-            out[s] = game.applicants.fsm[np.argpartition(d, k - 1)[:k]].mean()
+        k = int(min(max(game.schools.pan[s], 1), n))
+        r = max(np.sqrt(k / density), 1.0)
+        while True:
+            lo, hi = np.searchsorted(xs, [sxy[s, 0] - r, sxy[s, 0] + r])
+            near = np.flatnonzero(np.abs(ys[lo:hi] - sxy[s, 1]) <= r) + lo
+            d = np.hypot(xs[near] - sxy[s, 0], ys[near] - sxy[s, 1])
+            if (d <= r).sum() >= k or hi - lo == n:
+                break
+            r *= 2
+        nearest = near[np.argsort(d, kind="stable")[:k]]
+        out[s] = fs[nearest].mean()
     return out
 
 

@@ -147,9 +147,13 @@ def solve(game: Game, policy: Policy, seed: int = 0, others: Policy | None = Non
     return _solve(game, policy, [np.random.default_rng(seed)], others, keep_market=True)[0]
 
 
-def solve_many(game: Game, policy: Policy, seeds, others: Policy | None = None, batch: int = 250) -> list:
-    """One allocation per seed, computed as disjoint copies of the market in batches (fast Monte Carlo)."""
+def solve_many(game: Game, policy: Policy, seeds, others: Policy | None = None, batch: int = 250,
+               pair_budget: int = 4_000_000) -> list:
+    """One allocation per seed, computed as disjoint copies of the market in batches (fast Monte Carlo).
+
+    A batch holds at most BATCH copies and about PAIR_BUDGET applications, so memory stays bounded."""
     seeds = list(seeds)
+    batch = max(1, min(batch, pair_budget // max(len(game.pairs.applicant), 1)))
     out = []
     for lo in range(0, len(seeds), batch):
         out.extend(_solve(game, policy, [np.random.default_rng(s) for s in seeds[lo:lo + batch]], others))
