@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	rm -f $(DB)
 	$(RA) load-sample --db $(DB)
+	$(RA) audit --db $(DB) --indicator all --format csv,xlsx,geojson
 	$(RA) report --db $(DB) --indicator fsm,sen_support --out output/report.html --map output/map.html
 
 browser:

@@ -75,3 +75,18 @@ def test_2011_deprivation_and_population_through_the_lookup(wh):
     # children 11-15 are 5/16 of ages 0-15; O1's are shared equally by its two parts
     assert a["pop_secondary"].to_dict() == pytest.approx({"L1": 50.0, "L2": 50.0, "L3": 50.0, "L4": 50.0})
     assert a["pop_primary"].to_dict() == pytest.approx({"L1": 70.0, "L2": 70.0, "L3": 70.0, "L4": 70.0})
+
+
+def test_few_schools_share_one_slope_with_a_level_per_year():
+    import pandas as pd
+    # 2021: two schools on the line y = x; 2022: the same IDACI, FSM 0.05 higher, but only one school has
+    # data, so 2022 has no fit of its own: pooled slope 1 with 2022's own level (through its mean)
+    rows = pd.DataFrame({"urn": [1, 2, 1], "year": [2021, 2021, 2022], "phase": "primary", "la": "a", "region": "R",
+                         "selective": False, "rate": [0.1, 0.3, 0.15], "idaci": [0.1, 0.3, 0.1],
+                         "weight": 100.0})
+    expected, fits = calibrate(rows, level="england", min_schools=10)
+    slope = fits[fits.level == "england, slope pooled over years"].slope.iloc[0]
+    x, y = np.array([0.1, 0.3, 0.1]), np.array([0.1, 0.3, 0.15])
+    assert slope == pytest.approx(np.polyfit(x, y, 1)[0])          # one slope over the three points
+    assert expected.to_numpy()[:2] == pytest.approx([0.1, 0.3])     # 2021 has its own fit
+    assert expected.to_numpy()[2] == pytest.approx(0.15)            # 2022: 0.15 - slope x 0.1 + slope x 0.1

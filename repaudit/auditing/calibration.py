@@ -2,7 +2,9 @@
 
 For each phase and year, fit the schools' FSM rate on their community IDACI by pupil-weighted least
 squares, `fsm = intercept + slope x idaci`, within each LA; where an LA has fewer than `min_schools`
-schools (or a fit with no positive slope) use its region's fit, else England's. Selective schools are
+schools (or a fit with no positive slope) use its region's fit, else England's; where even England's
+fit for the year fails (a handful of schools), one slope is fitted over all the years of the window and
+each year keeps its own level (the line passes through that year's weighted means). Selective schools are
 left out of the fits by default: their intakes are what the audit examines, so they must not set the
 yardstick. The expected community FSM rate is the fitted line at the community IDACI, clipped to 0-1.
 """
@@ -63,6 +65,24 @@ def calibrate(rows: pd.DataFrame, level: str = "la", min_schools: int = 10,
         used = data.loc[todo, ["phase", "year", area]].value_counts().rename("used_by").reset_index()
         fits.append(good.merge(used, on=["phase", "year", area], how="left")
                     .assign(level=lvl).rename(columns={area: "area"}))
+    todo = expected.isna().to_numpy().copy()
+    if todo.any() and len(usable):
+        pooled = _fit(usable, ["phase"])
+        pooled = pooled[pooled.slope > 0]
+        means = usable.assign(wx=usable.w * usable.x, wy=usable.w * usable.y).groupby(["phase", "year"])[
+            ["w", "wx", "wy"]].sum().reset_index()
+        yearly = means.merge(pooled[["phase", "slope", "r2"]], on="phase")
+        yearly["intercept"] = yearly.wy / yearly.w - yearly.slope * yearly.wx / yearly.w
+        yearly["schools"] = usable.groupby(["phase", "year"]).size().reindex(
+            pd.MultiIndex.from_frame(yearly[["phase", "year"]])).to_numpy()
+        merged = data[["phase", "year", "x"]].merge(yearly, on=["phase", "year"], how="left")
+        todo &= merged["slope"].notna().to_numpy()
+        expected[todo] = np.clip(merged["intercept"].to_numpy() + merged["slope"].to_numpy() * merged["x"].to_numpy(),
+                                 0.0, 1.0)[todo]
+        used = data.loc[todo, ["phase", "year"]].value_counts().rename("used_by").reset_index()
+        fits.append(yearly.merge(used, on=["phase", "year"], how="left")
+                    .assign(level="england, slope pooled over years", area="England")
+                    [["phase", "year", "area", "intercept", "slope", "r2", "schools", "used_by", "level"]])
     table = pd.concat(fits, ignore_index=True) if fits else pd.DataFrame()
     if len(table):
         table["used_by"] = table["used_by"].fillna(0).astype(int)

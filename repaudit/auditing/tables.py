@@ -47,7 +47,8 @@ def trusts_table(result, indicator: str, top: int = 10) -> str:
     t = result.trusts
     rows = t[(t["indicator"] == indicator) & t["ranked"]].sort_values("z").head(top)
     body = [[_cut(r.trust_name), str(r.schools), _num(r.pupils, ".0f"), _num(r.gap_pp, "+.1f"),
-             _num(r.shortfall, ".0f"), _num(r.z, "+.2f"), f"{r.n_below} ({_num(100 * r.share_below, '.0f')}%)"]
+             _num(r.shortfall, ".0f"), _num(r.z, "+.2f"),
+             "" if pd.isna(r.n_below) else f"{r.n_below:.0f} ({_num(100 * r.share_below, '.0f')}%)"]
             for r in rows.itertuples()]
     return _table(["trust", "schools", "pupils", "gap pp", "shortfall", "pooled z", "below 95%"], body, "lrrrrrr")
 
