@@ -43,7 +43,8 @@ SIGNATURES = [
     Signature("gias", (URN, r"^establishmentname$"), excludes=(r"^groupuid$", r"^linkurn$")),
     Signature("lsoa-lookup", (r"lsoa11cd$", r"^(lsoa21cd|lad\d\dcd)$"), excludes=(r"idaci|imd|deprivation",)),
     Signature("iod", (LSOA, r"idaci|indexofmultipledeprivation|^imd|incomedeprivation|incomedomain")),
-    Signature("lsoa-centroids", (LSOA, r"^(x|easting|bnge|long|longitude|lon)$", r"^(y|northing|bngn|lat|latitude)$")),
+    Signature("lsoa-centroids", (LSOA, r"^(x|easting|bnge|long|longitude|lon)$", r"^(y|northing|bngn|lat|latitude)$"),
+              excludes=(URN,)),
     Signature("population", (LSOA, r"^age|^observation$|^usualresidents$|^aged")),
 ]
 GEOMETRY_SOURCES = ["lsoa-boundaries", "catchments", "lsoa-centroids"]
@@ -108,7 +109,8 @@ def explain_missing_columns(error: MissingColumnError, source: str, path: str | 
 
 
 def _other_source(source, path, kinds, message, found=None) -> OtherSourceError:
-    found = read_header(path) if found is None else found
+    if found is None:
+        found = [] if kinds == GEOMETRY_SOURCES else read_header(path)
     advice = suggestion(path, kinds)
     if "Columns found" in message:
         text = f"{message.rstrip('. ')}. {advice[0].upper()}{advice[1:]}"

@@ -114,7 +114,7 @@ def looks_binary(data: bytes) -> str | None:
     if data[:5] == b"%PDF-":
         return "a PDF file"
     head = data[:4096]
-    if b"\x00" in head:
+    if b"\x00" in head and head[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         odd, even = head[1::2], head[0::2]
         if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
             return "UTF-16 text without a byte-order mark (save it as UTF-8)"
@@ -251,12 +251,14 @@ def _parse_plain(path: Path, data: bytes) -> RawTable | None:
     if len(frame) + 1 != newlines or not len(frame):
         return None
     frame.columns = _unique([str(c).strip().lstrip("\ufeff") for c in frame.columns])
-    blank = (frame.iloc[:, 0].str.strip() == "").to_numpy()
+    blank = (frame.iloc[:, 0].str.strip() == "").to_numpy().copy()
     for column in frame.columns[1:]:
         if blank.any():
             blank[blank] = (frame[column][blank].str.strip() == "").to_numpy()
     lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    if blank.any():
+    if blank.any():                     # only empty lines are skipped, as read_csv_table does; ',,,' is a row
+        text_lines = data.split(b"\n")
+        blank[blank] = [not text_lines[n - 1].strip() for n in lines[blank]]
         frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
     return RawTable(path, frame, lines, encoding, 0, 0)
 
