@@ -107,3 +107,16 @@ def test_a_policy_file_of_ones_own(tmp_path):
     p = load_policy(str(path))
     assert p.name == "walk" and p.reserve_order == "last" and p.bands[0].share == 0.25
     assert steps(p)[0] == (("looked_after", "everyone"), None, True)
+
+
+def test_a_with_higher_limit_must_be_the_first_capped_step(tmp_path):
+    # Found by the property tests: with open places filled first ("last"), a new applicant can push an
+    # FSM child out of them and so free room under the 30% limit; deferred acceptance can then be unstable.
+    with pytest.raises(PolicyError, match="band 'fsm' has cap_with_higher, which needs it to be the first capped step"):
+        load_policy("brighton-2026").with_reserve_order("last")
+    assert load_policy("brighton-2026").with_reserve_order("first").reserve_order == "first"
+    path = tmp_path / "two.toml"
+    path.write_text('criteria = ["catchment", "fsm", "everyone"]\n[bands.near]\ncriteria = ["catchment"]\nshare = 0.1\n'
+                    '[bands.fsm]\ncriteria = ["fsm"]\nshare = 0.2\ncap_with_higher = 0.3\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"no band before it \(found near\)"):
+        load_policy(path)

@@ -49,11 +49,11 @@ def fsm_band_policies(draw):
     members = draw(st.sampled_from([["fsm"], ["fsm+catchment", "fsm"], ["fsm+catchment"]]))
     lower = draw(st.lists(st.sampled_from(["catchment", "single_school_catchment"]), unique=True, max_size=2))
     band = {"criteria": members, "share": draw(st.sampled_from([0.34, 0.5, 0.67, 1.0]))}
-    if draw(st.booleans()):
+    order = draw(st.sampled_from(["priority", "last", "first"]))
+    if order != "last" and draw(st.booleans()):          # a with-higher limit needs the band first (policies.py)
         band["cap_with_higher"] = draw(st.sampled_from([0.2, 0.34, 0.5]))
     return policy(higher + members + lower + ["everyone"], {"fsm": band},
-                  tie_break=draw(st.sampled_from(["distance", "lottery"])),
-                  reserve_order=draw(st.sampled_from(["priority", "last", "first"])))
+                  tie_break=draw(st.sampled_from(["distance", "lottery"])), reserve_order=order)
 
 
 @st.composite
@@ -61,6 +61,7 @@ def policies(draw, bands=True):
     if bands and draw(st.booleans()):
         return draw(fsm_band_policies())
     criteria = draw(st.lists(st.sampled_from(POOL), unique=True, max_size=5))
+    order = draw(st.sampled_from(["priority", "last", "first"]))
     spec = {}
     if bands and criteria:
         start = 0
@@ -71,14 +72,13 @@ def policies(draw, bands=True):
             hi = draw(st.integers(lo, len(criteria) - 1))
             members = criteria[lo:hi + 1]
             band = {"criteria": members, "share": draw(st.sampled_from([0.0, 0.2, 0.34, 0.5, 1.0]))}
-            if all("fsm" in m.split("+") for m in members) and draw(st.booleans()):
+            if b == 0 and order != "last" and all("fsm" in m.split("+") for m in members) and draw(st.booleans()):
                 band["cap_with_higher"] = draw(st.sampled_from([0.0, 0.3, 0.67]))
             spec[f"band{b}"] = band
             start = hi + 1
     return policy(criteria + ["everyone"], spec or None,
                   tie_break=draw(st.sampled_from(["distance", "lottery"])),
-                  lottery=draw(st.sampled_from(["single", "per-school"])),
-                  reserve_order=draw(st.sampled_from(["priority", "last", "first"])))
+                  lottery=draw(st.sampled_from(["single", "per-school"])), reserve_order=order)
 
 
 def meets(game, a, s, criterion):

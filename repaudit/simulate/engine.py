@@ -205,6 +205,10 @@ def _k_nearest(points: np.ndarray, targets: np.ndarray, k: int, chunk_cells: int
         d = ((p[:, None, 0] - targets[None, :, 0]) ** 2 + (p[:, None, 1] - targets[None, :, 1]) ** 2)
         if k < len(targets):
             part = np.argpartition(d, k - 1, axis=1)[:, :k]
+            kth = np.take_along_axis(d, part, axis=1).max(axis=1)
+            tied = (d <= kth[:, None]).sum(axis=1) > k      # equal distances across the k-th place:
+            if tied.any():                                  # keep the lower school indices, as promised
+                part[tied] = np.argsort(d[tied], axis=1, kind="stable")[:, :k]
         else:
             part = np.broadcast_to(np.arange(len(targets)), d.shape).copy()
         dk = np.take_along_axis(d, part, axis=1)

@@ -15,7 +15,8 @@ always come first) and the reserve bands that cap some of them. Criterion names,
 A band `[bands.NAME]` names some consecutive criteria and a `share` of PAN (a number, a parameter name
 from `[parameters]`, or "city_fsm_share"); at most floor(share x PAN) places are offered under the band.
 `cap_with_higher` (optional) also limits the pupils of the band's group (FSM) offered places under the
-band *and every higher priority* to that share of PAN (Brighton and Hove 2026: 30%).
+band *and every higher priority* to that share of PAN (Brighton and Hove 2026: 30%); the band must then
+be the first capped step (see `limit_problem`).
 
 `reserve_order` -- the order in which reserved (band) and open places are filled:
   "priority"  each band is filled at its own place in the list: after the criteria above it, before
@@ -103,7 +104,11 @@ class Policy:
     def with_reserve_order(self, order: str) -> "Policy":
         if order not in RESERVE_ORDERS:
             raise PolicyError(f"reserve order '{order}' is not one of {', '.join(RESERVE_ORDERS)}")
-        return replace(self, reserve_order=order)
+        changed = replace(self, reserve_order=order)
+        problem = limit_problem(changed)
+        if problem:
+            raise PolicyError(f"policy '{self.name}' with reserve order '{order}': {problem}")
+        return changed
 
     def share(self, value: float | str, city_fsm_share: float) -> float:
         """A band share as a number: a literal, a parameter, or the city's FSM share."""
@@ -115,6 +120,27 @@ class Policy:
 
     def band_of(self, criterion: str) -> Band | None:
         return next((b for b in self.bands if criterion in b.criteria), None)
+
+
+def limit_problem(policy: Policy) -> str | None:
+    """Why the policy's `cap_with_higher` limits cannot be applied, or None.
+
+    A limit counting group pupils admitted under higher priorities is only well defined when every
+    step before its band is uncapped: those steps then admit everyone they can, so more applicants
+    never free room under the limit. A capped step first (another band, or the open places of
+    reserve_order "last") breaks that: a new applicant can push an FSM child out of it, raise the
+    room under the limit, and deferred acceptance can end with a blocking pair."""
+    for band in policy.bands:
+        if band.cap_with_higher is None:
+            continue
+        start = policy.criteria.index(band.criteria[0])
+        earlier = [b.name for b in policy.bands if policy.criteria.index(b.criteria[0]) < start]
+        if policy.reserve_order == "last" or earlier:
+            return (f"band '{band.name}' has cap_with_higher, which needs it to be the first capped step: no band "
+                    f"before it{' (found ' + ', '.join(earlier) + ')' if earlier else ''} and a reserve_order other "
+                    "than 'last' (otherwise more applicants can free room under the limit and the allocation "
+                    "can be unstable)")
+    return None
 
 
 def band_places(share: float, pan) -> np.ndarray:
@@ -187,6 +213,9 @@ def parse_policy(data: dict, source: str = "<policy>") -> Policy:
     used = [c for b in bands for c in b.criteria]
     if len(set(used)) != len(used):
         raise InputFileError(source, "a criterion belongs to two bands")
+    problem = limit_problem(policy)
+    if problem:
+        raise InputFileError(source, problem)
     return policy
 
 
