@@ -1,8 +1,8 @@
 """Catchment areas for the simulator: which area each home lies in and which schools each area serves.
 
-Areas come from the warehouse `catchments` table (polygons in EPSG:27700, one row per area and
-school: a dual catchment is two rows with the same name) or from a polygon file plus a name -> URNs
-map. A home is in the first area whose polygon contains it (areas of one layer should not overlap).
+Areas come from the warehouse `catchments` table (polygons in EPSG:27700, one school per row: a dual
+catchment is the same polygon stored once per school, and rows with identical polygons make one area)
+or from a polygon file plus a name -> URNs map. A home is in the first area whose polygon contains it (areas of one layer should not overlap).
 """
 from __future__ import annotations
 
@@ -59,10 +59,12 @@ def from_warehouse(wh, layer: str | None = None) -> gpd.GeoDataFrame | None:
     if layer not in layers:
         raise WarehouseError(f"no catchment layer '{layer}' in the warehouse (layers: {', '.join(layers)})")
     rows = wh.df("SELECT coalesce(name, catchment_id) AS name, urn, ST_AsWKB(geom) AS wkb FROM catchments "
-                 "WHERE layer = ? AND urn IS NOT NULL ORDER BY name", [layer])
+                 "WHERE layer = ? AND urn IS NOT NULL ORDER BY name, urn", [layer])
     if rows.empty:
         raise WarehouseError(f"catchment layer '{layer}' names no schools: load it with --urn-map")
-    grouped = rows.groupby("name", sort=True)
-    geoms = [shapely.from_wkb(bytes(g["wkb"].iloc[0])) for _, g in grouped]
-    return gpd.GeoDataFrame({"name": list(grouped.groups), "urns": [g["urn"].astype(int).tolist() for _, g in grouped]},
-                            geometry=geoms, crs=27700)
+    rows["wkb"] = rows["wkb"].map(bytes)
+    areas = []          # one area per distinct polygon: a dual catchment is the same polygon loaded per school
+    for wkb, group in rows.groupby("wkb", sort=False):
+        areas.append((" / ".join(dict.fromkeys(group["name"])), group["urn"].astype(int).tolist(), shapely.from_wkb(wkb)))
+    return gpd.GeoDataFrame({"name": [a[0] for a in areas], "urns": [a[1] for a in areas]},
+                            geometry=[a[2] for a in areas], crs=27700)

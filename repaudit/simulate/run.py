@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from ..errors import RepauditError
 from ..warehouse import Warehouse
 from . import inputs, outputs, scenarios
 from .compare import Comparison, compare
 from .game import Game
 from .policies import Policy, load_policy
+from .schools import read_first_preferences
 
 
 @dataclass
@@ -60,18 +59,11 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     if not db_exists:
         raise RepauditError(f"--synthetic needs a warehouse with schools, LSOA populations, IDACI and centroids; "
                             f"{db} does not exist (see `repaudit load --help`)")
-    firsts = _first_preferences(first_preferences) if first_preferences else None
+    firsts = read_first_preferences(first_preferences) if first_preferences else None
     with Warehouse(db, read_only=True) as wh:
         return inputs.synthetic_from_warehouse(wh, synthetic_la, seed=seed, preferences=policy.preferences,
                                                first_preferences=firsts, capacities=capacities,
                                                catchment_layer=catchments)
-
-
-def _first_preferences(path) -> pd.DataFrame:
-    from .schools import read_capacities
-
-    frame = read_capacities(path)     # same shape: urn and a whole-number column (pan / count)
-    return frame.rename(columns={"pan": "count"})
 
 
 def simulate(policy: str, baseline: str = "baseline", *, applications=None, synthetic_la=None, brighton_dir=None,

@@ -116,3 +116,22 @@ def to_schools(frame: pd.DataFrame, source: str = "capacities") -> Schools:
         community=community,
         area=areas.fillna("all").astype(str).to_numpy(object),
     )
+
+
+def read_first_preferences(path: str | Path) -> pd.DataFrame:
+    """First-preference counts per school (`urn, count`) for calibrating synthetic preferences."""
+    table = read_csv_table(path)
+    frame = resolve_columns(table, {"urn": ["urn", "school_urn"],
+                                    "count": ["count", "first_preferences", "pref1", "times_put_as_1st_preference"]},
+                            ["urn", "count"], "first preferences")
+    out = pd.DataFrame(index=frame.index)
+    for col in ("urn", "count"):
+        value = parse_number(frame[col])
+        bad = value.isna() | (value < 0)
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise InputFileError(path, f"'{frame[col].iloc[i]}' is not a number >= 0", row=int(table.line[i]),
+                                 column=col)
+        out[col] = value
+    out["urn"] = out["urn"].astype(np.int64)
+    return out
