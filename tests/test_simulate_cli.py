@@ -90,3 +90,15 @@ def test_brighton_scenario_from_the_command_line(runner, real, tmp_path):
     assert "Varndean School" in result.output
     allocation = read(tmp_path / "bh" / "allocation.csv")
     assert len(allocation) == 2303 and {r["route"] for r in allocation} <= {"offer", "directed", "ehcp"}
+
+
+def test_map_shows_every_school_and_escapes_names(runner, tmp_path):
+    apps, caps = inputs(tmp_path)
+    caps.write_text(CAPACITIES.replace("Far School", "Far <b>School</b> & Co"), encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", "--policy", "fsm-quota", "--applications", str(apps), "--capacities",
+                                 str(caps), "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "m"),
+                                 "--runs", "2"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "m" / "map.html").read_text(encoding="utf-8")
+    assert "Near School" in page and "fsm-quota vs baseline: change in FSM share (2 lottery runs)" in page
+    assert "<b>School</b>" not in page and "Far &lt;b&gt;School&lt;/b&gt; &amp; Co" in page

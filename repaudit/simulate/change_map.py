@@ -2,7 +2,8 @@
 
 Reads the comparison tables only. Circles are sized by PAN; the popup shows baseline and policy FSM
 share with the 95% interval of the change, first-preference rate and directed places; catchment areas,
-when known, are drawn as outlines. Every text from the data is HTML-escaped.
+when known, are drawn as outlines. Every text from the data is HTML-escaped. Like the audit map, the
+page loads only Leaflet (folium's pinned version) from its CDN.
 """
 from __future__ import annotations
 
@@ -10,12 +11,29 @@ import html
 
 import folium
 import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
 from pyproj import Transformer
 
+from ..maps.build import leaflet_assets
 from .compare import Comparison
 from .game import Game
 
 TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
+
+
+class LeafletPopup(MacroElement):
+    """A popup bound with Leaflet's own bindPopup (folium's Popup needs jQuery, which the page does not
+    load); the HTML travels as a JSON string, so nothing in it can end the script."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 360});
+    {% endmacro %}""")
+
+    def __init__(self, html_text: str):
+        super().__init__()
+        self._name = "LeafletPopup"
+        self.html = html_text
 
 
 def colour(change_pp: float) -> str:
@@ -32,6 +50,7 @@ def change_map(game: Game, comparison: Comparison) -> folium.Map:
     """The map of a comparison (schools located from the game)."""
     lon, lat = TO_WGS84.transform(game.schools.xy[:, 0], game.schools.xy[:, 1])
     fmap = folium.Map(location=[float(np.mean(lat)), float(np.mean(lon))], zoom_start=12, tiles="OpenStreetMap")
+    fmap.default_js, fmap.default_css = leaflet_assets()          # Leaflet only, as the audit map loads
     if game.catchments is not None and game.catchments.geometry is not None:
         shapes = game.catchments.geometry.set_crs(27700, allow_override=True).to_crs(4326)
         for name, geom in zip(game.catchments.names, shapes):
@@ -51,11 +70,12 @@ def change_map(game: Game, comparison: Comparison) -> folium.Map:
             f"{100 * first.loc[urn, 'policy_mean']:.0f}%<br>"
             f"Directed places: {directed.loc[urn, 'baseline_mean']:.1f} &rarr; {directed.loc[urn, 'policy_mean']:.1f}"
         )
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             location=[float(lat[j]), float(lon[j])], radius=float(5 + np.sqrt(game.schools.pan[j]) / 2),
             color="#333", weight=1, fill=True, fill_color=colour(change), fill_opacity=0.9,
-            tooltip=html.escape(f"{game.schools.name[j]}: {change:+.1f} pp FSM"), popup=folium.Popup(popup, max_width=360),
+            tooltip=html.escape(f"{game.schools.name[j]}: {change:+.1f} pp FSM"),
         ).add_to(fmap)
+        LeafletPopup(popup).add_to(marker)
     title = html.escape(f"{comparison.meta['policy']} vs {comparison.meta['baseline']}: change in FSM share "
                         f"({comparison.meta['runs']} lottery runs)")
     legend = (f'<div style="position:fixed;top:10px;left:50px;z-index:9999;background:white;padding:6px 10px;'
