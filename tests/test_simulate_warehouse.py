@@ -83,6 +83,7 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
     assert result.exit_code == 0, result.output
     # 340 children aged 11 < 420 places: the cohort is every child
     assert "brighton-2025 vs baseline: 340 applicants, 3 schools, 4 lottery run(s)" in result.output
+    assert "note:" not in result.output
     allocation = pd.read_csv(out / "allocation.csv")
     assert len(allocation) == 340 and allocation["urn"].notna().all()
     calibration = json.loads((out / "meta.json").read_text())["calibration"]
@@ -94,6 +95,17 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
                                  "--first-preferences", str(bad), "--db", str(db)])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {bad}, row 2, column 'count': 'lots' is not a number >= 0"
+
+
+def test_a_school_without_capacity_is_left_out_out_loud(db, tmp_path, runner):
+    with Warehouse(db) as wh:
+        wh.con.execute("UPDATE schools SET capacity = NULL WHERE urn = 203")
+    result = runner.invoke(cli, ["simulate", "--policy", "baseline", "--synthetic", "--la", "Testshire",
+                                 "--db", str(db), "--runs", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "2 schools" in result.output
+    assert ("note: 1 school(s) with no capacity in the warehouse are left out (URNs 203); give their PAN with "
+            "--capacities") in result.output
 
 
 def test_synthetic_needs_a_warehouse(tmp_path, runner):

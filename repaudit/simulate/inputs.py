@@ -83,7 +83,14 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     The cohort size is the LA's total PAN unless the LSOA children are fewer."""
     stored = warehouse_schools(wh, la=la, phase=phase)
     schools = complete(read_capacities(capacities), stored) if capacities else stored
-    schools = schools[schools["pan"].notna() & (schools["pan"] > 0)]
+    no_pan = schools["pan"].isna() | (schools["pan"] <= 0)
+    notes = []
+    if no_pan.any():
+        left_out = schools.loc[no_pan, "urn"].astype(int).tolist()
+        notes.append(f"{len(left_out)} school(s) with no capacity in the warehouse are left out (URNs "
+                     f"{', '.join(map(str, left_out[:20]))}{' ...' if len(left_out) > 20 else ''}); give their PAN "
+                     "with --capacities")
+    schools = schools[~no_pan]
     lad = wh.con.execute("SELECT any_value(lad_code) FROM schools WHERE la_name ILIKE ? OR la_code = ? OR lad_code = ?",
                          [la, la, la]).fetchone()[0]
     if not lad:
@@ -112,8 +119,10 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), n, share, preferences, seed,
         firsts, model, SyntheticRates(), catchment_matrix(areas, schools["urn"]) if areas is not None else None)
+    if areas is None:
+        notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     return make_game(schools, frame, areas, share, {"source": f"synthetic cohort for {la}", "calibration": report,
-                                                    "synthetic": True})
+                                                    "synthetic": True, "notes": notes})
 
 
 def _city_share(wh, lad) -> float:

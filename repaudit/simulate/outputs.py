@@ -77,4 +77,5 @@ def summary_text(comparison: Comparison) -> str:
         f"{_pct(s.loc['kept_baseline_school', 'policy_mean'])}%",
         f"mean home-school distance: {s.loc['mean_km', 'baseline_mean']:.2f} km -> {s.loc['mean_km', 'policy_mean']:.2f} km",
     ]
+    lines += [f"note: {note}" for note in m.get("notes", [])]
     return "\n".join(lines)
