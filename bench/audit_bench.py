@@ -26,6 +26,7 @@ INDICATORS = ("fsm", "sen_support", "ehcp")
 REAL_FILES = [  # (source, file under ../shared/data/real, options)
     ("gias", "gias/edubasealldata20250524_reheadered_subset.csv.gz", {}),
     ("gias-links", "gias/links_edubasealldata20250422.csv.gz", {}),
+    ("gias-groups", "gias/gias_allgroupslinks_202203_ajb1970.csv.gz", {}),
     ("spc", "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz", {}),
     ("lsoa-lookup", "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz", {}),
     ("lsoa-centroids", "geography/LSOA_Dec_2021_PWC_EW.csv.gz", {}),

@@ -1,8 +1,10 @@
 -- name: audit_schools
 -- One row per input school: every URN in `schools` (GIAS) or `school_census` (SPC), with its attributes
--- taken from GIAS first and the latest census row second, its audit phase, whether it is selective or
--- has a religious character, its trust or LA-maintained comparison group, and `scope_reason` (NULL when
--- the school is a state-funded mainstream primary or secondary school the audit covers; otherwise why not).
+-- taken from GIAS first, the latest census row second and, for a new URN the census has not seen yet,
+-- its predecessor's census row (admissions policy, religious character, region); its audit phase,
+-- whether it is selective or has a religious character, its trust or LA-maintained comparison group,
+-- and `scope_reason` (NULL for a state-funded mainstream primary or secondary school the audit covers;
+-- otherwise why not).
 -- Parameters: none.
 with census as (
     select * from school_census
@@ -23,14 +25,19 @@ successors as (                          -- URNs another school took over from (
     where link_type ilike 'successor%' and link_type not ilike '%split%' group by urn
 ),
 successor as (select urn, min(successor) as successor from successors group by urn),
+predecessor_census as (                  -- a new URN (e.g. a 2024 academy conversion) with no census row
+    select s.successor as urn, c.admissions_policy, c.religious_character, c.region, c.lad_code
+    from successor s join census c on c.urn = s.urn
+    qualify row_number() over (partition by s.successor order by c.year desc, c.urn) = 1
+),
 joined as (
     select
         coalesce(g.urn, c.urn) as urn,
         coalesce(g.name, c.name) as name,
         coalesce(g.la_code, c.la_code) as la,
         coalesce(g.la_name, c.la_name) as la_name,
-        coalesce(g.lad_code, c.lad_code) as lad_code,
-        coalesce(g.region, c.region) as region,
+        coalesce(g.lad_code, c.lad_code, pc.lad_code) as lad_code,
+        coalesce(g.region, c.region, pc.region) as region,
         coalesce(g.type, c.type) as type,
         g.type_group,
         c.phase_type_grouping,
@@ -38,8 +45,10 @@ joined as (
         g.status,
         g.close_date,
         g.urn is not null as in_gias,
-        coalesce(nullif(trim(g.admissions_policy), ''), c.admissions_policy) as admissions_policy,
-        coalesce(nullif(trim(g.religious_character), ''), c.religious_character) as religious_character,
+        coalesce(nullif(trim(g.admissions_policy), ''), c.admissions_policy, pc.admissions_policy)
+            as admissions_policy,
+        coalesce(nullif(trim(g.religious_character), ''), c.religious_character, pc.religious_character)
+            as religious_character,
         coalesce(g.pupils, c.pupils) as roll,
         g.capacity,
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
@@ -56,6 +65,7 @@ joined as (
     full outer join census c on c.urn = g.urn
     left join academy_trust t on t.urn = coalesce(g.urn, c.urn)
     left join successor s on s.urn = coalesce(g.urn, c.urn)
+    left join predecessor_census pc on pc.urn = coalesce(g.urn, c.urn)
 ),
 classified as (
     select *,

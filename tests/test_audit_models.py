@@ -136,3 +136,32 @@ def test_unknown_model_and_parameter_are_clear_errors(fixture_wh):
         audit(fixture_wh, community="nearby-schools", params={"kk": 3})
     with pytest.raises(RepauditError, match="method of the residential model must be one of reach, radius"):
         audit(fixture_wh, community="residential", params={"method": "circle"})
+
+
+def test_proximity_phases_do_not_share_candidates(fixture_wh):
+    # a primary school and primary-age children must not change the secondary allocation, even with
+    # only two candidate schools per LSOA (each LSOA is a separate source for each phase)
+    before = rates(audit(fixture_wh, community="proximity", params={"candidates": 2}))
+    audit_fixture.insert(fixture_wh, "schools", [audit_fixture.school(20, "P Primary", 11000.0, 0.0, 300,
+                                                                       phase="Primary")])
+    audit_fixture.insert(fixture_wh, "school_indicators", [
+        {"urn": 20, "year": 2022, "indicator": "fsm", "numerator": 60, "denominator": 300}])
+    audit_fixture.insert(fixture_wh, "lsoa_population", [
+        {"lsoa": code, "lsoa_vintage": 2021, "year": 2021, "age_band": "Aged 4 to 10 years", "age_min": 4,
+         "age_max": 10, "population": 150} for code in ("L1", "L2", "L3", "L4")])
+    after = audit(fixture_wh, community="proximity", params={"candidates": 2})
+    assert rates(after) == pytest.approx(before)
+    # the primary school is the only primary school: it takes every primary child -> all four LSOAs
+    p = after.schools.set_index("urn").loc[20]
+    assert p.community_rate == pytest.approx((0.1 + 0.3 + 0.5 + 0.2) / 4)
+
+
+def test_proximity_demand_scaled_la_by_la():
+    import pandas as pd
+
+    from repaudit.auditing.proximity import local_demand
+
+    pairs = pd.DataFrame({"lsoa": ["L1", "L1", "L2", "L2"], "urn": [1, 2, 2, 1], "dist": [1.0, 5.0, 1.0, 5.0]})
+    schools = pd.DataFrame({"la": ["a", "b"], "roll": [50.0, 150.0]}, index=[1, 2])
+    demand = local_demand(pairs, pd.Series({"L1": 100.0, "L2": 100.0}), schools)
+    assert demand.to_dict() == pytest.approx({"L1": 50.0, "L2": 150.0})

@@ -115,8 +115,8 @@ def build_flows(con, indicator):
 
 @community_model(
     "proximity",
-    "Allen (2007): every LSOA's children (scaled to the pupils on roll) go to the nearest school with "
-    "room; the community is the intake the school would then have",
+    "Allen (2007): every LSOA's children (scaled, LA by LA, to the pupils on roll) go to the nearest "
+    "school with room; the community is the intake the school would then have",
     area_kind="lsoa", needs_location=True,
     params=(Param("candidates", 15, "nearest schools considered for each LSOA"),
             Param("places", "roll", "places per school: roll (pupils on roll) or capacity (GIAS "
@@ -129,22 +129,22 @@ def build_proximity(con, indicator):
     max_dist = float(setting("max_radius_km")) * KM
     places = "greatest(coalesce(capacity, 0), roll)" if use_capacity else "roll"
     con.execute(f"""create or replace temp table audit_places as
-        select urn, phase, easting, northing, {places} as places from audit_schools
+        select urn, phase, la, easting, northing, {places} as places, roll from audit_schools
         where scope_reason is null and easting is not null and northing is not null and roll > 0""")
-    sources = f"""select lsoa as src, grp, easting, northing, {k} as need, {max_dist} as max_dist
-                  from ({_lsoa_targets().replace('as tgt', 'as lsoa')})"""
+    sources = f"""select lsoa || '|' || grp as src, grp, easting, northing, {k} as need, {max_dist} as max_dist
+                  from ({_lsoa_targets().replace('as tgt', 'as lsoa')})"""     # one source per LSOA and phase
     targets = "select urn::varchar as tgt, phase as grp, easting, northing, places as weight from audit_places"
     neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM, out="audit_lsoa_schools")
     frames = []
     for phase, pop in (("primary", "pop_primary"), ("secondary", "pop_secondary")):
-        pairs = con.execute("""select p.src as lsoa, p.tgt::integer as urn, p.dist from audit_lsoa_schools p
-                               join audit_places s on s.urn = p.tgt::integer where s.phase = ?""", [phase]).df()
-        places = con.execute("select urn, places from audit_places where phase = ?", [phase]).df()
+        pairs = con.execute("""select split_part(p.src, '|', 1) as lsoa, p.tgt::integer as urn, p.dist
+                               from audit_lsoa_schools p join audit_places s on s.urn = p.tgt::integer
+                               where s.phase = ?""", [phase]).df()
+        places = con.execute("select urn, la, places, roll from audit_places where phase = ?", [phase]).df()
         people = con.execute(f"select lsoa, {pop} as children from audit_lsoa_areas where {pop} > 0").df()
         if pairs.empty or people.empty:
             continue
-        scale = places["places"].sum() / people["children"].sum()
-        demand = people.set_index("lsoa")["children"] * scale
+        demand = proximity.local_demand(pairs, people.set_index("lsoa")["children"], places.set_index("urn"))
         frames.append(proximity.allocate(pairs, demand, places.set_index("urn")["places"]))
     allocation = pd.concat(frames) if frames else pd.DataFrame({"lsoa": [], "urn": [], "pupils": []})
     con.register("_allocation", allocation)

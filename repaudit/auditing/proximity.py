@@ -11,6 +11,22 @@ import numpy as np
 import pandas as pd
 
 
+def local_demand(pairs: pd.DataFrame, children: pd.Series, schools: pd.DataFrame) -> pd.Series:
+    """Children by LSOA scaled so that, in every LA, they add up to its schools' pupils on roll.
+
+    Each LSOA counts in the LA of its nearest school. Scaling LA by LA (not nationally) keeps areas
+    where many children go to independent schools, or where sixth forms swell the rolls, from sending
+    their surplus children to queue for places they could never reach.
+    pairs: lsoa, urn, dist; children by lsoa; schools indexed by urn with la and roll."""
+    nearest = pairs.loc[pairs.groupby("lsoa")["dist"].idxmin(), ["lsoa", "urn"]]
+    la = nearest.set_index("lsoa")["urn"].map(schools["la"]).reindex(children.index)
+    la = la.fillna("?")
+    roll = schools.groupby(schools["la"].fillna("?"))["roll"].sum()
+    kids = children.groupby(la).sum()
+    scale = (roll / kids).reindex(la.to_numpy()).fillna(roll.sum() / children.sum()).to_numpy()
+    return children * scale
+
+
 def allocate(pairs: pd.DataFrame, demand: pd.Series, capacity: pd.Series) -> pd.DataFrame:
     """Children placed per (lsoa, urn).
 
