@@ -169,7 +169,7 @@ def _solve(game: Game, policy: Policy, rngs: list, others: Policy | None, keep_m
     market = build_market(game, rules, pairs, capacity, active, rngs)
     matching = deferred_acceptance(market)
     sel = np.flatnonzero(active)
-    n, n_s = apps.n, game.schools.n
+    n = apps.n
     out = []
     for r, rng in enumerate(rngs):
         part = _slice(matching, r, n)
