@@ -46,7 +46,7 @@ checked as (
                when urn_text = '' then 'URN is empty'
                when urn_number is null or urn_number <= 0 or urn_number <> floor(urn_number) or urn_number > 2147483647
                    then 'URN ''' || urn_text || ''' is not a number'
-               when length(lsoa) <> 9 or left(lsoa, 3) not in ('E01', 'W01') or ltrim(right(lsoa, 6), '0123456789') <> ''
+               when not regexp_full_match(lsoa, '[EW]01[0-9]{6}')
                    then '''' || lsoa || ''' is not an LSOA code (E01/W01 + 6 digits)'
                when year is null or year < 1990 or year > 2100
                    then 'year ''' || year_text || ''' is not a year such as 2022, 2022/23 or 202223'

@@ -3,6 +3,7 @@ same rows and rejects as the csv-module reader, reject bad rows with their line 
 (urn, lsoa, year) unique across reloads without a PRIMARY KEY."""
 import gzip
 
+import duckdb
 import numpy as np
 import pytest
 
@@ -57,15 +58,34 @@ def test_bad_rows_are_rejected_with_their_line_numbers(tmp_path, wh, fast):
     assert result.rejects.raw[0] == "abc,E01016969,2022,12,3,1"
 
 
-def test_fast_path_equals_the_csv_module_reader(tmp_path, monkeypatch):
+def test_duckdb_reader_gives_the_cells_and_lines_of_the_csv_reader(tmp_path, monkeypatch):
     path = tmp_path / "flows.csv"
-    path.write_text(BAD)
-    slow = flows.read(path)
+    path.write_text(BAD.replace("\n\n", "\n"))                  # no empty line: DuckDB's reader takes it
+    careful = flows.read(path)
     monkeypatch.setattr(reader, "FAST_MIN_BYTES", 0)
-    assert reader.read_csv_table_fast(path).frame.equals(reader.read_csv_table(path).frame.astype(str))
+    con = duckdb.connect()
+    assert reader.read_csv_into_duckdb(path, con, "_cells") == HEADER
+    cells = con.execute("SELECT * FROM _cells ORDER BY _line").df()
+    table = reader.read_csv_table(path)
+    assert cells["_line"].tolist() == table.line.tolist()
+    assert cells[HEADER].values.tolist() == table.frame.values.tolist()
     quick = flows.read(path)
-    assert quick.tables[0].frame.astype(str).equals(slow.tables[0].frame.astype(str))
-    assert quick.rejects.astype(str).equals(slow.rejects.astype(str))
+    assert quick.tables[0].frame.astype(str).equals(careful.tables[0].frame.astype(str))
+    assert quick.rejects.equals(careful.rejects) and len(quick.rejects) == len(REASONS)
+
+
+@pytest.mark.parametrize("text", [BAD,                                        # an empty line
+                                  "urn,lsoa,pupils\n1,E01000001,3\n2,E01000002\n",          # a short row
+                                  "urn,lsoa,pupils\n1,E01000001,3\n2,E01000002,3,4\n",      # a long row
+                                  'urn,lsoa,pupils\n1,"E0100\n0001",3\n',                  # a value over two lines
+                                  "urn,lsoa,pupils\n1,E01000001,caf\xe9\n"])               # not UTF-8
+def test_files_the_duckdb_reader_leaves_to_the_csv_reader(tmp_path, monkeypatch, text):
+    path = tmp_path / "flows.csv"
+    path.write_bytes(text.encode("latin-1"))
+    monkeypatch.setattr(reader, "FAST_MIN_BYTES", 0)
+    con = duckdb.connect()
+    assert reader.read_csv_into_duckdb(path, con, "_cells") is None
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_cells'").fetchone()[0] == 0
 
 
 def test_a_row_with_an_extra_value_falls_back_and_is_rejected(tmp_path, wh, fast):

@@ -1,13 +1,13 @@
 """Residence flows (where each school's pupils live: NPD extracts, the GLA London Schools Atlas) -> flows.
 Columns urn, lsoa, pupils, optionally fsm, sen, cin counts and year (else --year). Built for millions of
-rows: the file is parsed by pandas' C engine (read_csv_table_fast) and checked in DuckDB by
-queries/flows_checked.sql, with the same rules as the other loaders; bad rows go to rejects with their line."""
+rows: a large plain file goes straight into DuckDB (read_csv_into_duckdb), anything else through
+read_csv_table, and both are checked by queries/flows_checked.sql with the rules of the other loaders;
+bad rows go to rejects with their line numbers."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -15,7 +15,7 @@ from .. import sql
 from ..errors import InputFileError, MissingColumnError
 from ..warehouse import LoadResult, TableRows
 from .lsoa_codes import LSOA_CODE_ALIASES, find_column
-from .reader import SUPPRESSION_TOKENS, RawTable, read_csv_table_fast
+from .reader import SUPPRESSION_TOKENS, read_csv_into_duckdb, read_csv_table
 from .registry import source
 from .school_keys import FIRST_YEAR, LAST_YEAR, URN_ALIASES, YEAR_ALIASES, vintage_from_name
 
@@ -30,58 +30,76 @@ ALIASES = {
     "cin": ["cin", "cin_pupils", "cin_count"],
 }
 REQUIRED = ["urn", "lsoa", "pupils"]
-COUNTS = ("fsm", "sen", "cin")
 
 
 @source(SOURCE, "residence flows: pupils of each school by home LSOA (urn, lsoa, pupils[, fsm, sen, cin][, year])",
         "repaudit load flows --year 2022 npd_flows_2022.csv")
 def read(path, vintage=None, year=None, **_):
-    table = read_csv_table_fast(path)
-    names = flow_columns(table)
-    if names["year"] is None and year is None:
-        raise InputFileError(table.path, f"has no year column (looked for {', '.join(YEAR_ALIASES)}): pass the "
-                             f"academic year with --year, e.g. `repaudit load flows --year 2022 {table.path.name}`")
-    if names["year"] is None and not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputFileError(table.path, f"--year {year} is not a plausible academic year (e.g. 2022 for 2022/23)")
-    notes = [f"--year {year} ignored: the file has its own year column"] if names["year"] and year else []
-    frame, rejects, missing = check_rows(table, names, year)
+    path = Path(path)
+    con = duckdb.connect()
+    try:
+        columns = file_cells(con, path)
+        names = flow_columns(path, columns)
+        if names["year"] is None and year is None:
+            raise InputFileError(path, f"has no year column (looked for {', '.join(YEAR_ALIASES)}): pass the "
+                                 f"academic year with --year, e.g. `repaudit load flows --year 2022 {path.name}`")
+        if names["year"] is None and not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InputFileError(path, f"--year {year} is not a plausible academic year (e.g. 2022 for 2022/23)")
+        notes = [f"--year {year} ignored: the file has its own year column"] if names["year"] and year else []
+        rows_read = con.execute("SELECT count(*) FROM _file").fetchone()[0]
+        frame, rejects, missing = check_rows(con, names, year, len(columns))
+    finally:
+        con.close()
     notes.extend(_token_notes(missing))
-    return LoadResult(SOURCE, Path(path).name, vintage or vintage_from_name(path), len(table.frame),
+    return LoadResult(SOURCE, path.name, vintage or vintage_from_name(path), rows_read,
                       [TableRows("flows", frame, ["urn", "lsoa", "year"])], rejects, notes)
 
 
-def flow_columns(table: RawTable) -> dict[str, str | None]:
+def file_cells(con, path: Path) -> list[str]:
+    """The file's cells as table _file(_line, _overflow, <its columns>): DuckDB's reader for large plain files,
+    else read_csv_table (which also gives the errors for empty, binary or undecodable files). Its columns."""
+    columns = read_csv_into_duckdb(path, con, "_file")
+    if columns is not None:
+        return columns
+    table = read_csv_table(path)
+    frame = table.frame.copy()
+    overflow = pd.Series(table.overflow, dtype="int64").reindex(range(len(frame)), fill_value=0)
+    frame.insert(0, "_overflow", overflow.to_numpy())
+    frame.insert(0, "_line", table.line)
+    con.register("_table", pa.Table.from_pandas(frame, preserve_index=False))
+    con.execute("CREATE TEMP TABLE _file AS SELECT * FROM _table")
+    con.unregister("_table")
+    return list(table.frame.columns)
+
+
+def flow_columns(path: Path, columns: list[str]) -> dict[str, str | None]:
     """The file's column for each canonical name (None when absent); MissingColumnError for required ones."""
-    names = {name: find_column(table.frame.columns, [name, *aliases]) for name, aliases in ALIASES.items()}
+    names = {name: find_column(columns, [name, *aliases]) for name, aliases in ALIASES.items()}
     missing = [ALIASES[name][0] for name in REQUIRED if names[name] is None]
     if missing:
-        raise MissingColumnError(table.path, missing, list(table.frame.columns), SOURCE)
+        raise MissingColumnError(path, missing, columns, SOURCE)
     return names
 
 
-def check_rows(table: RawTable, names: dict[str, str | None], year: int | None):
-    """queries/flows_checked.sql over the file's cells: (usable rows typed for the flows table, rejects with
-    line numbers and reasons, counts of suppression tokens left empty by column)."""
-    absent = pd.Series(pd.array([None] * len(table.frame), dtype="string"))
-    raw = pd.DataFrame({"line": table.line, "overflow": np.zeros(len(table.frame), dtype=np.int64)})
-    raw.loc[list(table.overflow), "overflow"] = list(table.overflow.values())
-    for name in ALIASES:
-        raw[name] = (table.frame[names[name]] if names[name] is not None else absent).reset_index(drop=True)
-    con = duckdb.connect()
-    try:
-        con.register("_raw", pa.Table.from_pandas(raw, preserve_index=False))
-        con.execute(f"CREATE TEMP TABLE _checked AS {sql.query_text('flows_checked')}",
-                    {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": len(table.frame.columns)})
-        good = con.execute("SELECT urn, lsoa, year, pupils, fsm, sen, cin FROM _checked WHERE reason IS NULL")
-        frame = good.arrow().read_all().to_pandas(types_mapper=_arrow_types)
-        rejects = con.execute("SELECT line AS row_number, reason, raw FROM _checked WHERE reason IS NOT NULL "
-                              "ORDER BY line").df()
-        missing = con.execute("SELECT column_name, token, count(*) AS n FROM (UNPIVOT (SELECT fsm_token AS fsm, "
-                              "sen_token AS sen, cin_token AS cin FROM _checked WHERE reason IS NULL) "
-                              "ON fsm, sen, cin INTO NAME column_name VALUE token) GROUP BY ALL ORDER BY ALL").df()
-        return frame, rejects, missing
-    finally:
-        con.close()
+def check_rows(con, names: dict[str, str | None], year: int | None, width: int):
+    """queries/flows_checked.sql over _file: (usable rows typed for the flows table, rejects with line numbers
+    and reasons, counts of suppression tokens stored empty by column)."""
+    cells = ", ".join(f"{_quoted(names[n])} AS {n}" if names[n] else f"CAST(NULL AS VARCHAR) AS {n}" for n in ALIASES)
+    con.execute(f"CREATE TEMP VIEW _raw AS SELECT _line AS line, _overflow AS overflow, {cells} FROM _file")
+    con.execute(f"CREATE TEMP TABLE _checked AS {sql.query_text('flows_checked')}",
+                {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": width})
+    good = con.execute("SELECT urn, lsoa, year, pupils, fsm, sen, cin FROM _checked WHERE reason IS NULL")
+    frame = good.arrow().read_all().to_pandas(types_mapper=_arrow_types)
+    rejects = con.execute("SELECT line AS row_number, reason, raw FROM _checked WHERE reason IS NOT NULL "
+                          "ORDER BY line").df()
+    missing = con.execute("SELECT column_name, token, count(*) AS n FROM (UNPIVOT (SELECT fsm_token AS fsm, "
+                          "sen_token AS sen, cin_token AS cin FROM _checked WHERE reason IS NULL) "
+                          "ON fsm, sen, cin INTO NAME column_name VALUE token) GROUP BY ALL ORDER BY ALL").df()
+    return frame, rejects, missing
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _arrow_types(arrow_type):

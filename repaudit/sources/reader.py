@@ -10,10 +10,10 @@ import gzip
 import io
 import re
 import sys
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
@@ -200,67 +200,65 @@ def read_csv_table(path: str | Path) -> RawTable:
 
 
 FAST_MIN_BYTES = 5_000_000   # below this the csv-module reader is quick enough and is used unchanged
-FAST_CHUNK_ROWS = 500_000
 
 
-def read_csv_table_fast(path: str | Path) -> RawTable:
-    """read_csv_table for very large plain files (millions of rows): pandas' C parser, same cells and line
-    numbers. Falls back to read_csv_table for small files and whenever a row needs the careful reader
-    (ragged rows, fields spanning lines, undecodable bytes), so the result never differs."""
+def read_csv_into_duckdb(path: str | Path, con, table: str) -> list[str] | None:
+    """A very large plain file (millions of rows) read by DuckDB straight into table TABLE(_line, _overflow,
+    <the file's columns as text>), with the line numbers read_csv_table gives, blanks as ''. Returns the
+    column names, or None (nothing created) for a small file or one that needs the careful reader: rows of
+    the wrong width, values spanning lines, empty lines, bytes that are not UTF-8. Then use read_csv_table."""
     path = Path(path)
     try:
         if path.stat().st_size < FAST_MIN_BYTES:
-            return read_csv_table(path)
+            return None
     except OSError:
-        return read_csv_table(path)
+        return None
     data = open_bytes(path)
-    table = _parse_plain(path, data)
-    return table if table is not None else read_csv_table(path)
-
-
-def _parse_plain(path: Path, data: bytes) -> RawTable | None:
-    """The file through pandas' C parser when each row is one line; None when that cannot be guaranteed."""
-    if looks_binary(data) or not data.strip():
+    header = read_header(path)
+    if looks_binary(data) or not header or not _is_utf8(data):
         return None
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
+    names = _unique([name or f"column{i + 1}" for i, name in enumerate(header)])
     first = data[:20000].split(b"\n", 1)[0]
     delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
-    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    bar = progress_bar(path, newlines)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
+    cells = ", ".join(f"coalesce({_identifier(n)}, '') AS {_identifier(n)}" for n in names)
+    with open(path, "rb") as handle:
+        compression = "gzip" if handle.read(2) == b"\x1f\x8b" else "none"
+    bar = progress_bar(path, lines)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            chunks = []
-            reader = pd.read_csv(io.BytesIO(data), dtype=str, na_filter=False, keep_default_na=False,
-                                 skip_blank_lines=False, encoding=encoding, sep=delimiter, engine="c",
-                                 index_col=False, chunksize=FAST_CHUNK_ROWS)
-            for chunk in reader:
-                chunks.append(chunk)
-                if bar is not None:
-                    bar.update(len(chunk))
-    except (pd.errors.ParserError, pd.errors.ParserWarning, UnicodeDecodeError, ValueError):
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () + 1 AS _line, 0 AS _overflow, {cells} "
+            f"FROM read_csv({_literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+            f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', strict_mode = true, "
+            f"compression = '{compression}')")
+    except duckdb.Error:
         return None
     finally:
         if bar is not None:
+            bar.update(lines)
             bar.close()
-    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
-    if len(frame) + 1 != newlines or not len(frame):
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if rows == 0 or rows + 1 != lines:
+        con.execute(f"DROP TABLE {table}")
         return None
-    frame.columns = _unique([str(c).strip().lstrip("\ufeff") for c in frame.columns])
-    blank = (frame.iloc[:, 0].str.strip() == "").to_numpy().copy()
-    for column in frame.columns[1:]:
-        if blank.any():
-            blank[blank] = (frame[column][blank].str.strip() == "").to_numpy()
-    lines = np.arange(2, len(frame) + 2, dtype=np.int64)
-    if blank.any():                     # only empty lines are skipped, as read_csv_table does; ',,,' is a row
-        text_lines = data.split(b"\n")
-        blank[blank] = [not text_lines[n - 1].strip() for n in lines[blank]]
-        frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
-    return RawTable(path, frame, lines, encoding, 0, 0)
+    return names
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def rejects_frame(table: RawTable, mask, reason) -> pd.DataFrame:
