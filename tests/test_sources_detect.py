@@ -42,7 +42,7 @@ def test_header_sniffing_reads_gzip_bom_and_cp1252(tmp_path, real):
 
 @pytest.mark.parametrize("columns, kinds", [
     (["URN", "EstablishmentName", "Group UID"], ["gias-groups"]),                 # links also name the school
-    (["urn", "lsoa", "pupils", "cin"], ["flows", "cin-schools"]),
+    (["urn", "lsoa", "pupils", "cin"], ["flows"]),                               # flows may carry CIN counts
     (["URN", "LSOA (code)", "NumberOfPupils", "EstablishmentName"], ["gias"]),    # a GIAS file is not flows
     (["urn", "year", "CIN count"], ["cin-schools"]),
     (["time_period", "URN", "Total pupils", "SEN support", "EHC plan"], ["sen"]),

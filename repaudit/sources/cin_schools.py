@@ -26,7 +26,7 @@ ALIASES = {
 }
 
 
-@source(SOURCE, "your own file of children in need by school: URN, year, CIN count[, pupils]",
+@source(SOURCE, "Your own file of children in need by school: URN, year, CIN count[, pupils]",
         "repaudit load cin-schools --year 2023 cin_by_school.csv")
 def read(path, vintage=None, year=None, **_):
     table = read_csv_table(path)

@@ -39,7 +39,7 @@ SIGNATURES = [
     Signature("sen", (URN, r"^(tsenelk|sensupport)$")),
     Signature("flows", (URN, LSOA, r"^(pupils|pupilcount|headcount|count|numberofpupils)$"),
               excludes=(r"^establishmentname$",)),
-    Signature("cin-schools", (URN, r"^(cincount|cin|childreninneed|numbercin|cinpupils)$")),
+    Signature("cin-schools", (URN, r"^(cincount|cin|childreninneed|numbercin|cinpupils)$"), excludes=(LSOA,)),
     Signature("gias", (URN, r"^establishmentname$"), excludes=(r"^groupuid$", r"^linkurn$")),
     Signature("lsoa-lookup", (r"lsoa11cd$", r"^(lsoa21cd|lad\d\dcd)$"), excludes=(r"idaci|imd|deprivation",)),
     Signature("iod", (LSOA, r"idaci|indexofmultipledeprivation|^imd|incomedeprivation|incomedomain")),

@@ -32,7 +32,7 @@ ALIASES = {
 REQUIRED = ["urn", "lsoa", "pupils"]
 
 
-@source(SOURCE, "residence flows: pupils of each school by home LSOA (urn, lsoa, pupils[, fsm, sen, cin][, year])",
+@source(SOURCE, "Residence flows: pupils of each school by home LSOA (urn, lsoa, pupils[, fsm, sen, cin][, year])",
         "repaudit load flows --year 2022 npd_flows_2022.csv")
 def read(path, vintage=None, year=None, **_):
     path = Path(path)
