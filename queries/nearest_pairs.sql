@@ -22,11 +22,15 @@ candidates as (
 within as (
     select * from candidates where dist <= least($radius, max_dist)
 ),
-accumulated as (
+accumulated as (                        -- counting is a row number; weights need a running sum
     select *,
-        coalesce(sum(case when $count_mode then 1.0 else weight end) over (
-            partition by src order by dist, tgt rows between unbounded preceding and 1 preceding), 0) as cum_before,
-        sum(case when $count_mode then 1.0 else weight end) over (partition by src) as total_within
+        case when $count_mode
+             then row_number() over (partition by src order by dist, tgt) - 1.0
+             else coalesce(sum(weight) over (partition by src order by dist, tgt
+                                             rows between unbounded preceding and 1 preceding), 0)
+        end as cum_before,
+        case when $count_mode then count(*) over (partition by src) else sum(weight) over (partition by src)
+        end as total_within
     from within
 ),
 final as (

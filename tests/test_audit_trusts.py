@@ -46,3 +46,14 @@ def test_area_indices_equal_the_pure_functions(result):
     assert la.share == pytest.approx(0.225)
     assert a.loc[("england", "E92000001")].schools == 4          # F (LA 901) too
     assert a.loc[("trust", "T1")].D == pytest.approx(dissimilarity([10, 30], [100, 100]))
+
+
+def test_areas_do_not_depend_on_the_model_and_follow_the_data(wh):
+    audit_fixture.build(wh)
+    first = audit(wh, community="la").areas
+    again = audit(wh, community="nearby-schools").areas            # same schools: same table (memoised)
+    pd.testing.assert_frame_equal(first, again)
+    wh.con.execute("update school_indicators set numerator = 40 where urn = 1")
+    changed = audit(wh, community="la").areas.set_index(["level", "area_code"])
+    assert changed.loc[("la", "900"), "group_pupils"] == 120                 # 40 + 30 + 50, not stale
+    assert changed.loc[("la", "900"), "D"] == pytest.approx(dissimilarity([40, 30, 50], [100, 100, 200]))

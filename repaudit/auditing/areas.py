@@ -20,10 +20,29 @@ LEVELS = {
 }
 
 
+INPUT_COLUMNS = ["indicator", "phase", "pupils", "school_rate", "la", "la_name", "region", "group_code", "group_name"]
+_MEMO: dict = {}          # a few recent results: the same schools give the same table whatever the model
+
+
 def segregation(schools: pd.DataFrame, reps: int = 100, seed: int = 0, england: bool = True) -> pd.DataFrame:
-    """The area table from the rows of SCHOOLS (one per school and indicator)."""
+    """The area table from the rows of SCHOOLS (one per school and indicator).
+
+    The table depends only on the schools' own counts, not on the community model, so audits of the
+    same data with several models (one process) reuse it: results are memoised on a hash of the input
+    columns, reps, seed and `england` (the bootstrap is seeded, so a repeat would be identical anyway)."""
     rows = schools[schools["school_rate"].notna() & schools["pupils"].gt(0) &
-                   ~schools["exclusion_reason"].fillna("").str.contains("outside scope|closed|not yet open")].copy()
+                   ~schools["exclusion_reason"].fillna("").str.contains("outside scope|closed|not yet open")]
+    rows = rows[INPUT_COLUMNS].reset_index(drop=True)
+    key = (int(pd.util.hash_pandas_object(rows, index=False).sum()), len(rows), reps, seed, england)
+    if key not in _MEMO:
+        if len(_MEMO) >= 4:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = _segregation(rows, reps, seed, england)
+    return _MEMO[key].copy()
+
+
+def _segregation(rows: pd.DataFrame, reps: int, seed: int, england: bool) -> pd.DataFrame:
+    rows = rows.copy()
     rows["_england"] = "England"
     rows["group"] = rows["pupils"] * rows["school_rate"].clip(0, 1)
     rows = rows.reset_index(drop=True)

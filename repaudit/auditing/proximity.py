@@ -37,8 +37,9 @@ def allocate(pairs: pd.DataFrame, demand: pd.Series, capacity: pd.Series) -> pd.
     if pairs.empty:
         return pd.DataFrame({"lsoa": [], "urn": [], "pupils": []})
     order = pairs.sort_values(["dist", "lsoa", "urn"], kind="stable")
-    lsoa_codes, lsoa_idx = np.unique(order["lsoa"].to_numpy(), return_inverse=True)
-    urn_codes, urn_idx = np.unique(order["urn"].to_numpy(), return_inverse=True)
+    lsoa_idx, lsoa_codes = pd.factorize(order["lsoa"])
+    urn_idx, urn_codes = pd.factorize(order["urn"])
+    lsoa_codes, urn_codes = np.asarray(lsoa_codes), np.asarray(urn_codes)
     left = demand.reindex(lsoa_codes).fillna(0.0).to_numpy(dtype=float).tolist()
     room = capacity.reindex(urn_codes).fillna(0.0).to_numpy(dtype=float).tolist()
     placed = [0.0] * len(order)

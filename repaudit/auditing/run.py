@@ -241,7 +241,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         dispersion[indicator] = phi
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
         no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
-        frames.append(schools_mod.assemble(inputs, compared, per_year, weighted, indicator, model,
+        values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
+        frames.append(schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
                                            model.needs_location, None if indicator in build_info else no_values))
         lsoa_frames.append(_lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:

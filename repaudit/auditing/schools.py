@@ -94,15 +94,16 @@ def compare(pooled: pd.DataFrame, overdispersion: bool) -> tuple[pd.DataFrame, f
     return out, phi
 
 
-def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, per_year: pd.DataFrame, weighted: set,
+def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame, weighted: set,
              indicator: str, model, needs_location: bool, no_community: str | None = None) -> pd.DataFrame:
     """Every input school once for INDICATOR: audited with its statistics, or excluded with a reason.
 
+    values: every school's counts in the window (urn, year, numerator, denominator, vintage);
     weighted: URNs that had any community areas (to tell 'no areas' from 'areas without data');
     no_community: the reason for every school when the model has no area data for INDICATOR at all."""
     label = INDICATORS[indicator].label
     rows = inputs.merge(compared, on="urn", how="left", suffixes=("", "_c"))
-    rows = rows.merge(school_only(per_year), on="urn", how="left")
+    rows = rows.merge(school_only(values), on="urn", how="left")
     has_values = rows["school_rate_only"].notna()
     located = rows["easting"].notna() & rows["northing"].notna()
     reason = pd.Series(None, index=rows.index, dtype=object)
