@@ -91,6 +91,12 @@ def test_filters_and_their_errors(wh):
     # the community reaches across a filter: C's nearest other school is B, outside --trust
     c = audit(wh, community="nearby-schools", la="900", params={"k": 2}).schools.set_index("urn").loc[3]
     assert c.community_rate == pytest.approx(80 / 300)
+    wh.con.execute("update schools set admissions_policy = 'Selective' where urn = 3")
+    wh.con.execute("update schools set religious_character = 'Church of England' where urn = 2")
+    assert sorted(audit(wh, community="la", selective=True).schools.urn) == [3]
+    assert sorted(audit(wh, community="la", faith=True).schools.urn) == [2]
+    assert sorted(audit(wh, community="la", school_type="academy converter").schools.urn) == [1]
+    assert 3 not in set(audit(wh, community="la", selective=False).schools.urn)
     with pytest.raises(RepauditError, match="no school matches --la 'Nowhere'.*Otherton.*Testshire"):
         audit(wh, community="la", la="Nowhere")
     with pytest.raises(RepauditError, match="--phase must be one of primary, secondary"):

@@ -181,12 +181,13 @@ def _synthetic(con) -> bool:
 
 
 def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
-          years=3, params=None) -> AuditResult:
+          years=3, params=None, *, school_type=None, selective=None, faith=None) -> AuditResult:
     """Audit how representative each school's intake is of its local community.
 
     wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
     model of repaudit.auditing.models (la, nearby-schools, residential, catchment, flows, proximity).
-    phase/region/la/trust filter the schools audited (communities still reach across the filters).
+    phase/region/la/trust (and school_type, e.g. 'Academy converter', selective and faith as True/False)
+    filter the schools audited; communities still reach across the filters.
     years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
     'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
     (overdispersion, min_trust_schools, calibration_level, bootstrap_reps, ...).
@@ -200,7 +201,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     names = indicators_mod.parse(indicators)
     con = wh.con
     scope.prepare(con)
-    inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust)
+    inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust, school_type=school_type,
+                          selective=selective, faith=faith)
     everyone = con.execute("select * from audit_schools").df()
     if model.area_kind == "lsoa":
         if not con.execute("select count(*) from lsoa_centroids").fetchone()[0]:
@@ -250,7 +252,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
                              + "; ".join(notes))
     table = schools_mod.add_lat_lon(pd.concat(frames, ignore_index=True))
     trusts = trusts_mod.rank(table, general["min_trust_schools"], dispersion)
-    filtered = any(v is not None for v in (region, la, trust))
+    filtered = any(v is not None for v in (region, la, trust, school_type, selective, faith))
     areas = areas_mod.segregation(table, general["bootstrap_reps"], general["seed"], england=not filtered)
     fits_all = pd.concat(calibrations, ignore_index=True) if calibrations else None
     meta = {
@@ -261,7 +263,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "years": sorted({y for ys in windows.values() for y in ys}),
         "years_by_indicator": windows,
         "phase": phase,
-        "filters": {"phase": phase, "region": region, "la": la, "trust": trust},
+        "filters": {"phase": phase, "region": region, "la": la, "trust": trust, "type": school_type,
+                    "selective": selective, "faith": faith},
         "calibration": calibration.summary(fits_all, general["calibration_level"]),
         "overdispersion": dispersion,
         "vintages": _meta_vintages(con),

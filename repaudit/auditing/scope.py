@@ -24,16 +24,22 @@ def _match(values: pd.Series, wanted: str) -> pd.Series:
     return values.astype("string").str.strip().str.casefold().eq(wanted.strip().casefold()).fillna(False)
 
 
-def select(con, phase=None, region=None, la=None, trust=None) -> pd.DataFrame:
-    """The input schools matching the filters (case-insensitive names or codes); an error naming the
-    filter and some values that exist when nothing matches."""
+def select(con, phase=None, region=None, la=None, trust=None, school_type=None, selective=None,
+           faith=None) -> pd.DataFrame:
+    """The input schools matching the filters (case-insensitive names or codes; selective and faith
+    are True/False); an error naming the filter and some values that exist when nothing matches."""
     schools = con.execute("select * from audit_schools order by urn").df()
     keep = pd.Series(True, index=schools.index)
     if phase is not None:
         if phase not in PHASES:
             raise RepauditError(f"--phase must be one of {', '.join(PHASES)}; got '{phase}'")
         keep &= schools["phase"].eq(phase)
+    if selective is not None:
+        keep &= schools["selective"].fillna(False).astype(bool).eq(bool(selective))
+    if faith is not None:
+        keep &= schools["faith"].fillna(False).astype(bool).eq(bool(faith))
     checks = (("region", region, ["region"]),
+              ("type", school_type, ["type"]),
               ("la", la, ["la", "lad_code", "la_name"]),
               ("trust", trust, ["trust_code", "trust", "group_code", "group_name"]))
     for option, wanted, columns in checks:
@@ -43,12 +49,14 @@ def select(con, phase=None, region=None, la=None, trust=None) -> pd.DataFrame:
         for column in columns:
             hit |= _match(schools[column], str(wanted))
         if not hit.any():
-            known = sorted(set(schools[columns[-1] if option != "trust" else "trust"].dropna().astype(str)))
+            shown_column = {"trust": "trust", "type": "type"}.get(option, columns[-1])
+            known = sorted(set(schools[shown_column].dropna().astype(str)))
             shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
             raise RepauditError(f"no school matches --{option} '{wanted}'. Values in the warehouse include: "
                                 f"{shown or 'none'}")
         keep &= hit
     chosen = schools[keep].reset_index(drop=True)
     if chosen.empty:
-        raise RepauditError("no school matches all the filters given together (phase, region, la, trust)")
+        raise RepauditError("no school matches all the filters given together (phase, region, la, trust, type, "
+                            "selective, faith)")
     return chosen

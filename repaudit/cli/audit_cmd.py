@@ -41,6 +41,10 @@ def audit_options(f):
         click.option("--region", help="Region name, e.g. 'South East'."),
         click.option("--la", help="Local authority: name, old code (846) or ONS code (E06000043)."),
         click.option("--trust", help="Trust name or code (or 'LA maintained: <LA>')."),
+        click.option("--type", "school_type", help="School type as GIAS names it, e.g. 'Academy converter'."),
+        click.option("--selective/--non-selective", default=None, help="Only selective (grammar) or only "
+                     "non-selective schools."),
+        click.option("--faith/--no-faith", default=None, help="Only schools with, or without, a religious character."),
         click.option("--years", default=3, show_default=True, type=click.IntRange(1, 20),
                      help="Pool the last N years with data."),
         click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
@@ -56,12 +60,11 @@ def audit_options(f):
     return f
 
 
-def _run(indicators, community, phase, region, la, trust, years, params, overdispersion, db, **files):
+def _run(indicators, community, params, overdispersion, db, **options):
     p = _params(params)
     if overdispersion:
         p["overdispersion"] = True
-    return audit_to_files(db, indicators=list(indicators), community=community, phase=phase, region=region, la=la,
-                          trust=trust, years=years, params=p, **files)
+    return audit_to_files(db, indicators=list(indicators), community=community, params=p, **options)
 
 
 EPILOG = ("\b\nMODELS (parameters and their defaults; faith and selective schools have their own):\n\n"
@@ -74,6 +77,7 @@ EPILOG = ("\b\nMODELS (parameters and their defaults; faith and selective school
              "  repaudit audit --indicator fsm,sen_support --community residential --phase secondary "
              "--format csv,xlsx\n"
              "  repaudit audit --community nearby-schools -p k=15 -p selective.k=30 --la 'Brighton and Hove'\n"
+             "  repaudit audit --phase secondary --selective --community residential\n"
              "  repaudit audit --community flows --indicator all --out output/flows --unsuppressed")
 @audit_options
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
