@@ -12,55 +12,12 @@ import numpy as np
 import pandas as pd
 
 from .. import sql
-from ..errors import RepauditError, WarehouseError
+from ..errors import WarehouseError
 from . import areas as areas_mod
-from . import calibration, indicators as indicators_mod, models, scope, schools as schools_mod
+from . import calibration, indicators as indicators_mod, lsoas, models, scope, schools as schools_mod, settings
 from . import trusts as trusts_mod
 from .relations import materialise
 from .result import AuditResult
-
-GENERAL = {
-    "overdispersion": (False, "divide z by the square root of the over-dispersion factor (Spiegelhalter 2005)"),
-    "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
-    "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
-    "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
-    "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
-    "bootstrap_reps": (100, "bootstrap replicates for the interval of D"),
-    "seed": (0, "random seed of the bootstrap"),
-}
-
-
-def _general(params: dict) -> dict:
-    out = {k: v for k, (v, _) in GENERAL.items()}
-    for key, value in params.items():
-        if key in GENERAL:
-            default = GENERAL[key][0]
-            out[key] = _coerce(key, value, type(default))
-    return out
-
-
-def _coerce(key, value, kind):
-    if kind is bool and isinstance(value, str):
-        if value.strip().lower() in ("1", "true", "yes", "on"):
-            return True
-        if value.strip().lower() in ("0", "false", "no", "off"):
-            return False
-        raise RepauditError(f"parameter {key} must be true or false; got '{value}'")
-    try:
-        return kind(value)
-    except (TypeError, ValueError):
-        raise RepauditError(f"parameter {key} must be a {kind.__name__}; got '{value}'") from None
-
-
-def _numeric_or_text(values: pd.Series) -> pd.Series:
-    """Parameter values as floats when they all read as numbers, else as text (None stays None)."""
-    present = values.dropna()
-    try:
-        pd.to_numeric(present)
-        return pd.to_numeric(values).astype(float)
-    except (TypeError, ValueError):
-        return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
-
 
 SOURCE_COLUMNS = ["urn", "phase", "la", "lad_code", "region", "easting", "northing", "roll", "capacity",
                   "selective", "faith"]
@@ -78,7 +35,7 @@ def _sources(con, candidates: pd.DataFrame, model, model_params: dict, needs_loc
     resolved = models.resolve(model, model_params, rows.reset_index(drop=True))
     frame = rows[SOURCE_COLUMNS].reset_index(drop=True)
     for col in resolved.columns:
-        frame[col] = _numeric_or_text(resolved[col])
+        frame[col] = settings.numeric_or_text(resolved[col])
     frame["roll"] = frame["roll"].astype(float)
     frame["capacity"] = frame["capacity"].astype(float)
     con.register("_sources", frame)
@@ -117,56 +74,6 @@ def _community_by_year(con, indicator, sources, general, calibrations) -> pd.Dat
     return per_year
 
 
-def _lsoa_rates(con, indicator, kind, fits: pd.DataFrame | None, years: list[int]) -> pd.DataFrame:
-    """Community rate by LSOA for maps (latest year of the window), for the LSOAs the model used."""
-    empty = pd.DataFrame(columns=["lsoa", "indicator", "phase", "rate", "child_population"])
-    latest = max(years)
-    if kind == "flows":
-        out = con.execute("""select split_part(area, '|', 1) as lsoa, split_part(area, '|', 2) as phase,
-                                    numerator as rate, pupils as child_population
-                             from area_values where year = ?""", [latest]).df()
-        return out.assign(indicator=indicator)[empty.columns]
-    if kind != "lsoa":
-        return empty
-    used = con.execute("""select a.lsoa, v.numerator as value, v.calibrate, a.lad_code,
-                                 a.pop_primary, a.pop_secondary
-                          from audit_lsoa_areas a join area_values v on v.area = a.lsoa and v.year = ?
-                          where a.lsoa in (select distinct area from catchment_weight)""", [latest]).df()
-    if used.empty:
-        return empty
-    frames = []
-    for phase in ("primary", "secondary"):
-        part = used.assign(phase=phase, child_population=used[f"pop_{phase}"])
-        if part["calibrate"].any() and fits is not None and len(fits):
-            part = _calibrate_lsoas(con, part, fits, phase, latest)
-        else:
-            part["rate"] = part["value"]
-        frames.append(part)
-    out = pd.concat(frames, ignore_index=True)
-    return out.assign(indicator=indicator)[empty.columns]
-
-
-def _calibrate_lsoas(con, part, fits, phase, year):
-    """Each LSOA's expected FSM rate from its LA's fit (its region's, else England's, as for schools)."""
-    areas = con.execute("""select lad_code, min(la) as la, min(region) as region from audit_schools
-                           where lad_code is not null group by lad_code""").df()
-    part = part.merge(areas, on="lad_code", how="left")
-    part["rate"] = np.nan
-    fits = fits[(fits.phase == phase) & (fits.year == year)]
-    for level, col in (("la", "la"), ("region", "region"), ("england", None)):
-        f = fits[fits.level == level]
-        if f.empty:
-            continue
-        if col is None:
-            a, b = float(f.intercept.iloc[0]), float(f.slope.iloc[0])
-            fill = np.clip(a + b * part["value"], 0, 1)
-        else:
-            m = part[[col]].merge(f[["area", "intercept", "slope"]], left_on=col, right_on="area", how="left")
-            fill = np.clip(m["intercept"].to_numpy() + m["slope"].to_numpy() * part["value"].to_numpy(), 0, 1)
-        part["rate"] = part["rate"].where(part["rate"].notna(), fill)
-    return part
-
-
 def _meta_vintages(con) -> dict:
     log = con.execute("""select table_name, source_file, vintage, max(loaded_at) as loaded_at from load_log
                          group by all order by table_name, loaded_at""").df()
@@ -195,9 +102,9 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     """
     params = dict(params or {})
     model = models.get(community)
-    models.check_params(model, params, set(GENERAL))
-    general = _general(params)
-    model_params = {k: v for k, v in params.items() if k not in GENERAL}
+    models.check_params(model, params, set(settings.GENERAL))
+    general = settings.general(params)
+    model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
     scope.prepare(con)
@@ -246,7 +153,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
         frames.append(schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
                                            model.needs_location, None if indicator in build_info else no_values))
-        lsoa_frames.append(_lsoa_rates(con, indicator, model.area_kind, fits, years_used))
+        lsoa_frames.append(lsoas.lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "
                              + "; ".join(notes))

@@ -4,7 +4,7 @@ import click
 from ..auditing import models, tables
 from ..auditing.command import audit_to_files
 from ..auditing.indicators import INDICATORS
-from ..auditing.run import GENERAL
+from ..auditing.settings import GENERAL
 from ..disclosure import for_sharing
 from ..errors import RepauditError
 from ..options import db_option

@@ -1,0 +1,51 @@
+"""Audit-wide settings (everything in `params` that is not a community-model parameter) and the
+conversion of parameter values given as text (from the command line) to numbers or booleans."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import RepauditError
+
+GENERAL = {
+    "overdispersion": (False, "divide z by the square root of the over-dispersion factor (Spiegelhalter 2005)"),
+    "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
+    "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
+    "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
+    "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
+    "bootstrap_reps": (100, "bootstrap replicates for the interval of D"),
+    "seed": (0, "random seed of the bootstrap"),
+}
+
+
+def general(params: dict) -> dict:
+    """The audit-wide settings: defaults, overridden by PARAMS (text converted to the default's type)."""
+    out = {k: v for k, (v, _) in GENERAL.items()}
+    for key, value in params.items():
+        if key in GENERAL:
+            default = GENERAL[key][0]
+            out[key] = coerce(key, value, type(default))
+    return out
+
+
+def coerce(key, value, kind):
+    """VALUE as KIND (bool accepts true/false/yes/no/1/0), or a RepauditError naming the parameter."""
+    if kind is bool and isinstance(value, str):
+        if value.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise RepauditError(f"parameter {key} must be true or false; got '{value}'")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise RepauditError(f"parameter {key} must be a {kind.__name__}; got '{value}'") from None
+
+
+def numeric_or_text(values: pd.Series) -> pd.Series:
+    """Parameter values as floats when they all read as numbers, else as text (None stays None)."""
+    present = values.dropna()
+    try:
+        pd.to_numeric(present)
+        return pd.to_numeric(values).astype(float)
+    except (TypeError, ValueError):
+        return values.astype(object).where(values.notna(), None).map(lambda v: None if v is None else str(v))
