@@ -47,3 +47,22 @@ def test_planted_trust_and_flows_sen(sample_wh):
     assert ranked.trust_code.iloc[0] in planted_trusts
     sen = r.audited("sen_support").set_index("urn")
     assert (sen.loc[sorted(PLANTED), "flag"] == "below_998").all()
+
+
+def test_overdispersion_divides_z_by_the_root_of_phi(sample_wh):
+    import numpy as np
+
+    from repaudit.auditing import stats
+
+    plain = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools")
+    wide = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools",
+                          params={"overdispersion": "true"})
+    z = plain.audited("fsm").set_index("urn").z
+    phi = stats.overdispersion(z.to_numpy())
+    assert phi > 1 and wide.meta["overdispersion"]["fsm"] == pytest.approx(phi)
+    got = wide.audited("fsm").set_index("urn").z.reindex(z.index)
+    assert got.to_numpy() == pytest.approx(z.to_numpy() / np.sqrt(phi))
+    # the pooled trust z allows for it too
+    t0 = plain.trusts.set_index("trust_code").z
+    t1 = wide.trusts.set_index("trust_code").z.reindex(t0.index)
+    assert t1.to_numpy() == pytest.approx(t0.to_numpy() / np.sqrt(phi))
