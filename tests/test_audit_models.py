@@ -136,6 +136,12 @@ def test_unknown_model_and_parameter_are_clear_errors(fixture_wh):
         audit(fixture_wh, community="nearby-schools", params={"kk": 3})
     with pytest.raises(RepauditError, match="method of the residential model must be one of reach, radius"):
         audit(fixture_wh, community="residential", params={"method": "circle"})
+    with pytest.raises(RepauditError, match="k of the nearby-schools model must be a positive number; got abc"):
+        audit(fixture_wh, community="nearby-schools", params={"k": "abc"})
+    with pytest.raises(RepauditError, match="m of the residential model must be a positive number; got -1"):
+        audit(fixture_wh, community="residential", params={"selective.m": -1})
+    with pytest.raises(RepauditError, match="must be one of primary, secondary; got middle"):
+        audit(fixture_wh, community="catchment", params={"catchment_phase": "middle"})
 
 
 def test_proximity_phases_do_not_share_candidates(fixture_wh):

@@ -82,8 +82,9 @@ def _lsoa_targets() -> str:
     "published catchment polygons: LSOAs whose centroid lies in the school's catchment, weighted by "
     "child population (faith and selective schools: every catchment of the layer serving their LA)",
     area_kind="lsoa", needs_location=True,
-    params=(Param("layer", None, "catchment layer (file name) to use; default: the latest loaded"),
-            Param("catchment_phase", "secondary", "phase of the schools the polygons are drawn for"),
+    params=(Param("layer", None, "catchment layer (file name) to use; default: the latest loaded", text=True),
+            Param("catchment_phase", "secondary", "phase of the schools the polygons are drawn for",
+                  ("primary", "secondary")),
             Param("scope", "own", "own: the school's catchment; layer: all catchments of the layer serving "
                   "the school's LA",
                   ("own", "layer"))),

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
@@ -29,6 +28,7 @@ class Param:
     default: Any
     help: str
     choices: tuple = ()
+    text: bool = False          # free text (a layer name); otherwise a positive number unless `choices`
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,21 @@ def check_params(model: CommunityModel, params: dict, general: set[str]) -> None
                 f"unknown parameter '{key}' for the {model.name} model. Parameters: "
                 f"{', '.join(allowed) or 'none'} (model parameters may be prefixed by primary., secondary., "
                 "selective. or faith.)")
+        _check_value(model, model.param(base), params[key])
+
+
+def _check_value(model: CommunityModel, p: Param, value) -> None:
+    """A RepauditError when VALUE is not one of the choices, or not a positive number, for parameter P."""
+    if p.text or value is None:
+        return
+    if p.choices:
+        if value not in p.choices:
+            raise RepauditError(f"parameter {p.name} of the {model.name} model must be one of "
+                                f"{', '.join(map(str, p.choices))}; got {value}")
+        return
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    if not number > 0:
+        raise RepauditError(f"parameter {p.name} of the {model.name} model must be a positive number; got {value}")
 
 
 def _by_phase(value, phases: pd.Series) -> pd.Series:
@@ -103,7 +118,8 @@ def _by_phase(value, phases: pd.Series) -> pd.Series:
 def resolve(model: CommunityModel, params: dict, schools: pd.DataFrame) -> pd.DataFrame:
     """One column per model parameter with the value that applies to each school (rows of SCHOOLS, which
     has phase, selective and faith): default, then the phase's default, then the user's value, then the
-    school-type overrides (faith, then selective, so selective wins), then the user's type overrides."""
+    school-type overrides (faith, then selective, so selective wins), then the user's type overrides.
+    User values are checked by check_params first."""
     out = pd.DataFrame(index=schools.index)
     phases = schools["phase"]
     for p in model.params:
@@ -119,21 +135,8 @@ def resolve(model: CommunityModel, params: dict, schools: pd.DataFrame) -> pd.Da
                 values = values.where(~mask, _by_phase(model.overrides[kind][p.name], phases))
             if f"{kind}.{p.name}" in params:
                 values = values.where(~mask, params[f"{kind}.{p.name}"])
-        if p.choices:
-            bad = set(values.dropna()) - set(p.choices)
-            if bad:
-                raise RepauditError(f"parameter {p.name} of the {model.name} model must be one of "
-                                    f"{', '.join(map(str, p.choices))}; got {', '.join(map(str, bad))}")
         out[p.name] = values
     return out
-
-
-def as_number(values: pd.Series, name: str) -> np.ndarray:
-    """A numeric parameter column, or a RepauditError naming the parameter and the bad value."""
-    try:
-        return pd.to_numeric(values).to_numpy(dtype=float)
-    except (TypeError, ValueError):
-        raise RepauditError(f"parameter {name} must be a number; got {', '.join(map(str, set(values)))}") from None
 
 
 def describe(model: CommunityModel) -> str:

@@ -80,8 +80,12 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
             parts += [f"\nTrusts ({label}, pooled z, at least {meta['params']['min_trust_schools']} schools):",
                       trusts_table(result, indicator, top)]
         if "areas" in sections:
-            for level in ("la", "region"):
-                parts += [f"\nSegregation by {'LA' if level == 'la' else 'region'} ({label}, highest D first):",
+            names = {"england": "England", "region": "region", "la": "LA"}
+            for level in ("england", "region", "la"):
+                if level == "england" and not (result.areas["level"] == "england").any():
+                    continue
+                parts += [f"\nSegregation{'' if level == 'england' else ' by ' + names[level]} "
+                          f"({label}{', highest D first' if level != 'england' else ''}):",
                           areas_table(result, indicator, level, top)]
         parts.append("")
     for note in meta.get("notes", []):
