@@ -28,12 +28,13 @@ ancestry(successor, ancestor, generation) as (
     from ancestry a join links l on l.successor = a.ancestor
     where a.generation < 6 and l.predecessor <> a.successor
 ),
-inherited_candidates as (
+inherited_candidates as (           -- never from a school GIAS still lists as open (it counts itself)
     select a.successor as urn, o.year, o.indicator, o.numerator, o.denominator, o.vintage,
            a.ancestor, a.generation
     from ancestry a
     join own o on o.urn = a.ancestor
     anti join own mine on mine.urn = a.successor and mine.year = o.year and mine.indicator = o.indicator
+    anti join (select urn from schools where status ilike 'open%') still_open on still_open.urn = a.ancestor
 ),
 nearest_generation as (
     select * from inherited_candidates

@@ -103,3 +103,13 @@ def test_filters_and_their_errors(wh):
         audit(wh, community="la", phase="middle")
     with pytest.raises(RepauditError, match="unknown indicator 'fms'"):
         audit(wh, indicators=["fms"])
+
+
+def test_an_open_predecessor_is_not_counted_twice(wh):
+    audit_fixture.build(wh)
+    # GIAS lists B as C's predecessor but B is still open: C must not take B's counts
+    insert(wh, "school_links", [{"urn": 3, "link_urn": 2, "link_type": "Predecessor"}])
+    insert(wh, "school_indicators", [{"urn": 2, "year": 2021, "indicator": "fsm", "numerator": 30,
+                                      "denominator": 100}])
+    c = audit(wh, community="la", years=2).schools.set_index("urn").loc[3]
+    assert c.years == "2022" and c.school_rate == pytest.approx(0.25)
