@@ -58,7 +58,8 @@ def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str
     a = result.areas
     rows = a[(a["indicator"] == indicator) & (a["level"] == level)].sort_values("D", ascending=False).head(top)
     body = [[_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"), _num(r.D, ".3f"),
-             f"{_num(r.D_low, '.3f')}-{_num(r.D_high, '.3f')}", _num(r.GS, ".3f"), _num(r.isolation, ".3f")]
+             "" if pd.isna(r.D_low) else f"{_num(r.D_low, '.3f')}-{_num(r.D_high, '.3f')}", _num(r.GS, ".3f"),
+             _num(r.isolation, ".3f")]
             for r in rows.itertuples()]
     return _table(["area", "phase", "schools", "group %", "D", "D interval", "GS", "isolation"], body, "llrrrlrr")
 
