@@ -8,5 +8,6 @@ __version__ = "0.1.0"
 
 from .auditing.result import AuditResult  # noqa: E402
 from .auditing.run import audit  # noqa: E402
+from . import results  # noqa: E402
 
-__all__ = ["audit", "AuditResult", "__version__"]
+__all__ = ["audit", "AuditResult", "results", "__version__"]
