@@ -14,15 +14,13 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	rm -f $(DB)
 	$(RA) load-sample --db $(DB)
-	$(RA) audit --db $(DB) --indicator all --format csv,xlsx,geojson
-	$(RA) report --db $(DB) --indicator fsm,sen_support --out output/report.html --map output/map.html
+	$(RA) audit --db $(DB) --indicator all --format csv,xlsx,geojson --map --report --top 5
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

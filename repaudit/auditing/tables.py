@@ -18,6 +18,12 @@ def _num(value, fmt) -> str:
     return "" if value is None or pd.isna(value) else format(value, fmt)
 
 
+def _hidden(row) -> bool:
+    """True for a row that disclosure control suppressed (its figures are blank for that reason)."""
+    value = getattr(row, "suppressed", False)
+    return bool(value) and not pd.isna(value)
+
+
 def _table(header: list[str], rows: list[list[str]], align: str) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     fmt = lambda cells: "  ".join(c.rjust(w) if a == "r" else c.ljust(w)  # noqa: E731
@@ -36,7 +42,7 @@ def schools_table(result, indicator: str, top: int = 10, selective=None, faith=N
         rows = rows[rows["type"].fillna("").str.casefold() == school_type.casefold()]
     body = [[str(r.urn), _cut(r.name), _cut(r.la_name, 22), r.phase or "", _num(r.pupils, ".0f"),
              _num(100 * r.school_rate, ".1f"), _num(100 * r.community_rate, ".1f"), _num(r.gap_pp, "+.1f"),
-             _num(r.z, "+.2f"), _num(r.shortfall, ".0f"), r.flag or ""]
+             _num(r.z, "+.2f"), _num(r.shortfall, ".0f"), "suppressed" if _hidden(r) else r.flag or ""]
             for r in rows.head(top).itertuples()]
     return _table(["URN", "school", "LA", "phase", "pupils", "school %", "community %", "gap pp", "z",
                    "shortfall", "flag"], body, "llllrrrrrrl")
@@ -46,7 +52,8 @@ def trusts_table(result, indicator: str, top: int = 10) -> str:
     """The TOP ranked trusts for INDICATOR, lowest pooled z first (LA-maintained groups included)."""
     t = result.trusts
     rows = t[(t["indicator"] == indicator) & t["ranked"]].sort_values("z").head(top)
-    body = [[_cut(r.trust_name), str(r.schools), _num(r.pupils, ".0f"), _num(r.gap_pp, "+.1f"),
+    body = [[_cut(r.trust_name), str(r.schools), _num(r.pupils, ".0f"),
+             "suppressed" if _hidden(r) else _num(r.gap_pp, "+.1f"),
              _num(r.shortfall, ".0f"), _num(r.z, "+.2f"),
              "" if pd.isna(r.n_below) else f"{r.n_below:.0f} ({_num(100 * r.share_below, '.0f')}%)"]
             for r in rows.itertuples()]
@@ -57,7 +64,8 @@ def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str
     """The TOP most segregated areas of LEVEL for INDICATOR (highest D first), with the interval of D."""
     a = result.areas
     rows = a[(a["indicator"] == indicator) & (a["level"] == level)].sort_values("D", ascending=False).head(top)
-    body = [[_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"), _num(r.D, ".3f"),
+    body = [[_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"),
+             "suppressed" if _hidden(r) else _num(r.D, ".3f"),
              "" if pd.isna(r.D_low) else f"{_num(r.D_low, '.3f')}-{_num(r.D_high, '.3f')}", _num(r.GS, ".3f"),
              _num(r.isolation, ".3f")]
             for r in rows.itertuples()]
