@@ -10,7 +10,7 @@ from repaudit.warehouse import Warehouse
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def real():
     """Folder of real public files; skipped only where ../shared is absent, and never in CI."""
     if not REAL.is_dir():

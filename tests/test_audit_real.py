@@ -1,12 +1,10 @@
 """The national audit on the real public files in ../shared/data/real (read in place, never copied):
 GIAS 2025 subset and links, SPC 2022/23, IoD2019 IDACI on 2011 LSOAs through the ONS lookup, 2021
 population-weighted centroids and Census 2021 population."""
-import os
 
 import pytest
 
 import repaudit
-from conftest import REAL
 from repaudit.auditing.relations import materialise
 from repaudit.load import load_file
 from repaudit.warehouse import Warehouse
@@ -24,18 +22,7 @@ BRIGHTON_SECONDARIES = {114579, 114580, 114581, 114606, 114607, 114608, 114611, 
 
 
 @pytest.fixture(scope="module")
-def real_module():
-    """The `real` fixture's rule (skip where ../shared is absent, fail in CI), once per module."""
-    if not REAL.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{REAL} is missing in CI: the real-data tests must run")
-        pytest.skip("../shared/data/real is absent (not in CI)")
-    return REAL
-
-
-@pytest.fixture(scope="module")
-def national(real_module, tmp_path_factory):
-    real = real_module
+def national(real, tmp_path_factory):
     path = tmp_path_factory.mktemp("real") / "england.duckdb"
     with Warehouse(path) as wh:
         for source, name in FILES:
