@@ -79,10 +79,15 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
     for indicator in meta["indicators"]:
         label = INDICATORS[indicator].label
         years = label_years(meta["years_by_indicator"][indicator])
-        counts = result.schools[result.schools["indicator"] == indicator]["status"].value_counts()
+        rows = result.schools[result.schools["indicator"] == indicator]
+        counts = rows["status"].value_counts()
         head = (f"{label}, {years}, community: {meta['community_model']} - "
                 f"{counts.get('audited', 0)} schools audited, {counts.get('excluded', 0)} excluded")
         parts.append(head)
+        reasons = rows.loc[rows["status"] == "excluded", "exclusion_reason"].value_counts()
+        parts += [f"  excluded: {n} {reason}" for reason, n in reasons.head(5).items()]
+        if len(reasons) > 5:
+            parts.append(f"  excluded: {reasons.iloc[5:].sum()} for {len(reasons) - 5} other reasons (see schools.csv)")
         if "schools" in sections:
             parts += [f"\nLeast representative schools ({label}, lowest z first):", schools_table(result, indicator, top)]
         if "trusts" in sections:
