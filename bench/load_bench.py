@@ -19,21 +19,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from real_files import REAL_FILES  # noqa: E402
 from repaudit.load import load_file  # noqa: E402
 from repaudit.sources import flows, reader  # noqa: E402
 from repaudit.warehouse import Warehouse  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "data" / "real"
-REAL_FILES = [
-    ("gias", "gias/edubasealldata20250524_reheadered_subset.csv.gz", {}),
-    ("gias-groups", "gias/gias_allgroupslinks_202203_ajb1970.csv.gz", {}),
-    ("gias-links", "gias/links_edubasealldata20250422.csv.gz", {}),
-    ("spc", "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz", {}),
-    ("sen", "spc_sen/performance_tables_england_census_KSPDeveloper.csv.gz", {"year": 2018}),
-    ("cin", "cin/b1_children_in_need_2013_to_2025.csv.gz", {}),
-    ("cin", "cin/ons_mid-year_population_estimates_2012_to_2024.csv.gz", {}),
-]
 
 
 def write_flows(path: Path, rows: int, seed: int = 1):
