@@ -37,7 +37,7 @@ REAL_FILES = [  # (source, file under ../shared/data/real, options)
 ]
 
 CHILD = """
-import json, resource, sys, time
+import json, re, sys, time
 started = time.perf_counter()
 sys.path.insert(0, {root!r})
 import repaudit
@@ -49,14 +49,15 @@ for model in {models!r}:
 done = time.perf_counter()
 s = result.schools
 print(json.dumps({{"setup_s": ready - started, "audit_s": done - ready,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) / 1024,
                   "rows": len(s), "audited": int((s.status == "audited").sum()),
                   "trusts": len(result.trusts), "areas": len(result.areas)}}))
 """
 
 
 def run_step(db, models, indicators) -> dict:
-    """Audit with each of MODELS in turn in a fresh process; wall time of the audits and peak memory."""
+    """Audit with each of MODELS in turn in a fresh process; wall time of the audits and peak memory
+    (VmHWM, the child's own high-water mark: ru_maxrss would carry over the parent's from before exec)."""
     code = CHILD.format(root=str(ROOT), db=str(db), models=list(models), indicators=list(indicators))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
