@@ -58,19 +58,39 @@ def test_first_preferences_follow_the_factsheet(real):
         assert abs(got - want) <= 4 * np.sqrt(want) + 3, name
 
 
+def test_second_and_third_preferences_follow_the_factsheet(real):
+    game = scenario(str(real))
+    apps = game.applicants
+    lengths = np.diff(apps.offsets)
+    factsheet = [r for r in rows(real / "brighton/dennett_bh_school_model_of_factsheet_panel.csv") if r["year"] == "2025"]
+    for rank, col in ((2, "pref2"), (3, "pref3")):
+        listing = lengths >= rank
+        total = sum(int(r[col]) for r in factsheet)
+        # families who list a 2nd (3rd) school: the factsheet's total, up to binomial noise
+        assert abs(listing.sum() - total) <= 4 * np.sqrt(total * (1 - total / apps.n)) + 1, col
+        drawn = np.bincount(apps.prefs[apps.offsets[:-1][listing] + rank - 1], minlength=game.schools.n)
+        for name, got in zip(game.schools.name, drawn):
+            want = next(int(r[col]) for r in factsheet if name.startswith(r["name"]))
+            assert abs(got - want) <= 4 * np.sqrt(want) + 3, (col, name)
+    assert set(np.unique(lengths)) == {1, 2, 3}
+
+
 def test_fsm_share_rises_at_the_lowest_share_school_the_policy_can_change(real):
     game, result = scenario(str(real)), comparison(str(real))
     share = result.school_table("fsm_share").set_index("urn")
     intake = result.school_table("intake").set_index("urn")
     pan = dict(zip(game.schools.urn, game.schools.pan))
-    # the FSM band can only change who is admitted where a community school fills under the baseline
+    # the FSM band can only change who is admitted where a community school fills under the baseline;
+    # with 2nd and 3rd preferences calibrated, Varndean and Dorothy Stringer fill, as the factsheet shows
     full = [u for u, c in zip(game.schools.urn, game.schools.community)
             if c and intake.loc[u, "baseline_lo"] >= pan[u]]
-    assert full, "some community school is oversubscribed under the baseline"
+    assert {114579, 114580} <= set(full)
     lowest = min(full, key=lambda u: share.loc[u, "baseline_mean"])
-    assert share.loc[lowest, "baseline_mean"] < game.city_fsm_share
+    assert lowest == 114579 and share.loc[lowest, "baseline_mean"] < game.city_fsm_share
     assert share.loc[lowest, "change_lo"] > 0.03                       # up by more than 3 pp in 95% of runs
     assert share["change_mean"].idxmax() == lowest
+    # not asserted because it does not hold: at Dorothy Stringer, also full and below the city share,
+    # the FSM share falls (its FSM band does not fill; FSM families move up to Varndean)
 
 
 def test_the_fsm_band_cap_does_not_cap_a_schools_fsm_intake(real):
@@ -101,7 +121,9 @@ def test_a_real_run_is_valid_and_stable(real):
 
 def test_2026_limits_fsm_offers_in_the_fsm_and_higher_priorities_to_30_percent(real):
     game = scenario(str(real), entry_year=2026, preferences=4)
-    assert all(len(game.applicants.preferences(a)) == 4 for a in range(5))
+    # families who list a 3rd school (as many as the 2026 factsheet's 3rd preferences) also list a 4th
+    lengths = np.diff(game.applicants.offsets)
+    assert set(np.unique(lengths)) == {1, 2, 4}
     alloc = solve(game, load_policy("brighton-2026"), seed=2, others=load_policy("baseline"))
     assert check_validity(game, alloc) == []
     crit = alloc.criterion()

@@ -5,6 +5,7 @@ import pytest
 
 from repaudit.simulate.choice import ChoiceModel, calibrate
 from repaudit.simulate.inputs import synthetic_from_warehouse
+from repaudit.simulate.schools import read_first_preferences
 from repaudit.simulate.synthetic import Neighbourhoods, draw_homes, fsm_rates, synthetic_applications
 from repaudit.warehouse import LoadResult, TableRows
 
@@ -34,6 +35,44 @@ def test_choice_calibration_reproduces_first_preferences_per_group():
         want = target[g] * (group == g).sum() / target[g].sum()
         assert expected.sum(axis=0) == pytest.approx(want, abs=0.05)
     assert report["max_error_pupils"] < 0.05
+
+
+def test_choice_calibration_reproduces_second_and_third_preferences():
+    rng = np.random.default_rng(3)
+    homes = rng.random((500, 2)) * 8000
+    schools = np.array([[1000, 1000], [7000, 1000], [4000, 7000], [4000, 4000]], float)
+    catch = np.zeros((500, 4), bool)
+    firsts, later = np.array([200, 120, 100, 80.0]), np.array([[60, 90, 150, 150], [120, 120, 80, 60.0]])
+    model, report = calibrate(ChoiceModel(np.zeros(4)), homes, schools, catch, firsts, later_preferences=later)
+    listed = model.listing_probabilities(homes, schools, catch, 3)
+    assert listed[0] == pytest.approx(model.first_choice_probabilities(homes, schools, catch))
+    for rank, want in zip((2, 3), later):
+        assert listed[rank - 1].sum(axis=0) == pytest.approx(want * 500 / want.sum(), abs=0.05)
+    assert [f["rank"] for f in report["later_ranks"]] == [2, 3]
+    # drawn rankings follow the expected counts (60 draws of each family: 30 000 rankings)
+    many = np.repeat(homes, 60, axis=0)
+    ranked = model.rank(many, schools, np.zeros((len(many), 4), bool), 3, rng)
+    assert all(len(set(r)) == 3 for r in ranked[:500])
+    for rank in range(3):
+        p = listed[rank]
+        drawn = np.bincount(ranked[:, rank], minlength=4) / 60
+        assert np.all(np.abs(drawn - p.sum(axis=0)) <= 4 * np.sqrt((p * (1 - p)).sum(axis=0) / 60))
+
+
+def test_without_rank_terms_the_listing_probabilities_are_the_rank_ordered_logits():
+    rng = np.random.default_rng(4)
+    homes = rng.random((300, 2)) * 8000
+    schools = rng.random((5, 2)) * 8000
+    catch = np.zeros((300, 5), bool)
+    model = ChoiceModel(np.array([0.5, -0.2, 0.0, 0.3, -0.6]))
+    listed = model.listing_probabilities(homes, schools, catch, 3)
+    many = np.repeat(homes, 100, axis=0)
+    ranked = model.rank(many, schools, np.zeros((len(many), 5), bool), 3, rng)
+    for rank in range(3):
+        p = listed[rank]
+        drawn = np.bincount(ranked[:, rank], minlength=5) / 100
+        assert np.all(np.abs(drawn - p.sum(axis=0)) <= 4 * np.sqrt((p * (1 - p)).sum(axis=0) / 100))
+        assert p.sum(axis=1) == pytest.approx(1.0)
 
 
 def test_families_rank_distinct_schools_and_distance_dominates_when_steep():
@@ -76,7 +115,7 @@ def test_synthetic_applications_are_reproducible_and_well_formed():
     assert report["city_fsm_share"] == 0.2 and report["choice_iterations"] >= 1
 
 
-def test_synthetic_cohort_from_the_warehouse(wh):
+def test_synthetic_cohort_from_the_warehouse(wh, tmp_path):
     schools = pd.DataFrame({
         "urn": [201, 202], "name": ["North", "South"], "la_code": ["999", "999"], "la_name": ["Testshire"] * 2,
         "lad_code": ["E06000999"] * 2, "type": ["Community school", "Academy converter"], "status": ["Open"] * 2,
@@ -101,3 +140,13 @@ def test_synthetic_cohort_from_the_warehouse(wh):
     assert game.city_fsm_share == pytest.approx(0.2)
     assert game.schools.community.tolist() == [True, False]
     assert game.meta["synthetic"] and game.meta["calibration"]["city_fsm_share"] == pytest.approx(0.2)
+    # with 2nd-preference counts too (180 in all): 3 in 4 families list a second school
+    path = tmp_path / "prefs.csv"
+    path.write_text("urn,pref1,pref2\n201,160,60\n202,80,120\n", encoding="utf-8")
+    counts = read_first_preferences(path)
+    assert counts.columns.tolist() == ["urn", "count", "pref2"]
+    game = synthetic_from_warehouse(wh, "Testshire", seed=1, preferences=2, first_preferences=counts)
+    apps = game.applicants
+    two = np.diff(apps.offsets) == 2
+    assert abs(two.sum() - 180) <= 4 * np.sqrt(240 * 0.75 * 0.25)
+    assert game.meta["calibration"]["choice_later_ranks"][0]["max_error_pupils"] < 0.05

@@ -58,7 +58,8 @@ def _settings(values):
 @click.option("--entry-year", type=int, default=2025, show_default=True, help="Entry year of the Brighton scenario.")
 @click.option("--capacities", type=click.Path(exists=True, dir_okay=False), help="Capacities CSV: urn, pan.")
 @click.option("--first-preferences", type=click.Path(exists=True, dir_okay=False),
-              help="CSV of urn, count: calibrate synthetic preferences to these first-preference counts.")
+              help="CSV of urn, count (and optionally pref2, pref3): calibrate synthetic preferences to "
+                   "these first- (and 2nd-, 3rd-) preference counts.")
 @click.option("--catchments", "catchment_layer", metavar="LAYER", help="Catchment layer in the warehouse to use.")
 @click.option("--runs", type=int, default=100, show_default=True, help="Lottery runs (Monte Carlo).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the lotteries and synthetic applicants.")

@@ -1,4 +1,4 @@
-"""Which schools families list: a distance + popularity random-utility model, calibratable to first preferences.
+"""Which schools families list: a distance + popularity random-utility model, calibratable to preference counts.
 
 Family i (in group g_i: 0 = not FSM, 1 = FSM) values school j at
 
@@ -10,6 +10,15 @@ per group when the schools' FSM shares are known: FSM and other families then ch
 they do (Burgess, Greaves and Vignoles 2015). `calibrate` finds the popularities that reproduce
 first-preference counts per school (and group) in expectation by the fixed point
 popularity += log(observed / predicted) (BLP's contraction), keeping per_km and the bonus.
+
+First preferences alone leave the 2nd and 3rd choices to distance, so popular schools get too few
+later preferences (in Brighton only one school filled instead of five). `rank_popularity` adds a
+popularity per rank and school from the 2nd rank on (the last row serves later ranks): the r-th
+listed school is then a logit draw, over the schools not yet listed, with utility
+u_ij + rank_popularity[r-2, j] (a sequential logit; with no rank terms it is the rank-ordered logit
+above). `calibrate` fits it, rank by rank, to counts of how often each school is listed 2nd, 3rd, ...
+with the same contraction, using the exact expected counts over all ordered prefixes (families x
+schools^rank, so for a few ranks).
 """
 from __future__ import annotations
 
@@ -25,6 +34,7 @@ class ChoiceModel:
     popularity: np.ndarray
     per_km: float = 0.6
     catchment_bonus: float = 1.5
+    rank_popularity: np.ndarray | None = None
 
     def rows(self, group, n: int) -> np.ndarray:
         pop = np.atleast_2d(self.popularity)
@@ -43,22 +53,65 @@ class ChoiceModel:
         e = np.exp(u)
         return e / e.sum(axis=1, keepdims=True)
 
+    def rank_shift(self, r: int) -> np.ndarray | float:
+        """Extra popularity per school at 0-based rank R (0 for the first preference, or with no rank terms)."""
+        if r == 0 or self.rank_popularity is None:
+            return 0.0
+        rows = np.atleast_2d(self.rank_popularity)
+        return rows[min(r, len(rows)) - 1]
+
+    def listing_probabilities(self, home_xy, school_xy, in_catchment, ranks: int, group=None) -> list:
+        """Per rank 1..RANKS, the probability (families x schools) that each family lists each school there."""
+        base = self.utilities(home_xy, school_xy, in_catchment, group)
+        joint, out = np.ones(len(base)), []
+        for r in range(min(ranks, base.shape[1])):
+            joint = _extend(joint, _exp_rows(base + self.rank_shift(r)))
+            out.append(joint.sum(axis=tuple(range(1, r + 1))))
+        return out
+
     def rank(self, home_xy, school_xy, in_catchment, k: int, rng, group=None) -> np.ndarray:
-        """Each family's k listed schools (school indices, best first), drawn from the rank-ordered logit."""
-        u = self.utilities(home_xy, school_xy, in_catchment, group) + rng.gumbel(size=(len(home_xy), len(school_xy)))
+        """Each family's k listed schools (school indices, best first), drawn from the rank-ordered logit,
+        or rank by rank (fresh Gumbel draws over the schools not yet listed) when there are rank terms."""
+        u = self.utilities(home_xy, school_xy, in_catchment, group)
         k = min(k, len(school_xy))
+        if self.rank_popularity is not None:
+            out = np.zeros((len(u), k), dtype=np.int64)
+            listed = np.zeros(u.shape, dtype=bool)
+            for r in range(k):
+                draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
+                out[:, r] = draw.argmax(axis=1)
+                listed[np.arange(len(u)), out[:, r]] = True
+            return out
+        u = u + rng.gumbel(size=u.shape)
         top = np.argpartition(-u, k - 1, axis=1)[:, :k] if k < u.shape[1] else np.tile(np.arange(u.shape[1]), (len(u), 1))
         order = np.argsort(-np.take_along_axis(u, top, axis=1), axis=1)
         return np.take_along_axis(top, order, axis=1)
 
 
+def _exp_rows(u: np.ndarray) -> np.ndarray:
+    return np.exp(u - u.max(axis=1, keepdims=True))
+
+
+def _extend(joint: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """P(ordered prefix, then school j): JOINT (families x schools^r, the prefix's probability) times
+    the logit, with WEIGHT = exp(utility) (families x schools), over the schools not in the prefix."""
+    r, n_schools = joint.ndim - 1, weight.shape[1]
+    index = np.indices((n_schools,) * (r + 1))
+    fresh = np.all(index[:-1] != index[-1], axis=0)
+    w = weight.reshape((len(weight),) + (1,) * r + (n_schools,)) * fresh
+    return joint[..., None] * w / np.maximum(w.sum(axis=-1, keepdims=True), 1e-300)
+
+
 def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_preferences, group=None,
-              iterations: int = 500, tol: float = 1e-4) -> tuple[ChoiceModel, dict]:
+              iterations: int = 500, tol: float = 1e-4, later_preferences=None) -> tuple[ChoiceModel, dict]:
     """Popularities whose expected first-preference counts match FIRST_PREFERENCES.
 
     FIRST_PREFERENCES is one count per school, or one row per group (families split by GROUP); each
-    row is scaled to the number of families in its group. Returns the model and a report (iterations,
-    the largest remaining error in pupils)."""
+    row is scaled to the number of families in its group. LATER_PREFERENCES, when given, has one row
+    per rank from the 2nd (all families together): the rank terms are then fitted so that the expected
+    times each school is listed at that rank match the row scaled to the number of families (who lists
+    fewer schools is left to the caller). Returns the model and a report (iterations, the largest
+    remaining error in pupils per rank)."""
     target = np.atleast_2d(np.asarray(first_preferences, dtype=float))
     g = np.zeros(len(home_xy), dtype=np.int64) if len(target) == 1 else np.asarray(group, dtype=np.int64)
     pop = np.zeros_like(target) + np.atleast_2d(model.popularity)[: len(target)]
@@ -81,5 +134,32 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
             pop[row] += np.log(want) - np.log(np.maximum(predicted, 1e-12))
             pop[row] -= pop[row].mean()
         worst = max(worst, err)
-    popularity = pop[0] if len(pop) == 1 else pop
-    return replace(model, popularity=popularity), {"iterations": used, "max_error_pupils": worst}
+    model = replace(model, popularity=pop[0] if len(pop) == 1 else pop)
+    report = {"iterations": used, "max_error_pupils": worst}
+    if later_preferences is not None and len(np.atleast_2d(later_preferences)):
+        model, report["later_ranks"] = _calibrate_later(model, home_xy, school_xy, in_catchment, group,
+                                                         np.atleast_2d(later_preferences), iterations, tol)
+    return model, report
+
+
+def _calibrate_later(model, home_xy, school_xy, in_catchment, group, targets, iterations, tol):
+    """Rank terms, one rank at a time: the counts at rank r depend only on ranks 1..r, so earlier
+    ranks stay fitted; the prefix probabilities are computed once per rank, the contraction on the last."""
+    base = model.utilities(home_xy, school_xy, in_catchment, group)
+    shifts = np.zeros((len(targets), base.shape[1]))
+    joint = _extend(np.ones(len(base)), _exp_rows(base))
+    fits = []
+    for r, target in enumerate(targets, start=1):
+        want = np.maximum(np.asarray(target, dtype=float), 0.5)
+        want = want * len(base) / want.sum()
+        err, used = np.inf, 0
+        for used in range(1, iterations + 1):
+            predicted = _extend(joint, _exp_rows(base + shifts[r - 1])).sum(axis=tuple(range(r + 1)))
+            err = float(np.abs(predicted - want).max())
+            if err < tol * want.max():
+                break
+            shifts[r - 1] += np.log(want) - np.log(np.maximum(predicted, 1e-12))
+            shifts[r - 1] -= shifts[r - 1].mean()
+        joint = _extend(joint, _exp_rows(base + shifts[r - 1]))
+        fits.append({"rank": r + 1, "iterations": used, "max_error_pupils": err})
+    return replace(model, rank_popularity=shifts), fits

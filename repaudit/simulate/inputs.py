@@ -113,12 +113,16 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     n = int(min(schools["pan"].sum(), round(lsoas["children"].sum())))
     share = _city_share(wh, lad)
     areas = catchment_areas.from_warehouse(wh, catchment_layer)
-    firsts = None
+    firsts = later = None
     if first_preferences is not None:
-        firsts = first_preferences.set_index("urn")["count"].reindex(schools["urn"]).fillna(0).to_numpy()
+        counts = first_preferences.set_index("urn").reindex(schools["urn"]).fillna(0)
+        firsts = counts["count"].to_numpy()
+        ranks = [c for c in ("pref2", "pref3") if c in counts]
+        later = counts[ranks].to_numpy().T if ranks else None
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), n, share, preferences, seed,
-        firsts, model, SyntheticRates(), catchment_matrix(areas, schools["urn"]) if areas is not None else None)
+        firsts, model, SyntheticRates(), catchment_matrix(areas, schools["urn"]) if areas is not None else None,
+        later_preferences=later)
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     return make_game(schools, frame, areas, share, {"source": f"synthetic cohort for {la}", "calibration": report,

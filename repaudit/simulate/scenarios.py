@@ -3,13 +3,15 @@
 `brighton(real_dir)` reads, from a folder laid out like ../shared/data/real (nothing is copied):
   brighton/catchulator_secondary_admissions_actuals_2425.csv   10 schools: PAN, type, siblings, EHC plans,
                                                                the city FSM average (FSM_target / PAN)
-  brighton/dennett_bh_school_model_of_factsheet_panel.csv      first preferences per school and entry year
+  brighton/dennett_bh_school_model_of_factsheet_panel.csv      1st, 2nd and 3rd preferences per school and entry year
   brighton/catchulator_bh_lsoa_projections_2020_31.csv         Year 7 children per LSOA and year
   brighton/dennett_bn_postcodes_pop1.csv.gz                    postcodes: LSOA, location, children, IDACI
   brighton/catchments/*.geojson                                catchment polygons (2025 or 2026 areas)
   gias/edubasealldata20250524_reheadered_subset.csv.gz         school locations (Easting, Northing)
-and draws a synthetic cohort (synthetic.py) whose first preferences match the factsheet's, FSM and other
-families calibrated apart so that first preferences by FSM status follow each school's FSM share.
+and draws a synthetic cohort (synthetic.py) whose 1st, 2nd and 3rd preferences match the factsheet's, FSM
+and other families calibrated apart so that first preferences by FSM status follow each school's FSM share.
+The later ranks matter: with first preferences alone the popular schools get too few 2nd and 3rd
+preferences and most of them do not fill, so a policy that reorders the queue at full schools cannot act.
 """
 from __future__ import annotations
 
@@ -48,7 +50,8 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
     """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review)."""
     real = Path(real_dir)
     schools, siblings, fsm_share, city_share = _schools(real, entry_year)
-    firsts = _first_preferences(real / FACTSHEET, schools, entry_year)
+    counts = _preferences(real / FACTSHEET, schools, entry_year)
+    firsts = counts[0]
     by_group = np.vstack([firsts * (1 - fsm_share), firsts * fsm_share])
     areas = catchment_areas.from_file(real / CATCHMENT_FILES[2026 if entry_year >= 2026 else 2025], BRIGHTON_CATCHMENTS)
     neigh = _neighbourhoods(real, entry_year)
@@ -56,10 +59,12 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), int(firsts.sum()), city_share,
         preferences, seed, by_group, model or ChoiceModel(np.zeros(len(schools))), rates,
-        catchment_matrix(areas, schools["urn"]))
+        catchment_matrix(areas, schools["urn"]), later_preferences=counts[1:])
     meta = {"source": f"Brighton and Hove Year 7 {entry_year}, synthetic cohort from public files in {real}",
             "calibration": report, "synthetic": True, "entry_year": entry_year,
-            "first_preferences": dict(zip(schools["urn"].tolist(), firsts.tolist()))}
+            "first_preferences": dict(zip(schools["urn"].tolist(), firsts.tolist())),
+            "later_preferences": {f"pref{r + 2}": dict(zip(schools["urn"].tolist(), row.tolist()))
+                                  for r, row in enumerate(counts[1:])}}
     return make_game(schools, frame, areas, city_share, meta)
 
 
@@ -94,19 +99,24 @@ def _schools(real: Path, entry_year: int):
     return frame, siblings, fsm_share, city_share
 
 
-def _first_preferences(path: Path, schools: pd.DataFrame, entry_year: int) -> np.ndarray:
-    """First preferences per school in ENTRY_YEAR, matching the factsheet's names to the schools' names."""
+def _preferences(path: Path, schools: pd.DataFrame, entry_year: int, ranks=("pref1", "pref2", "pref3")) -> np.ndarray:
+    """Preferences per rank (rows pref1, pref2, pref3) and school in ENTRY_YEAR, matching the factsheet's
+    names to the schools' names."""
     table = read_csv_table(path).frame
     year = table[pd.to_numeric(table["year"], errors="coerce") == entry_year]
     if year.empty:
         years = sorted(pd.to_numeric(table["year"], errors="coerce").dropna().astype(int).unique())
         raise InputFileError(path, f"has no entry year {entry_year} (years {years[0]}-{years[-1]})", column="year")
-    out = np.zeros(len(schools))
+    out = np.zeros((len(ranks), len(schools)))
     for i, name in enumerate(schools["name"]):
-        hit = [p for n, p in zip(year["name"], year["pref1"]) if normalise(name).startswith(normalise(n))]
+        hit = [n for n in year.index if normalise(name).startswith(normalise(year.at[n, "name"]))]
         if len(hit) != 1:
             raise InputFileError(path, f"no single factsheet row for '{name}' in {entry_year}", column="name")
-        out[i] = float(hit[0])
+        for r, col in enumerate(ranks):
+            value = pd.to_numeric(year.at[hit[0], col], errors="coerce")
+            if pd.isna(value):
+                raise InputFileError(path, f"no {col} for '{name}' in {entry_year}", column=col)
+            out[r, i] = float(value)
     return out
 
 

@@ -119,13 +119,16 @@ def to_schools(frame: pd.DataFrame, source: str = "capacities") -> Schools:
 
 
 def read_first_preferences(path: str | Path) -> pd.DataFrame:
-    """First-preference counts per school (`urn, count`) for calibrating synthetic preferences."""
+    """Preference counts per school for calibrating synthetic preferences: `urn, count` (first
+    preferences) and, when the file has them, `pref2` and `pref3` (times listed 2nd and 3rd)."""
     table = read_csv_table(path)
     frame = resolve_columns(table, {"urn": ["urn", "school_urn"],
-                                    "count": ["count", "first_preferences", "pref1", "times_put_as_1st_preference"]},
+                                    "count": ["count", "first_preferences", "pref1", "times_put_as_1st_preference"],
+                                    "pref2": ["pref2", "second_preferences", "times_put_as_2nd_preference"],
+                                    "pref3": ["pref3", "third_preferences", "times_put_as_3rd_preference"]},
                             ["urn", "count"], "first preferences")
     out = pd.DataFrame(index=frame.index)
-    for col in ("urn", "count"):
+    for col in [c for c in ("urn", "count", "pref2", "pref3") if c in frame]:
         value = parse_number(frame[col])
         bad = value.isna() | (value < 0)
         if bad.any():

@@ -3,9 +3,12 @@
 Homes: each LSOA gets a multinomial share of the cohort in proportion to its children of the entry
 age; within an LSOA a child lives at one of its candidate home points (postcodes weighted by children,
 or the LSOA centroid). FSM: the IDACI -> FSM calibration below. Preferences: the choice model in
-choice.py, calibrated to first-preference counts when given. Looked-after status, medical or social
-need, EHC plans and siblings are drawn at the rates in `SyntheticRates` and attach to the family's
-first preference. Everything is reproducible from one seed.
+choice.py, calibrated to first-preference counts when given, and to 2nd, 3rd ... preference counts
+when those are given too; then, as real families do, not everyone uses every preference: the share
+listing at least r schools is the rank-r total over the first-preference total (drawn independently
+of who they are). Looked-after status, medical or social need, EHC plans and siblings are drawn at
+the rates in `SyntheticRates` and attach to the family's first preference. Everything is
+reproducible from one seed.
 """
 from __future__ import annotations
 
@@ -82,10 +85,13 @@ def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
 
 def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
                            preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
-                           rates: SyntheticRates = SyntheticRates(), catchment_of=None) -> tuple[pd.DataFrame, dict]:
+                           rates: SyntheticRates = SyntheticRates(), catchment_of=None,
+                           later_preferences=None) -> tuple[pd.DataFrame, dict]:
     """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
 
     FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
+    LATER_PREFERENCES: counts per school of 2nd, 3rd ... preferences (one row per rank, all families),
+    used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last.
     CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
     bonus. Returns the frame and a calibration report (FSM slope, choice-model fit)."""
     rng = np.random.default_rng(seed)
@@ -102,11 +108,16 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
               "choice_catchment_bonus": model.catchment_bonus}
     group = fsm.astype(np.int64)
     if first_preferences is not None:
-        model, fit = calibrate(model, xy, school_xy, in_catch, first_preferences, group)
+        model, fit = calibrate(model, xy, school_xy, in_catch, first_preferences, group,
+                               later_preferences=None if later_preferences is None
+                               else np.atleast_2d(later_preferences)[: preferences - 1])
         report.update({f"choice_{k}": v for k, v in fit.items()})
     pop = np.atleast_2d(model.popularity)
     report["choice_popularity"] = {label: dict(zip(urns.tolist(), np.round(row, 4).tolist()))
                                    for label, row in zip(("all",) if len(pop) == 1 else ("not_fsm", "fsm"), pop)}
+    if model.rank_popularity is not None:
+        report["choice_rank_popularity"] = {f"rank{r + 2}": dict(zip(urns.tolist(), np.round(row, 4).tolist()))
+                                            for r, row in enumerate(model.rank_popularity)}
     ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group)
     first = urns[ranked[:, 0]]
     sibling_rate = rates.sibling if np.isscalar(rates.sibling) else np.asarray(rates.sibling)[ranked[:, 0]]
@@ -119,5 +130,18 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         "sibling_urn": np.where(rng.random(n) < sibling_rate, first, 0),
         "ehcp_urn": np.where(rng.random(n) < rates.ehcp, first, 0),
     })
-    frame["prefs"] = [list(row) for row in urns[ranked]]
+    lengths = np.full(n, ranked.shape[1])
+    if first_preferences is not None and later_preferences is not None:
+        lengths = _list_lengths(n, ranked.shape[1], later_preferences, np.sum(first_preferences), rng)
+    frame["prefs"] = [list(row[:k]) for row, k in zip(urns[ranked], lengths)]
     return frame, report
+
+
+def _list_lengths(n: int, k: int, later_preferences, first_total: float, rng) -> np.ndarray:
+    """How many schools each family lists (at most K): at least r + 1 for the share of families given by
+    the rank-(r + 1) total over FIRST_TOTAL (nested, one uniform draw per family); families who list
+    the last counted rank list K."""
+    totals = np.atleast_2d(later_preferences).sum(axis=1)[: k - 1]
+    share = np.minimum.accumulate(np.minimum(totals / max(first_total, 1.0), 1.0))
+    extra = (rng.random(n)[:, None] < share[None, :]).sum(axis=1)
+    return np.where(extra == len(share), k, 1 + extra)
