@@ -19,7 +19,7 @@ from .lsoa_codes import find_column
 from .reader import RawTable, academic_year, normalise, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import column_values, flag_overflow, flag_unreadable, missing_note, numbers_with_reasons, without_rows
+from .school_keys import column_values, flag_unreadable, missing_note, numbers_with_reasons, without_rows
 
 SOURCE = "cin"
 CIN_VALUE = ["At31_episodes", "at31_episodes", "At31_children", "children_in_need_at_31_march"]
@@ -53,7 +53,7 @@ def read(path, vintage=None, **_):
     level = cols["level"].astype(str).str.strip()
 
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     code, name = _area(cols, level)
     problems.flag(code.eq("").to_numpy(), "no area code for this " + level + " row")
     years = _years(cols, measure)

@@ -14,7 +14,7 @@ from .lsoa_codes import find_column
 from .reader import parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import (URN_ALIASES, YEAR_ALIASES, flag_bad_urns, flag_overflow, flag_unreadable, missing_note,
+from .school_keys import (URN_ALIASES, YEAR_ALIASES, flag_bad_urns, flag_unreadable, missing_note,
                           numbers_with_reasons, vintage_from_name, years_for)
 
 SOURCE = "cin-schools"
@@ -33,7 +33,7 @@ def read(path, vintage=None, year=None, **_):
     cols = resolve_columns(table, ALIASES, ["urn", "cin"], SOURCE)
     notes = []
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     urns = flag_bad_urns(problems, cols["urn"])
     years = years_for(table, cols, year, problems, notes, SOURCE)
     labels = {name: find_column(table.frame.columns, [name, *ALIASES[name]]) for name in cols}

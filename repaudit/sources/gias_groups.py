@@ -11,7 +11,7 @@ from ..warehouse import LoadResult, TableRows
 from .reader import read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import URN_ALIASES, column_values, flag_bad_urns, flag_overflow, known_dates, vintage_from_name
+from .school_keys import URN_ALIASES, column_values, flag_bad_urns, known_dates, vintage_from_name
 
 SOURCE = "gias-groups"
 ALIASES = {
@@ -31,7 +31,7 @@ def read(path, vintage=None, **_):
     table = read_csv_table(path)
     cols = resolve_columns(table, ALIASES, ["urn", "group_uid"], SOURCE)
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     urns = flag_bad_urns(problems, cols["urn"])
     uid = cols["group_uid"].astype(str).str.strip()
     problems.flag(uid.eq("").to_numpy(), "Group UID is empty")

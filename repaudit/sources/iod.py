@@ -19,7 +19,6 @@ from .lsoa_codes import (LSOA_CODE_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes
 from .reader import normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import flag_overflow
 from .spreadsheet import is_xlsx, read_xlsx_table
 
 SOURCE = "iod"
@@ -45,7 +44,7 @@ def read(path, vintage=None, year=None, **_):
     lsoa_year, notes = lsoa_vintage(find_column(table.frame.columns, LSOA_CODE_ALIASES), codes)
 
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
     for (measure, part), column in found.items():
         problems.flag_bad_numbers(table.frame, column, column)

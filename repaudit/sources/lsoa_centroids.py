@@ -14,7 +14,6 @@ from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_cod
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import flag_overflow
 
 SOURCE = "lsoa-centroids"
 ALIASES = {
@@ -63,7 +62,7 @@ def _from_csv(path, crs):
     table = read_csv_table(path)
     cols = resolve_columns(table, ALIASES, ["lsoa"], SOURCE)
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     if {"x", "y"} <= set(cols):
         xcol, ycol, assumed = "x", "y", BNG
     elif {"lon", "lat"} <= set(cols):

@@ -15,7 +15,6 @@ from .lsoa_codes import clean_codes, find_column, is_lsoa_code
 from .reader import read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import flag_overflow
 
 SOURCE = "lsoa-lookup"
 LAD_YEARS = ["24", "23", "22", "21", "20", "19"]
@@ -45,7 +44,7 @@ def read(path, vintage=None, **_):
               else cols["chgind"].astype(str).str.strip().str.upper() if "chgind" in cols else None)
 
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     problems.flag(~is_lsoa_code(lsoa11), "LSOA 2011 code '" + lsoa11 + "' is not an LSOA code")
     problems.flag(~is_lsoa_code(lsoa21), "LSOA 2021 code '" + lsoa21 + "' is not an LSOA code")
     if chgind is not None and not lad_only:

@@ -16,7 +16,6 @@ from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_cod
 from .reader import missing_reason, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import flag_overflow
 
 SOURCE = "population"
 AGE_ALIASES = ["age_group", "age_band", "age", "Age group", "Age (6 categories)", "Age (18 categories)",
@@ -40,7 +39,7 @@ def read(path, vintage=None, year=None, **_):
         vintage_notes = [f"LSOA set not stated: {lsoa_year} codes assumed for a {year} population"]
 
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
     age_column = find_column(table.frame.columns, AGE_ALIASES)
     totals = np.zeros(len(codes), dtype=bool)

@@ -1,4 +1,4 @@
-"""Row-level problems for the LSOA loaders: the first reason found for each unusable row, duplicates named
+"""Row-level problems for the tabular loaders: the first reason found for each unusable row, duplicates named
 with the line of their first occurrence, and the rejects frame they become."""
 from __future__ import annotations
 
@@ -20,6 +20,18 @@ class RowProblems:
         mask = np.asarray(mask, dtype=bool) & self.reasons.isna().to_numpy()
         values = reason if isinstance(reason, str) else pd.Series(reason).to_numpy(dtype=object)
         self.reasons[mask] = values if isinstance(values, str) else values[mask]
+
+    def flag_overflow(self):
+        """Rows holding values beyond the header's columns: a value with an unquoted comma shifts every
+        later column, so none of the row's numbers can be trusted."""
+        if not self.table.overflow:
+            return
+        width = len(self.table.frame.columns)
+        reasons = np.full(len(self.table.frame), None, dtype=object)
+        for row, extra in self.table.overflow.items():
+            reasons[row] = (f"{extra} value{'s' if extra > 1 else ''} beyond the header's {width} columns "
+                            "(a value may contain an unquoted comma)")
+        self.flag(self.table.overflow_mask(), reasons)
 
     def flag_bad_numbers(self, cols: pd.DataFrame, column: str, label: str):
         """Rows whose COLUMN is neither a number nor a suppression token."""

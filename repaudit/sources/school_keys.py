@@ -81,19 +81,6 @@ def without_rows(table: RawTable, mask) -> RawTable:
                                overflow=overflow)
 
 
-def flag_overflow(problems: RowProblems, table: RawTable):
-    """Reject rows holding values beyond the header's columns: a value with an unquoted comma shifts every
-    later column, so none of the row's numbers can be trusted."""
-    if not table.overflow:
-        return
-    width = len(table.frame.columns)
-    reasons = np.full(len(table.frame), None, dtype=object)
-    for row, extra in table.overflow.items():
-        reasons[row] = (f"{extra} value{'s' if extra > 1 else ''} beyond the header's {width} columns "
-                        "(a value may contain an unquoted comma)")
-    problems.flag(table.overflow_mask(), reasons)
-
-
 def column_values(cols: pd.DataFrame, name: str, keep: np.ndarray):
     """The kept cells of an optional text column, stripped, blanks as None; None when the file lacks it."""
     if name not in cols:

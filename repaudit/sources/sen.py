@@ -17,7 +17,7 @@ from .lsoa_codes import find_column
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import (URN_ALIASES, YEAR_ALIASES, flag_bad_urns, flag_overflow, flag_unreadable, missing_note,
+from .school_keys import (URN_ALIASES, YEAR_ALIASES, flag_bad_urns, flag_unreadable, missing_note,
                           numbers_with_reasons, vintage_from_name, without_rows, years_for)
 
 SOURCE = "sen"
@@ -40,7 +40,7 @@ def read(path, vintage=None, year=None, **_):
     table, skipped, notes = without_summary_rows(table)
     cols = resolve_columns(table, ALIASES, ["urn", "pupils", "sen_support", "ehcp"], SOURCE)
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     urns = flag_bad_urns(problems, cols["urn"])
     years = years_for(table, cols, year, problems, notes, SOURCE)
     for name in ("pupils", *INDICATORS):

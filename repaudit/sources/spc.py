@@ -24,7 +24,7 @@ from .lsoa_codes import find_column
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
-from .school_keys import (URN_ALIASES, YEAR_ALIASES, column_values, flag_bad_urns, flag_overflow, flag_unreadable,
+from .school_keys import (URN_ALIASES, YEAR_ALIASES, column_values, flag_bad_urns, flag_unreadable,
                           missing_note, numbers_with_reasons, vintage_from_name, without_rows, years_for)
 
 SOURCE = "spc"
@@ -60,7 +60,7 @@ def read(path, vintage=None, year=None, **_):
     cols = resolve_columns(table, ALIASES, ["urn", "fsm", "pupils"], SOURCE)
 
     problems = RowProblems(table)
-    flag_overflow(problems, table)
+    problems.flag_overflow()
     urns = flag_bad_urns(problems, cols["urn"])
     years = years_for(table, cols, year, problems, notes, SOURCE)
     base = "fsm_base" if "fsm_base" in cols else "pupils"
