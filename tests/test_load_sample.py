@@ -102,9 +102,11 @@ def test_cli_prints_what_went_where(runner, tmp_path):
     result = runner.invoke(cli, ["load-sample", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert f"into {db}" in result.output
-    assert "gias             synthetic_edubasealldata20240901.csv: 36 read, 0 rejected -> schools (36 rows)" in result.output
+    assert ("gias             synthetic_edubasealldata20240901.csv: 36 rows read = 36 loaded + 0 rejected + 0 skipped "
+            f"-> schools (36 rows) in {db}") in result.output
     flows = len(data_rows("synthetic_flows.csv"))
-    assert f"flows            synthetic_flows.csv: {flows:,} read, 0 rejected -> flows ({flows:,} rows)" in result.output
+    assert (f"flows            synthetic_flows.csv: {flows:,} rows read = {flows:,} loaded + 0 rejected + 0 skipped "
+            f"-> flows ({flows:,} rows) in {db}") in result.output
     assert "Warehouse tables now: " in result.output and "schools 36" in result.output
     with Warehouse(db, read_only=True) as wh:
         assert wh.count("catchments") == 6

@@ -1,6 +1,7 @@
 """`repaudit load-sample`: load the bundled synthetic sample region into the warehouse."""
 import click
 
+from ..load import summary
 from ..options import db_option
 from ..paths import SAMPLE_DIR
 from ..sample import load_sample
@@ -23,8 +24,8 @@ def load_sample_command(db):
         held = {t: wh.count(t) for t in tables}
     click.echo(f"Loaded the synthetic sample region from {SAMPLE_DIR} into {db}:")
     for r in results:
-        into = ", ".join(f"{t.table} ({len(t.frame):,} rows)" for t in r.tables)
-        click.echo(f"  {r.source:<16} {r.source_file}: {r.rows_read:,} read, {r.rows_rejected:,} rejected -> {into}")
-        for note in r.notes:
-            click.echo(f"  {'':<16} note: {note}")
+        first, *notes = summary(r, db)
+        click.echo(f"  {r.source:<16} {first}")
+        for note in notes:
+            click.echo(f"  {'':<16}{note}")
     click.echo("Warehouse tables now: " + ", ".join(f"{t} {n:,}" for t, n in held.items()))
