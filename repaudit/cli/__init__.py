@@ -19,6 +19,10 @@ class RepauditGroup(click.Group):
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)       # the reader (e.g. `| head`) has gone: stop quietly
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
