@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repaudit.simulate.choice import ChoiceModel, calibrate
+from repaudit.simulate.choice import ChoiceModel, calibrate, clearing_shift, whole_counts
 from repaudit.simulate.inputs import synthetic_from_warehouse
 from repaudit.simulate.schools import read_first_preferences
 from repaudit.simulate.synthetic import Neighbourhoods, draw_homes, fsm_rates, synthetic_applications
@@ -57,6 +57,55 @@ def test_choice_calibration_reproduces_second_and_third_preferences():
         p = listed[rank]
         drawn = np.bincount(ranked[:, rank], minlength=4) / 60
         assert np.all(np.abs(drawn - p.sum(axis=0)) <= 4 * np.sqrt((p * (1 - p)).sum(axis=0) / 60))
+
+
+def test_whole_counts_round_by_largest_remainder():
+    assert whole_counts([1, 1, 1], 10).tolist() == [4, 3, 3]          # 3.33 each: the first remainder wins
+    assert whole_counts([2.6, 2.4, 5.0], 10).tolist() == [3, 2, 5]    # floors 2, 2, 5; remainders .6 > .4
+    assert whole_counts([1, 3, 4], 16).tolist() == [2, 6, 8]          # already whole after scaling
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_clearing_shift_makes_each_schools_count_exact(case):
+    rng = np.random.default_rng(case)
+    n, m = int(rng.integers(5, 400)), int(rng.integers(2, 12))
+    draws = rng.normal(size=(n, m)) * rng.uniform(0.1, 3) + rng.gumbel(size=(n, m))
+    listed = rng.random((n, m)) < 0.3                                 # schools already listed are out
+    listed[np.arange(n), rng.integers(0, m, n)] = False
+    draws[listed] = -np.inf
+    # quotas that some assignment meets: each family's pick among its open schools, at random
+    pick = np.array([rng.choice(np.flatnonzero(~row)) for row in listed])
+    quota = np.bincount(pick, minlength=m)
+    choice = (draws + clearing_shift(draws, quota)).argmax(axis=1)
+    assert np.array_equal(np.bincount(choice, minlength=m), quota)
+    assert not listed[np.arange(n), choice].any()
+
+
+def test_clearing_shift_is_zero_when_the_draws_already_meet_the_quotas():
+    rng = np.random.default_rng(1)
+    draws = rng.gumbel(size=(300, 6))
+    quota = np.bincount(draws.argmax(axis=1), minlength=6)
+    assert np.array_equal(clearing_shift(draws, quota), np.zeros(6))
+    with pytest.raises(ValueError, match="sum to 299"):
+        clearing_shift(draws, quota - np.eye(6, dtype=int)[0])
+
+
+def test_synthetic_cohorts_list_each_school_exactly_as_often_as_the_counts_say():
+    rng = np.random.default_rng(2)
+    homes = pd.DataFrame({"lsoa": [f"L{i}" for i in range(30)], "easting": rng.random(30) * 9000,
+                          "northing": rng.random(30) * 9000, "weight": 1.0})
+    neigh = Neighbourhoods(pd.DataFrame({"lsoa": homes["lsoa"], "children": 10.0, "idaci": rng.random(30) * 0.4}),
+                           homes)
+    schools = np.array([[1000, 1000], [8000, 1000], [4500, 8000], [4500, 4500]], float)
+    firsts = np.array([90, 60, 30, 20])                               # 200 families
+    later = np.array([[40, 50, 60, 10], [20, 30, 30, 20]])            # 160 list a 2nd school, 100 a 3rd
+    frame, _ = synthetic_applications(neigh, [1, 2, 3, 4], schools, 200, 0.2, 3, seed=7,
+                                      first_preferences=firsts, later_preferences=later)
+    prefs = frame["prefs"].tolist()
+    assert sorted(len(p) for p in prefs).count(1) == 40 and sum(len(p) == 3 for p in prefs) == 100
+    for rank, want in enumerate([firsts, *later]):
+        got = np.bincount([p[rank] - 1 for p in prefs if len(p) > rank], minlength=4)
+        assert got.tolist() == want.tolist()
 
 
 def test_without_rank_terms_the_listing_probabilities_are_the_rank_ordered_logits():

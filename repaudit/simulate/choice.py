@@ -19,6 +19,12 @@ u_ij + rank_popularity[r-2, j] (a sequential logit; with no rank terms it is the
 above). `calibrate` fits it, rank by rank, to counts of how often each school is listed 2nd, 3rd, ...
 with the same contraction, using the exact expected counts over all ordered prefixes (families x
 schools^rank, so for a few ranks).
+
+Calibration matches counts in expectation; one cohort's Gumbel draws still scatter around them (about
++-11 families at a school with 130 first preferences, enough to decide whether it fills). Given whole
+quotas per rank, `rank` removes that noise: each rank's draws are cleared with a shift per school, like
+prices in a market of unit demands (`clearing_shift`), so the cohort lists every school exactly as
+often as the quota says while who lists it still follows the model.
 """
 from __future__ import annotations
 
@@ -69,16 +75,24 @@ class ChoiceModel:
             out.append(joint.sum(axis=tuple(range(1, r + 1))))
         return out
 
-    def rank(self, home_xy, school_xy, in_catchment, k: int, rng, group=None) -> np.ndarray:
+    def rank(self, home_xy, school_xy, in_catchment, k: int, rng, group=None, quotas=None,
+             lengths=None) -> np.ndarray:
         """Each family's k listed schools (school indices, best first), drawn from the rank-ordered logit,
-        or rank by rank (fresh Gumbel draws over the schools not yet listed) when there are rank terms."""
+        or rank by rank (fresh Gumbel draws over the schools not yet listed) when there are rank terms
+        or QUOTAS. QUOTAS (one row of whole counts per rank, each summing to the families with LENGTHS
+        above that rank) make the drawn counts exact: the draws at each rank are cleared with a shift
+        per school (`clearing_shift`), so the cohort lists each school as often as the quota says."""
         u = self.utilities(home_xy, school_xy, in_catchment, group)
         k = min(k, len(school_xy))
-        if self.rank_popularity is not None:
+        if self.rank_popularity is not None or quotas is not None:
             out = np.zeros((len(u), k), dtype=np.int64)
             listed = np.zeros(u.shape, dtype=bool)
+            lengths = np.full(len(u), k) if lengths is None else np.asarray(lengths)
             for r in range(k):
                 draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
+                if quotas is not None and r < len(quotas):
+                    lists = lengths > r
+                    draw[lists] += clearing_shift(draw[lists], quotas[r])
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
             return out
@@ -86,6 +100,32 @@ class ChoiceModel:
         top = np.argpartition(-u, k - 1, axis=1)[:, :k] if k < u.shape[1] else np.tile(np.arange(u.shape[1]), (len(u), 1))
         order = np.argsort(-np.take_along_axis(u, top, axis=1), axis=1)
         return np.take_along_axis(top, order, axis=1)
+
+
+def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000) -> np.ndarray:
+    """A shift per school under which each row's best school (argmax of DRAWS + shift) is school j for
+    exactly QUOTA[j] rows: like prices clearing a market of unit demands, found by raising the shift
+    where too few choose a school and lowering it where too many do, with a shrinking step."""
+    quota = np.asarray(quota, dtype=float)
+    if quota.sum() != len(draws):
+        raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
+    shift = np.zeros(draws.shape[1])
+    open_ = np.isfinite(draws).any(axis=0)
+    for it in range(iterations):
+        counts = np.bincount((draws + shift).argmax(axis=1), minlength=draws.shape[1])
+        if np.array_equal(counts, quota):
+            break
+        step = 1.0 / (1.0 + it / 50.0)
+        shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
+    return shift
+
+
+def whole_counts(expected, total: int) -> np.ndarray:
+    """EXPECTED counts scaled to TOTAL and rounded to whole numbers that sum to it (largest remainders)."""
+    scaled = np.asarray(expected, dtype=float) * total / max(float(np.sum(expected)), 1e-12)
+    out = np.floor(scaled).astype(np.int64)
+    out[np.argsort(-(scaled - out), kind="stable")[: total - out.sum()]] += 1
+    return out
 
 
 def _exp_rows(u: np.ndarray) -> np.ndarray:

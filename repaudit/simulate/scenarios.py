@@ -50,7 +50,9 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
     """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review)."""
     real = Path(real_dir)
     schools, siblings, fsm_share, city_share = _schools(real, entry_year)
-    counts = _preferences(real / FACTSHEET, schools, entry_year)
+    counts = _factsheet(real / FACTSHEET, schools, entry_year, ("pref1", "pref2", "pref3"))
+    offered = _factsheet(real / FACTSHEET, schools, entry_year, ("off_total",))[0]
+    schools["pan"] = np.maximum(schools["pan"], offered).astype(np.int64)
     firsts = counts[0]
     by_group = np.vstack([firsts * (1 - fsm_share), firsts * fsm_share])
     areas = catchment_areas.from_file(real / CATCHMENT_FILES[2026 if entry_year >= 2026 else 2025], BRIGHTON_CATCHMENTS)
@@ -99,9 +101,9 @@ def _schools(real: Path, entry_year: int):
     return frame, siblings, fsm_share, city_share
 
 
-def _preferences(path: Path, schools: pd.DataFrame, entry_year: int, ranks=("pref1", "pref2", "pref3")) -> np.ndarray:
-    """Preferences per rank (rows pref1, pref2, pref3) and school in ENTRY_YEAR, matching the factsheet's
-    names to the schools' names."""
+def _factsheet(path: Path, schools: pd.DataFrame, entry_year: int, ranks) -> np.ndarray:
+    """The factsheet's columns RANKS (e.g. pref1, pref2, pref3) per school in ENTRY_YEAR (one row per
+    column), matching the factsheet's names to the schools' names."""
     table = read_csv_table(path).frame
     year = table[pd.to_numeric(table["year"], errors="coerce") == entry_year]
     if year.empty:

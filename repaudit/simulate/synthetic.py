@@ -4,9 +4,10 @@ Homes: each LSOA gets a multinomial share of the cohort in proportion to its chi
 age; within an LSOA a child lives at one of its candidate home points (postcodes weighted by children,
 or the LSOA centroid). FSM: the IDACI -> FSM calibration below. Preferences: the choice model in
 choice.py, calibrated to first-preference counts when given, and to 2nd, 3rd ... preference counts
-when those are given too; then, as real families do, not everyone uses every preference: the share
-listing at least r schools is the rank-r total over the first-preference total (drawn independently
-of who they are). Looked-after status, medical or social need, EHC plans and siblings are drawn at
+when those are given too, and then drawn so that the cohort's counts equal them exactly (quotas per
+rank, see choice.py); as real families do, not everyone uses every preference: exactly the rank-r
+total over the first-preference total, as a share of the cohort, list at least r schools (chosen at
+random, independently of who they are). Looked-after status, medical or social need, EHC plans and siblings are drawn at
 the rates in `SyntheticRates` and attach to the family's first preference. Everything is
 reproducible from one seed.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
-from .choice import ChoiceModel, calibrate
+from .choice import ChoiceModel, calibrate, whole_counts
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,13 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     if model.rank_popularity is not None:
         report["choice_rank_popularity"] = {f"rank{r + 2}": dict(zip(urns.tolist(), np.round(row, 4).tolist()))
                                             for r, row in enumerate(model.rank_popularity)}
-    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group)
+    lengths, quotas = np.full(n, min(preferences, len(urns))), None
+    if first_preferences is not None:
+        firsts = np.atleast_2d(first_preferences).sum(axis=0)
+        later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
+        lengths = _list_lengths(n, lengths[0], later, firsts.sum(), rng)
+        quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
+    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths)
     first = urns[ranked[:, 0]]
     sibling_rate = rates.sibling if np.isscalar(rates.sibling) else np.asarray(rates.sibling)[ranked[:, 0]]
     frame = pd.DataFrame({
@@ -130,18 +137,19 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         "sibling_urn": np.where(rng.random(n) < sibling_rate, first, 0),
         "ehcp_urn": np.where(rng.random(n) < rates.ehcp, first, 0),
     })
-    lengths = np.full(n, ranked.shape[1])
-    if first_preferences is not None and later_preferences is not None:
-        lengths = _list_lengths(n, ranked.shape[1], later_preferences, np.sum(first_preferences), rng)
     frame["prefs"] = [list(row[:k]) for row, k in zip(urns[ranked], lengths)]
     return frame, report
 
 
-def _list_lengths(n: int, k: int, later_preferences, first_total: float, rng) -> np.ndarray:
-    """How many schools each family lists (at most K): at least r + 1 for the share of families given by
-    the rank-(r + 1) total over FIRST_TOTAL (nested, one uniform draw per family); families who list
-    the last counted rank list K."""
-    totals = np.atleast_2d(later_preferences).sum(axis=1)[: k - 1]
-    share = np.minimum.accumulate(np.minimum(totals / max(first_total, 1.0), 1.0))
-    extra = (rng.random(n)[:, None] < share[None, :]).sum(axis=1)
+def _list_lengths(n: int, k: int, later: list, first_total: float, rng) -> np.ndarray:
+    """How many schools each family lists (at most K): exactly round(N x the rank-(r + 1) total over
+    FIRST_TOTAL) families list r + 1 or more, chosen at random and nested (who lists a 3rd also lists
+    a 2nd); families who list the last counted rank list K. With no LATER counts, everyone lists K."""
+    if not len(later):
+        return np.full(n, k)
+    share = np.minimum.accumulate(np.minimum(np.sum(later, axis=1)[: k - 1] / max(first_total, 1.0), 1.0))
+    order = rng.permutation(n)
+    extra = np.zeros(n, dtype=np.int64)
+    for s in share:
+        extra[order[: int(round(s * n))]] += 1
     return np.where(extra == len(share), k, 1 + extra)
