@@ -81,7 +81,8 @@ def test_fsm_share_rises_at_the_low_share_schools_where_the_fsm_band_binds(real)
     schools below the city share (Dorothy Stringer and Varndean) that is Varndean: its band fills in
     every run and its share rises by about 8 points, the only large change in the city; at Stringer
     the band does not fill and the share falls a little as FSM families move up to Varndean. In 2025 the
-    real allocation under this rule likewise concentrated the rise at Varndean."""
+    real allocation under this rule likewise concentrated the rise at Varndean. Taken together, the
+    community schools below the city share take a larger FSM share."""
     game, result = scenario(str(real)), comparison(str(real))
     share = result.school_table("fsm_share").set_index("urn")
     intake = result.school_table("intake").set_index("urn")
@@ -97,6 +98,12 @@ def test_fsm_share_rises_at_the_low_share_schools_where_the_fsm_band_binds(real)
     assert share["change_mean"].idxmax() == 114579
     assert (share.drop(index=114579)["change_mean"].abs() < 0.04).all()
     assert share.loc[114580, "change_hi"] < 0
+    # taken together, the community schools below the city share at baseline take a larger FSM share
+    fsm, below = result.school_table("fsm").set_index("urn"), [
+        u for u, c in zip(game.schools.urn, game.schools.community) if c and share.loc[u, "baseline_mean"] < game.city_fsm_share]
+    assert set(below) == {114579, 114580, 114606}                      # Varndean, Stringer, Blatchington Mill
+    pooled = {k: fsm.loc[below, f"{k}_mean"].sum() / intake.loc[below, f"{k}_mean"].sum() for k in ("baseline", "policy")}
+    assert pooled["policy"] - pooled["baseline"] > 0.01
 
 
 def test_the_2025_rule_gives_about_as_many_first_preferences_as_the_real_allocation(real):
