@@ -50,8 +50,8 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
     """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review)."""
     real = Path(real_dir)
     schools, siblings, fsm_share, city_share = _schools(real, entry_year)
-    counts = _factsheet(real / FACTSHEET, schools, entry_year, ("pref1", "pref2", "pref3"))
-    offered = _factsheet(real / FACTSHEET, schools, entry_year, ("off_total",))[0]
+    *counts, offered = _factsheet(real / FACTSHEET, schools, entry_year, ("pref1", "pref2", "pref3", "off_total"))
+    counts = np.array(counts)
     schools["pan"] = np.maximum(schools["pan"], offered).astype(np.int64)
     firsts = counts[0]
     by_group = np.vstack([firsts * (1 - fsm_share), firsts * fsm_share])

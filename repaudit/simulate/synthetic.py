@@ -7,9 +7,9 @@ choice.py, calibrated to first-preference counts when given, and to 2nd, 3rd ...
 when those are given too, and then drawn so that the cohort's counts equal them exactly (quotas per
 rank, see choice.py); as real families do, not everyone uses every preference: exactly the rank-r
 total over the first-preference total, as a share of the cohort, list at least r schools (chosen at
-random, independently of who they are). Looked-after status, medical or social need, EHC plans and siblings are drawn at
-the rates in `SyntheticRates` and attach to the family's first preference. Everything is
-reproducible from one seed.
+random, independently of who they are). Looked-after status, medical or social need, EHC plans and
+siblings are drawn at the rates in `SyntheticRates` and attach to the family's first preference.
+Everything is reproducible from one seed.
 """
 from __future__ import annotations
 
@@ -119,11 +119,12 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     if model.rank_popularity is not None:
         report["choice_rank_popularity"] = {f"rank{r + 2}": dict(zip(urns.tolist(), np.round(row, 4).tolist()))
                                             for r, row in enumerate(model.rank_popularity)}
-    lengths, quotas = np.full(n, min(preferences, len(urns))), None
+    k = min(preferences, len(urns))
+    lengths, quotas = np.full(n, k), None
     if first_preferences is not None:
         firsts = np.atleast_2d(first_preferences).sum(axis=0)
         later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
-        lengths = _list_lengths(n, lengths[0], later, firsts.sum(), rng)
+        lengths = _list_lengths(n, k, later, firsts.sum(), rng)
         quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
     ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths)
     first = urns[ranked[:, 0]]
