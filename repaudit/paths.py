@@ -1,5 +1,8 @@
-"""Where the project keeps things: the SQL folder, the bundled sample, default outputs."""
+"""Where the project keeps things (the SQL folder, the bundled sample, default outputs) and the check that a
+file path given by the user can be written."""
 from pathlib import Path
+
+from .errors import RepauditError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -7,3 +10,15 @@ QUERIES_DIR = PROJECT_DIR / "queries"
 SAMPLE_DIR = PACKAGE_DIR / "sample_data"
 OUTPUT_DIR = Path("output")
 DEFAULT_DB = OUTPUT_DIR / "repaudit.duckdb"
+
+
+def check_file_target(path, option: str, example: str):
+    """Refuse an output file path that is a folder or lies inside a file, before any work is done."""
+    target = Path(path)
+    if target.is_dir():
+        raise RepauditError(f"{option} {target} is a folder: give the name of a file, such as {target / example}")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RepauditError(f"{option} {target}: {parent} is a file, not a folder; choose another path")
+            break
