@@ -1,0 +1,134 @@
+"""Failures of the machine rather than of the input, through the CLI: a warehouse locked by another program,
+a read-only warehouse, Ctrl-C during a DuckDB query, while parsing options or while the command starts. Each
+is one plain sentence (Ctrl-C: 'Interrupted.', exit 130) and leaves the warehouse as it was; a real bug is
+still reported as one."""
+import subprocess
+import sys
+import textwrap
+
+import click
+import duckdb
+import pytest
+
+from load_support import db_path, error_line, run_load, write_csv
+from repaudit.cli import cli
+from repaudit.warehouse import Warehouse
+from warehouse_state import warehouse_state
+
+
+@pytest.fixture
+def loaded(tmp_path, runner):
+    """A warehouse holding one file, a second file to load, and the warehouse's state."""
+    first = write_csv(tmp_path / "cin_2021.csv", ["urn", "year", "cin"], [["114580", "2021", "39"]])
+    assert run_load(runner, tmp_path, "cin-schools", first).exit_code == 0
+    second = write_csv(tmp_path / "cin_2022.csv", ["urn", "year", "cin"], [["114580", "2022", "40"]])
+    return second, warehouse_state(db_path(tmp_path))
+
+
+def test_a_warehouse_locked_by_another_program(tmp_path, runner, loaded):
+    second, before = loaded
+    db = db_path(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys
+        con = duckdb.connect({str(db)!r})
+        print("held", flush=True)
+        sys.stdin.read()
+        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        assert error_line(run_load(runner, tmp_path, "cin-schools", second)) == (
+            f"Error: the warehouse {db} is in use by another program (process {holder.pid}): close it or wait for "
+            "it to finish, then run the command again")
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    assert warehouse_state(db) == before
+
+
+def test_a_read_only_warehouse_file(tmp_path, runner, loaded, monkeypatch):
+    """DuckDB's own message for a file without write permission (tests run as root, where chmod is ignored)."""
+    second, before = loaded
+    db = db_path(tmp_path)
+    real_connect = duckdb.connect
+
+    def connect(path, read_only=False, **kwargs):
+        if not read_only:
+            raise duckdb.IOException(f'IO Error: Cannot open file "{path}": Permission denied')
+        return real_connect(path, read_only=read_only, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", connect)
+    assert error_line(run_load(runner, tmp_path, "cin-schools", second)) == (
+        f"Error: the warehouse {db} cannot be opened for writing: permission denied. Make it writable "
+        f"(chmod u+w {db}) or give another --db")
+    monkeypatch.undo()
+    assert warehouse_state(db) == before
+
+
+def test_ctrl_c_during_a_duckdb_query(tmp_path, runner, loaded, monkeypatch):
+    second, before = loaded
+    original = Warehouse._replace
+
+    def interrupted(self, rows, result, now):
+        original(self, rows, result, now)                # the rows are in, inside the open transaction
+        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+    monkeypatch.setattr(Warehouse, "_replace", interrupted)
+    result = run_load(runner, tmp_path, "cin-schools", second)
+    assert (result.exit_code, result.output) == (130, "Interrupted.\n")
+    assert warehouse_state(db_path(tmp_path)) == before
+
+
+def test_ctrl_c_while_reading_a_file(tmp_path, runner, loaded, monkeypatch):
+    from repaudit import load
+
+    second, before = loaded
+
+    def interrupted(source, path, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(load, "read_file", interrupted)
+    result = run_load(runner, tmp_path, "cin-schools", second)
+    assert (result.exit_code, result.output) == (130, "Interrupted.\n")
+    assert warehouse_state(db_path(tmp_path)) == before
+
+
+def test_ctrl_c_while_the_options_are_parsed(runner, monkeypatch):
+    def interrupted(self, ctx, args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(click.Group, "parse_args", interrupted)
+    result = runner.invoke(cli, ["load", "--help"])
+    assert (result.exit_code, result.output) == (130, "Interrupted.\n")
+
+
+def test_ctrl_c_while_the_command_starts():
+    """Ctrl-C while the libraries load (here: as pandas is imported) ends quietly, not with a traceback."""
+    child = textwrap.dedent("""
+        import sys
+
+        class CtrlC:
+            def find_spec(self, name, path=None, target=None):
+                if name == "pandas":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, CtrlC())
+        sys.argv = ["repaudit", "--help"]
+        from repaudit.cli import main
+        main()
+        """)
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "Interrupted.\n")
+
+
+def test_a_real_bug_is_still_reported_as_one(tmp_path, runner, loaded, monkeypatch):
+    second, _ = loaded
+
+    def broken(self, result, now):
+        raise duckdb.BinderException('Binder Error: Referenced column "urn" not found')
+
+    monkeypatch.setattr(Warehouse, "_store_one", broken)
+    monkeypatch.delenv("REPAUDIT_DEBUG", raising=False)
+    result = run_load(runner, tmp_path, "cin-schools", second)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: unexpected failure (BinderException: Binder Error: Referenced column "
+                                    "\"urn\" not found). This is a bug in repaudit")
