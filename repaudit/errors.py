@@ -143,6 +143,9 @@ def _duckdb_error(text: str, path) -> RepauditError | None:
     if "in read-only mode: database does not exist" in text:
         return RepauditError(f"there is no warehouse at {where}: load data first (`repaudit load-sample` or "
                              "`repaudit load`), or give the right --db")
+    if "Corrupt database file" in text or "Could not read enough bytes" in text:
+        return RepauditError(f"the warehouse {where} is damaged ({text.removeprefix('IO Error: ')}): restore it from a "
+                             "copy, or give another --db to start a new one")
     if "not a valid DuckDB database" in text:
         return RepauditError(f"{where} is not a DuckDB database: give the path of a warehouse written by repaudit, "
                              "or a new file name")

@@ -27,7 +27,7 @@ DB_ENV = "REPAUDIT_DB"
 db_option = click.option(
     "--db",
     "db",
-    type=click.Path(),            # a folder or a non-DuckDB file is refused by the warehouse, naming the path
+    type=str,                     # checked by the warehouse (folder, not DuckDB, NUL), which names the path
     metavar="FILE",
     default=str(DEFAULT_DB),
     envvar=DB_ENV,

@@ -13,7 +13,9 @@ DEFAULT_DB = OUTPUT_DIR / "repaudit.duckdb"
 
 
 def check_file_target(path, option: str, example: str):
-    """Refuse an output file path that is a folder or lies inside a file, before any work is done."""
+    """Refuse an output file path that is a folder, lies inside a file or holds a NUL, before any work is done."""
+    if "\x00" in str(path):
+        raise RepauditError(f"{option} {str(path)!r} contains a NUL character, which no file name can hold")
     target = Path(path)
     if target.is_dir():
         raise RepauditError(f"{option} {target} is a folder: give the name of a file, such as {target / example}")

@@ -27,7 +27,7 @@ def _sources_help():
 @click.option("--crs", help="CRS of a geometry or centroid file that has none or a wrong one, e.g. EPSG:27700.")
 @click.option("--urn-map", type=click.Path(exists=True, dir_okay=False),
               help="catchments: CSV of name,urn giving the school each catchment name belongs to.")
-@click.option("--rejects", "rejects_file", type=click.Path(), metavar="FILE",
+@click.option("--rejects", "rejects_file", type=str, metavar="FILE",
               help="Also write every rejected row (file, line, reason, raw text) to this CSV file.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bars on stderr while reading large files.")
