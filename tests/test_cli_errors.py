@@ -132,3 +132,39 @@ def test_a_real_bug_is_still_reported_as_one(tmp_path, runner, loaded, monkeypat
     assert result.exit_code == 2
     assert result.output.startswith("Error: unexpected failure (BinderException: Binder Error: Referenced column "
                                     "\"urn\" not found). This is a bug in repaudit")
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    from repaudit.sample import load_sample
+
+    db = tmp_path_factory.mktemp("sample") / "w.duckdb"
+    with Warehouse(db) as wh:
+        load_sample(wh)
+    return db
+
+
+@pytest.mark.parametrize("failure,expected", [
+    (PermissionError(13, "Permission denied", "{out}/schools.csv"),
+     "Error: {out}/schools.csv: permission denied: choose a location you can write to, or change the permissions"),
+    (OSError(28, "No space left on device", "{out}/schools.csv"),
+     "Error: {out}/schools.csv: the disk is full (No space left on device): free some space or choose a location on "
+     "another disk, then run the command again"),
+    (OSError(28, "No space left on device"),
+     "Error: The disk is full (No space left on device): free some space or choose a location on another disk, then "
+     "run the command again"),
+])
+def test_an_output_that_cannot_be_written_is_one_sentence(sample_db, tmp_path, runner, monkeypatch, failure, expected):
+    """Any command's writer failing for a reason of the machine: the CLI says which file and what to do (exit 1)."""
+    import pandas as pd
+
+    out = str(tmp_path / "out")
+    if failure.filename:
+        failure.filename = failure.filename.format(out=out)
+
+    def fail(self, *args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
+    result = runner.invoke(cli, ["audit", "--db", str(sample_db), "--out", out, "--top", "1"])
+    assert error_line(result) == expected.format(out=out)
