@@ -80,9 +80,12 @@ def explain(exc: BaseException, path=None) -> RepauditError | None:
 
 
 def is_interrupt(exc: BaseException) -> bool:
-    """Ctrl-C, whether Python saw it or DuckDB stopped a running query for it."""
+    """Ctrl-C, whether Python saw it or DuckDB stopped a running query for it (as InterruptException, or as
+    the RuntimeError 'Query interrupted' its Python client raises while a query streams a file)."""
     duckdb = sys.modules.get("duckdb")
-    return isinstance(exc, KeyboardInterrupt) or (duckdb is not None and isinstance(exc, duckdb.InterruptException))
+    return (isinstance(exc, KeyboardInterrupt)
+            or (duckdb is not None and isinstance(exc, duckdb.InterruptException))
+            or (type(exc) is RuntimeError and str(exc) == "Query interrupted"))
 
 
 @contextmanager

@@ -78,18 +78,44 @@ def test_ctrl_c_during_a_duckdb_query(tmp_path, runner, loaded, monkeypatch):
     assert warehouse_state(db_path(tmp_path)) == before
 
 
-def test_ctrl_c_while_reading_a_file(tmp_path, runner, loaded, monkeypatch):
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), RuntimeError("Query interrupted")],
+                         ids=["python", "duckdb-reading-a-file"])
+def test_ctrl_c_while_reading_a_file(tmp_path, runner, loaded, monkeypatch, interrupt):
+    """DuckDB's client raises RuntimeError('Query interrupted') when Ctrl-C stops read_csv of a large file."""
     from repaudit import load
 
     second, before = loaded
 
     def interrupted(source, path, **options):
-        raise KeyboardInterrupt
+        raise interrupt
 
     monkeypatch.setattr(load, "read_file", interrupted)
     result = run_load(runner, tmp_path, "cin-schools", second)
     assert (result.exit_code, result.output) == (130, "Interrupted.\n")
     assert warehouse_state(db_path(tmp_path)) == before
+
+
+def test_ctrl_c_that_a_library_turns_into_an_error_of_its_own(tmp_path, runner, loaded, monkeypatch):
+    """A real SIGINT while DuckDB converts a data frame: DuckDB swallows the KeyboardInterrupt and raises
+    InvalidInputException instead; the command still ends as interrupted, with nothing stored."""
+    import os
+    import signal
+
+    second, before = loaded
+
+    def converting(self, rows, result, now):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+        raise duckdb.InvalidInputException("Invalid Input Error: The dataframe could not be converted to a "
+                                           "pyarrow.lib.Table, because a Python exception occurred.")
+
+    monkeypatch.setattr(Warehouse, "_replace", converting)
+    result = run_load(runner, tmp_path, "cin-schools", second)
+    assert (result.exit_code, result.output) == (130, "Interrupted.\n")
+    assert warehouse_state(db_path(tmp_path)) == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_ctrl_c_while_the_options_are_parsed(runner, monkeypatch):

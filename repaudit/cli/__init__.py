@@ -1,6 +1,8 @@
 """The `repaudit` command: a thin Click layer that parses options, calls the library and echoes."""
 import os
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 
 from ..errors import explain, is_interrupt   # standard library only: imported before anything Ctrl-C could stop
@@ -18,6 +20,27 @@ def interrupt_exits():
         sys.exit(130)
 
 
+class CtrlC:
+    """Remembers a Ctrl-C while a command runs, even when a library turns the KeyboardInterrupt it raised into an
+    error of its own (DuckDB does, while converting a data frame)."""
+
+    def __init__(self):
+        self.seen, self.previous = False, None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._pressed)
+        return self
+
+    def _pressed(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 with interrupt_exits():
     import click
 
@@ -33,7 +56,7 @@ class RepauditGroup(click.Group):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx):
-        with interrupt_exits():
+        with interrupt_exits(), CtrlC() as ctrl_c:
             try:
                 return super().invoke(ctx)
             except (click.exceptions.Exit, click.ClickException, click.Abort):
@@ -43,8 +66,8 @@ class RepauditGroup(click.Group):
                 os.dup2(devnull, sys.stdout.fileno())
                 sys.exit(1)
             except Exception as exc:
-                if is_interrupt(exc):
-                    raise
+                if is_interrupt(exc) or ctrl_c.seen:
+                    raise KeyboardInterrupt from None
                 error = explain(exc)
                 if error is not None:
                     click.echo(f"Error: {error}", err=True)
