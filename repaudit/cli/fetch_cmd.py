@@ -18,7 +18,7 @@ def _catalogue_help():
              "  repaudit fetch iod population --cache /data/cache --db output/england.duckdb\n"
              "  repaudit fetch --base-url http://mirror.example/ --base-url gias=http://gias-mirror.example/")
 @click.argument("kinds", nargs=-1, type=click.Choice(KINDS), metavar="[KIND]...")
-@click.option("--cache", "cache", type=click.Path(file_okay=False), default=str(DEFAULT_CACHE), show_default=True,
+@click.option("--cache", "cache", metavar="DIRECTORY", default=str(DEFAULT_CACHE), show_default=True,
               help="Folder for downloaded files (one sub-folder per kind); files already there are reused.")
 @click.option("--base-url", "bases", multiple=True, metavar="[KIND=]URL",
               help="A mirror serving the official paths: URL for every kind, or KIND=URL for one (repeatable).")
