@@ -70,12 +70,15 @@ class LoadResult:
 
 def check_warehouse_path(path: str | Path):
     """Refuse a --db that cannot be a warehouse before anything is read or written: a folder, a path inside a
-    file, or an existing file that is not a DuckDB database (DuckDB would open, say, a CSV as an empty
-    in-memory database and store nothing)."""
+    file, a device, or an existing file that is not a DuckDB database (DuckDB would open, say, a CSV as an
+    empty in-memory database and store nothing)."""
     if str(path) == MEMORY:
         return
     target = Path(path)
     check_file_target(target, "--db", "repaudit.duckdb")
+    if target.exists() and not target.is_file():
+        raise RepauditError(f"--db {target} is not a regular file (a device, pipe or socket): give the path of a "
+                            "warehouse file")
     if target.is_file():
         with about(target), open(target, "rb") as handle:
             head = handle.read(12)
