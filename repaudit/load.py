@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import sources as _sources  # noqa: F401
 from .sources import registry
-from .errors import MissingColumnError, about
+from .errors import MissingColumnError, RepauditError, about
 from .paths import check_file_target
 from .sources.detect import check_kind, check_known, explain_missing_columns
 from .sources.reader import progress_bars
@@ -54,6 +54,9 @@ def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path |
     check_warehouse_path(db)
     if rejects_file is not None:
         check_file_target(rejects_file, "--rejects", "rejects.csv")
+        if any(Path(rejects_file).resolve() == Path(path).resolve() for path in paths):
+            raise RepauditError(f"--rejects {rejects_file} is one of the files being loaded and would be "
+                                "overwritten; give another file name")
     given = {k: v for k, v in options.items() if v is not None}
     with progress_bars(progress):
         results = [read_file(source, path, **given) for path in paths]

@@ -13,12 +13,16 @@ DEFAULT_DB = OUTPUT_DIR / "repaudit.duckdb"
 
 
 def check_file_target(path, option: str, example: str):
-    """Refuse an output file path that is a folder, lies inside a file or holds a NUL, before any work is done."""
+    """Refuse an output file path that is a folder, a device, lies inside a file or holds a NUL, before any work is
+    done (a file is written beside it and renamed over it, which must never replace a device)."""
     if "\x00" in str(path):
         raise RepauditError(f"{option} {str(path)!r} contains a NUL character, which no file name can hold")
     target = Path(path)
     if target.is_dir():
         raise RepauditError(f"{option} {target} is a folder: give the name of a file, such as {target / example}")
+    if target.exists() and not target.is_file():
+        raise RepauditError(f"{option} {target} is not a regular file (a device, pipe or socket): give the name of "
+                            "a file")
     for parent in target.parents:
         if parent.exists():
             if not parent.is_dir():

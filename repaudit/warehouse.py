@@ -76,9 +76,6 @@ def check_warehouse_path(path: str | Path):
         return
     target = Path(path)
     check_file_target(target, "--db", "repaudit.duckdb")
-    if target.exists() and not target.is_file():
-        raise RepauditError(f"--db {target} is not a regular file (a device, pipe or socket): give the path of a "
-                            "warehouse file")
     if target.is_file():
         with about(target), open(target, "rb") as handle:
             head = handle.read(12)
