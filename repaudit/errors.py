@@ -104,8 +104,8 @@ _OS_ADVICE = {
     errno.ENOSPC: "the disk is full (No space left on device): free some space or choose a location on another "
                   "disk, then run the command again",
     errno.EDQUOT: "the disk quota is used up: free some space or choose another location, then run the command again",
-    errno.EACCES: "permission denied: choose a location you can write to, or change the permissions",
-    errno.EPERM: "permission denied: choose a location you can write to, or change the permissions",
+    errno.EACCES: "permission denied: change its permissions, or choose another path",
+    errno.EPERM: "permission denied: change its permissions, or choose another path",
     errno.EROFS: "this is on a read-only file system: choose a location you can write to",
     errno.ENOTDIR: "a part of this path is a file, not a folder: choose another path",
     errno.EISDIR: "this is a folder: give the name of a file",
@@ -128,32 +128,34 @@ def _os_error(exc: OSError, path) -> RepauditError | None:
 
 def _duckdb_error(text: str, path) -> RepauditError | None:
     quoted = re.search(r'"([^"]+)"', text)
-    where = path or (quoted.group(1) if quoted else "the warehouse")
+    where = path or (quoted.group(1) if quoted else None)
+    warehouse = f"the warehouse {where}" if where else "the warehouse"
     if "Could not set lock" in text:
         pid = re.search(r"\(PID (\d+)\)", text)
         held = f" (process {pid.group(1)})" if pid else ""
-        return RepauditError(f"the warehouse {where} is in use by another program{held}: close it or wait for it "
-                             "to finish, then run the command again")
+        return RepauditError(f"{warehouse} is in use by another program{held}: close it or wait for it to finish, "
+                             "then run the command again")
     if DISK_FULL in text:
-        return RepauditError(f"{where}: the disk is full (No space left on device): free some space or move the "
-                             "warehouse to another disk, then run the command again; nothing was changed")
+        return RepauditError(f"{where or 'the warehouse'}: the disk is full (No space left on device): free some "
+                             "space or move the warehouse to another disk, then run the command again; nothing was "
+                             "changed")
     if "Permission denied" in text:
-        return RepauditError(f"the warehouse {where} cannot be opened for writing: permission denied. Make it "
-                             f"writable (chmod u+w {where}) or give another --db")
+        return RepauditError(f"{warehouse} cannot be opened: permission denied. Make it readable and writable"
+                             + (f" (chmod u+rw {where})" if where else "") + " or give another --db")
     if "Read-only file system" in text:
-        return RepauditError(f"the warehouse {where} is on a read-only file system: copy it somewhere writable "
-                             "or give another --db")
+        return RepauditError(f"{warehouse} is on a read-only file system: copy it somewhere writable or give "
+                             "another --db")
     if "in read-only mode: database does not exist" in text:
         return RepauditError(f"there is no warehouse at {where}: load data first (`repaudit load-sample` or "
                              "`repaudit load`), or give the right --db")
     if "Corrupt database file" in text or "Could not read enough bytes" in text:
-        return RepauditError(f"the warehouse {where} is damaged ({text.removeprefix('IO Error: ')}): restore it from a "
-                             "copy, or give another --db to start a new one")
+        return RepauditError(f"{warehouse} is damaged ({text.removeprefix('IO Error: ')}): restore it from a copy, "
+                             "or give another --db to start a new one")
     if "not a valid DuckDB database" in text:
-        return RepauditError(f"{where} is not a DuckDB database: give the path of a warehouse written by repaudit, "
-                             "or a new file name")
+        return RepauditError(f"{where or 'the file'} is not a DuckDB database: give the path of a warehouse written "
+                             "by repaudit, or a new file name")
     for reason, errcode in (("Not a directory", errno.ENOTDIR), ("Is a directory", errno.EISDIR),
                             ("No such file or directory", errno.ENOENT)):
-        if reason in text:
+        if reason in text and where:
             return _os_error(OSError(errcode, reason), where)
     return None

@@ -58,8 +58,8 @@ def test_a_read_only_warehouse_file(tmp_path, runner, loaded, monkeypatch):
 
     monkeypatch.setattr(duckdb, "connect", connect)
     assert error_line(run_load(runner, tmp_path, "cin-schools", second)) == (
-        f"Error: the warehouse {db} cannot be opened for writing: permission denied. Make it writable "
-        f"(chmod u+w {db}) or give another --db")
+        f"Error: the warehouse {db} cannot be opened: permission denied. Make it readable and writable "
+        f"(chmod u+rw {db}) or give another --db")
     monkeypatch.undo()
     assert warehouse_state(db) == before
 
@@ -172,7 +172,7 @@ def sample_db(tmp_path_factory):
 
 @pytest.mark.parametrize("failure,expected", [
     (PermissionError(13, "Permission denied", "{out}/schools.csv"),
-     "Error: {out}/schools.csv: permission denied: choose a location you can write to, or change the permissions"),
+     "Error: {out}/schools.csv: permission denied: change its permissions, or choose another path"),
     (OSError(28, "No space left on device", "{out}/schools.csv"),
      "Error: {out}/schools.csv: the disk is full (No space left on device): free some space or choose a location on "
      "another disk, then run the command again"),
@@ -194,3 +194,35 @@ def test_an_output_that_cannot_be_written_is_one_sentence(sample_db, tmp_path, r
     monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
     result = runner.invoke(cli, ["audit", "--db", str(sample_db), "--out", out, "--top", "1"])
     assert error_line(result) == expected.format(out=out)
+
+
+@pytest.mark.parametrize("failure,expected", [
+    (OSError(30, "Read-only file system", "/mnt/cd/w.duckdb"),
+     "/mnt/cd/w.duckdb: this is on a read-only file system: choose a location you can write to"),
+    (OSError(21, "Is a directory", "out/schools.csv"), "out/schools.csv: this is a folder: give the name of a file"),
+    (OSError(36, "File name too long", "x" * 300), "x" * 300 + ": the name is too long: choose a shorter path"),
+    (OSError(5, "Input/output error", "/media/usb/w.duckdb"),
+     "/media/usb/w.duckdb: Input/output error: check the path, or choose another location"),
+    (duckdb.IOException('IO Error: Cannot open file "/mnt/ro/w.duckdb": Read-only file system'),
+     "the warehouse /mnt/ro/w.duckdb is on a read-only file system: copy it somewhere writable or give another --db"),
+    (duckdb.IOException('IO Error: Cannot open database "/x/w.duckdb" in read-only mode: database does not exist'),
+     "there is no warehouse at /x/w.duckdb: load data first (`repaudit load-sample` or `repaudit load`), or give "
+     "the right --db"),
+    (duckdb.IOException('IO Error: Corrupt database file: computed checksum 1 does not match stored checksum 0 in '
+                        'block at location 0'),
+     "the warehouse is damaged (Corrupt database file: computed checksum 1 does not match stored "
+     "checksum 0 in block at location 0): restore it from a copy, or give another --db to start a new one"),
+])
+def test_machine_failures_in_words(failure, expected):
+    from repaudit.errors import explain
+
+    assert str(explain(failure)) == expected
+
+
+@pytest.mark.parametrize("failure", [OSError(5, "Input/output error"), ValueError("x"),
+                                     duckdb.BinderException("Binder Error: no column"),
+                                     duckdb.InterruptException("INTERRUPT Error: Interrupted!")])
+def test_what_is_not_a_machine_failure_is_left_alone(failure):
+    from repaudit.errors import explain
+
+    assert explain(failure) is None
