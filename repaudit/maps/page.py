@@ -36,9 +36,15 @@ def head(title: str, run_id: str, data: dict) -> str:
             f"<script>{script}</script>")
 
 
+def fill(fmap, marker: str, insert: str) -> str:
+    """FMAP rendered by folium (constant templates only), then INSERT put at MARKER, which an element's
+    template emitted exactly once: what is inserted is never seen by a template engine."""
+    page = fmap.get_root().render()
+    if page.count(marker) != 1:
+        raise ValueError(f"the page holds {page.count(marker)} '{marker}' markers, not 1")
+    return page.replace(marker, insert, 1)
+
+
 def render(fmap, title: str, run_id: str) -> str:
     """The HTML page of FMAP, with its data put in after folium's rendering."""
-    page = fmap.get_root().render()
-    if page.count(Setup.ASSETS) != 1:
-        raise ValueError("the map has no Setup element, or more than one")
-    return page.replace(Setup.ASSETS, head(title, run_id, arguments(fmap)), 1)
+    return fill(fmap, Setup.ASSETS, head(title, run_id, arguments(fmap)))
