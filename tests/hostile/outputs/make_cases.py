@@ -32,6 +32,12 @@ TRUST_NAMES = {
 LA_NAME = "{{ 6*7 }} <b>Shire</b>"
 CATCHMENT_NAMES = {"990003": "{{ 7*7 }} catchment </script><img src=x onerror=alert(1)>"}
 CONTROL_NAMES = {"990010": "Nul\x00Vt\x0bEsc\x1b Primary"}
+# The GIAS columns repaudit reads (the file stays a few kB).
+COLUMNS = ["URN", "EstablishmentName", "LA (code)", "LA (name)", "DistrictAdministrative (code)", "GOR (name)",
+           "TypeOfEstablishment (name)", "EstablishmentTypeGroup (name)", "EstablishmentStatus (name)",
+           "PhaseOfEducation (name)", "AdmissionsPolicy (name)", "ReligiousCharacter (name)", "LSOA (code)",
+           "Trusts (code)", "Trusts (name)", "NumberOfPupils", "PercentageFSM", "SchoolCapacity", "Easting",
+           "Northing", "OpenDate", "CloseDate"]
 
 
 def _read_gias() -> tuple[str, list[list[str]]]:
@@ -54,8 +60,9 @@ def write_gias(path: Path, schools: dict, trusts: dict, la_name: str | None) -> 
         row[trust] = trusts.get(row[trust], row[trust])
         if la_name is not None:
             row[la] = la_name
+    keep = [header.index(c) for c in COLUMNS]
     out = io.StringIO(newline="")
-    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows([[r[k] for k in keep] for r in rows])
     path.write_bytes(out.getvalue().encode(encoding))
 
 
@@ -67,8 +74,26 @@ def write_catchments(path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
 
 
+def write_simulation(capacities: Path, applications: Path) -> None:
+    """A capacities file naming one school per hostile name, and 40 applicants listing three of them each."""
+    names = list(SCHOOL_NAMES.values())
+    with open(capacities, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["urn", "pan", "name", "easting", "northing", "type"])
+        for k, name in enumerate(names):
+            out.writerow([100001 + k, 4, name, 530000 + 1000 * k, 105000, "Community school"])
+    with open(applications, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["applicant_id", "easting", "northing", "fsm", "looked_after", "pref1", "pref2", "pref3"])
+        for a in range(40):
+            first = a % len(names)
+            prefs = [100001 + (first + d) % len(names) for d in range(3)]
+            out.writerow([f"a{a}", 530000 + 250 * a, 105500, int(a % 4 == 0), 0, *prefs])
+
+
 def main() -> None:
     write_gias(HERE / "gias_hostile_names.csv", SCHOOL_NAMES, TRUST_NAMES, LA_NAME)
+    write_simulation(HERE / "capacities_hostile_names.csv", HERE / "applications.csv")
     write_gias(HERE / "gias_control_characters.csv", CONTROL_NAMES, {}, None)
     write_catchments(HERE / "catchments_hostile_names.geojson")
 
