@@ -3,7 +3,6 @@ files of tests/hostile/outputs, written by its make_cases.py), for the tests of 
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from pathlib import Path
 
 from repaudit.load import load_file
@@ -20,11 +19,10 @@ TRUST_NAMES = list(cases.TRUST_NAMES.values())
 LA_NAME = cases.LA_NAME
 CATCHMENT_NAME = next(iter(cases.CATCHMENT_NAMES.values()))
 CATCHMENT_LAYER = "catchments_hostile_names"
-TEMPLATE_NAMES = [n for n in SCHOOL_NAMES.values() if "{" in n]
-HTML_NAMES = [n for n in SCHOOL_NAMES.values() if "<" in n]
 FORMULA_NAMES = [n for n in SCHOOL_NAMES.values() if n[0] in "=+-@"]
 CREATED_FILE = "TEMPLATE_RAN"        # what the cycler payload would `touch` in the working folder
-POLICY_NAME = "{{ 7*7 }} <img src=x onerror=alert(1)> policy"
+POLICY_NAME = cases.POLICY_NAME
+POLICY = FOLDER / "policy_hostile_name.toml"
 
 
 def build(db: Path) -> Path:
@@ -35,16 +33,3 @@ def build(db: Path) -> Path:
         load_file(wh, "catchments", FOLDER / "catchments_hostile_names.geojson")
     return db
 
-
-def copy_of(db: Path, folder: Path) -> Path:
-    target = folder / db.name
-    shutil.copy(db, target)
-    return target
-
-
-def hostile_policy(folder: Path) -> Path:
-    """The fsm-quota preset under a hostile name (the simulator map's title shows it)."""
-    text = (Path(__file__).resolve().parents[1] / "repaudit" / "policies" / "fsm-quota.toml").read_text(encoding="utf-8")
-    path = folder / "hostile_policy.toml"
-    path.write_text(text.replace('name = "fsm-quota"', f'name = "{POLICY_NAME}"'), encoding="utf-8")
-    return path

@@ -22,7 +22,7 @@ def pages(tmp_path_factory):
 
     work = tmp_path_factory.mktemp("hostile-pages")
     db = hostile.build(work / "w.duckdb")
-    policy = hostile.hostile_policy(work)
+    policy = hostile.POLICY
     runs = {
         "audit": ["audit", "--db", str(db), "--out", "audit", "--format", "csv,xlsx", "--map", "--report"],
         "synthetic": ["simulate", "--policy", str(policy), "--synthetic", "--la", "990", "--catchments",

@@ -56,7 +56,7 @@ def test_audit_pages_compile_no_data(args, hostile_db, compiled, runner, tmp_pat
 
 def test_change_maps_compile_no_data(hostile_db, compiled, runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    policy = str(hostile.hostile_policy(tmp_path))
+    policy = str(hostile.POLICY)
     for args in (["--synthetic", "--la", "990", "--catchments", hostile.CATCHMENT_LAYER, "--db", str(hostile_db)],
                  ["--applications", str(hostile.FOLDER / "applications.csv"), "--capacities",
                   str(hostile.FOLDER / "capacities_hostile_names.csv"), "--db", str(tmp_path / "none.duckdb")]):

@@ -30,8 +30,9 @@ TRUST_NAMES = {
     "Riverside Academies Trust (synthetic)": "=1+1 Academies Trust",
 }
 LA_NAME = "{{ 6*7 }} <b>Shire</b>"
+POLICY_NAME = "{{ 7*7 }} <img src=x onerror=alert(1)> policy"
 CATCHMENT_NAMES = {"990003": "{{ 7*7 }} catchment </script><img src=x onerror=alert(1)>"}
-CONTROL_NAMES = {"990010": "Nul\x00Vt\x0bEsc\x1b Primary"}
+CONTROL_NAMES = {"990010": "Vt\x0bEsc\x1b Primary"}        # NUL makes the reader call the file binary
 # The GIAS columns repaudit reads (the file stays a few kB).
 COLUMNS = ["URN", "EstablishmentName", "LA (code)", "LA (name)", "DistrictAdministrative (code)", "GOR (name)",
            "TypeOfEstablishment (name)", "EstablishmentTypeGroup (name)", "EstablishmentStatus (name)",
@@ -91,9 +92,22 @@ def write_simulation(capacities: Path, applications: Path) -> None:
             out.writerow([f"a{a}", 530000 + 250 * a, 105500, int(a % 4 == 0), 0, *prefs])
 
 
+def write_policy(path: Path) -> None:
+    """The fsm-quota preset under a hostile name (the simulator's map shows it in its title)."""
+    text = (SAMPLE.parent / "policies" / "fsm-quota.toml").read_text(encoding="utf-8")
+    path.write_text(text.replace('name = "fsm-quota"', f'name = "{POLICY_NAME}"'), encoding="utf-8")
+
+
+def write_formula_urns(path: Path) -> None:
+    """A cin-schools file whose bad URNs look like formulas: rejected, and quoted in the rejects CSV."""
+    path.write_text("urn,year,cin\n=1+1,2023,5\n@SUM(1),2023,7\n-2+3,2023,4\n990001,2023,6\n", encoding="utf-8")
+
+
 def main() -> None:
     write_gias(HERE / "gias_hostile_names.csv", SCHOOL_NAMES, TRUST_NAMES, LA_NAME)
     write_simulation(HERE / "capacities_hostile_names.csv", HERE / "applications.csv")
+    write_policy(HERE / "policy_hostile_name.toml")
+    write_formula_urns(HERE / "cin_formula_urns.csv")
     write_gias(HERE / "gias_control_characters.csv", CONTROL_NAMES, {}, None)
     write_catchments(HERE / "catchments_hostile_names.geojson")
 
