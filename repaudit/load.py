@@ -9,6 +9,7 @@ import pandas as pd
 from . import sources as _sources  # noqa: F401
 from .sources import registry
 from .errors import MissingColumnError
+from .safe_text import for_csv
 from .sources.detect import check_kind, check_known, explain_missing_columns
 from .sources.reader import progress_bars
 from .sources.registry import SOURCES
@@ -56,7 +57,7 @@ def load_files(wh: Warehouse, source: str, paths, *, rejects_file: str | Path | 
                 rows = result.rejects[["row_number", "reason", "raw"]].copy()
                 rows.insert(0, "source_file", result.source_file)
                 rows.insert(0, "source", result.source)
-                rows.to_csv(rejects_file, mode="a", header=False, index=False)
+                for_csv(rows)[0].to_csv(rejects_file, mode="a", header=False, index=False)   # no live formulas
             yield result
 
 
