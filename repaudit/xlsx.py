@@ -33,13 +33,15 @@ def _value(value):
 
 
 def _cell(sheet, value):
+    """VALUE as openpyxl should write it; a text that begins like a formula becomes a text cell with Excel's
+    quote prefix (openpyxl would store a text starting with '=' as a formula; the prefix keeps it text
+    even when the cell is edited in Excel)."""
     value = _value(value)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
         return value
     cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"                      # openpyxl would make a text starting with '=' a formula
-    if value.startswith(FORMULA_START):
-        cell.quotePrefix = True               # and Excel keeps it text even when the cell is edited
+    cell.data_type = "s"
+    cell.quotePrefix = True
     return cell
 
 
