@@ -138,3 +138,46 @@ def test_output_set_renames_only_when_every_file_is_complete(tmp_path):
         files.write_text("a.txt", "new a")
         files.write_text("b.txt", "new b")
     assert (tmp_path / "a.txt").read_text() == "new a" and sorted(state(tmp_path)) == ["a.txt", "b.txt"]
+
+
+def test_report_and_its_map_carry_one_run_id(runner, sample_db, tmp_path):
+    report = tmp_path / "r" / "report.html"
+    result = runner.invoke(cli, ["report", "--db", str(sample_db), "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    ids = {re.search(r'<meta name="repaudit-run" content="([^"]+)">', p.read_text(encoding="utf-8")).group(1)
+           for p in (report, tmp_path / "r" / "map.html")}
+    assert len(ids) == 1 and RUN_ID.match(ids.pop())
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["map.html", "report.html"]
+
+
+SIMULATE = ["simulate", "--policy", "fsm-quota", "--synthetic", "--la", "990", "--runs", "2"]
+
+
+def test_a_simulation_that_fails_part_way_leaves_the_previous_set(runner, sample_db, tmp_path, monkeypatch):
+    out = tmp_path / "sim"
+    first = runner.invoke(cli, SIMULATE + ["--db", str(sample_db), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    before = state(out)
+    meta = json.loads((out / "meta.json").read_text())
+    assert set(meta["files"]) == {"schools.csv", "areas.csv", "summary.csv", "allocation.csv",
+                                  "allocation_baseline.csv", "map.html"}
+    assert f'content="{meta["run"]["id"]}"' in (out / "map.html").read_text(encoding="utf-8")
+
+    def failing(*_, **__):
+        raise RepauditError("cannot write map.html: No space left on device")
+
+    monkeypatch.setattr("repaudit.simulate.outputs.change_map_page", failing)
+    result = runner.invoke(cli, SIMULATE + ["--seed", "1", "--db", str(sample_db), "--out", str(out)])
+    assert result.exit_code == 1 and "Error: cannot write map.html" in result.output
+    assert state(out) == before
+
+
+def test_a_simulation_into_a_folder_of_another_policy_says_so(runner, sample_db, tmp_path):
+    out = tmp_path / "sim"
+    assert runner.invoke(cli, SIMULATE + ["--db", str(sample_db), "--out", str(out)]).exit_code == 0
+    first = json.loads((out / "meta.json").read_text())["run"]["id"]
+    result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--synthetic", "--la", "990", "--runs", "2",
+                                 "--db", str(sample_db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"note: {out} held the files of run {first}, made from a different policy fsm-quota -> brighton-2025" \
+        in result.output
