@@ -44,14 +44,16 @@ class OutputSet:
     leaving the `with` block without an error renames them all into place, with meta.json last when `meta`
     is set. An error removes the temporary files and leaves every existing file untouched.
 
-    ORIGIN describes what the run read (warehouse, community model, policy...); when FOLDER's meta.json was
-    written by a run of a different origin, or files of an earlier run stay beside the new ones, `notes`
-    says so (and meta.json lists them)."""
+    ORIGIN describes what the run read (warehouse, community model, policy...); FAMILY names the files this
+    kind of run can write. When FOLDER's meta.json was written by a run of a different origin, or files of
+    an earlier run (or of the family, written by no recorded run) stay beside the new ones, `notes` says so
+    (and meta.json lists them)."""
 
-    def __init__(self, folder, *, run_id: str | None = None, origin: dict | None = None):
+    def __init__(self, folder, *, run_id: str | None = None, origin: dict | None = None, family=()):
         self.folder = Path(folder)
         self.run_id = run_id or new_run_id()
         self.origin = {k: v for k, v in (origin or {}).items() if v is not None}
+        self.family = tuple(family)
         self.meta: dict | None = None
         self.notes: list[str] = []
         self.written: list[Path] = []
@@ -159,9 +161,7 @@ class OutputSet:
         there unchanged (with that run's id); sets `notes` about them and about a different origin."""
         listing = {str(p.relative_to(self.folder)) if p.is_relative_to(self.folder) else str(p): v
                    for p, v in files.items()}
-        previous = _read_meta(meta_path)
-        if previous is None:
-            return listing
+        previous = _read_meta(meta_path) or {}
         old_run = previous.get("run") or {}
         old_id = old_run.get("id", "of an earlier version")
         kept = {}
@@ -179,10 +179,19 @@ class OutputSet:
                               f"{', '.join(sorted(listing)) or 'no file'}")
         if kept:
             runs = sorted({e.get('run', old_id) for e in kept.values()})
-            self.notes.append(f"{', '.join(sorted(kept))} in {self.folder} {'is' if len(kept) == 1 else 'are'} "
-                              f"from run {', '.join(runs)}, not from this run ({self.run_id}): "
-                              "delete or rewrite them before sharing the folder")
+            self.notes.append(f"{_names(kept, self.folder)} from run {', '.join(runs)}, not from this run "
+                              f"({self.run_id}): delete or rewrite them before sharing the folder")
+        unknown = [n for n in self.family if n not in listing and n not in kept and (self.folder / n).is_file()]
+        if unknown:
+            self.notes.append(f"{_names(unknown, self.folder)} not from this run ({self.run_id}) and no meta.json "
+                              "records the run that wrote them: delete or rewrite them before sharing the folder")
         return {**listing, **kept}
+
+
+def _names(names, folder: Path) -> str:
+    """'map.html, report.html in FOLDER are' (or 'is' for one file)."""
+    names = sorted(names)
+    return f"{', '.join(names)} in {folder} {'is' if len(names) == 1 else 'are'}"
 
 
 def _read_meta(path: Path) -> dict | None:

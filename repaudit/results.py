@@ -29,6 +29,11 @@ def parse_formats(text) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def file_names() -> list[str]:
+    """Every file name `write` can produce (meta.json aside)."""
+    return [f"{t}.{f}" for t in TABLES for f in FORMATS if f != "geojson" or t == "schools"]
+
+
 def _plain(value):
     """A JSON-ready scalar: NaN/NaT -> None, numpy numbers -> Python numbers."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

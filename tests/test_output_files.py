@@ -181,3 +181,16 @@ def test_a_simulation_into_a_folder_of_another_policy_says_so(runner, sample_db,
     assert result.exit_code == 0, result.output
     assert f"note: {out} held the files of run {first}, made from a different policy fsm-quota -> brighton-2025" \
         in result.output
+
+
+def test_output_files_that_no_meta_json_vouches_for_are_named(runner, sample_db, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "map.html").write_text("<p>a map from an older version</p>")
+    (out / "notes.txt").write_text("the user's own file")
+    result = audit(runner, sample_db, out)
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "meta.json").read_text())["run"]["id"]
+    assert (f"note: map.html in {out} is not from this run ({run}) and no meta.json records the run that wrote "
+            "them") in result.output
+    assert "notes.txt" not in result.output and (out / "notes.txt").read_text() == "the user's own file"

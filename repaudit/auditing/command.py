@@ -40,7 +40,8 @@ def audit_to_files(db, out=None, formats=("csv",), *, map_html=False, report_htm
         if out is None and not (map_html or report_html):
             return result, []
         out_dir = Path(out if out is not None else "output")
-        files = OutputSet(out_dir, origin=origin(db, result))
+        files = OutputSet(out_dir, origin=origin(db, result),
+                          family=results.file_names() + ["map.html", "report.html"])
         with files:
             if out is not None:
                 results.write(result, out_dir, formats, unsuppressed=unsuppressed, files=files)

@@ -26,7 +26,7 @@ def origin(comparison: Comparison) -> dict:
 def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
     """Write every output file into OUT_DIR (created), all or nothing (repaudit.output_set); returns the paths
     written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers."""
-    files = OutputSet(out_dir, origin=origin(comparison))
+    files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"])
     with files:
         cleaned = {}
         for name in TABLES:
