@@ -10,8 +10,11 @@ from browser_support import chromium, open_page
 from repaudit.cli import cli
 
 SCHOOLS = hostile.SCHOOL_NAMES
-NO_ATTACK = ("document.querySelectorAll('img[src=\"x\"], script:not([src]):not([type]) ~ script[src=\"x\"]').length"
-             " + (typeof window.__pwned === 'undefined' ? 0 : 1)")
+# Elements a name could have created if it were parsed as HTML: an <img src=x>, the LA name's <b>Shire</b>,
+# or a script holding alert(1) other than the page's JSON data element.
+NO_ATTACK = """document.querySelectorAll('img[src="x"]').length
+    + Array.from(document.querySelectorAll('b')).filter(b => b.textContent === 'Shire').length
+    + Array.from(document.scripts).filter(s => s.type !== 'application/json' && s.textContent.includes('alert(1)')).length"""
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,7 @@ def _open(browser, path, ready):
 
 
 def _clean(page, log):
-    assert page.evaluate(NO_ATTACK) == 0
+    assert page.evaluate(NO_ATTACK) == 0, "a name was parsed as HTML"
     assert log.dialogs == [] and log.errors == [] and log.refused == []
 
 
@@ -123,4 +126,13 @@ def test_change_map_shows_hostile_catchment_and_school_names_as_text(pages):
     assert SCHOOLS[990001] in layers["popups"] and SCHOOLS[990003] in layers["popups"]
     assert hostile.CATCHMENT_NAME in layers["tooltips"]
     _clean(page, log)
+    page.close()
+
+
+def test_the_attack_check_sees_names_parsed_as_html(pages, tmp_path):
+    _, browser = pages
+    raw = tmp_path / "raw.html"
+    raw.write_text(f"<html><body><p>{hostile.LA_NAME}</p><p>{SCHOOLS[990011]}</p></body></html>", encoding="utf-8")
+    page, _ = open_page(browser, raw)
+    assert page.evaluate(NO_ATTACK) == 2             # the <b>Shire</b> and the <img src=x>
     page.close()
