@@ -10,6 +10,7 @@ from . import sources as _sources  # noqa: F401
 from .sources import registry
 from .errors import MissingColumnError, RepauditError, about
 from .paths import check_file_target
+from .safe_text import for_csv
 from .sources.detect import check_kind, check_known, explain_missing_columns
 from .sources.reader import progress_bars
 from .sources.registry import SOURCES
@@ -100,7 +101,7 @@ def write_rejects(results: list[LoadResult], target: str | Path) -> Path:
     with about(target):
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            table.to_csv(temp, index=False, columns=REJECT_COLUMNS)
+            for_csv(table[REJECT_COLUMNS])[0].to_csv(temp, index=False)   # no live formulas
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
