@@ -79,7 +79,7 @@ def test_hostile_input(folder, case, sample_setup, tmp_path, runner, monkeypatch
     for step in case.get("before", []):
         done = runner.invoke(cli, _fill(step, places))
         assert done.exit_code == 0, (step, done.output)
-    before_wh, before_out = warehouse_state(db), folder_state(out)
+    before_wh, before_out, before_dir = warehouse_state(db), folder_state(out), folder_state(folder)
     rejects_before = before_wh.get("rejects", (0,))[0]
 
     result = runner.invoke(cli, _fill(case["args"], places))
@@ -89,6 +89,7 @@ def test_hostile_input(folder, case, sample_setup, tmp_path, runner, monkeypatch
     for needle in case.get("says", []):
         assert needle in text, (needle, text)
 
+    assert folder_state(folder) == before_dir, f"the case wrote into {folder}"
     expect = case["expect"]
     if expect == "error":
         assert result.exit_code == 1, text
