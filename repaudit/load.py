@@ -35,7 +35,7 @@ def load_file(wh: Warehouse, source: str, path: str | Path, **options) -> LoadRe
     check_known(source, path, list(SOURCES))
     check_kind(source, path)
     try:
-        result = SOURCES[source].read(Path(path), **options)
+        result = SOURCES[source].read(Path(path), warehouse=wh, **options)
     except MissingColumnError as error:
         raise explain_missing_columns(error, source, path) from None
     return wh.store(result)
