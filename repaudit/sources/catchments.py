@@ -97,7 +97,8 @@ def _unmatched(frame: pd.DataFrame, warehouse) -> list[str]:
     missing = frame.loc[frame["urn"].isna(), "name"].tolist()
     if missing:
         notes.append(f"{len(missing)} catchment{'s' if len(missing) > 1 else ''} with no school URN (kept; the "
-                     f"catchment model leaves them out; give URNs with --urn-map): {_names(missing)}")
+                     "catchment model gives each to the schools standing inside it; name the school with --urn-map): "
+                     f"{_names(missing)}")
     if warehouse is None:
         return notes
     known = set(warehouse.df("SELECT urn FROM schools").urn.astype("int64"))
@@ -105,7 +106,8 @@ def _unmatched(frame: pd.DataFrame, warehouse) -> list[str]:
     unknown = with_urn[~with_urn["urn"].astype("int64").isin(known)]
     if len(unknown) and known:
         notes.append(f"{len(unknown)} catchment{'s' if len(unknown) > 1 else ''} whose URN is not a school in the "
-                     "warehouse (kept; load the GIAS file that has them): "
+                     "warehouse (kept, but no school is matched to it by URN; load the GIAS file that has it or correct "
+                     "the URN): "
                      + _names([f"{n} (URN {u})" for n, u in zip(unknown["name"], unknown["urn"])]))
     elif len(unknown):
         notes.append("no schools are loaded, so the catchments' URNs could not be checked: load GIAS first")

@@ -93,8 +93,9 @@ def check_school_coordinates(cols, problems, notes: list[str]):
     y = np.array(parse_number(cols["northing"]), dtype=float)
     zero = (x == 0) & (y == 0)
     if zero.any():
-        notes.append(f"{int(zero.sum())} schools have Easting 0, Northing 0 (GIAS's placeholder for no location, "
-                     "e.g. offshore schools): stored without a location")
+        count = int(zero.sum())
+        notes.append(f"{count} school{'s have' if count > 1 else ' has'} Easting 0, Northing 0 (GIAS's placeholder for "
+                     "no location, e.g. offshore schools): stored without a location")
         x[zero], y[zero] = np.nan, np.nan
     check = check_points(x, y, "Easting", "Northing")
     problems.flag(np.array([r is not None for r in check.reasons]), check.reasons)

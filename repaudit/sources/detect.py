@@ -12,9 +12,9 @@ from .geometry import looks_like_geometry_file
 from .reader import normalise, read_header
 
 URN = r"^urn$"
-# Columns only a GIAS establishments file has: with two of them and a URN a file is GIAS even without a name.
-GIAS_ONLY = (r"^(typeofestablishment|establishmentstatus|establishmenttypegroup|phaseofeducation)(name|code)?$|"
-             r"^(establishmentnumber|statutorylowage|statutoryhighage|opendate|schoolcapacity)$")
+# Columns only a GIAS establishments file has (SPC and SEN files say 'estab' and carry no status): with one of
+# them and a URN a file is GIAS even without its EstablishmentName column.
+GIAS_ONLY = r"^establishmentnumber$|^establishmentstatus(name|code)?$"
 LSOA = r"^(f?lsoa(11|21)?(cd|code)|lsoa|lsoacode(2011|2021)|lowerlayersuperoutputareas?code|geographycode)$"
 
 

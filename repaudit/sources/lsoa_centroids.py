@@ -103,5 +103,6 @@ def _from_points(path, crs):
 
 
 def _all_degrees(x, y) -> bool:
-    finite = np.isfinite(x) & np.isfinite(y)
-    return bool(finite.any()) and bool((np.abs(x[finite]) <= 180).all() and (np.abs(y[finite]) <= 90).all())
+    """Every located point within +-180, +-90 (0, 0 is a missing location, not the Gulf of Guinea)."""
+    located = np.isfinite(x) & np.isfinite(y) & ~((x == 0) & (y == 0))
+    return bool(located.any()) and bool((np.abs(x[located]) <= 180).all() and (np.abs(y[located]) <= 90).all())

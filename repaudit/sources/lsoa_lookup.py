@@ -82,7 +82,7 @@ def _flag_unchanged(problems: RowProblems, lsoa11: pd.Series, lsoa21: pd.Series,
     first_u = pd.Series(problems.table.line[kept_u], index=lsoa11[kept_u].to_numpy())
     first_u = first_u[~first_u.index.duplicated()]
     other = ~kept_u & lsoa11.isin(first_u.index).to_numpy()
-    line = lsoa11.map(first_u).astype("string").fillna("")
+    line = lsoa11.map(first_u).astype("Int64").astype("string").fillna("")
     problems.flag(other, "LSOA 2011 code " + lsoa11 + " is marked unchanged (CHGIND U) on row " + line
                   + ", so it cannot also map to " + lsoa21)
 
