@@ -67,16 +67,18 @@ def test_every_local_authority_outline_reaches_into_england_and_wales(real):
     assert len(lads) == 327 and not features_outside(lads.geometry.to_numpy()).any()
 
 
-def test_real_gias_rejects_only_the_offshore_schools_with_a_location(real, wh):
+def test_real_gias_keeps_offshore_schools_without_their_location(real, wh):
     raw = pd.read_csv(real / GIAS, encoding="cp1252", dtype=str, keep_default_na=False)
     offshore = raw["LA (name)"].str.endswith("Offshore Establishments")
     placed = ~raw.Easting.isin(["", "0"])
     zero = raw.Easting.eq("0") & raw.Northing.eq("0")
     result = load_file(wh, "gias", real / GIAS)
-    rejected = set(result.rejects.raw.str.split(",").str[0].astype(int))
-    assert rejected == set(raw.URN[offshore & placed].astype(int)) and len(rejected) == 19
-    assert f"{int(zero.sum())} schools have Easting 0, Northing 0" in " ".join(result.notes)
-    assert wh.df("SELECT count(*) n FROM schools WHERE easting IS NULL").n[0] == int((~placed).sum())
+    assert (result.rows_loaded, result.rows_rejected) == (len(raw), 0)
+    assert f"{int(zero.sum())} schools have Easting 0, Northing 0" in result.notes[0]
+    assert result.notes[1].startswith(f"{int((offshore & placed).sum())} schools lie in Scotland or the Isle of Man")
+    unplaced = set(wh.df("SELECT urn FROM schools WHERE easting IS NULL").urn)
+    assert unplaced == set(raw.URN[~placed | offshore].astype(int))
+    assert not unplaced & set(raw.URN[placed & ~offshore].astype(int))
 
 
 def write_gias(path, rows):
@@ -87,17 +89,19 @@ def write_gias(path, rows):
 def test_gias_rows_are_corrected_or_rejected_with_their_reason(tmp_path):
     path = write_gias(tmp_path / "g.csv", ["100001,Near,530000,180000", "100002,Swapped,180000,530000",
                                            "100003,Degrees,-0.1278,51.5074", "100004,Offshore,0,0",
-                                           "100005,Sea,700000,300000", "100006,Blank,,"])
+                                           "100005,Sea,700000,300000", "100006,Blank,,", "100007,Edinburgh,325000,673000"])
     result = gias.read(path)
-    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (6, 4, 2)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 5, 2)
     assert list(result.rejects.row_number) == [4, 6]
     assert result.rejects.reason[0].startswith("Easting -0.1278, Northing 51.5074 look like longitude/latitude")
     assert result.rejects.reason[1].startswith("Easting 700,000, Northing 300,000 lies in the sea")
     frame = result.tables[0].frame.set_index("urn")
     assert (frame.easting[100002], frame.northing[100002]) == (530_000, 180_000)
-    assert frame.easting[[100004, 100006]].isna().all()
-    assert "1 row had Easting and Northing swapped (rows 3)" in result.notes[1]
+    assert frame.easting[[100004, 100006, 100007]].isna().all() and frame.northing[100007] != frame.northing[100007]
     assert result.notes[0].startswith("1 school has Easting 0, Northing 0")
+    assert result.notes[1] == ("1 school lies in Scotland or the Isle of Man, outside England and Wales: stored "
+                               "without a location (URN 100007)")
+    assert "1 row had Easting and Northing swapped (rows 3)" in result.notes[2]
 
 
 def test_centroid_csv_swaps_are_said_and_stored_the_right_way_round(tmp_path):

@@ -1,6 +1,6 @@
 """Are British National Grid coordinates a place in England or Wales? Each point is usable, swapped (easting and
-northing the wrong way round: corrected, with a note), or unusable with a reason: longitude/latitude degrees
-written as metres, in Scotland or the Isle of Man, or in the sea / outside Great Britain. Polygons are checked
+northing the wrong way round: corrected, with a note), or unusable with a reason: 0, 0, longitude/latitude
+degrees written as metres, in Scotland or the Isle of Man, or in the sea / outside Great Britain. Polygons are checked
 for lying wholly outside. The land test uses the coarse outlines in outlines.py with a margin of MARGIN metres,
 so a point up to that far out to sea passes (every real LSOA centroid and school lies within 6.5 km)."""
 from __future__ import annotations
@@ -19,13 +19,14 @@ OUTSIDE_REASON = ("the feature lies wholly outside England and Wales (in the sea
 
 @dataclass
 class PointCheck:
-    """Coordinates after the checks: x, y (swapped rows put right), why each row is unusable (None if usable)
-    and which rows were swapped."""
+    """Coordinates after the checks: x, y (swapped rows put right), why each row is unusable (None if usable),
+    which rows were swapped and which lie in Scotland or the Isle of Man (unusable too)."""
 
     x: np.ndarray
     y: np.ndarray
     reasons: np.ndarray
     swapped: np.ndarray
+    elsewhere: np.ndarray
 
     def swap_note(self, lines, xname: str = "easting", yname: str = "northing") -> str | None:
         """'2 rows had easting and northing swapped (rows 4, 9): put the right way round', or None."""
@@ -42,6 +43,7 @@ def check_points(x, y, xname: str = "easting", yname: str = "northing") -> Point
     x, y = np.asarray(x, dtype=float).copy(), np.asarray(y, dtype=float).copy()
     reasons = np.full(len(x), None, dtype=object)
     swapped = np.zeros(len(x), dtype=bool)
+    beyond = np.zeros(len(x), dtype=bool)
     finite = np.isfinite(x) & np.isfinite(y)
     zero = finite & (x == 0) & (y == 0)
     reasons[zero] = f"{xname} 0, {yname} 0 is no location (a placeholder for a missing one)"
@@ -62,13 +64,14 @@ def check_points(x, y, xname: str = "easting", yname: str = "northing") -> Point
             where = f"{xname} {x[i]:,.0f}, {yname} {y[i]:,.0f}"
             if other:
                 reasons[i] = f"{where} lies outside England and Wales (in Scotland or the Isle of Man)"
+                beyond[i] = True
             elif swap:
                 x[i], y[i] = y[i], x[i]
                 swapped[i] = True
             else:
                 reasons[i] = (f"{where} lies in the sea or outside Great Britain ({metres / 1000:,.0f} km from the "
                               "coast of England and Wales)")
-    return PointCheck(x, y, reasons, swapped)
+    return PointCheck(x, y, reasons, swapped, beyond)
 
 
 def features_outside(geoms: np.ndarray) -> np.ndarray:
@@ -82,8 +85,9 @@ def features_outside(geoms: np.ndarray) -> np.ndarray:
 
 
 def check_school_coordinates(cols, problems, notes: list[str]):
-    """GIAS Easting/Northing cells checked in place: 0, 0 (GIAS's 'no location', e.g. offshore schools) emptied
-    with a note, swapped pairs exchanged with a note, other impossible places rejected with their reason.
+    """GIAS Easting/Northing cells checked in place. Emptied with a note: 0, 0 (GIAS's 'no location') and places
+    in Scotland or the Isle of Man (GIAS lists offshore and Scottish establishments; none is in an English LA).
+    Exchanged with a note: swapped pairs. Rejected with their reason: degrees, the sea, anywhere further.
     Returns COLS with the cells rewritten; cells that are not numbers are left for the loader's own note."""
     if "easting" not in cols or "northing" not in cols:
         return cols
@@ -98,12 +102,19 @@ def check_school_coordinates(cols, problems, notes: list[str]):
                      "no location, e.g. offshore schools): stored without a location")
         x[zero], y[zero] = np.nan, np.nan
     check = check_points(x, y, "Easting", "Northing")
+    away = check.elsewhere & problems.ok
+    if away.any():
+        urns = ", ".join(map(str, cols["urn"][away].head(10))) + (" ..." if away.sum() > 10 else "")
+        notes.append(f"{int(away.sum())} school{'s lie' if away.sum() > 1 else ' lies'} in Scotland or the Isle of Man, "
+                     f"outside England and Wales: stored without a location (URN {urns})")
+        check.reasons[check.elsewhere] = None
+        check.x[check.elsewhere], check.y[check.elsewhere] = np.nan, np.nan
     problems.flag(np.array([r is not None for r in check.reasons]), check.reasons)
     swap = check.swap_note(problems.table.line, "Easting", "Northing")
     if swap:
         notes.append(swap)
     cols = cols.copy()
-    changed = zero | check.swapped
+    changed = zero | check.swapped | check.elsewhere
     cols.loc[changed, "easting"] = [("" if np.isnan(v) else repr(float(v))) for v in check.x[changed]]
     cols.loc[changed, "northing"] = [("" if np.isnan(v) else repr(float(v))) for v in check.y[changed]]
     return cols
