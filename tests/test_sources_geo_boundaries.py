@@ -346,3 +346,22 @@ def test_zip_and_geopackage_layers_are_chosen_or_refused_by_name(tmp_path, wh):
         archive.write(tmp_path / "b.geojson", "dir/b.geojson")
     with pytest.raises(InputFileError, match=r"holds 2 geometry files \(dir/a.geojson, dir/b.geojson\)"):
         load_file(wh, "lsoa-boundaries", tmp_path / "both.zip")
+
+
+def test_unbuildable_rings_are_rejected_and_control_characters_removed(tmp_path, wh):
+    short = {"type": "Polygon", "coordinates": [[[X, Y], [X + 100, Y]]]}
+    path = write_geojson(tmp_path / "r.geojson", [feature({"LSOA21CD": "E01000001", "LSOA21NM": "A\u001b[31m\u000bB"},
+                                                          square(X, Y)),
+                                                  feature({"LSOA21CD": "E01000002"}, short)])
+    result = load_file(wh, "lsoa-boundaries", path)
+    assert result.rejects.reason.tolist() == ["the geometry cannot be built (a ring that is not closed, has fewer than "
+                                              "four points or holds NaN coordinates)"]
+    assert "control characters (NUL, ESC, ...) removed from the properties of 1 feature (1)" in result.notes
+    assert wh.df("SELECT name FROM lsoa_boundaries").name.tolist() == ["A[31mB"]
+
+
+def test_a_zip_whose_member_leads_outside_is_refused(tmp_path, wh):
+    with zipfile.ZipFile(tmp_path / "t.zip", "w") as archive:
+        archive.writestr("../evil.geojson", '{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(InputFileError, match=r"holds a file whose path leads outside the zip \('../evil.geojson'\)"):
+        load_file(wh, "lsoa-boundaries", tmp_path / "t.zip")

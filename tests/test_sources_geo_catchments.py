@@ -139,3 +139,14 @@ def test_a_catchment_in_the_sea_is_rejected(tmp_path, wh):
                                                   feature({"name": "Offshore"}, square(720000, 250000))])
     result = load_file(wh, "catchments", path)
     assert list(result.rejects.row_number) == [2] and result.rows_loaded == 1
+
+
+def test_a_formula_urn_and_an_endless_name_are_rejected_and_counted(tmp_path, wh):
+    path = write_geojson(tmp_path / "c.geojson", [feature({"name": "North", "URN": "=1+1"}, square(530000, 108000)),
+                                                  feature({"name": "Zone " * 400, "URN": 1}, square(531000, 108000)),
+                                                  feature({"name": "South", "URN": 2}, square(532000, 108000))])
+    result = load_file(wh, "catchments", path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_unaccounted) == (3, 1, 2, 0)
+    assert result.rejects.reason.tolist() == ["URN '=1+1' is not a number",
+                                              "the catchment name is 1,999 characters long (more than 1,000): not a name"]
+    assert wh.df("SELECT name FROM catchments").name.tolist() == ["South"]

@@ -20,6 +20,7 @@ ALIASES = {
     "catchment_id": ["id", "fid", "catchment_id", "objectid"],
     "urn": ["URN", "school_urn"],
 }
+MAX_NAME = 1_000
 URN_MAP_ALIASES = {"name": ["catchment", "catchment_name", "area"], "urn": ["URN", "school_urn"]}
 
 
@@ -35,10 +36,12 @@ def read(path, vintage=None, crs=None, urn_map=None, warehouse=None, **_):
     problems = RowProblems(table)
     problems.flag(layer.unusable.notna(), layer.unusable)
     problems.flag(names.eq("").to_numpy(), "the catchment has no name")
+    problems.flag((names.str.len() > MAX_NAME).to_numpy(),
+                  "the catchment name is " + names.str.len().map("{:,}".format) + f" characters long (more than "
+                  f"{MAX_NAME:,}): not a name")
     problems.flag_duplicates(pd.DataFrame({"catchment_id": ids}), "catchment id")
-    keep = problems.ok
-
     urns, urn_notes = _urns(cols, names, urn_map, problems)
+    keep = problems.ok
     layer_name = _stem(layer.path)
     frame = pd.DataFrame({
         "layer": layer_name,

@@ -4,6 +4,7 @@ repairs invalid polygons with make_valid, and rejects empty polygons and polygon
 and Wales with their feature numbers."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ BNG = CRS.from_epsg(27700)
 GB_EXTENT = (-50_000.0, -50_000.0, 750_000.0, 1_300_000.0)
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 POINT_TYPES = {"Point"}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 GEOMETRY_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".gml", ".kml"}
 
 
@@ -79,10 +81,13 @@ def read_geometry_file(path: str | Path, *, kind: str, source: str, crs: str | N
     notes += crs_notes
     _check_kind(path, geoms, kind, source)
     geoms, unusable, fix_notes = _repair(geoms, kind)
+    if dataset.unreadable is not None:
+        unusable[dataset.unreadable] = ("the geometry cannot be built (a ring that is not closed, has fewer than "
+                                        "four points or holds NaN coordinates)")
     if kind == "polygon":
         unusable = _outside_england_wales(path, geoms, unusable, crs_in)
-    return GeometryLayer(path, _attributes(path, dataset.fields), geoms, crs_in.to_string(), unusable,
-                         notes + fix_notes)
+    attributes, text_notes = _attributes(path, dataset.fields)
+    return GeometryLayer(path, attributes, geoms, crs_in.to_string(), unusable, notes + fix_notes + text_notes)
 
 
 def _head(path: Path, size: int = 64) -> bytes:
@@ -265,11 +270,21 @@ def _polygonal(geom):
     return merged if merged.geom_type in POLYGON_TYPES and merged.area > 0 else None
 
 
-def _attributes(path: Path, fields: pd.DataFrame) -> RawTable:
-    """The features' properties as text cells, like the CSV reader gives, so resolve_columns applies."""
+def _attributes(path: Path, fields: pd.DataFrame) -> tuple[RawTable, list[str]]:
+    """The features' properties as text cells, like the CSV reader gives, so resolve_columns applies; control
+    characters (NUL, ESC, vertical tab...) are removed from them, with a note."""
     cells = pd.DataFrame({c: fields[c].map(_text).to_numpy(dtype=object) for c in fields.columns}, dtype=object)
     cells.index = range(len(fields))
-    return RawTable(path, cells, np.arange(1, len(fields) + 1, dtype=np.int64), "geometry", 0, 0)
+    notes = []
+    if len(cells.columns):
+        dirty = cells.apply(lambda column: column.str.contains(CONTROL.pattern, regex=True))
+        if dirty.to_numpy().any():
+            cells = cells.apply(lambda column: column.str.replace(CONTROL.pattern, "", regex=True))
+            features = np.flatnonzero(dirty.any(axis=1).to_numpy()) + 1
+            shown = ", ".join(map(str, features[:20])) + (" ..." if len(features) > 20 else "")
+            notes.append(f"control characters (NUL, ESC, ...) removed from the properties of {len(features)} "
+                         f"feature{'s' if len(features) > 1 else ''} ({shown})")
+    return RawTable(path, cells, np.arange(1, len(fields) + 1, dtype=np.int64), "geometry", 0, 0), notes
 
 
 def _text(value) -> str:

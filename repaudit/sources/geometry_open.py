@@ -37,6 +37,7 @@ class Dataset:
     geoms: np.ndarray
     crs: str | None
     notes: list[str] = field(default_factory=list)
+    unreadable: np.ndarray | None = None     # True where a feature's geometry is stored but cannot be built
 
 
 def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
@@ -48,7 +49,7 @@ def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
     if not head.strip():
         raise InputFileError(path, "is empty: expected a GeoJSON, GeoPackage or Shapefile with features")
     notes: list[str] = []
-    if head[:4] == b"PK\x03\x04":
+    if head[:2] == b"PK" or path.suffix.lower() == ".zip":
         gdal_path, member, notes = _zip_member(path)
     elif head[:2] == b"\x1f\x8b":
         gdal_path, member = f"/vsigzip/{path}", None
@@ -74,16 +75,25 @@ def _read(path: Path, gdal_path: str, layer, notes: list[str]) -> Dataset:
                                   "pass --crs to say which CRS the coordinates are in, e.g. --crs EPSG:27700"
                             ) from None
     except Exception as exc:  # pyogrio raises DataSourceError and GDAL errors of several kinds
-        raise InputFileError(path, "cannot be opened as a GeoJSON, GeoPackage or Shapefile "
-                                   f"({str(exc).split(';')[0]})") from None
+        raise InputFileError(path, f"cannot be opened as a GeoJSON, GeoPackage or Shapefile ({gdal_message(exc)})"
+                             ) from None
     names = [str(n) for n in meta["fields"]]
     fields = pd.DataFrame({n: np.asarray(c, dtype=object) for n, c in zip(names, columns)})
     fields.index = range(len(fields))
-    geoms = np.asarray(shapely.from_wkb(wkb), dtype=object) if wkb is not None else None
-    if geoms is None:
+    if wkb is None:
         raise GeometryError(path, "has no geometries: it is a table, not a GeoJSON, GeoPackage or Shapefile layer. "
                                   f"Columns found: {', '.join(names)}")
-    return Dataset(fields, geoms, meta.get("crs"), notes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        geoms = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
+    unreadable = np.array([g is None and w is not None for g, w in zip(geoms, wkb)], dtype=bool)
+    return Dataset(fields, geoms, meta.get("crs"), notes, unreadable)
+
+
+def gdal_message(exc: Exception) -> str:
+    """GDAL's message without its source-file location and its advice about driver prefixes."""
+    text = re.sub(r"In file \S+, at line \d+, ", "", str(exc).split(";")[0])
+    return _shorten(text, 200)
 
 
 def _check_companions(path: Path):
@@ -179,6 +189,10 @@ def _zip_member(path: Path) -> tuple[str, str, list[str]]:
             names = [i.filename for i in archive.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(path, f"is a damaged zip file ({exc})") from None
+    unsafe = [n for n in names if n.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", n)]
+    if unsafe:
+        raise InputFileError(path, f"holds a file whose path leads outside the zip ('{_shorten(unsafe[0], 60)}'); "
+                                   "such a zip is refused: unzip it yourself and load the geometry file")
     members = [n for n in names if n.lower().endswith(MEMBER_SUFFIXES) and not Path(n).name.startswith(".")]
     if not members:
         shown = ", ".join(_shorten(n, 60) for n in names[:10])
@@ -203,8 +217,8 @@ def _choose_layer(path: Path, gdal_path: str, kind: str):
     try:
         layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(gdal_path)]
     except Exception as exc:  # pyogrio raises DataSourceError and GDAL errors of several kinds
-        raise InputFileError(path, "cannot be opened as a GeoJSON, GeoPackage or Shapefile "
-                                   f"({str(exc).split(';')[0]})") from None
+        raise InputFileError(path, f"cannot be opened as a GeoJSON, GeoPackage or Shapefile ({gdal_message(exc)})"
+                             ) from None
     if len(layers) <= 1:
         return 0, []
     wanted = [n for n, t in layers if (t in POLYGON_NAMES if kind == "polygon" else t in ("Point", "MultiPoint"))]

