@@ -89,7 +89,8 @@ def write_gias(path, rows):
 def test_gias_rows_are_corrected_or_rejected_with_their_reason(tmp_path):
     path = write_gias(tmp_path / "g.csv", ["100001,Near,530000,180000", "100002,Swapped,180000,530000",
                                            "100003,Degrees,-0.1278,51.5074", "100004,Offshore,0,0",
-                                           "100005,Sea,700000,300000", "100006,Blank,,", "100007,Edinburgh,325000,673000"])
+                                           "100005,Sea,700000,300000", "100006,Blank,,",
+                                           "100007,Edinburgh,325000,673000"])
     result = gias.read(path)
     assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (7, 5, 2)
     assert list(result.rejects.row_number) == [4, 6]

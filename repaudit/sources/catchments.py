@@ -118,7 +118,8 @@ def _unmatched(frame: pd.DataFrame, warehouse) -> list[str]:
 
 
 def _names(names: list[str], limit: int = 10) -> str:
-    shown = ", ".join("'" + "".join(c for c in str(n)[:80] if c.isprintable()) + "'" for n in names[:limit])
+    printable = ["".join(c for c in str(n)[:80] if c.isprintable()) for n in names[:limit]]
+    shown = ", ".join(f"'{n}'" for n in printable)
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 

@@ -105,8 +105,9 @@ def check_school_coordinates(cols, problems, notes: list[str]):
     away = check.elsewhere & problems.ok
     if away.any():
         urns = ", ".join(map(str, cols["urn"][away].head(10))) + (" ..." if away.sum() > 10 else "")
-        notes.append(f"{int(away.sum())} school{'s lie' if away.sum() > 1 else ' lies'} in Scotland or the Isle of Man, "
-                     f"outside England and Wales: stored without a location (URN {urns})")
+        count = int(away.sum())
+        notes.append(f"{count} school{'s lie' if count > 1 else ' lies'} in Scotland or the Isle of Man, outside "
+                     f"England and Wales: stored without a location (URN {urns})")
         check.reasons[check.elsewhere] = None
         check.x[check.elsewhere], check.y[check.elsewhere] = np.nan, np.nan
     problems.flag(np.array([r is not None for r in check.reasons]), check.reasons)

@@ -59,7 +59,8 @@ def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
         _check_companions(path)
     _check_declared_crs(path, head, member, crs_given)
     with tempfile.TemporaryDirectory() as scratch:
-        if crs_given and path.suffix.lower() == ".shp" and _prj_text(path) is not None:
+        prj = _prj_text(path) if path.suffix.lower() == ".shp" else None
+        if crs_given and prj is not None and not _known(prj):
             gdal_path = _without_prj(path, Path(scratch))
         layer, layer_notes = _choose_layer(path, gdal_path, kind)
         return _read(path, gdal_path, layer, notes + layer_notes)
@@ -71,9 +72,9 @@ def _read(path: Path, gdal_path: str, layer, notes: list[str]) -> Dataset:
             warnings.simplefilter("ignore")
             meta, _, wkb, columns = pyogrio.raw.read(gdal_path, layer=layer)
     except pyogrio.errors.CRSError as exc:
-        raise GeometryError(path, f"declares a coordinate reference system that cannot be read ({exc}){_prj_hint(path)}; "
-                                  "pass --crs to say which CRS the coordinates are in, e.g. --crs EPSG:27700"
-                            ) from None
+        raise GeometryError(path, f"declares a coordinate reference system that cannot be read ({exc})"
+                                  f"{_prj_hint(path)}; pass --crs to say which CRS the coordinates are in, e.g. "
+                                  "--crs EPSG:27700") from None
     except Exception as exc:  # pyogrio raises DataSourceError and GDAL errors of several kinds
         raise InputFileError(path, f"cannot be opened as a GeoJSON, GeoPackage or Shapefile ({gdal_message(exc)})"
                              ) from None
@@ -108,6 +109,7 @@ def _check_companions(path: Path):
 
 
 def glob_escape(text: str) -> str:
+    """TEXT with glob wildcards quoted, so a file name holding [ ] * ? finds its own companions."""
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
