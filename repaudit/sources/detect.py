@@ -52,6 +52,9 @@ SIGNATURES = [
     Signature("population", (LSOA, r"^age|^observation$|^usualresidents$|^aged")),
 ]
 GEOMETRY_SOURCES = ["lsoa-boundaries", "catchments", "lsoa-centroids"]
+# SOURCEs recognised by columns other than the one they may lack (GIAS without EstablishmentName): their
+# missing-column error says the file is otherwise of that kind instead of "not a 'gias' file".
+NAMED_WHEN_INCOMPLETE = {"gias"}
 CHECKED_BEFORE_READING = {"gias", "gias-groups", "gias-links", "spc", "sen", "cin", "cin-schools", "flows"}
 
 
@@ -109,7 +112,7 @@ def explain_missing_columns(error: MissingColumnError, source: str, path: str | 
     kinds = sources_for_file(path)
     if kinds == GEOMETRY_SOURCES:
         return error
-    if source in kinds and error.missing:
+    if source in kinds and source in NAMED_WHEN_INCOMPLETE and error.missing:
         return _missing_from_own_kind(error, source, path)
     kinds = [k for k in kinds if k != source]
     if not kinds:
