@@ -1,6 +1,7 @@
 """Load files into the warehouse by SOURCE name: read and check every file, then store them all in one transaction."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -31,20 +32,21 @@ _import_loaders()
 REJECT_COLUMNS = ["source", "source_file", "row_number", "reason", "raw"]
 
 
-def read_file(source: str, path: str | Path, **options) -> LoadResult:
-    """Read and check PATH as SOURCE without touching any warehouse; raises RepauditError with the file, row or
-    column on bad input (an unknown SOURCE, or a file that is clearly another kind, names the SOURCE it looks like)."""
+def read_file(source: str, path: str | Path, warehouse: Warehouse | None = None, **options) -> LoadResult:
+    """Read and check PATH as SOURCE without changing any warehouse (WAREHOUSE, when given, is only consulted);
+    raises RepauditError with the file, row or column on bad input (an unknown SOURCE, or a file that is clearly
+    another kind, names the SOURCE it looks like)."""
     check_known(source, path, list(SOURCES))
     check_kind(source, path)
     try:
-        return SOURCES[source].read(Path(path), **options)
+        return SOURCES[source].read(Path(path), warehouse=warehouse, **options)
     except MissingColumnError as error:
         raise explain_missing_columns(error, source, path) from None
 
 
 def load_file(wh: Warehouse, source: str, path: str | Path, **options) -> LoadResult:
     """Read PATH as SOURCE and store it in WH in one transaction."""
-    return wh.store(read_file(source, path, **options))
+    return wh.store(read_file(source, path, warehouse=wh, **options))
 
 
 def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path | None = None,
@@ -59,9 +61,20 @@ def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path |
             raise RepauditError(f"--rejects {rejects_file} is one of the files being loaded and would be "
                                 "overwritten; give another file name")
     given = {k: v for k, v in options.items() if v is not None}
-    with progress_bars(progress):
-        results = [read_file(source, path, **given) for path in paths]
+    with progress_bars(progress), stored_so_far(db) as known:
+        results = [read_file(source, path, warehouse=known, **given) for path in paths]
     return commit(db, results, rejects_file)
+
+
+@contextlib.contextmanager
+def stored_so_far(db: str | Path):
+    """The warehouse DB opened read-only while files are read, so checks can use what it already holds (the
+    LSOA lookup, the schools); None when there is no warehouse yet."""
+    if str(db) == MEMORY or not Path(db).is_file():
+        yield None
+        return
+    with Warehouse(db, read_only=True) as wh:
+        yield wh
 
 
 def commit(db: str | Path, results: list[LoadResult], rejects_file: str | Path | None = None) -> list[LoadResult]:

@@ -57,3 +57,18 @@ def test_every_signature_names_a_registered_source():
     from repaudit.load import SOURCES
 
     assert {s.source for s in SIGNATURES} | set(GEOMETRY_SOURCES) <= set(SOURCES)
+
+
+def test_a_gias_file_without_establishment_name_is_still_called_gias(tmp_path, runner):
+    from repaudit.cli import cli
+
+    path = tmp_path / "edubase.csv"
+    path.write_text("URN,LA (code),TypeOfEstablishment (name),EstablishmentStatus (name),NumberOfPupils,LSOA (code)\n"
+                    "100000,201,Voluntary aided school,Open,250,E01000001\n")
+    assert sources_for_file(path) == ["gias"]
+    out = runner.invoke(cli, ["load", "gias", str(path), "--db", str(tmp_path / "w.duckdb")])
+    assert out.exit_code == 1
+    assert out.output == (f"Error: {path}: column EstablishmentName missing; otherwise this is a 'gias' file (its "
+                          "other columns are those of one): add EstablishmentName or download the file again with "
+                          "all its columns. Columns found: URN, LA (code), TypeOfEstablishment (name), "
+                          "EstablishmentStatus (name), NumberOfPupils, LSOA (code)\n")

@@ -3,6 +3,7 @@ geometry file (bowtie, null and degenerate polygons, no CRS, wrong CRS, empty, m
 import zipfile
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from geo_helpers import CRS84, feature, square, write_geojson
@@ -11,6 +12,7 @@ from repaudit.cli import cli
 from repaudit.errors import GeometryError, InputFileError, MissingColumnError, WrongSourceError
 from repaudit.load import load_file
 from repaudit.sources import lsoa_boundaries
+from repaudit.sources.lsoa_codes import only_in_2021
 
 LONDON = "geography/london_lsoa2011/LSOA_2011_London_gen_MHW.shp"
 X, Y = 530_000, 180_000   # central London in British National Grid
@@ -81,7 +83,7 @@ def test_geopackage_in_lonlat_and_zipped_shapefile(tmp_path, wh):
     box.to_file(tmp_path / "lsoa.shp")
     with zipfile.ZipFile(tmp_path / "lsoa.zip", "w") as archive:
         for part in tmp_path.glob("lsoa.*"):
-            if part.suffix != ".zip":
+            if part.suffix not in (".zip", ".gpkg"):
                 archive.write(part, part.name)
     assert lsoa_boundaries.read(tmp_path / "lsoa.zip").rows_loaded == 1
 
@@ -223,3 +225,143 @@ def test_cli_refuses_a_crs_it_cannot_read(tmp_path, runner):
     out = runner.invoke(cli, ["load", "lsoa-boundaries", str(path), "--crs", "EPSG:nonsense",
                               "--db", str(tmp_path / "w.duckdb")])
     assert out.exit_code == 1 and "--crs 'EPSG:nonsense' is not a coordinate reference system" in out.output
+
+
+def test_only_in_2021_follows_the_ons_code_ranges():
+    codes = pd.Series(["E01033768", "E01033769", "E01035762", "E01035763", "W01001958", "W01001959", "W01002040",
+                       "E01990001", "E0100001X", ""])
+    assert only_in_2021(codes).tolist() == [False, True, True, False, False, True, True, False, False, False]
+
+
+def test_only_in_2021_agrees_with_the_real_lookup(real):
+    lookup = pd.read_csv(real / "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz", dtype=str)
+    codes = pd.Series(sorted(set(lookup.F_LSOA11CD) | set(lookup.LSOA21CD)))
+    assert set(codes[only_in_2021(codes)]) == set(lookup.LSOA21CD) - set(lookup.F_LSOA11CD)
+
+
+def test_codes_of_the_other_vintage_are_rejected_with_the_lookup_or_without(tmp_path, wh):
+    lookup = tmp_path / "lookup.csv"
+    lookup.write_text("F_LSOA11CD,LSOA21CD,CHGIND,LAD22CD\nE01000001,E01000001,U,E09000001\n"
+                      "E01000002,E01033769,S,E09000001\nE01000002,E01033770,S,E09000001\n")
+    old = write_geojson(tmp_path / "old.geojson", [feature({"LSOA11CD": "E01000001"}, square(X, Y)),
+                                                   feature({"LSOA11CD": "E01033770"}, square(X + 200, Y))])
+    new = write_geojson(tmp_path / "new.geojson", [feature({"LSOA21CD": "E01000001"}, square(X, Y)),
+                                                   feature({"LSOA21CD": "E01000002"}, square(X + 200, Y))])
+    assert lsoa_boundaries.read(new, warehouse=wh).rows_rejected == 0          # no lookup loaded: cannot tell
+    first = load_file(wh, "lsoa-boundaries", old)
+    assert first.rejects.reason.tolist() == [
+        "E01033770 exists only in the 2021 LSOA set (2011 codes end at E01033768 and W01001958) but column "
+        "LSOA11CD holds 2011 codes: load it as a 2021 file or translate it with the ONS lookup"]
+    load_file(wh, "lsoa-lookup", lookup)
+    second = load_file(wh, "lsoa-boundaries", new)
+    assert second.rejects.reason.tolist() == [
+        "E01000002 is a 2011 LSOA code that the loaded 2011 -> 2021 lookup does not have in the 2021 set, but column "
+        "LSOA21CD holds 2021 codes"]
+
+
+def test_the_real_london_2011_shapefile_has_no_code_of_the_wrong_vintage(real, wh):
+    load_file(wh, "lsoa-lookup", real / "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz")
+    result = load_file(wh, "lsoa-boundaries", real / LONDON)
+    assert (result.rows_loaded, result.rows_rejected) == (4835, 0)
+
+
+def test_a_polygon_in_the_sea_is_rejected_and_a_file_of_them_refused(tmp_path, wh):
+    path = write_geojson(tmp_path / "s.geojson", [feature({"LSOA21CD": "E01000001"}, square(X, Y)),
+                                                  feature({"LSOA21CD": "E01000002"}, square(700_000, 300_000))])
+    result = load_file(wh, "lsoa-boundaries", path)
+    assert list(result.rejects.row_number) == [2] and "wholly outside England and Wales" in result.rejects.reason[0]
+    sea = write_geojson(tmp_path / "sea.geojson", [feature({"LSOA21CD": "E01000002"}, square(700_000, 300_000))])
+    with pytest.raises(GeometryError, match="every feature lies outside England and Wales"):
+        load_file(wh, "lsoa-boundaries", sea)
+
+
+def shapefile(tmp_path, name="s"):
+    path = tmp_path / f"{name}.shp"
+    gpd.GeoDataFrame({"LSOA21CD": ["E01000001"]}, geometry=[shapely.box(X, Y, X + 100, Y + 100)],
+                     crs=27700).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize("part, role", [(".dbf", "attribute table"), (".shx", "shape index")])
+def test_a_shapefile_missing_a_companion_names_it(tmp_path, runner, part, role):
+    path = shapefile(tmp_path, "lsoas")
+    (tmp_path / f"lsoas{part}").unlink()
+    out = runner.invoke(cli, ["load", "lsoa-boundaries", str(path), "--db", str(tmp_path / "w.duckdb")])
+    assert out.exit_code == 1
+    assert out.output == (f"Error: {path}: the Shapefile's {role} lsoas{part} is missing from {tmp_path}: a Shapefile "
+                          "is several files (.shp, .shx, .dbf and usually .prj) that must be kept together; copy "
+                          f"lsoas{part} next to lsoas.shp (or load the zip they came in)\n")
+
+
+@pytest.mark.parametrize("prj, says", [
+    ('PROJCS["made up",GEOGCS["nonsense"],UNIT["furlong",201]]', "its projection file s.prj describes a coordinate "
+                                                                  "reference system that cannot be read"),
+    ('PROJCS["x",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],'
+     'UNIT["degree",0.0174532925199433]],PROJECTION["Made_Up_Projection"],UNIT["metre",1]]',
+     "cannot be converted from its CRS 'x' to British National Grid (Input is not a transformation.) (the CRS "
+     "comes from s.prj)")])
+def test_a_made_up_prj_is_named_and_crs_overrides_it(tmp_path, wh, prj, says):
+    path = shapefile(tmp_path)
+    (tmp_path / "s.prj").write_text(prj)
+    with pytest.raises(GeometryError) as err:
+        load_file(wh, "lsoa-boundaries", path)
+    assert says in str(err.value) and "pass --crs" in str(err.value)
+    assert load_file(wh, "lsoa-boundaries", path, crs="EPSG:27700").rows_loaded == 1
+
+
+def test_a_geojson_crs_no_one_knows_is_named_not_read_as_lonlat(tmp_path, wh):
+    path = write_geojson(tmp_path / "u.geojson", [feature({"LSOA21CD": "E01000001"}, square(X, Y))],
+                         crs="EPSG:999999")
+    with pytest.raises(GeometryError) as err:
+        load_file(wh, "lsoa-boundaries", path)
+    assert str(err.value) == (f"{path}: declares the coordinate reference system 'EPSG:999999', which is unknown; "
+                              "pass --crs to say which CRS the coordinates are in, e.g. --crs EPSG:27700 (British "
+                              "National Grid) or --crs EPSG:4326 (longitude/latitude)")
+    assert load_file(wh, "lsoa-boundaries", path, crs="EPSG:27700").rows_loaded == 1
+
+
+def test_degrees_given_crs_bng_say_the_option_was_given(tmp_path, wh):
+    ring = {"type": "Polygon", "coordinates": [[[-1.3, 52.9], [-1.2, 52.9], [-1.2, 53.0], [-1.3, 52.9]]]}
+    path = write_geojson(tmp_path / "d.geojson", [feature({"LSOA21CD": "E01000001"}, ring)], crs=None)
+    with pytest.raises(GeometryError, match=r"--crs EPSG:27700 was given \(metres\) but the coordinates range x -1.3 "
+                                            "to -1.2, y 52.9 to 53, which look like longitude/latitude degrees"):
+        load_file(wh, "lsoa-boundaries", path, crs="EPSG:27700")
+
+
+def test_zip_and_geopackage_layers_are_chosen_or_refused_by_name(tmp_path, wh):
+    box = gpd.GeoDataFrame({"LSOA21CD": ["E01000001"]}, geometry=[shapely.box(X, Y, X + 100, Y + 200)], crs=27700)
+    box.to_file(tmp_path / "two.gpkg", layer="lsoas")
+    box.set_geometry(box.centroid).to_file(tmp_path / "two.gpkg", layer="points")
+    result = load_file(wh, "lsoa-boundaries", tmp_path / "two.gpkg")
+    assert result.rows_loaded == 1
+    assert "2 layers in the file ('lsoas' (Polygon), 'points' (Point)): read 'lsoas', the only one of polygons" \
+        in result.notes
+    box.to_file(tmp_path / "two.gpkg", layer="more")
+    with pytest.raises(InputFileError, match="holds 3 layers .* and 2 of them hold polygons"):
+        load_file(wh, "lsoa-boundaries", tmp_path / "two.gpkg")
+    box.to_file(tmp_path / "a.geojson")
+    box.to_file(tmp_path / "b.geojson")
+    with zipfile.ZipFile(tmp_path / "both.zip", "w") as archive:
+        archive.write(tmp_path / "a.geojson", "dir/a.geojson")
+        archive.write(tmp_path / "b.geojson", "dir/b.geojson")
+    with pytest.raises(InputFileError, match=r"holds 2 geometry files \(dir/a.geojson, dir/b.geojson\)"):
+        load_file(wh, "lsoa-boundaries", tmp_path / "both.zip")
+
+
+def test_unbuildable_rings_are_rejected_and_control_characters_removed(tmp_path, wh):
+    short = {"type": "Polygon", "coordinates": [[[X, Y], [X + 100, Y]]]}
+    path = write_geojson(tmp_path / "r.geojson", [feature({"LSOA21CD": "E01000001", "LSOA21NM": "A\u001b[31m\u000bB"},
+                                                          square(X, Y)),
+                                                  feature({"LSOA21CD": "E01000002"}, short)])
+    result = load_file(wh, "lsoa-boundaries", path)
+    assert result.rejects.reason.tolist() == ["the geometry cannot be built (a ring that is not closed, has fewer than "
+                                              "four points or holds NaN coordinates)"]
+    assert "control characters (NUL, ESC, ...) removed from the properties of 1 feature (1)" in result.notes
+    assert wh.df("SELECT name FROM lsoa_boundaries").name.tolist() == ["A[31mB"]
+
+
+def test_a_zip_whose_member_leads_outside_is_refused(tmp_path, wh):
+    with zipfile.ZipFile(tmp_path / "t.zip", "w") as archive:
+        archive.writestr("../evil.geojson", '{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(InputFileError, match=r"holds a file whose path leads outside the zip \('../evil.geojson'\)"):
+        load_file(wh, "lsoa-boundaries", tmp_path / "t.zip")

@@ -118,3 +118,35 @@ def test_cli_loads_a_catchment_file_with_an_urn_map(real, tmp_path, runner):
     counts = "6 rows read = 6 loaded + 0 rejected + 0 skipped -> catchments (6 rows)"
     assert f"dennett_optionZ_Mar25_epsg27700.geojson: {counts}" in out.output
     assert "note: --urn-map gave a URN to 1 of 6 catchments" in out.output
+
+
+def test_catchments_without_a_known_school_are_named(tmp_path, wh):
+    wh.con.execute("INSERT INTO schools (urn, name) VALUES (114608, 'Patcham High School')")
+    path = write_geojson(tmp_path / "c.geojson", [feature({"name": "North", "URN": 114608}, square(530000, 108000)),
+                                                  feature({"name": "East", "URN": 999999}, square(536000, 104000)),
+                                                  feature({"name": "South"}, square(530000, 100000))])
+    result = load_file(wh, "catchments", path)
+    assert result.rows_loaded == 3
+    assert result.notes == [
+        "1 catchment with no school URN (kept; the catchment model gives each to the schools standing inside it; "
+        "name the school with --urn-map): 'South'",
+        "1 catchment whose URN is not a school in the warehouse (kept, but no school is matched to it by URN; load "
+        "the GIAS file that has it or correct the URN): 'East (URN 999999)'"]
+
+
+def test_a_catchment_in_the_sea_is_rejected(tmp_path, wh):
+    path = write_geojson(tmp_path / "c.geojson", [feature({"name": "North"}, square(530000, 108000)),
+                                                  feature({"name": "Offshore"}, square(720000, 250000))])
+    result = load_file(wh, "catchments", path)
+    assert list(result.rejects.row_number) == [2] and result.rows_loaded == 1
+
+
+def test_a_formula_urn_and_an_endless_name_are_rejected_and_counted(tmp_path, wh):
+    path = write_geojson(tmp_path / "c.geojson", [feature({"name": "North", "URN": "=1+1"}, square(530000, 108000)),
+                                                  feature({"name": "Zone " * 400, "URN": 1}, square(531000, 108000)),
+                                                  feature({"name": "South", "URN": 2}, square(532000, 108000))])
+    result = load_file(wh, "catchments", path)
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected, result.rows_unaccounted) == (3, 1, 2, 0)
+    assert result.rejects.reason.tolist() == ["URN '=1+1' is not a number",
+                                              "the catchment name is 1,999 characters long (more than 1,000): not a name"]
+    assert wh.df("SELECT name FROM catchments").name.tolist() == ["South"]

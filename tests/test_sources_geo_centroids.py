@@ -83,15 +83,17 @@ def test_bad_rows_are_rejected(tmp_path):
     result = lsoa_centroids.read(path)
     assert result.rows_loaded == 1
     assert list(result.rejects.row_number) == [3, 4, 5, 6]
-    assert list(result.rejects.reason) == ["x 'abc' is not a number", "the point lies outside Great Britain",
+    assert list(result.rejects.reason) == ["x 'abc' is not a number",
+                                           "x 9,000,000, y 181,000 lies in the sea or outside Great Britain "
+                                           "(8,345 km from the coast of England and Wales)",
                                            "duplicate LSOA code E01000001 (first on row 2)",
                                            "'M01' is not an LSOA code (E01/W01 + 6 digits)"]
 
 
-def test_wrong_crs_puts_every_point_outside_great_britain(tmp_path):
+def test_wrong_crs_puts_every_point_outside_england_and_wales(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("LSOA21CD,x,y\nE01000001,532181.7,181792.3\n")
-    with pytest.raises(GeometryError, match="every point lies outside Great Britain"):
+    with pytest.raises(GeometryError, match="every point lies outside England and Wales .* Pass --crs"):
         lsoa_centroids.read(path, crs="EPSG:3857")
 
 

@@ -89,3 +89,37 @@ def test_a_file_without_lsoa_2011_codes_lists_its_columns(real, wh):
 def test_a_geometry_file_is_refused(real):
     with pytest.raises(WrongSourceError, match="geometry file, not a lookup table"):
         lsoa_lookup.read(real / "geography/london_lsoa2011/LSOA_2011_London_gen_MHW.shp")
+
+
+LOOKUP_HEADER = "F_LSOA11CD,LSOA21CD,CHGIND,LAD22CD\n"
+
+
+def test_an_unchanged_lsoa_keeps_its_code_and_maps_once(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text(LOOKUP_HEADER + "E01000001,E01000001,U,E09000001\nE01000001,E01000002,U,E09000001\n"
+                    "E01000003,E01000003,U,E09000001\nE01000003,E01033771,S,E09000001\n"
+                    "E01000004,E01000009,U,E09000001\n")
+    result = lsoa_lookup.read(path)
+    assert result.tables[0].frame[["lsoa11", "lsoa21"]].values.tolist() == [["E01000001", "E01000001"],
+                                                                            ["E01000003", "E01000003"]]
+    assert dict(zip(result.rejects.row_number, result.rejects.reason)) == {
+        3: "CHGIND U (unchanged) but the 2021 code E01000002 differs from the 2011 code E01000001",
+        5: "LSOA 2011 code E01000003 is marked unchanged (CHGIND U) on row 4, so it cannot also map to E01033771",
+        6: "CHGIND U (unchanged) but the 2021 code E01000009 differs from the 2011 code E01000004"}
+
+
+def test_a_2011_column_holding_a_code_only_2021_has_is_rejected(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text(LOOKUP_HEADER + "E01033768,E01033768,U,E09000001\nE01033769,E01033769,U,E09000001\n"
+                    "W01001959,W01001959,U,W06000001\nE01990001,E01990001,U,E06099990\n")
+    result = lsoa_lookup.read(path)
+    assert list(result.rejects.row_number) == [3, 4]          # E01033768 is the last 2011 code; E0199 is neither set
+    assert result.rejects.reason[0].startswith("LSOA 2011 code E01033769 exists only in the 2021 LSOA set")
+
+
+def test_the_real_lookup_has_no_unchanged_row_with_two_codes(real):
+    result = lsoa_lookup.read(real / LOOKUP)
+    assert result.rows_rejected == 0
+    with gzip.open(real / LOOKUP, "rt", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert all(r["F_LSOA11CD"] == r["LSOA21CD"] for r in rows if r["CHGIND"] == "U")

@@ -83,9 +83,11 @@ def fetch(cache: str | Path = DEFAULT_CACHE, kinds=None, bases: dict[str, str] |
             path, note = plain_file(entry, folder, base, progress, limits)
         report.files.append(Fetched(entry, path, note))
     if db is not None:
-        from ..load import commit, read_file
+        from ..load import commit, read_file, stored_so_far
 
-        report.loads = commit(db, [read_file(f.entry.source, f.path) for f in report.files])
+        with stored_so_far(db) as known:
+            results = [read_file(f.entry.source, f.path, warehouse=known) for f in report.files]
+        report.loads = commit(db, results)
     return report
 
 

@@ -20,12 +20,13 @@ ALIASES = {
     "catchment_id": ["id", "fid", "catchment_id", "objectid"],
     "urn": ["URN", "school_urn"],
 }
+MAX_NAME = 1_000
 URN_MAP_ALIASES = {"name": ["catchment", "catchment_name", "area"], "urn": ["URN", "school_urn"]}
 
 
 @source(SOURCE, "Catchment polygons with a name property (GeoJSON/GeoPackage/Shapefile; CRS84 or EPSG:27700)",
         "repaudit load catchments catchment_z.geojson --urn-map catchment_urns.csv")
-def read(path, vintage=None, crs=None, urn_map=None, **_):
+def read(path, vintage=None, crs=None, urn_map=None, warehouse=None, **_):
     layer = read_geometry_file(path, kind="polygon", source=SOURCE, crs=crs)
     table = layer.attributes
     cols = resolve_columns(table, ALIASES, ["name"], SOURCE)
@@ -35,10 +36,12 @@ def read(path, vintage=None, crs=None, urn_map=None, **_):
     problems = RowProblems(table)
     problems.flag(layer.unusable.notna(), layer.unusable)
     problems.flag(names.eq("").to_numpy(), "the catchment has no name")
+    problems.flag((names.str.len() > MAX_NAME).to_numpy(),
+                  "the catchment name is " + names.str.len().map("{:,}".format) + f" characters long (more than "
+                  f"{MAX_NAME:,}): not a name")
     problems.flag_duplicates(pd.DataFrame({"catchment_id": ids}), "catchment id")
-    keep = problems.ok
-
     urns, urn_notes = _urns(cols, names, urn_map, problems)
+    keep = problems.ok
     layer_name = _stem(layer.path)
     frame = pd.DataFrame({
         "layer": layer_name,
@@ -47,7 +50,7 @@ def read(path, vintage=None, crs=None, urn_map=None, **_):
         "urn": urns[keep],
         "geom": layer.wkb(keep),
     })
-    notes = layer.notes + ([id_note] if id_note else []) + urn_notes
+    notes = layer.notes + ([id_note] if id_note else []) + urn_notes + _unmatched(frame, warehouse)
     return LoadResult(SOURCE, layer.path.name, vintage or layer_name, len(names),
                       [TableRows("catchments", frame, ["layer", "catchment_id"], geometry_columns=("geom",))],
                       problems.rejects(), notes)
@@ -89,6 +92,35 @@ def _urns(cols, names, urn_map, problems: RowProblems) -> tuple[pd.array, list[s
         if unmatched:
             notes.append(f"--urn-map names matching no catchment in this file: {', '.join(unmatched)}")
     return urns, notes
+
+
+def _unmatched(frame: pd.DataFrame, warehouse) -> list[str]:
+    """Notes naming the catchments that belong to no school: no URN at all, or a URN not among the loaded schools."""
+    notes = []
+    missing = frame.loc[frame["urn"].isna(), "name"].tolist()
+    if missing:
+        notes.append(f"{len(missing)} catchment{'s' if len(missing) > 1 else ''} with no school URN (kept; the "
+                     "catchment model gives each to the schools standing inside it; name the school with --urn-map): "
+                     f"{_names(missing)}")
+    if warehouse is None:
+        return notes
+    known = set(warehouse.df("SELECT urn FROM schools").urn.astype("int64"))
+    with_urn = frame[frame["urn"].notna()]
+    unknown = with_urn[~with_urn["urn"].astype("int64").isin(known)]
+    if len(unknown) and known:
+        notes.append(f"{len(unknown)} catchment{'s' if len(unknown) > 1 else ''} whose URN is not a school in the "
+                     "warehouse (kept, but no school is matched to it by URN; load the GIAS file that has it or correct "
+                     "the URN): "
+                     + _names([f"{n} (URN {u})" for n, u in zip(unknown["name"], unknown["urn"])]))
+    elif len(unknown):
+        notes.append("no schools are loaded, so the catchments' URNs could not be checked: load GIAS first")
+    return notes
+
+
+def _names(names: list[str], limit: int = 10) -> str:
+    printable = ["".join(c for c in str(n)[:80] if c.isprintable()) for n in names[:limit]]
+    shown = ", ".join(f"'{n}'" for n in printable)
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def read_urn_map(path) -> dict[str, int]:

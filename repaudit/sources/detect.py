@@ -7,11 +7,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import MissingColumnError, OtherSourceError, RepauditError
+from ..errors import InputFileError, MissingColumnError, OtherSourceError, RepauditError
 from .geometry import looks_like_geometry_file
 from .reader import normalise, read_header
 
 URN = r"^urn$"
+# Columns only a GIAS establishments file has (SPC and SEN files say 'estab' and carry no status): with one of
+# them and a URN a file is GIAS even without its EstablishmentName column.
+GIAS_ONLY = r"^establishmentnumber$|^establishmentstatus(name|code)?$"
 LSOA = r"^(f?lsoa(11|21)?(cd|code)|lsoa|lsoacode(2011|2021)|lowerlayersuperoutputareas?code|geographycode)$"
 
 
@@ -38,9 +41,10 @@ SIGNATURES = [
     Signature("spc", (URN, r"knowntobeeligiblefor(andclaiming)?freeschoolmeals$|^fsmeligible$")),
     Signature("sen", (URN, r"^(tsenelk|sensupport)$")),
     Signature("flows", (URN, LSOA, r"^(pupils|pupilcount|headcount|count|numberofpupils)$"),
-              excludes=(r"^establishmentname$",)),
+              excludes=(r"^establishmentname$", GIAS_ONLY)),
     Signature("cin-schools", (URN, r"^(cincount|cin|childreninneed|numbercin|cinpupils)$"), excludes=(LSOA,)),
     Signature("gias", (URN, r"^establishmentname$"), excludes=(r"^groupuid$", r"^linkurn$")),
+    Signature("gias", (URN, GIAS_ONLY), excludes=(r"^groupuid$", r"^linkurn$")),
     Signature("lsoa-lookup", (r"lsoa11cd$", r"^(lsoa21cd|lad\d\dcd)$"), excludes=(r"idaci|imd|deprivation",)),
     Signature("iod", (LSOA, r"idaci|indexofmultipledeprivation|^imd|incomedeprivation|incomedomain")),
     Signature("lsoa-centroids", (LSOA, r"^(x|easting|bnge|long|longitude|lon)$", r"^(y|northing|bngn|lat|latitude)$"),
@@ -48,6 +52,9 @@ SIGNATURES = [
     Signature("population", (LSOA, r"^age|^observation$|^usualresidents$|^aged")),
 ]
 GEOMETRY_SOURCES = ["lsoa-boundaries", "catchments", "lsoa-centroids"]
+# SOURCEs recognised by columns other than the one they may lack (GIAS without EstablishmentName): their
+# missing-column error says the file is otherwise of that kind instead of "not a 'gias' file".
+NAMED_WHEN_INCOMPLETE = {"gias"}
 CHECKED_BEFORE_READING = {"gias", "gias-groups", "gias-links", "spc", "sen", "cin", "cin-schools", "flows"}
 
 
@@ -100,12 +107,30 @@ def check_kind(source: str, path: str | Path):
 
 
 def explain_missing_columns(error: MissingColumnError, source: str, path: str | Path) -> MissingColumnError:
-    """ERROR with '... this looks like a 'cin' file; try ...' added when PATH matches another SOURCE."""
-    kinds = [k for k in sources_for_file(path) if k != source]
+    """ERROR with '... this looks like a 'cin' file; try ...' added when PATH matches another SOURCE, or, when
+    PATH otherwise looks like a SOURCE file, a message saying just which column it lacks."""
+    kinds = sources_for_file(path)
+    if kinds == GEOMETRY_SOURCES:
+        return error
+    if source in kinds and source in NAMED_WHEN_INCOMPLETE and error.missing:
+        return _missing_from_own_kind(error, source, path)
+    kinds = [k for k in kinds if k != source]
     if not kinds:
         return error
     message = str(error).split(": ", 1)[1] if str(error).startswith(str(error.path)) else str(error)
     return _other_source(source, path, kinds, message, found=error.found)
+
+
+def _missing_from_own_kind(error: MissingColumnError, source: str, path) -> MissingColumnError:
+    missing = ", ".join(error.missing)
+    shown = ", ".join(error.found[:40]) + (" ..." if len(error.found) > 40 else "")
+    plural = "s" if len(error.missing) > 1 else ""
+    text = (f"column{plural} {missing} missing; otherwise this is a '{source}' file (its other columns are "
+            f"those of one): add {missing} or download the file again with all its columns. Columns found: {shown}")
+    found = MissingColumnError.__new__(MissingColumnError)
+    InputFileError.__init__(found, path, text)
+    found.missing, found.found = list(error.missing), list(error.found)
+    return found
 
 
 def _other_source(source, path, kinds, message, found=None) -> OtherSourceError:

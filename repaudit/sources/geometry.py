@@ -1,20 +1,22 @@
-"""The one reader for geometry files (GeoJSON, GeoPackage, Shapefile, gzipped or zipped): opens them with
-pyogrio, checks the CRS against the coordinates, reprojects to British National Grid (EPSG:27700),
-repairs invalid polygons with make_valid and rejects empty ones with their feature numbers."""
+"""The one reader for geometry files (GeoJSON, GeoPackage, Shapefile, gzipped or zipped): opens them (see
+geometry_open), checks the CRS against the coordinates, reprojects to British National Grid (EPSG:27700),
+repairs invalid polygons with make_valid, and rejects empty polygons and polygons lying wholly outside England
+and Wales with their feature numbers."""
 from __future__ import annotations
 
-import warnings
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError, ProjError
 
 from ..errors import GeometryError, InputFileError, WrongSourceError
+from .coordinates import OUTSIDE_REASON, features_outside
+from .geometry_open import Dataset, open_dataset
 from .reader import RawTable
 
 BNG = CRS.from_epsg(27700)
@@ -22,6 +24,7 @@ BNG = CRS.from_epsg(27700)
 GB_EXTENT = (-50_000.0, -50_000.0, 750_000.0, 1_300_000.0)
 POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 POINT_TYPES = {"Point"}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 GEOMETRY_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".gml", ".kml"}
 
 
@@ -37,10 +40,11 @@ class GeometryLayer:
     unusable: pd.Series
     notes: list[str] = field(default_factory=list)
 
-    def wkb(self, mask) -> list:
-        """The geometries selected by MASK as WKB bytes, in feature order (for TableRows.geometry_columns)."""
+    def wkb(self, mask) -> np.ndarray:
+        """The geometries selected by MASK as WKB bytes, in feature order (for TableRows.geometry_columns);
+        an object array even when empty, so that a file whose every feature was rejected stores nothing."""
         mask = np.asarray(mask, dtype=bool)
-        return list(shapely.to_wkb(self.geoms[mask])) if mask.any() else []
+        return np.asarray(list(shapely.to_wkb(self.geoms[mask])) if mask.any() else [], dtype=object)
 
 
 def looks_like_geometry_file(path: str | Path) -> bool:
@@ -69,15 +73,21 @@ def parse_crs(text: str, path) -> CRS:
 def read_geometry_file(path: str | Path, *, kind: str, source: str, crs: str | None = None) -> GeometryLayer:
     """Read a geometry file whose features should be KIND ('polygon' or 'point'), in EPSG:27700."""
     path = Path(path)
-    frame = _open(path)
-    geoms = _geometries(path, frame)
-    crs_in, notes = _source_crs(path, frame, geoms, crs)
-    _check_coordinates(path, crs_in, geoms)
+    dataset = open_dataset(path, kind, crs_given=bool(crs))
+    geoms = _geometries(path, dataset)
+    crs_in, notes = _source_crs(path, dataset, geoms, crs)
+    _check_coordinates(path, crs_in, geoms, given=bool(crs))
     geoms, crs_notes = _to_bng(path, crs_in, geoms)
     notes += crs_notes
     _check_kind(path, geoms, kind, source)
     geoms, unusable, fix_notes = _repair(geoms, kind)
-    return GeometryLayer(path, _attributes(path, frame), geoms, crs_in.to_string(), unusable, notes + fix_notes)
+    if dataset.unreadable is not None:
+        unusable[dataset.unreadable] = ("the geometry cannot be built (a ring that is not closed, has fewer than "
+                                        "four points or holds NaN coordinates)")
+    if kind == "polygon":
+        unusable = _outside_england_wales(path, geoms, unusable, crs_in)
+    attributes, text_notes = _attributes(path, dataset.fields)
+    return GeometryLayer(path, attributes, geoms, crs_in.to_string(), unusable, notes + fix_notes + text_notes)
 
 
 def _head(path: Path, size: int = 64) -> bytes:
@@ -85,35 +95,24 @@ def _head(path: Path, size: int = 64) -> bytes:
         return handle.read(size)
 
 
-def _open(path: Path) -> pd.DataFrame:
-    """The file's first layer as a (Geo)DataFrame; a clear error for empty, unreadable or multi-layer files."""
-    try:
-        head = _head(path)
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
-    if not head.strip():
-        raise InputFileError(path, "is empty: expected a GeoJSON, GeoPackage or Shapefile with features")
-    gdal_path = f"/vsigzip/{path}" if head[:2] == b"\x1f\x8b" else str(path)
-    try:
-        layers = pyogrio.list_layers(gdal_path)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            frame = pyogrio.read_dataframe(gdal_path, layer=0)
-    except Exception as exc:  # pyogrio raises DataSourceError and GDAL errors of several kinds
-        raise InputFileError(path, "cannot be opened as a GeoJSON, GeoPackage or Shapefile "
-                                   f"({str(exc).split(';')[0]})") from None
-    if len(layers) > 1:
-        frame.attrs["note"] = f"{len(layers)} layers in the file: read the first, '{layers[0][0]}'"
-    return frame
+def _outside_england_wales(path, geoms, unusable: pd.Series, crs: CRS) -> pd.Series:
+    """Features lying wholly outside England and Wales get a reason; when all do, the file is refused."""
+    outside = features_outside(geoms)
+    usable = unusable.isna().to_numpy()
+    if usable.any() and outside[usable].all():
+        bounds = _bounds(geoms)
+        raise GeometryError(path, f"every feature lies outside England and Wales ({_describe(bounds)} in British "
+                                  f"National Grid, read in the CRS {_crs_text(crs)}): is the CRS right? Pass "
+                                  "--crs to say which CRS the coordinates are in")
+    reasons = unusable.copy()
+    reasons[outside & usable] = OUTSIDE_REASON
+    return reasons
 
 
-def _geometries(path: Path, frame: pd.DataFrame) -> np.ndarray:
-    if "geometry" not in getattr(frame, "columns", []) or not hasattr(frame, "geometry"):
-        raise GeometryError(path, "has no geometries: it is a table, not a GeoJSON, GeoPackage or Shapefile layer. "
-                                  f"Columns found: {', '.join(map(str, frame.columns))}")
-    if len(frame) == 0:
+def _geometries(path: Path, dataset: Dataset) -> np.ndarray:
+    if len(dataset.geoms) == 0:
         raise GeometryError(path, "has no features: expected at least one polygon or point")
-    return np.asarray(frame.geometry.values, dtype=object)
+    return dataset.geoms
 
 
 def _bounds(geoms: np.ndarray) -> np.ndarray | None:
@@ -131,35 +130,54 @@ def _describe(bounds) -> str:
     return f"x {bounds[0]:.6g} to {bounds[2]:.6g}, y {bounds[1]:.6g} to {bounds[3]:.6g}"
 
 
-def _source_crs(path, frame, geoms, crs_option) -> tuple[CRS, list[str]]:
-    declared = frame.crs
+def _source_crs(path, dataset: Dataset, geoms, crs_option) -> tuple[CRS, list[str]]:
+    declared = dataset.crs
     if crs_option:
         given = parse_crs(crs_option, path)
-        notes = []
-        if declared is not None and not CRS(declared).equals(given, ignore_axis_order=True):
-            notes.append(f"the file declares {CRS(declared).to_string()}; --crs {crs_option} used instead")
+        notes = list(dataset.notes)
+        if declared is not None and not _same(declared, given):
+            notes.append(f"the file declares {_declared_text(declared)}; --crs {crs_option} used instead")
         return given, notes
     if declared is None:
         bounds = _bounds(geoms)
         guess = ("they look like longitude/latitude, so pass --crs EPSG:4326" if _looks_lonlat(bounds)
                  else "they look like British National Grid metres, so pass --crs EPSG:27700")
-        raise GeometryError(path, f"has no coordinate reference system (CRS); the coordinates range "
+        where = f" (no {path.stem}.prj beside it)" if path.suffix.lower() == ".shp" else ""
+        raise GeometryError(path, f"has no coordinate reference system (CRS){where}; the coordinates range "
                                   f"{_describe(bounds)}: {guess}")
-    return CRS(declared), list(filter(None, [frame.attrs.get("note")]))
+    try:
+        return CRS.from_user_input(declared), list(dataset.notes)
+    except CRSError as exc:
+        raise GeometryError(path, f"declares a coordinate reference system that cannot be read ({exc}); pass --crs "
+                                  "to say which CRS the coordinates are in, e.g. --crs EPSG:27700") from None
 
 
-def _check_coordinates(path, crs: CRS, geoms):
-    """A declared CRS that contradicts the coordinates (lon/lat declared but metres found, or the reverse)."""
+def _declared_text(declared: str) -> str:
+    try:
+        return _crs_text(CRS.from_user_input(declared))
+    except CRSError:
+        return declared[:80]
+
+
+def _same(declared: str, given: CRS) -> bool:
+    try:
+        return CRS.from_user_input(declared).equals(given, ignore_axis_order=True)
+    except CRSError:
+        return False
+
+
+def _check_coordinates(path, crs: CRS, geoms, given: bool = False):
+    """A CRS that contradicts the coordinates (lon/lat declared but metres found, or the reverse)."""
     bounds = _bounds(geoms)
     if bounds is None:
         return
+    said = f"--crs {_crs_text(crs)} was given" if given else "declares the {kind} CRS " + _crs_text(crs)
     if crs.is_geographic and not _looks_lonlat(bounds):
-        raise GeometryError(path, f"declares the longitude/latitude CRS {crs.to_string()} but the coordinates range "
-                                  f"{_describe(bounds)}, which are not degrees; if they are British National Grid "
-                                  "metres pass --crs EPSG:27700")
-    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
-    if crs.is_projected and _looks_lonlat(bounds) and extent < 5:
-        raise GeometryError(path, f"declares the projected CRS {crs.to_string()} (metres) but the coordinates range "
+        fix = "if they are British National Grid metres pass --crs EPSG:27700"
+        raise GeometryError(path, f"{said.format(kind='longitude/latitude')} but the coordinates range "
+                                  f"{_describe(bounds)}, which are not degrees; {fix}")
+    if not crs.is_geographic and _looks_lonlat(bounds):
+        raise GeometryError(path, f"{said.format(kind='projected')} (metres) but the coordinates range "
                                   f"{_describe(bounds)}, which look like longitude/latitude degrees; pass "
                                   "--crs EPSG:4326")
 
@@ -171,18 +189,34 @@ def _is_bng(crs: CRS) -> bool:
 def _to_bng(path, crs: CRS, geoms) -> tuple[np.ndarray, list[str]]:
     notes = []
     if not _is_bng(crs):
-        import geopandas as gpd
-
-        geoms = np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(BNG).values, dtype=object)
-        notes.append(f"reprojected from {crs.to_string()} to EPSG:27700")
+        try:
+            to_bng = Transformer.from_crs(crs, BNG, always_xy=True)
+            geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
+        except (ProjError, CRSError) as exc:
+            raise GeometryError(path, f"cannot be converted from its CRS {_crs_text(crs)} to British National Grid "
+                                      f"({exc}){_prj_hint(path)}; pass --crs to say which CRS the coordinates are "
+                                      "in, e.g. --crs EPSG:27700") from None
+        notes.append(f"reprojected from {_crs_text(crs)} to EPSG:27700")
     bounds = _bounds(geoms)
     if bounds is not None:
         x0, y0, x1, y1 = GB_EXTENT
         if bounds[0] < x0 or bounds[1] < y0 or bounds[2] > x1 or bounds[3] > y1 or not np.isfinite(bounds).all():
             raise GeometryError(path, f"lies outside Great Britain in British National Grid ({_describe(bounds)}) "
-                                      f"when read in its CRS {crs.to_string()}: is the CRS right? "
+                                      f"when read in its CRS {_crs_text(crs)}: is the CRS right? "
                                       "Pass --crs to say which CRS the coordinates are in")
     return geoms, notes
+
+
+def _crs_text(crs: CRS, limit: int = 80) -> str:
+    """The CRS as EPSG:nnnn when it has a code, else its name or WKT cut to LIMIT characters."""
+    text = crs.to_string()
+    if len(text) > limit:
+        text = f"'{crs.name}'" if crs.name and len(crs.name) <= limit else text[:limit] + "..."
+    return text
+
+
+def _prj_hint(path: Path) -> str:
+    return f" (the CRS comes from {path.stem}.prj)" if path.suffix.lower() == ".shp" else ""
 
 
 def _check_kind(path, geoms, kind: str, source: str):
@@ -236,12 +270,21 @@ def _polygonal(geom):
     return merged if merged.geom_type in POLYGON_TYPES and merged.area > 0 else None
 
 
-def _attributes(path: Path, frame: pd.DataFrame) -> RawTable:
-    """The features' properties as text cells, like the CSV reader gives, so resolve_columns applies."""
-    columns = [c for c in frame.columns if c != "geometry"]
-    cells = pd.DataFrame({c: frame[c].map(_text).to_numpy(dtype=object) for c in columns}, dtype=object)
-    cells.index = range(len(frame))
-    return RawTable(path, cells, np.arange(1, len(frame) + 1, dtype=np.int64), "geometry", 0, 0)
+def _attributes(path: Path, fields: pd.DataFrame) -> tuple[RawTable, list[str]]:
+    """The features' properties as text cells, like the CSV reader gives, so resolve_columns applies; control
+    characters (NUL, ESC, vertical tab...) are removed from them, with a note."""
+    cells = pd.DataFrame({c: fields[c].map(_text).to_numpy(dtype=object) for c in fields.columns}, dtype=object)
+    cells.index = range(len(fields))
+    notes = []
+    if len(cells.columns):
+        dirty = cells.apply(lambda column: column.str.contains(CONTROL.pattern, regex=True))
+        if dirty.to_numpy().any():
+            cells = cells.apply(lambda column: column.str.replace(CONTROL.pattern, "", regex=True))
+            features = np.flatnonzero(dirty.any(axis=1).to_numpy()) + 1
+            shown = ", ".join(map(str, features[:20])) + (" ..." if len(features) > 20 else "")
+            notes.append(f"control characters (NUL, ESC, ...) removed from the properties of {len(features)} "
+                         f"feature{'s' if len(features) > 1 else ''} ({shown})")
+    return RawTable(path, cells, np.arange(1, len(fields) + 1, dtype=np.int64), "geometry", 0, 0), notes
 
 
 def _text(value) -> str:

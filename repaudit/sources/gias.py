@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .coordinates import check_school_coordinates
 from .reader import bad_numbers, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -56,6 +57,7 @@ def read(path, vintage=None, **_):
     urns = flag_bad_urns(problems, cols["urn"])
     problems.flag(cols["name"].astype(str).str.strip().eq("").to_numpy(), "EstablishmentName is empty")
     problems.flag_duplicates(pd.DataFrame({"urn": urns}), "URN")
+    cols = check_school_coordinates(cols, problems, notes)
     keep = problems.ok
 
     frame = pd.DataFrame({"urn": urns[keep].to_numpy()})

@@ -7,7 +7,7 @@ from ..errors import WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import read_geometry_file
 from .lsoa_codes import (LSOA_CODE_ALIASES, LSOA_NAME_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, find_column,
-                         is_lsoa_code, lsoa_vintage, other_code_kind)
+                         is_lsoa_code, lsoa_vintage, other_code_kind, vintage_reasons)
 from .reader import resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -20,7 +20,7 @@ _OTHER_AREA_COLUMNS = {"msoa11cd": "MSOA", "msoa21cd": "MSOA", "lad22nm": "local
 
 @source(SOURCE, "LSOA polygons (GeoJSON, GeoPackage or Shapefile, any CRS; stored in EPSG:27700)",
         "repaudit load lsoa-boundaries LSOA_2011_London_gen_MHW.shp")
-def read(path, vintage=None, crs=None, **_):
+def read(path, vintage=None, crs=None, warehouse=None, **_):
     layer = read_geometry_file(path, kind="polygon", source=SOURCE, crs=crs)
     table = layer.attributes
     _refuse_other_areas(layer.path, table)
@@ -33,6 +33,8 @@ def read(path, vintage=None, crs=None, **_):
     problems = RowProblems(table)
     problems.flag(layer.unusable.notna(), layer.unusable)
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
+    wrong_set = vintage_reasons(codes, lsoa_year, column, warehouse)
+    problems.flag(wrong_set.notna(), wrong_set)
     problems.flag_duplicates(pd.DataFrame({"lsoa": codes}), "LSOA code")
     keep = problems.ok
     frame = pd.DataFrame({

@@ -9,8 +9,9 @@ from pyproj import CRS, Transformer
 
 from ..errors import GeometryError, MissingColumnError
 from ..warehouse import LoadResult, TableRows
-from .geometry import BNG, GB_EXTENT, looks_like_geometry_file, parse_crs, read_geometry_file
-from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage
+from .coordinates import check_points
+from .geometry import BNG, looks_like_geometry_file, parse_crs, read_geometry_file
+from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage, vintage_reasons
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -28,7 +29,7 @@ WGS84 = CRS.from_epsg(4326)
 
 @source(SOURCE, "LSOA centroids: ONS population-weighted x,y CSV, lon/lat CSV, or GeoJSON points",
         "repaudit load lsoa-centroids LSOA_Dec_2021_PWC_EW.csv")
-def read(path, vintage=None, crs=None, **_):
+def read(path, vintage=None, crs=None, warehouse=None, **_):
     if looks_like_geometry_file(path):
         table, codes_col, xy, problems, notes = _from_points(path, crs)
     else:
@@ -36,16 +37,20 @@ def read(path, vintage=None, crs=None, **_):
     codes = clean_codes(codes_col)
     column = find_column(table.frame.columns, LSOA_CODE_ALIASES)
     lsoa_year, vintage_notes = lsoa_vintage(column, codes)
-    x, y = xy
-    x0, y0, x1, y1 = GB_EXTENT
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
-    outside = ~((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
-    problems.flag(outside & np.isfinite(x) & np.isfinite(y), "the point lies outside Great Britain")
-    problems.flag(~(np.isfinite(x) & np.isfinite(y)), "coordinates missing")
+    wrong_set = vintage_reasons(codes, lsoa_year, column, warehouse)
+    problems.flag(wrong_set.notna(), wrong_set)
+    finite = np.isfinite(xy[0]) & np.isfinite(xy[1])
+    problems.flag(~finite, "coordinates missing")
+    check = check_points(*xy, xname="x", yname="y")
+    problems.flag(pd.notna(check.reasons), check.reasons)
+    if finite.any() and pd.notna(check.reasons[finite]).all():
+        raise GeometryError(table.path, "every point lies outside England and Wales (e.g. "
+                                        f"{check.reasons[np.flatnonzero(finite)[0]]}): are the coordinates in the "
+                                        "CRS assumed? Pass --crs to say which")
+    swap = check.swap_note(table.line, "x", "y")
+    x, y = check.x, check.y
     problems.flag_duplicates(pd.DataFrame({"lsoa": codes}), "LSOA code")
-    if problems.ok.sum() == 0 and outside.all():
-        raise GeometryError(table.path, "every point lies outside Great Britain in British National Grid: "
-                                        "are the coordinates in the CRS assumed? Pass --crs to say which")
     keep = problems.ok
     frame = pd.DataFrame({
         "lsoa": codes[keep].to_numpy(),
@@ -54,7 +59,8 @@ def read(path, vintage=None, crs=None, **_):
         "northing": y[keep],
     })
     return LoadResult(SOURCE, table.path.name, vintage or (str(lsoa_year) if lsoa_year else None), len(codes),
-                      [TableRows("lsoa_centroids", frame, ["lsoa"])], problems.rejects(), notes + vintage_notes)
+                      [TableRows("lsoa_centroids", frame, ["lsoa"])], problems.rejects(),
+                      notes + vintage_notes + ([swap] if swap else []))
 
 
 def _from_csv(path, crs):
@@ -97,5 +103,6 @@ def _from_points(path, crs):
 
 
 def _all_degrees(x, y) -> bool:
-    finite = np.isfinite(x) & np.isfinite(y)
-    return bool(finite.any()) and bool((np.abs(x[finite]) <= 180).all() and (np.abs(y[finite]) <= 90).all())
+    """Every located point within +-180, +-90 (0, 0 is a missing location, not the Gulf of Guinea)."""
+    located = np.isfinite(x) & np.isfinite(y) & ~((x == 0) & (y == 0))
+    return bool(located.any()) and bool((np.abs(x[located]) <= 180).all() and (np.abs(y[located]) <= 90).all())

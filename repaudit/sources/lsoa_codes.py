@@ -85,3 +85,49 @@ def lsoa_vintage(column: str | None, codes: pd.Series) -> tuple[int | None, list
         return from_codes, [f"LSOA codes beyond the 2011 set found: stored as LSOA {from_codes} codes"]
     return None, ["the header does not say whether these are 2011 or 2021 LSOA codes and every code exists "
                   "in both sets: lsoa_vintage left empty"]
+
+
+# The highest code of the 2021 set in each country (ONS LSOA 2011 -> 2021 lookup): codes above the 2011 set and
+# up to these exist only in 2021. Codes beyond both (such as the synthetic sample's E0199xxxx) are not judged.
+_LAST_2021 = {"E": 35762, "W": 2040}
+
+
+def only_in_2021(codes: pd.Series) -> pd.Series:
+    """True where a cleaned cell is an LSOA code that the 2021 set added (E01033769-E01035762, W01001959-W01002040)."""
+    lsoa = is_lsoa_code(codes)
+    number = pd.to_numeric(codes.str[3:].where(lsoa), errors="coerce")
+    country = codes.str[0]
+    above = number > country.map(_LAST_2011)
+    within = number <= country.map(_LAST_2021)
+    return (lsoa & above & within).fillna(False).astype(bool)
+
+
+def vintage_reasons(codes: pd.Series, year: int | None, column: str | None, warehouse=None) -> pd.Series:
+    """Why each code cannot belong to the file's LSOA set YEAR (None where it can): a code the 2021 set added in
+    a 2011 file, or, when a 2011 -> 2021 lookup is loaded, a code found only in the other set."""
+    reasons = pd.Series([None] * len(codes), index=codes.index, dtype=object)
+    if year not in (2011, 2021):
+        return reasons
+    named = f"column {column}" if column else "the file"
+    if year == 2011:
+        new = only_in_2021(codes)
+        reasons[new] = (codes[new] + f" exists only in the 2021 LSOA set (2011 codes end at E01033768 and "
+                        f"W01001958) but {named} holds 2011 codes: load it as a 2021 file or translate it with "
+                        "the ONS lookup")
+    other = _codes_only_in(2021 if year == 2011 else 2011, warehouse)
+    if other:
+        wrong = codes.isin(other).to_numpy() & reasons.isna().to_numpy()
+        reasons[wrong] = (codes[wrong] + f" is a {2021 if year == 2011 else 2011} LSOA code that the loaded "
+                          f"2011 -> 2021 lookup does not have in the {year} set, but {named} holds {year} codes")
+    return reasons
+
+
+def _codes_only_in(year: int, warehouse) -> set[str]:
+    """Codes in only one set according to the lookup stored in WAREHOUSE (rows with CHGIND), else empty."""
+    if warehouse is None:
+        return set()
+    pairs = warehouse.df("SELECT lsoa11, lsoa21 FROM lsoa_lookup WHERE chgind IS NOT NULL")
+    if pairs.empty:
+        return set()
+    set11, set21 = set(pairs.lsoa11), set(pairs.lsoa21)
+    return set21 - set11 if year == 2021 else set11 - set21

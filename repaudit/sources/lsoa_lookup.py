@@ -11,7 +11,7 @@ import pandas as pd
 from ..errors import WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import looks_like_geometry_file
-from .lsoa_codes import clean_codes, find_column, is_lsoa_code
+from .lsoa_codes import clean_codes, find_column, is_lsoa_code, only_in_2021
 from .reader import read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -47,9 +47,13 @@ def read(path, vintage=None, **_):
     problems.flag_overflow()
     problems.flag(~is_lsoa_code(lsoa11), "LSOA 2011 code '" + lsoa11 + "' is not an LSOA code")
     problems.flag(~is_lsoa_code(lsoa21), "LSOA 2021 code '" + lsoa21 + "' is not an LSOA code")
+    problems.flag(only_in_2021(lsoa11), "LSOA 2011 code " + lsoa11 + " exists only in the 2021 LSOA set (2011 "
+                  "codes end at E01033768 and W01001958): are the 2011 and 2021 columns the wrong way round?")
     if chgind is not None and not lad_only:
         problems.flag(~chgind.isin(CHANGES).to_numpy(), "CHGIND '" + chgind + "' is not one of U, S, M, X")
     problems.flag_duplicates(pd.DataFrame({"lsoa11": lsoa11, "lsoa21": lsoa21}), "LSOA 2011 -> 2021 pair")
+    if chgind is not None and not lad_only:
+        _flag_unchanged(problems, lsoa11, lsoa21, chgind)
     keep = problems.ok
 
     frame = pd.DataFrame({
@@ -66,6 +70,21 @@ def read(path, vintage=None, **_):
     return LoadResult(SOURCE, table.path.name, label, len(lsoa11),
                       [TableRows("lsoa_lookup", frame, ["lsoa11", "lsoa21"], merge=lad_only)],
                       problems.rejects(), notes)
+
+
+def _flag_unchanged(problems: RowProblems, lsoa11: pd.Series, lsoa21: pd.Series, chgind: pd.Series):
+    """CHGIND U means the LSOA is the same in both sets, under the same code (true of every U row ONS published):
+    a U row with two different codes, or a second row for an LSOA already marked U, contradicts it."""
+    unchanged = chgind.eq("U").to_numpy()
+    problems.flag(unchanged & (lsoa11 != lsoa21).to_numpy(),
+                  "CHGIND U (unchanged) but the 2021 code " + lsoa21 + " differs from the 2011 code " + lsoa11)
+    kept_u = unchanged & problems.ok
+    first_u = pd.Series(problems.table.line[kept_u], index=lsoa11[kept_u].to_numpy())
+    first_u = first_u[~first_u.index.duplicated()]
+    other = ~kept_u & lsoa11.isin(first_u.index).to_numpy()
+    line = lsoa11.map(first_u).astype("Int64").astype("string").fillna("")
+    problems.flag(other, "LSOA 2011 code " + lsoa11 + " is marked unchanged (CHGIND U) on row " + line
+                  + ", so it cannot also map to " + lsoa21)
 
 
 def _notes(frame: pd.DataFrame, lad_only: bool, lad_column: str | None) -> list[str]:
