@@ -82,7 +82,7 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     # 340 children aged 11 < 420 places: the cohort is every child
-    assert "brighton-2025 vs baseline: 340 applicants, 3 schools, 4 lottery run(s)" in result.output
+    assert "brighton-2025 vs brighton-2024: 340 applicants, 3 schools, 4 lottery run(s)" in result.output
     assert "note:" not in result.output
     allocation = pd.read_csv(out / "allocation.csv")
     assert len(allocation) == 340 and allocation["urn"].notna().all()

@@ -48,8 +48,9 @@ def _settings(values):
 
 @cli.command("simulate", epilog=EPILOG)
 @click.option("--policy", required=True, metavar="NAME|FILE", help="Policy to simulate: a preset name or a TOML file.")
-@click.option("--baseline", default="baseline", show_default=True, metavar="NAME|FILE",
-              help="Policy to compare with (also used at schools the policy does not apply to).")
+@click.option("--baseline", metavar="NAME|FILE",
+              help="Policy to compare with [default: the policy's compare_with: brighton-2024 for Brighton's "
+                   "presets, else baseline].")
 @click.option("--applications", type=click.Path(exists=True, dir_okay=False), help="Applications CSV (see below).")
 @click.option("--synthetic", is_flag=True, help="Synthetic applicants for --la from the warehouse.")
 @click.option("--la", help="Local authority for --synthetic (name or code).")
@@ -65,11 +66,18 @@ def _settings(values):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the lotteries and synthetic applicants.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Policy parameter, e.g. share=0.2.")
 @click.option("--reserve-order", type=click.Choice(RESERVE_ORDERS), help="Override the policy's reserve order.")
+@click.option("--city-fsm-share", type=float, metavar="SHARE",
+              help="City FSM share (e.g. 0.31): the Brighton presets' city_fsm_share parameter (default the "
+                   "council's published 0.28) and the FSM share of a synthetic cohort.")
+@click.option("--truncate-preferences", is_flag=True,
+              help="Keep only the first N preferences of applicants who list more than the policy allows "
+                   "(with a note); without it such applications are an error.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="output/simulate", show_default=True,
               help="Folder for the CSV files and the map.")
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
-                     first_preferences, catchment_layer, runs, seed, settings, reserve_order, out_dir, db):
+                     first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+                     truncate_preferences, out_dir, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
@@ -78,6 +86,7 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
         policy, baseline, applications=applications, synthetic_la=la if synthetic else None,
         brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
         catchments=catchment_layer, runs=runs, seed=seed, settings=_settings(settings), reserve_order=reserve_order,
-        out_dir=out_dir, entry_year=entry_year)
+        out_dir=out_dir, entry_year=entry_year, city_fsm_share=city_fsm_share,
+        truncate_preferences=truncate_preferences)
     click.echo(summary_text(result.comparison))
     click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

@@ -46,6 +46,11 @@ def colour(change_pp: float) -> str:
     return f"#ff{int(200 - 160 * strength):02x}{int(200 - 160 * strength):02x}"
 
 
+def _share(x: float, digits: int) -> str:
+    """A rate as a percentage, or 'no intake' where it is undefined (a school nobody attends)."""
+    return f"{100 * x:.{digits}f}%" if np.isfinite(x) else "no intake"
+
+
 def change_map(game: Game, comparison: Comparison) -> folium.Map:
     """The map of a comparison (schools located from the game)."""
     lon, lat = TO_WGS84.transform(game.schools.xy[:, 0], game.schools.xy[:, 1])
@@ -62,18 +67,20 @@ def change_map(game: Game, comparison: Comparison) -> folium.Map:
     for j, urn in enumerate(game.schools.urn):
         row = share.loc[urn]
         change = 100 * row["change_mean"]
+        interval = (f"({change:+.1f} pp, 95% {100 * row['change_lo']:+.1f} to {100 * row['change_hi']:+.1f})"
+                    if np.isfinite(row["change_lo"]) and np.isfinite(row["change_hi"]) else "")
         popup = (
             f"<b>{html.escape(str(game.schools.name[j]))}</b> (URN {int(urn)}, PAN {int(game.schools.pan[j])})<br>"
-            f"FSM share: {100 * row['baseline_mean']:.1f}% &rarr; {100 * row['policy_mean']:.1f}% "
-            f"({change:+.1f} pp, 95% {100 * row['change_lo']:+.1f} to {100 * row['change_hi']:+.1f})<br>"
-            f"First-preference rate: {100 * first.loc[urn, 'baseline_mean']:.0f}% &rarr; "
-            f"{100 * first.loc[urn, 'policy_mean']:.0f}%<br>"
+            f"FSM share: {_share(row['baseline_mean'], 1)} &rarr; {_share(row['policy_mean'], 1)} {interval}<br>"
+            f"First-preference rate: {_share(first.loc[urn, 'baseline_mean'], 0)} &rarr; "
+            f"{_share(first.loc[urn, 'policy_mean'], 0)}<br>"
             f"Directed places: {directed.loc[urn, 'baseline_mean']:.1f} &rarr; {directed.loc[urn, 'policy_mean']:.1f}"
         )
         marker = folium.CircleMarker(
             location=[float(lat[j]), float(lon[j])], radius=float(5 + np.sqrt(game.schools.pan[j]) / 2),
             color="#333", weight=1, fill=True, fill_color=colour(change), fill_opacity=0.9,
-            tooltip=html.escape(f"{game.schools.name[j]}: {change:+.1f} pp FSM"),
+            tooltip=html.escape(f"{game.schools.name[j]}: " + (f"{change:+.1f} pp FSM" if np.isfinite(change)
+                                                                else "no intake")),
         ).add_to(fmap)
         LeafletPopup(popup).add_to(marker)
     title = html.escape(f"{comparison.meta['policy']} vs {comparison.meta['baseline']}: change in FSM share "

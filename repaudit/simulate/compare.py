@@ -135,10 +135,13 @@ def summary_metrics(game: Game, alloc: Allocation, baseline: Allocation | None) 
 
 
 def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
-    """Monte Carlo comparison of POLICY with BASELINE over RUNS lottery seeds derived from SEED."""
+    """Monte Carlo comparison of POLICY with BASELINE over RUNS lottery seeds derived from SEED. Each runs
+    at the schools it applies to; the other schools run the policy its `others` key names."""
+    for p in (policy, baseline):
+        p.check_reserved(game.city_fsm_share)
     seeds = [int(x) for x in np.random.SeedSequence(seed).generate_state(runs, dtype=np.uint32)]
-    base_runs = solve_many(game, baseline, seeds, others=baseline)
-    pol_runs = solve_many(game, policy, seeds, others=baseline)
+    base_runs = solve_many(game, baseline, seeds)
+    pol_runs = solve_many(game, policy, seeds)
     community = community_fsm(game)
     per_school = {"baseline": [], "policy": []}
     per_area = {"baseline": [], "policy": []}
@@ -152,8 +155,10 @@ def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed:
     caps = pol_runs[0].rules.band_caps(game)
     meta = {
         "policy": policy.name, "baseline": baseline.name, "runs": runs, "seed": seed,
-        "city_fsm_share": game.city_fsm_share, "applicants": game.applicants.n, "schools": game.schools.n,
+        "city_fsm_share": policy.share("city_fsm_share", game.city_fsm_share),
+        "applicants": game.applicants.n, "schools": game.schools.n,
         "reserve_order": policy.reserve_order, "band_caps": {k: v.tolist() for k, v in caps.items()},
+        "rules": {label: policy_facts(p, game) for label, p in (("policy", policy), ("baseline", baseline))},
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         **{k: v for k, v in game.meta.items() if k != "applications"},
     }
@@ -163,8 +168,30 @@ def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed:
         summary=_summary_table(per_run),
         allocation=allocation_frame(game, pol_runs[0]),
         allocation_baseline=allocation_frame(game, base_runs[0]),
-        meta=meta,
+        meta=finite(meta),
     )
+
+
+def policy_facts(policy: Policy, game: Game) -> dict:
+    """What a policy assumed, for meta.json: where it applies, what runs elsewhere, its parameters and sources."""
+    community = int(game.schools.community.sum())
+    applies = game.schools.n if policy.applies_to == "all" else community
+    return {"name": policy.name, "applies_to": policy.applies_to, "schools_applied": applies,
+            "others": policy.others if applies < game.schools.n else None, "preferences": policy.preferences,
+            "rounding": policy.rounding, "parameters": dict(policy.parameters), "sources": dict(policy.sources)}
+
+
+def finite(value):
+    """VALUE with every NaN or infinite float replaced by None (JSON null), so no 'NaN' reaches meta.json."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return finite(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
 
 
 def _interval(values: np.ndarray) -> tuple:
@@ -200,7 +227,19 @@ def _school_table(game, per_school, community, pol_runs, caps) -> pd.DataFrame:
                           "baseline_mean": community, "policy_mean": community})
     pan = pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": "pan",
                         "baseline_mean": game.schools.pan.astype(float), "policy_mean": game.schools.pan.astype(float)})
-    return pd.concat([pan, fixed, *frames], ignore_index=True)
+    table = pd.concat([pan, fixed, *frames], ignore_index=True)
+    notes = intake_notes(np.array([r["intake"] for r in per_school["baseline"]]),
+                         np.array([r["intake"] for r in per_school["policy"]]))
+    table["note"] = table["urn"].map(dict(zip(game.schools.urn.tolist(), notes))).fillna("")
+    return table
+
+
+def intake_notes(base_intake: np.ndarray, pol_intake: np.ndarray) -> list:
+    """Per school: 'no intake' (no pupil in any run under either rule), 'no intake under the baseline' or
+    '... under the policy' (its rates are then undefined and left empty), else ''."""
+    base_none, pol_none = (base_intake.max(axis=0) == 0), (pol_intake.max(axis=0) == 0)
+    return ["no intake" if b and p else "no intake under the baseline" if b else "no intake under the policy" if p
+            else "" for b, p in zip(base_none, pol_none)]
 
 
 def _area_table(per_area) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import RepauditError, WarehouseError
+from ..errors import InputFileError, RepauditError, WarehouseError
 from . import catchments as catchment_areas
 from .applicants import read_applications, to_applicants
 from .choice import ChoiceModel
@@ -37,8 +37,10 @@ def catchment_matrix(areas, school_urns):
     return inside
 
 
-def from_applications(path, capacities=None, wh=None, catchment_layer=None, city_fsm_share=None) -> Game:
-    """A Game from an applications CSV, with schools from --capacities and/or the warehouse."""
+def from_applications(path, capacities=None, wh=None, catchment_layer=None, city_fsm_share=None,
+                      limit: tuple | None = None, truncate: bool = False) -> Game:
+    """A Game from an applications CSV, with schools from --capacities and/or the warehouse. LIMIT =
+    (policy name, preferences allowed): longer lists are an error, or with TRUNCATE cut with a note."""
     cap = read_capacities(capacities) if capacities else None
     in_warehouse = wh is not None and wh.count("schools") > 0
     if cap is not None:
@@ -51,9 +53,32 @@ def from_applications(path, capacities=None, wh=None, catchment_layer=None, city
     schools = complete(cap, stored)
     lsoa_xy = _lsoa_centroids(wh)
     applications = read_applications(path, schools["urn"], lsoa_xy)
+    notes = check_preference_limit(path, applications, limit, truncate) if limit else []
     areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
-    notes = [] if areas is not None else ["no catchment areas loaded: catchment criteria are met by no applicant"]
+    if areas is None:
+        notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     return make_game(schools, applications, areas, city_fsm_share, {"source": str(path), "notes": notes})
+
+
+def check_preference_limit(path, applications: pd.DataFrame, limit: tuple, truncate: bool) -> list:
+    """Applications listing more preferences than the policy allows: an error naming the first such row, or
+    with TRUNCATE their lists cut to the limit (in place) and a note saying how many were cut."""
+    name, allowed = limit
+    lengths = applications["prefs"].map(len).to_numpy()
+    over = np.flatnonzero(lengths > allowed)
+    if not over.size:
+        return []
+    if not truncate:
+        i = int(over[0])
+        columns = applications.attrs.get("pref_columns") or [f"pref{k + 1}" for k in range(lengths.max())]
+        raise InputFileError(path, f"applicant '{applications['applicant_id'].iloc[i]}' lists {lengths[i]} "
+                                   f"preferences but policy '{name}' allows {allowed} ({over.size} applicant(s) list "
+                                   f"more than {allowed}); give at most {allowed}, or run with --truncate-preferences "
+                                   f"to keep each applicant's first {allowed}",
+                             row=int(applications["line"].iloc[i]), column=columns[allowed])
+    applications["prefs"] = [p[:allowed] for p in applications["prefs"]]
+    return [f"--truncate-preferences: {over.size} applicant(s) listed more than the {allowed} preferences policy "
+            f"'{name}' allows; only their first {allowed} were used"]
 
 
 def _schools_named_in(path, wh) -> pd.DataFrame:
@@ -75,7 +100,7 @@ def _lsoa_centroids(wh) -> dict:
 
 def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, phase: str = "Secondary",
                              entry_age: int = 11, first_preferences=None, capacities=None, catchment_layer=None,
-                             model: ChoiceModel | None = None) -> Game:
+                             model: ChoiceModel | None = None, city_share: float | None = None) -> Game:
     """Synthetic applicants for the schools of LA, from warehouse LSOA populations, IDACI and centroids.
 
     LSOAs are those of the LA's district (lsoa_deprivation.la_code = the LA's ONS code); children of the
@@ -111,7 +136,7 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     neigh = Neighbourhoods(lsoas[["lsoa", "children", "idaci"]],
                            lsoas[["lsoa", "easting", "northing"]].assign(weight=1.0))
     n = int(min(schools["pan"].sum(), round(lsoas["children"].sum())))
-    share = _city_share(wh, lad)
+    share = _city_share(wh, lad) if city_share is None else city_share
     areas = catchment_areas.from_warehouse(wh, catchment_layer)
     firsts = later = None
     if first_preferences is not None:

@@ -14,7 +14,7 @@ from ..warehouse import Warehouse
 from . import inputs, outputs, scenarios
 from .compare import Comparison, compare
 from .game import Game
-from .policies import Policy, load_policy
+from .policies import CITY_FSM_SHARE, Policy, load_policy
 from .schools import read_first_preferences
 
 
@@ -38,8 +38,12 @@ def policy_with(name_or_path: str, settings: dict | None = None, reserve_order: 
 
 
 def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_dir=None, capacities=None,
-               first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025) -> Game:
-    """The game from exactly one applicant source (see the module docstring)."""
+               first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025,
+               truncate_preferences: bool = False, city_share: float | None = None) -> Game:
+    """The game from exactly one applicant source (see the module docstring). Applications may list at most
+    the policy's `preferences`; with TRUNCATE_PREFERENCES longer lists are cut, with a note. CITY_SHARE (the
+    --city-fsm-share override) is the FSM share of a synthetic cohort; without it the Brighton scenario takes
+    the policy's city FSM share parameter and a warehouse cohort its LA's FSM share."""
     chosen = [x for x in (applications, synthetic_la, brighton_dir) if x]
     if len(chosen) != 1:
         raise RepauditError("give exactly one source of applicants: --applications CSV, --synthetic --la NAME, "
@@ -47,12 +51,14 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     if brighton_dir:
         if not Path(brighton_dir).is_dir():
             raise RepauditError(f"{brighton_dir} is not a folder (expected one holding brighton/ and gias/)")
-        return scenarios.brighton(brighton_dir, entry_year=entry_year, seed=seed, preferences=policy.preferences)
+        return scenarios.brighton(brighton_dir, entry_year=entry_year, seed=seed, preferences=policy.preferences,
+                                  city_share=policy.city_fsm_share() if city_share is None else city_share)
     db_exists = db is not None and Path(db).is_file()
     if applications:
         wh = Warehouse(db, read_only=True) if db_exists else None
         try:
-            return inputs.from_applications(applications, capacities, wh, catchments)
+            return inputs.from_applications(applications, capacities, wh, catchments, city_share,
+                                            limit=(policy.name, policy.preferences), truncate=truncate_preferences)
         finally:
             if wh is not None:
                 wh.close()
@@ -63,20 +69,32 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     with Warehouse(db, read_only=True) as wh:
         return inputs.synthetic_from_warehouse(wh, synthetic_la, seed=seed, preferences=policy.preferences,
                                                first_preferences=firsts, capacities=capacities,
-                                               catchment_layer=catchments)
+                                               catchment_layer=catchments, city_share=city_share)
 
 
-def simulate(policy: str, baseline: str = "baseline", *, applications=None, synthetic_la=None, brighton_dir=None,
+def with_city_share(policy: Policy, share: float | None) -> Policy:
+    """POLICY with its city FSM share parameter set to SHARE (when it declares one and SHARE is given)."""
+    if share is None or policy.city_fsm_share() is None:
+        return policy
+    return policy.with_parameters(**{CITY_FSM_SHARE: share})
+
+
+def simulate(policy: str, baseline: str | None = None, *, applications=None, synthetic_la=None, brighton_dir=None,
              capacities=None, first_preferences=None, db=None, catchments=None, runs: int = 100, seed: int = 0,
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
-             entry_year: int = 2025) -> Simulation:
-    """Compare POLICY with BASELINE (names or TOML files) over RUNS lottery seeds; write into OUT_DIR if given."""
+             entry_year: int = 2025, city_fsm_share: float | None = None,
+             truncate_preferences: bool = False) -> Simulation:
+    """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
+    lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
+    parameter of that name, and the share of the applicants otherwise."""
     if runs < 1:
         raise RepauditError(f"--runs must be at least 1 (got {runs})")
-    pol = policy_with(policy, settings, reserve_order)
-    base = policy_with(baseline)
+    if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
+        raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
+    pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
+    base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     game = build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db, catchments,
-                      seed, entry_year)
+                      seed, entry_year, truncate_preferences, city_fsm_share)
     result = compare(game, pol, base, runs=runs, seed=seed)
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)

@@ -46,10 +46,13 @@ GIAS = "gias/edubasealldata20250524_reheadered_subset.csv.gz"
 
 
 def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, preferences: int = 3,
-             model: ChoiceModel | None = None, rates: SyntheticRates | None = None) -> Game:
-    """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review)."""
+             model: ChoiceModel | None = None, rates: SyntheticRates | None = None,
+             city_share: float | None = None) -> Game:
+    """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review).
+    CITY_SHARE: the cohort's FSM share (default: the actuals file's FSM target over PAN, 23.1%)."""
     real = Path(real_dir)
-    schools, siblings, fsm_share, city_share = _schools(real, entry_year)
+    schools, siblings, fsm_share, file_share = _schools(real, entry_year)
+    city_share = file_share if city_share is None else float(city_share)
     *counts, offered = _factsheet(real / FACTSHEET, schools, entry_year, ("pref1", "pref2", "pref3", "off_total"))
     counts = np.array(counts)
     schools["pan"] = np.maximum(schools["pan"], offered).astype(np.int64)
@@ -63,6 +66,7 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
         preferences, seed, by_group, model or ChoiceModel(np.zeros(len(schools))), rates,
         catchment_matrix(areas, schools["urn"]), later_preferences=counts[1:])
     meta = {"source": f"Brighton and Hove Year 7 {entry_year}, synthetic cohort from public files in {real}",
+            "cohort_fsm_share": city_share,
             "calibration": report, "synthetic": True, "entry_year": entry_year,
             "first_preferences": dict(zip(schools["urn"].tolist(), firsts.tolist())),
             "later_preferences": {f"pref{r + 2}": dict(zip(schools["urn"].tolist(), row.tolist()))
