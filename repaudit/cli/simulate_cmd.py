@@ -4,7 +4,7 @@ import click
 from ..options import db_option
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import simulate
+from ..simulate.run import simulate, simulate_national
 from . import cli
 
 EPILOG = """\b
@@ -30,6 +30,7 @@ Examples:
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --runs 200
   repaudit simulate --policy fsm-quota --set share=0.2 --applications apps.csv --capacities pans.csv
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
+  repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
 """
 
 
@@ -53,7 +54,8 @@ def _settings(values):
                    "presets, else baseline].")
 @click.option("--applications", type=click.Path(exists=True, dir_okay=False), help="Applications CSV (see below).")
 @click.option("--synthetic", is_flag=True, help="Synthetic applicants for --la from the warehouse.")
-@click.option("--la", help="Local authority for --synthetic (name or code).")
+@click.option("--la", help="Local authority for --synthetic: name, old code (846) or ONS code (E06000043); "
+                            "'all' runs every LA of the warehouse and writes national.csv.")
 @click.option("--brighton", "brighton_dir", type=click.Path(exists=True, file_okay=False),
               help="Build the Brighton and Hove scenario from this folder of public files.")
 @click.option("--entry-year", type=int, default=2025, show_default=True, help="Entry year of the Brighton scenario.")
@@ -82,6 +84,12 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
+    if synthetic and la.strip().lower() == "all":
+        national, text = simulate_national(policy, baseline, db=db, runs=runs, seed=seed, settings=_settings(settings),
+                                           reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir)
+        click.echo(text)
+        click.echo(f"\nwrote {', '.join(p.name for p in national.written)} in {out_dir}")
+        return
     result = simulate(
         policy, baseline, applications=applications, synthetic_la=la if synthetic else None,
         brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,

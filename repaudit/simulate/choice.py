@@ -76,13 +76,16 @@ class ChoiceModel:
         return out
 
     def rank(self, home_xy, school_xy, in_catchment, k: int, rng, group=None, quotas=None,
-             lengths=None) -> np.ndarray:
+             lengths=None, barred=None) -> np.ndarray:
         """Each family's k listed schools (school indices, best first), drawn from the rank-ordered logit,
         or rank by rank (fresh Gumbel draws over the schools not yet listed) when there are rank terms
         or QUOTAS. QUOTAS (one row of whole counts per rank, each summing to the families with LENGTHS
         above that rank) make the drawn counts exact: the draws at each rank are cleared with a shift
-        per school (`clearing_shift`), so the cohort lists each school as often as the quota says."""
+        per school (`clearing_shift`), so the cohort lists each school as often as the quota says. BARRED
+        (families x schools) marks schools a family cannot list; they come last in its ranking."""
         u = self.utilities(home_xy, school_xy, in_catchment, group)
+        if barred is not None:                       # schools a family cannot list (e.g. selective, not qualified)
+            u = np.where(barred, -np.inf, u)
         k = min(k, len(school_xy))
         if self.rank_popularity is not None or quotas is not None:
             out = np.zeros((len(u), k), dtype=np.int64)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import RepauditError
 from ..warehouse import Warehouse
-from . import inputs, outputs, scenarios
+from . import inputs, national_run, outputs, scenarios
 from .compare import Comparison, compare
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
@@ -98,3 +98,19 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     result = compare(game, pol, base, runs=runs, seed=seed)
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)
+
+
+def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs: int = 10, seed: int = 0,
+                      settings: dict | None = None, reserve_order: str | None = None,
+                      city_fsm_share: float | None = None, out_dir=None, progress=None):
+    """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py)."""
+    if runs < 1:
+        raise RepauditError(f"--runs must be at least 1 (got {runs})")
+    if db is None or not Path(db).is_file():
+        raise RepauditError(f"--synthetic --la all needs the national warehouse; {db} does not exist "
+                            "(see README, 'Auditing real data')")
+    pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
+    base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
+    result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
+                                       out_dir=out_dir, progress=progress)
+    return result, national_run.national_text(result, pol.name, base.name, runs)

@@ -87,14 +87,16 @@ def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
 def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
                            preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
                            rates: SyntheticRates = SyntheticRates(), catchment_of=None,
-                           later_preferences=None) -> tuple[pd.DataFrame, dict]:
+                           later_preferences=None, barred_of=None) -> tuple[pd.DataFrame, dict]:
     """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
 
     FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
     LATER_PREFERENCES: counts per school of 2nd, 3rd ... preferences (one row per rank, all families),
     used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last.
     CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
-    bonus. Returns the frame and a calibration report (FSM slope, choice-model fit)."""
+    bonus. BARRED_OF(fsm, rng) -> bool (families x schools), when given, marks schools a family cannot list
+    (selective schools for children who did not qualify). Returns the frame and a calibration report (FSM
+    slope, choice-model fit)."""
     rng = np.random.default_rng(seed)
     urns = np.asarray(school_urns, dtype=np.int64)
     homes = draw_homes(neigh, n, rng)
@@ -126,7 +128,11 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
         lengths = _list_lengths(n, k, later, firsts.sum(), rng)
         quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
-    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths)
+    barred = barred_of(fsm, rng) if barred_of is not None else None
+    if barred is not None:
+        lengths = np.minimum(lengths, (~barred).sum(axis=1))
+    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths,
+                        barred=barred)
     first = urns[ranked[:, 0]]
     sibling_rate = rates.sibling if np.isscalar(rates.sibling) else np.asarray(rates.sibling)[ranked[:, 0]]
     frame = pd.DataFrame({
