@@ -2,6 +2,7 @@
 import click
 
 from ..options import db_option
+from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
 from ..simulate.run import simulate, simulate_national
@@ -34,16 +35,25 @@ Examples:
 """
 
 
-def _settings(values):
+def _settings(values, option="--set"):
     out = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep:
-            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--set")
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint=option)
         try:
             out[key.strip()] = float(value)
         except ValueError:
-            raise click.BadParameter(f"'{value}' is not a number", param_hint="--set") from None
+            raise click.BadParameter(f"'{value}' is not a number", param_hint=option) from None
+    return out
+
+
+def _choice(values):
+    out = _settings(values, "--choice")
+    unknown = sorted(set(out) - set(Behaviour.KEYS))
+    if unknown:
+        raise click.BadParameter(f"unknown choice parameter {', '.join(unknown)} (known: {', '.join(Behaviour.KEYS)})",
+                                 param_hint="--choice")
     return out
 
 
@@ -71,6 +81,13 @@ def _settings(values):
 @click.option("--city-fsm-share", type=float, metavar="SHARE",
               help="City FSM share (e.g. 0.31): the Brighton presets' city_fsm_share parameter (default the "
                    "council's published 0.28) and the FSM share of a synthetic cohort.")
+@click.option("--choice", "choice", multiple=True, metavar="KEY=VALUE",
+              help="Choice model of a synthetic cohort: per_km (distance decay, default 0.6), catchment_bonus "
+                   "(1.5), fsm_response (extra utility FSM families give schools where the policy gives them "
+                   "priority, default 0).")
+@click.option("--cohorts", type=int, default=1, show_default=True,
+              help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
+                   "them, so the intervals include cohort variation.")
 @click.option("--truncate-preferences", is_flag=True,
               help="Keep only the first N preferences of applicants who list more than the policy allows "
                    "(with a note); without it such applications are an error.")
@@ -79,7 +96,7 @@ def _settings(values):
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                     truncate_preferences, out_dir, db):
+                     choice, cohorts, truncate_preferences, out_dir, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
@@ -95,6 +112,6 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
         brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
         catchments=catchment_layer, runs=runs, seed=seed, settings=_settings(settings), reserve_order=reserve_order,
         out_dir=out_dir, entry_year=entry_year, city_fsm_share=city_fsm_share,
-        truncate_preferences=truncate_preferences)
+        truncate_preferences=truncate_preferences, choice=_choice(choice), cohorts=cohorts)
     click.echo(summary_text(result.comparison))
     click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

@@ -34,13 +34,40 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """The choice-model parameters a user sets (`--choice KEY=VALUE`), with where the defaults come from.
+
+    per_km           utility lost per km of straight-line distance (0.6: a school 1.2 km further is chosen
+                     half as often; English secondary preferences fall steeply with distance, Burgess,
+                     Greaves and Vignoles 2015), assumed everywhere;
+    catchment_bonus  utility of living in a school's catchment area (1.5, assumed);
+    fsm_response     extra utility FSM families give a school where the policy gives them priority (0: they
+                     list schools as before the policy; ln 2 = 0.69 doubles the odds of listing it).
+    School popularity is calibrated to preference counts where they exist (Brighton's factsheet,
+    --first-preferences) and is otherwise 0 for every school (assumed)."""
+
+    per_km: float = 0.6
+    catchment_bonus: float = 1.5
+    fsm_response: float = 0.0
+
+    KEYS = ("per_km", "catchment_bonus", "fsm_response")
+
+    def model(self, n_schools: int) -> "ChoiceModel":
+        return ChoiceModel(np.zeros(n_schools), self.per_km, self.catchment_bonus)
+
+
+@dataclass(frozen=True)
 class ChoiceModel:
-    """Parameters of the random-utility model (popularity per group and school, in utility units)."""
+    """Parameters of the random-utility model (popularity per group and school, in utility units). With
+    FSM_RESPONSE and PRIORITY (bool per school: the policy gives FSM children priority there), FSM families
+    (group 1) add FSM_RESPONSE to those schools' utility."""
 
     popularity: np.ndarray
     per_km: float = 0.6
     catchment_bonus: float = 1.5
     rank_popularity: np.ndarray | None = None
+    fsm_response: float = 0.0
+    priority: np.ndarray | None = None
 
     def rows(self, group, n: int) -> np.ndarray:
         pop = np.atleast_2d(self.popularity)
@@ -50,7 +77,10 @@ class ChoiceModel:
     def utilities(self, home_xy, school_xy, in_catchment, group=None) -> np.ndarray:
         """Systematic utility (families x schools), without the random term."""
         km = np.hypot(home_xy[:, None, 0] - school_xy[None, :, 0], home_xy[:, None, 1] - school_xy[None, :, 1]) / 1000
-        return self.rows(group, len(home_xy)) - self.per_km * km + self.catchment_bonus * in_catchment
+        u = self.rows(group, len(home_xy)) - self.per_km * km + self.catchment_bonus * in_catchment
+        if self.fsm_response and self.priority is not None and group is not None:
+            u = u + self.fsm_response * np.outer(np.asarray(group, dtype=float), np.asarray(self.priority, dtype=float))
+        return u
 
     def first_choice_probabilities(self, home_xy, school_xy, in_catchment, group=None) -> np.ndarray:
         """Logit probability that each family puts each school first."""

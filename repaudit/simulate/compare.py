@@ -134,27 +134,51 @@ def summary_metrics(game: Game, alloc: Allocation, baseline: Allocation | None) 
     }
 
 
-def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
+def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0,
+            baseline_game: Game | None = None) -> Comparison:
     """Monte Carlo comparison of POLICY with BASELINE over RUNS lottery seeds derived from SEED. Each runs
-    at the schools it applies to; the other schools run the policy its `others` key names."""
+    at the schools it applies to; the other schools run the policy its `others` key names. BASELINE_GAME:
+    the same applicants with the preferences they would give without the policy (see choice.py, FSM
+    response); default GAME."""
+    return compare_cohorts([(game, baseline_game or game)], policy, baseline, runs, seed)
+
+
+def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
+    """As `compare`, pooling COHORTS, a list of (game, baseline game) drawn with different seeds: each gets
+    RUNS / len(COHORTS) lottery draws (at least one), and the intervals, taken over all runs of all cohorts,
+    then combine lottery and cohort variation. Tables of the first cohort's allocations are kept."""
+    game = cohorts[0][0]
     for p in (policy, baseline):
         p.check_reserved(game.city_fsm_share)
-    seeds = [int(x) for x in np.random.SeedSequence(seed).generate_state(runs, dtype=np.uint32)]
-    base_runs = solve_many(game, baseline, seeds)
-    pol_runs = solve_many(game, policy, seeds)
-    community = community_fsm(game)
+    per_cohort = max(1, -(-runs // len(cohorts)))
     per_school = {"baseline": [], "policy": []}
     per_area = {"baseline": [], "policy": []}
     per_run = {"baseline": [], "policy": []}
-    for b, p in zip(base_runs, pol_runs):
-        for label, alloc, ref in (("baseline", b, None), ("policy", p, b)):
-            sm = school_metrics(game, alloc, community)
-            per_school[label].append(sm)
-            per_area[label].append(area_metrics(game, sm["fsm"], sm["intake"]))
-            per_run[label].append(summary_metrics(game, alloc, ref))
+    communities, first = [], None
+    for c, (pol_game, base_game) in enumerate(cohorts):
+        seeds = [int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(per_cohort,
+                                                                                                   dtype=np.uint32)]
+        base_runs = solve_many(base_game, baseline, seeds)
+        pol_runs = solve_many(pol_game, policy, seeds)
+        community = community_fsm(pol_game)
+        communities.append(community)
+        for b, p in zip(base_runs, pol_runs):
+            for label, g, alloc, ref in (("baseline", base_game, b, None), ("policy", pol_game, p, b)):
+                sm = school_metrics(g, alloc, community)
+                per_school[label].append(sm)
+                per_area[label].append(area_metrics(g, sm["fsm"], sm["intake"]))
+                per_run[label].append(summary_metrics(g, alloc, ref))
+        if first is None:
+            first = (base_runs, pol_runs, pol_game, base_game)
+        else:
+            first[1].extend(pol_runs)
+    base_runs, pol_runs, game, base_game = first
     caps = pol_runs[0].rules.band_caps(game)
     meta = {
-        "policy": policy.name, "baseline": baseline.name, "runs": runs, "seed": seed,
+        "policy": policy.name, "baseline": baseline.name, "runs": per_cohort * len(cohorts), "seed": seed,
+        "cohorts": len(cohorts),
+        "intervals": "lottery draws" if len(cohorts) == 1 else
+                     f"lottery draws and {len(cohorts)} synthetic cohorts ({per_cohort} draws each)",
         "city_fsm_share": policy.share("city_fsm_share", game.city_fsm_share),
         "applicants": game.applicants.n, "schools": game.schools.n,
         "reserve_order": policy.reserve_order, "band_caps": {k: v.tolist() for k, v in caps.items()},
@@ -163,11 +187,11 @@ def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed:
         **{k: v for k, v in game.meta.items() if k != "applications"},
     }
     return Comparison(
-        schools=_school_table(game, per_school, community, pol_runs, caps),
+        schools=_school_table(game, per_school, np.mean(communities, axis=0), pol_runs, caps),
         areas=_area_table(per_area),
         summary=_summary_table(per_run),
         allocation=allocation_frame(game, pol_runs[0]),
-        allocation_baseline=allocation_frame(game, base_runs[0]),
+        allocation_baseline=allocation_frame(base_game, base_runs[0]),
         meta=finite(meta),
     )
 

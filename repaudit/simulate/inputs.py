@@ -104,7 +104,8 @@ def _lsoa_centroids(wh) -> dict:
 def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, phase: str = "Secondary",
                              entry_age: int = 11, first_preferences=None, capacities=None, catchment_layer=None,
                              model: ChoiceModel | None = None, city_share: float | None = None,
-                             frames: NationalFrames | None = None, selective: SelectiveEntry | None = None) -> Game:
+                             frames: NationalFrames | None = None, selective: SelectiveEntry | None = None,
+                             response=None, behaviour=None) -> Game:
     """Synthetic applicants for LA (name, old code or ONS code) from the national warehouse: see national.py
     for the market (LSOAs, schools, places, neighbouring schools) and synthetic.py for the cohort. The cohort
     is the LA's children of ENTRY_AGE, or its places if fewer (said in a note); FSM from IDACI calibrated to
@@ -112,7 +113,8 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     frames = frames if frames is not None else national_frames(wh, phase, entry_age)
     market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None)
     areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
-    return market_game(market, seed, preferences, first_preferences, model, city_share, areas, selective)
+    model = model or (behaviour.model(len(market.schools)) if behaviour else None)
+    return market_game(market, seed, preferences, first_preferences, model, city_share, areas, selective, response)
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,9 @@ class SelectiveEntry:
 
 def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_preferences=None,
                 model: ChoiceModel | None = None, city_share: float | None = None, areas=None,
-                selective: SelectiveEntry | None = None) -> Game:
-    """The Game of an LA market: a synthetic cohort over its LSOAs (homes at the LSOA centroids)."""
+                selective: SelectiveEntry | None = None, response=None) -> Game:
+    """The Game of an LA market: a synthetic cohort over its LSOAs (homes at the LSOA centroids). RESPONSE:
+    (fsm_response, a function of the schools' LA-admission flags giving the FSM-priority schools)."""
     schools = market.schools.assign(la_admissions=market.schools["community"] & market.schools["in_la"])
     notes = list(market.notes)
     children = int(round(market.lsoas["children"].sum()))
@@ -166,7 +169,8 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), n, share, preferences, seed,
         firsts, model, SyntheticRates(), catchment_matrix(areas, schools["urn"]) if areas is not None else None,
-        later_preferences=later, barred_of=barred)
+        later_preferences=later, barred_of=barred,
+        response=None if response is None else (response[0], response[1](schools["la_admissions"].to_numpy(bool))))
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     return make_game(schools, frame, areas, share, {

@@ -70,6 +70,14 @@ def _rules_lines(rules: dict, n_schools: int) -> list:
     return out
 
 
+def _behaviour_lines(behaviour: dict) -> list:
+    """The choice model's parameters, each marked as set by the user or assumed (default)."""
+    if not behaviour:
+        return []
+    return ["choice model: " + ", ".join(f"{k} = {v['value']:g} ({'set' if v['set'] else 'assumed'})"
+                                         for k, v in behaviour.items())]
+
+
 def summary_text(comparison: Comparison) -> str:
     """A plain-text table: per school FSM share baseline -> policy (change, 95% interval), first-preference
     rate and directed places; then D and GS per area and the overall figures."""
@@ -83,6 +91,8 @@ def summary_text(comparison: Comparison) -> str:
              f"{m['runs']} lottery run(s), seed {m['seed']}, city FSM share "
              f"{'n/a' if city is None else f'{100 * city:.1f}%'}",
              *_rules_lines(m.get("rules", {}), m["schools"]),
+             *_behaviour_lines(m.get("behaviour") or {}),
+             f"intervals (95%): {m.get('intervals', 'lottery draws')}",
              "",
              f"{'school':<36} {'PAN':>4} {'FSM% base':>9} {'policy':>6} {'change pp (95%)':>22} "
              f"{'1st pref%':>9} {'policy':>6} {'directed':>8}"]

@@ -158,6 +158,13 @@ class Policy:
             raise InputFileError(self.source, f"the bands reserve more than all places: {' + '.join(parts)} adds "
                                               f"up to {total:g} of PAN; the shares of all bands must add up to at most 1")
 
+    def fsm_priority(self, community: np.ndarray) -> np.ndarray:
+        """Bool per school: the policy gives FSM children priority there (an FSM criterion above 'everyone'
+        at a school it applies to); where FSM families may respond to the policy (choice.py)."""
+        has = any("fsm" in c.split("+") for c in self.criteria)
+        applies = np.ones(len(community), dtype=bool) if self.applies_to == "all" else np.asarray(community, bool)
+        return applies & has
+
     def band_of(self, criterion: str) -> Band | None:
         return next((b for b in self.bands if criterion in b.criteria), None)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from ..errors import RepauditError
 from ..warehouse import Warehouse
 from . import inputs, national_run, outputs, scenarios
-from .compare import Comparison, compare
+from .choice import Behaviour
+from .compare import Comparison, compare_cohorts
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
 from .schools import read_first_preferences
@@ -39,11 +40,14 @@ def policy_with(name_or_path: str, settings: dict | None = None, reserve_order: 
 
 def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_dir=None, capacities=None,
                first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025,
-               truncate_preferences: bool = False, city_share: float | None = None) -> Game:
+               truncate_preferences: bool = False, city_share: float | None = None,
+               behaviour: Behaviour | None = None, response=None) -> Game:
     """The game from exactly one applicant source (see the module docstring). Applications may list at most
     the policy's `preferences`; with TRUNCATE_PREFERENCES longer lists are cut, with a note. CITY_SHARE (the
     --city-fsm-share override) is the FSM share of a synthetic cohort; without it the Brighton scenario takes
-    the policy's city FSM share parameter and a warehouse cohort its LA's FSM share."""
+    the policy's city FSM share parameter and a warehouse cohort its LA's FSM share. BEHAVIOUR: the choice
+    model's parameters for a synthetic cohort; RESPONSE: (fsm_response, policy.fsm_priority), see synthetic.py."""
+    behaviour = behaviour or Behaviour()
     chosen = [x for x in (applications, synthetic_la, brighton_dir) if x]
     if len(chosen) != 1:
         raise RepauditError("give exactly one source of applicants: --applications CSV, --synthetic --la NAME, "
@@ -52,7 +56,8 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
         if not Path(brighton_dir).is_dir():
             raise RepauditError(f"{brighton_dir} is not a folder (expected one holding brighton/ and gias/)")
         return scenarios.brighton(brighton_dir, entry_year=entry_year, seed=seed, preferences=policy.preferences,
-                                  city_share=policy.city_fsm_share() if city_share is None else city_share)
+                                  city_share=policy.city_fsm_share() if city_share is None else city_share,
+                                  behaviour=behaviour, response=response)
     db_exists = db is not None and Path(db).is_file()
     if applications:
         wh = Warehouse(db, read_only=True) if db_exists else None
@@ -69,7 +74,17 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     with Warehouse(db, read_only=True) as wh:
         return inputs.synthetic_from_warehouse(wh, synthetic_la, seed=seed, preferences=policy.preferences,
                                                first_preferences=firsts, capacities=capacities,
-                                               catchment_layer=catchments, city_share=city_share)
+                                               catchment_layer=catchments, city_share=city_share,
+                                               behaviour=behaviour, response=response)
+
+
+def behaviour_facts(behaviour: Behaviour, game: Game) -> dict:
+    """The choice-model parameters used and whether each was set or assumed, for the summary and meta.json."""
+    if not game.meta.get("synthetic"):
+        return {}
+    defaults = Behaviour()
+    return {k: {"value": getattr(behaviour, k), "set": getattr(behaviour, k) != getattr(defaults, k)}
+            for k in Behaviour.KEYS}
 
 
 def with_city_share(policy: Policy, share: float | None) -> Policy:
@@ -83,19 +98,38 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
              capacities=None, first_preferences=None, db=None, catchments=None, runs: int = 100, seed: int = 0,
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
-             truncate_preferences: bool = False) -> Simulation:
+             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
-    parameter of that name, and the share of the applicants otherwise."""
+    parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
+    (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
+    so that the intervals include cohort variation as well as the lottery."""
     if runs < 1:
         raise RepauditError(f"--runs must be at least 1 (got {runs})")
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
-    game = build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db, catchments,
-                      seed, entry_year, truncate_preferences, city_fsm_share)
-    result = compare(game, pol, base, runs=runs, seed=seed)
+    behaviour = Behaviour(**(choice or {}))
+    if applications and (behaviour.fsm_response or cohorts > 1):
+        raise RepauditError("--choice fsm_response and --cohorts apply to synthetic cohorts (--synthetic or "
+                            "--brighton); an applications CSV carries its applicants' own preferences")
+    if cohorts < 1:
+        raise RepauditError(f"--cohorts must be at least 1 (got {cohorts})")
+
+    def game_for(cohort_seed, response=None):
+        return build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db,
+                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, behaviour, response)
+
+    pairs = []
+    for c in range(cohorts):
+        base_game = game_for(seed + c)
+        pol_game = game_for(seed + c, (behaviour.fsm_response, pol.fsm_priority)) if behaviour.fsm_response \
+            else base_game
+        pairs.append((pol_game, base_game))
+    game = pairs[0][0]
+    game.meta["behaviour"] = behaviour_facts(behaviour, game)
+    result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)
 

@@ -13,7 +13,7 @@ Everything is reproducible from one seed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -87,7 +87,7 @@ def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
 def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
                            preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
                            rates: SyntheticRates = SyntheticRates(), catchment_of=None,
-                           later_preferences=None, barred_of=None) -> tuple[pd.DataFrame, dict]:
+                           later_preferences=None, barred_of=None, response=None) -> tuple[pd.DataFrame, dict]:
     """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
 
     FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
@@ -95,8 +95,10 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last.
     CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
     bonus. BARRED_OF(fsm, rng) -> bool (families x schools), when given, marks schools a family cannot list
-    (selective schools for children who did not qualify). Returns the frame and a calibration report (FSM
-    slope, choice-model fit)."""
+    (selective schools for children who did not qualify). RESPONSE = (fsm_response, priority per school) is
+    added after calibration: the calibrated popularities describe preferences without the policy, and FSM
+    families then favour the schools where it gives them priority. Returns the frame and a calibration
+    report (FSM slope, choice-model fit)."""
     rng = np.random.default_rng(seed)
     urns = np.asarray(school_urns, dtype=np.int64)
     homes = draw_homes(neigh, n, rng)
@@ -115,6 +117,10 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
                                later_preferences=None if later_preferences is None
                                else np.atleast_2d(later_preferences)[: preferences - 1])
         report.update({f"choice_{k}": v for k, v in fit.items()})
+    if response is not None and response[0]:
+        model = replace(model, fsm_response=float(response[0]), priority=np.asarray(response[1], dtype=bool))
+        report["choice_fsm_response"] = float(response[0])
+        report["choice_fsm_priority_schools"] = urns[np.asarray(response[1], dtype=bool)].tolist()
     pop = np.atleast_2d(model.popularity)
     report["choice_popularity"] = {label: dict(zip(urns.tolist(), np.round(row, 4).tolist()))
                                    for label, row in zip(("all",) if len(pop) == 1 else ("not_fsm", "fsm"), pop)}
