@@ -104,7 +104,7 @@ def test_truncated_preferences_are_cut_with_a_note_and_no_nan_reaches_any_output
             ("100004", "", "1")]
     full_a = next(line for line in result.output.splitlines() if line.startswith("Full A"))
     assert full_a.split()[-4:-3] == ["intake"] and "no intake" in full_a
-    for name in ("schools.csv", "areas.csv", "summary.csv", "meta.json", "map.html"):
+    for name in ("schools.csv", "areas.csv", "summary.csv", "meta.json", "map.html", "changes.csv"):
         text = (tmp_path / "out" / name).read_text(encoding="utf-8").lower()
         assert "nan" not in text.replace("nanum", ""), name
     assert "nan" not in result.output.lower()

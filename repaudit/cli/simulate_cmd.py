@@ -25,7 +25,9 @@ looked_after, [medical_social_urn, sibling_urn, ehcp_urn], pref1 ... prefN
 (URNs). Capacities CSV: urn, pan[, name, easting, northing, type].
 \b
 Writes into --out: schools.csv, areas.csv, summary.csv, allocation.csv,
-allocation_baseline.csv, meta.json and map.html.
+allocation_baseline.csv, meta.json, map.html, changes.csv (per school: FSM
+share, intake, first-preference rate, directed places, distance and part of
+the change in D, with intervals) and, with --facts, model_vs_reality.csv.
 \b
 Examples:
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --runs 200
@@ -88,6 +90,9 @@ def _choice(values):
 @click.option("--cohorts", type=int, default=1, show_default=True,
               help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
                    "them, so the intervals include cohort variation.")
+@click.option("--facts", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of real outcomes (urn, metric, value[, source]; urn blank for the whole area; metrics "
+                   "fsm_share, first_pref_rate, directed, intake) printed as model vs reality.")
 @click.option("--truncate-preferences", is_flag=True,
               help="Keep only the first N preferences of applicants who list more than the policy allows "
                    "(with a note); without it such applications are an error.")
@@ -96,7 +101,7 @@ def _choice(values):
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                     choice, cohorts, truncate_preferences, out_dir, db):
+                     choice, cohorts, facts, truncate_preferences, out_dir, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
@@ -112,6 +117,6 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
         brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
         catchments=catchment_layer, runs=runs, seed=seed, settings=_settings(settings), reserve_order=reserve_order,
         out_dir=out_dir, entry_year=entry_year, city_fsm_share=city_fsm_share,
-        truncate_preferences=truncate_preferences, choice=_choice(choice), cohorts=cohorts)
+        truncate_preferences=truncate_preferences, choice=_choice(choice), cohorts=cohorts, facts=facts)
     click.echo(summary_text(result.comparison))
     click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

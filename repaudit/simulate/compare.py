@@ -5,7 +5,8 @@ random numbers), so differences are the policy's, not the lottery's. Per school:
 and share, the community FSM share and the gap (audit statistics), first-preference rate (share of
 the school's first-preference applicants offered it), directed places, mean home-school distance, and
 offers under each reserve band. Per area (the schools' `area`, and "all"): D, GS and isolation of FSM
-pupils (audit indices). Overall: first-preference rate, FSM pupils with one of their top two
+pupils (audit indices); each school's term of D (`d_term`), whose change is that school's part of the
+change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
 Intervals are the 2.5th and 97.5th percentiles over runs.
 """
@@ -22,7 +23,7 @@ from ..auditing import indices, stats
 from .game import DIRECTED, EHCP, OFFER, UNPLACED, Allocation, Game, solve_many
 from .policies import Policy
 
-SCHOOL_METRICS = ("intake", "fsm", "fsm_share", "gap_pp", "z", "first_pref_rate", "directed", "mean_km")
+SCHOOL_METRICS = ("intake", "fsm", "fsm_share", "gap_pp", "z", "first_pref_rate", "directed", "mean_km", "d_term")
 AREA_METRICS = ("D", "GS", "isolation")
 SUMMARY_METRICS = ("placed", "first_pref_rate", "top2_rate", "fsm_top2_rate", "unplaced_by_preferences",
                    "directed", "unplaced", "mean_km", "movers", "kept_baseline_school")
@@ -38,6 +39,7 @@ class Comparison:
     allocation: pd.DataFrame            # the policy's allocation in the first run
     allocation_baseline: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    reality: pd.DataFrame | None = None   # model vs reality (explain.py), when facts are given
 
     def school_table(self, metric: str) -> pd.DataFrame:
         """One metric per school, wide: baseline, policy, change with intervals."""
@@ -96,7 +98,18 @@ def school_metrics(game: Game, alloc: Allocation, community: np.ndarray) -> dict
         "first_pref_rate": first_rate,
         "directed": np.bincount(alloc.school[alloc.route == DIRECTED], minlength=n_s).astype(float),
         "mean_km": km,
+        "d_term": d_terms(fsm_n, intake),
     }
+
+
+def d_terms(fsm_n: np.ndarray, intake: np.ndarray) -> np.ndarray:
+    """Each school's term of the dissimilarity index, 1/2 |F_i/F - N_i/N| (N = pupils not FSM): they add up
+    to D, so the change in a school's term is its part of the change in D."""
+    other = intake - fsm_n
+    f_total, n_total = fsm_n.sum(), other.sum()
+    if f_total <= 0 or n_total <= 0:
+        return np.full(len(intake), np.nan)
+    return 0.5 * np.abs(fsm_n / f_total - other / n_total)
 
 
 def area_metrics(game: Game, fsm_n: np.ndarray, intake: np.ndarray) -> dict:

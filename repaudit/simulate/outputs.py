@@ -8,10 +8,11 @@ import numpy as np
 
 from .change_map import change_map
 from .compare import Comparison
+from .explain import change_table, d_decomposition, reality_text
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
-         "map.html")
+         "map.html", "changes.csv")
 
 
 def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
@@ -26,6 +27,10 @@ def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]
     comparison.allocation_baseline.to_csv(paths[4], index=False)
     paths[5].write_text(json.dumps(comparison.meta, indent=2, default=_plain), encoding="utf-8")
     change_map(game, comparison).save(str(paths[6]))
+    change_table(comparison).to_csv(paths[7], index=False)
+    if comparison.reality is not None:
+        paths.append(out / "model_vs_reality.csv")
+        comparison.reality.to_csv(paths[-1], index=False)
     return paths
 
 
@@ -120,5 +125,8 @@ def summary_text(comparison: Comparison) -> str:
         f"{_pct(s.loc['kept_baseline_school', 'policy_mean'])}%",
         f"mean home-school distance: {_km(s.loc['mean_km', 'baseline_mean'])} -> {_km(s.loc['mean_km', 'policy_mean'])}",
     ]
+    lines.append(d_decomposition(comparison))
+    if comparison.reality is not None:
+        lines += reality_text(comparison.reality)
     lines += [f"note: {note}" for note in m.get("notes", [])]
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import RepauditError
 from ..warehouse import Warehouse
-from . import inputs, national_run, outputs, scenarios
+from . import explain, inputs, national_run, outputs, scenarios
 from .choice import Behaviour
 from .compare import Comparison, compare_cohorts
 from .game import Game
@@ -98,12 +98,14 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
              capacities=None, first_preferences=None, db=None, catchments=None, runs: int = 100, seed: int = 0,
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
-             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1) -> Simulation:
+             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1,
+             facts=None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
     (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
-    so that the intervals include cohort variation as well as the lottery."""
+    so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
+    set beside the model's (explain.py)."""
     if runs < 1:
         raise RepauditError(f"--runs must be at least 1 (got {runs})")
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
@@ -130,6 +132,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     game = pairs[0][0]
     game.meta["behaviour"] = behaviour_facts(behaviour, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
+    if facts:
+        result.reality = explain.model_vs_reality(result, explain.read_facts(facts, game.schools.urn))
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)
 
