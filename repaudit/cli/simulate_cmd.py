@@ -5,7 +5,7 @@ from ..options import db_option
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import simulate, simulate_national
+from ..simulate.run import simulate, simulate_national, simulate_sweep
 from . import cli
 
 EPILOG = """\b
@@ -34,6 +34,7 @@ Examples:
   repaudit simulate --policy fsm-quota --set share=0.2 --applications apps.csv --capacities pans.csv
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
   repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
+  repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
 """
 
 
@@ -90,6 +91,9 @@ def _choice(values):
 @click.option("--cohorts", type=int, default=1, show_default=True,
               help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
                    "them, so the intervals include cohort variation.")
+@click.option("--sweep", "sweep_spec", metavar="KEY=START:STOP:STEP",
+              help="Run once per value of a policy parameter (share), city_fsm_share or a choice parameter "
+                   "(fsm_response, per_km, catchment_bonus); writes sweep.csv and sweep.html.")
 @click.option("--facts", type=click.Path(exists=True, dir_okay=False),
               help="CSV of real outcomes (urn, metric, value[, source]; urn blank for the whole area; metrics "
                    "fsm_share, first_pref_rate, directed, intake) printed as model vs reality.")
@@ -101,7 +105,7 @@ def _choice(values):
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                     choice, cohorts, facts, truncate_preferences, out_dir, db):
+                     choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
@@ -112,11 +116,17 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
         click.echo(text)
         click.echo(f"\nwrote {', '.join(p.name for p in national.written)} in {out_dir}")
         return
-    result = simulate(
-        policy, baseline, applications=applications, synthetic_la=la if synthetic else None,
-        brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
-        catchments=catchment_layer, runs=runs, seed=seed, settings=_settings(settings), reserve_order=reserve_order,
-        out_dir=out_dir, entry_year=entry_year, city_fsm_share=city_fsm_share,
-        truncate_preferences=truncate_preferences, choice=_choice(choice), cohorts=cohorts, facts=facts)
+    options = dict(applications=applications, synthetic_la=la if synthetic else None, brighton_dir=brighton_dir,
+                   capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchment_layer,
+                   runs=runs, seed=seed, reserve_order=reserve_order, entry_year=entry_year,
+                   truncate_preferences=truncate_preferences, cohorts=cohorts)
+    if sweep_spec:
+        _, text, written = simulate_sweep(policy, sweep_spec, baseline, out_dir=out_dir, settings=_settings(settings),
+                                          choice=_choice(choice), city_fsm_share=city_fsm_share, **options)
+        click.echo(text)
+        click.echo(f"\nwrote {', '.join(p.name for p in written)} in {out_dir}")
+        return
+    result = simulate(policy, baseline, settings=_settings(settings), out_dir=out_dir, city_fsm_share=city_fsm_share,
+                      choice=_choice(choice), facts=facts, **options)
     click.echo(summary_text(result.comparison))
     click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

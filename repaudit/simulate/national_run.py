@@ -8,8 +8,6 @@ almost all FSM pupils get one of their top two preferences under a 15% FSM quota
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from .compare import compare
 from .inputs import market_game
 from .national import all_las, la_market, national_frames
 from .policies import Policy
+from .safe_write import write_csv
 
 BURGESS_KEPT = 0.94
 
@@ -56,7 +55,7 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
     table = pd.DataFrame(rows)
     out = NationalResult(table, pooled(table), skipped)
     if out_dir:
-        out.written.append(_write_csv(table, Path(out_dir) / "national.csv"))
+        out.written.append(write_csv(table, Path(out_dir) / "national.csv"))
     return out
 
 
@@ -109,23 +108,3 @@ def national_text(result: NationalResult, policy: str, baseline: str, runs: int)
     ]
     lines += [f"note: left out {s}" for s in result.skipped]
     return "\n".join(lines)
-
-
-def _write_csv(table: pd.DataFrame, path: Path) -> Path:
-    """Write TABLE to PATH through a temporary file renamed when complete (a failed run leaves the old file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".national-", suffix=".csv", dir=path.parent)
-    os.close(fd)
-    try:
-        table.assign(la_name=table["la_name"].map(_neutral)).to_csv(tmp, index=False, float_format="%.6g")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
-def _neutral(text) -> str:
-    """A CSV text cell that cannot start a spreadsheet formula (OWASP: prefix a quote)."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

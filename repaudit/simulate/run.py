@@ -9,13 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import RepauditError
 from ..warehouse import Warehouse
-from . import explain, inputs, national_run, outputs, scenarios
+from . import explain, inputs, national_run, outputs, scenarios, sweep
 from .choice import Behaviour
 from .compare import Comparison, compare_cohorts
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
+from .safe_write import write_csv, write_text
 from .schools import read_first_preferences
 
 
@@ -152,3 +155,36 @@ def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs
     result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
                                        out_dir=out_dir, progress=progress)
     return result, national_run.national_text(result, pol.name, base.name, runs)
+
+
+def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *, out_dir=None, settings=None,
+                   choice=None, city_fsm_share=None, **options):
+    """One `simulate` per value of `--sweep KEY=START:STOP:STEP` (sweep.py); KEY is a policy parameter,
+    city_fsm_share or a choice-model parameter. Writes sweep.csv and sweep.html into OUT_DIR if given.
+    Returns (table, text, paths written)."""
+    key, values = sweep.parse_sweep(sweep_spec)
+    known = load_policy(policy).parameters
+    if key not in known and key not in Behaviour.KEYS and key != CITY_FSM_SHARE:
+        raise RepauditError(f"--sweep: '{key}' is neither a parameter of policy '{policy}' "
+                            f"({', '.join(known) or 'it has none'}) nor {CITY_FSM_SHARE} nor a choice parameter "
+                            f"({', '.join(Behaviour.KEYS)})")
+    rows = []
+    for value in values:
+        set_, choice_, city = dict(settings or {}), dict(choice or {}), city_fsm_share
+        if key in Behaviour.KEYS:
+            choice_[key] = value
+        elif key == CITY_FSM_SHARE:
+            city = value
+        else:
+            set_[key] = value
+        result = simulate(policy, baseline, settings=set_, choice=choice_, city_fsm_share=city, **options)
+        rows += sweep.sweep_rows(key, value, result.comparison)
+    table = pd.DataFrame(rows)
+    meta = result.comparison.meta
+    title = f"{meta['policy']} vs {meta['baseline']}: {key} from {values[0]:g} to {values[-1]:g} " \
+            f"({meta['runs']} runs each; intervals: {meta.get('intervals', 'lottery draws')})"
+    written = []
+    if out_dir:
+        written = [write_csv(table, Path(out_dir) / "sweep.csv"),
+                   write_text(Path(out_dir) / "sweep.html", sweep.sweep_chart(table, title))]
+    return table, title + "\n\n" + sweep.sweep_text(table), written
