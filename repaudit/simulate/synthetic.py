@@ -64,24 +64,32 @@ def fsm_rates(idaci: np.ndarray, children: np.ndarray, city_share: float, ceilin
 
 
 def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
-    """N homes: LSOA by multinomial on children, then a home point within it by weight."""
+    """N homes: LSOA by multinomial on children, then a home point within it by weight (numpy slices per
+    LSOA: a national run draws homes in tens of thousands of LSOAs)."""
     lsoas = neigh.lsoas.reset_index(drop=True)
     share = lsoas["children"].to_numpy(float)
     counts = rng.multinomial(n, share / share.sum())
-    homes = neigh.homes.groupby("lsoa", sort=False)
-    rows = []
+    codes = neigh.homes["lsoa"].to_numpy(object)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    east = neigh.homes["easting"].to_numpy(float)[order]
+    north = neigh.homes["northing"].to_numpy(float)[order]
+    weight = neigh.homes["weight"].to_numpy(float)[order]
+    names, starts = np.unique(sorted_codes, return_index=True)
+    block = dict(zip(names, zip(starts, np.append(starts[1:], len(sorted_codes)))))
+    picked, lsoa_of = [], []
     for lsoa, k in zip(lsoas["lsoa"], counts):
         if k == 0:
             continue
-        if lsoa not in homes.groups:
+        if lsoa not in block:
             raise RepauditError(f"LSOA {lsoa} has children but no home point (postcode or centroid)")
-        pts = homes.get_group(lsoa)
-        w = pts["weight"].to_numpy(float)
-        w = w / w.sum() if w.sum() > 0 else np.full(len(pts), 1.0 / len(pts))
-        pick = rng.choice(len(pts), size=k, p=w)
-        rows.append(pd.DataFrame({"lsoa": lsoa, "easting": pts["easting"].to_numpy(float)[pick],
-                                  "northing": pts["northing"].to_numpy(float)[pick]}))
-    return pd.concat(rows, ignore_index=True)
+        lo, hi = block[lsoa]
+        w = weight[lo:hi]
+        w = w / w.sum() if w.sum() > 0 else np.full(hi - lo, 1.0 / (hi - lo))
+        picked.append(lo + rng.choice(hi - lo, size=k, p=w))
+        lsoa_of.append(np.full(k, lsoa, dtype=object))
+    pick = np.concatenate(picked)
+    return pd.DataFrame({"lsoa": np.concatenate(lsoa_of), "easting": east[pick], "northing": north[pick]})
 
 
 def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
