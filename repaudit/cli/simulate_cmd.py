@@ -111,6 +111,12 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
     if synthetic and la.strip().lower() == "all":
+        extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts != 1), ("--sweep", sweep_spec),
+                                          ("--facts", facts), ("--capacities", capacities),
+                                          ("--first-preferences", first_preferences)) if given]
+        if extra:
+            raise click.UsageError(f"--la all runs every LA with the policy's settings; it does not take "
+                                   f"{', '.join(extra)}")
         national, text = simulate_national(policy, baseline, db=db, runs=runs, seed=seed, settings=_settings(settings),
                                            reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir)
         click.echo(text)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFileError, RepauditError, WarehouseError
+from ..errors import InputFileError, RepauditError
 from . import catchments as catchment_areas
 from .applicants import read_applications, to_applicants
 from .choice import ChoiceModel
