@@ -86,3 +86,28 @@ def test_bad_choice_options_are_errors(runner, tmp_path):
                                      "(--synthetic or --brighton); an applications CSV carries its applicants' own "
                                      "preferences")
     assert Behaviour().model(3).per_km == 0.6
+
+
+def test_an_uncertain_choice_parameter_is_drawn_for_each_cohort():
+    from repaudit.errors import RepauditError
+    from repaudit.simulate.choice import behaviours
+
+    drawn = behaviours({"per_km": (0.4, 0.8), "fsm_response": 0.5}, 3, seed=0)
+    assert len(drawn) == 3 and len({b.per_km for b in drawn}) == 3
+    assert all(0.4 <= b.per_km <= 0.8 and b.fsm_response == 0.5 and b.catchment_bonus == 1.5 for b in drawn)
+    assert [b.per_km for b in behaviours({"per_km": (0.4, 0.8)}, 3, seed=0)] == [b.per_km for b in drawn]
+    with pytest.raises(RepauditError, match="a range for per_km is drawn once per cohort: give --cohorts 2 or more"):
+        behaviours({"per_km": (0.4, 0.8)}, 1, seed=0)
+    with pytest.raises(RepauditError, match="the low end must not exceed the high end"):
+        behaviours({"per_km": (0.8, 0.4)}, 2, seed=0)
+
+
+def test_the_summary_says_which_parameters_were_drawn(runner, real, tmp_path):
+    result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs", "4",
+                                 "--cohorts", "2", "--choice", "per_km=0.4:0.8", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "choice model: per_km = 0.4 to 0.8 (drawn for each cohort), catchment_bonus = 1.5 (assumed)" in result.output
+    assert "intervals (95%): lottery draws and 2 synthetic cohorts (2 draws each), with per_km drawn for each cohort" \
+        in result.output
+    bad = runner.invoke(cli, ["simulate", "--policy", "baseline", "--choice", "per_km=a:b"])
+    assert bad.exit_code == 2 and "'a:b' is not a number or LOW:HIGH" in bad.output

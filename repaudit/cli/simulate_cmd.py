@@ -52,11 +52,23 @@ def _settings(values, option="--set"):
 
 
 def _choice(values):
-    out = _settings(values, "--choice")
-    unknown = sorted(set(out) - set(Behaviour.KEYS))
-    if unknown:
-        raise click.BadParameter(f"unknown choice parameter {', '.join(unknown)} (known: {', '.join(Behaviour.KEYS)})",
-                                 param_hint="--choice")
+    """--choice KEY=VALUE or KEY=LOW:HIGH (uncertain: drawn for each cohort)."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--choice")
+        if key not in Behaviour.KEYS:
+            raise click.BadParameter(f"unknown choice parameter {key} (known: {', '.join(Behaviour.KEYS)})",
+                                     param_hint="--choice")
+        try:
+            parts = [float(p) for p in value.split(":")]
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a number or LOW:HIGH", param_hint="--choice") from None
+        if len(parts) not in (1, 2):
+            raise click.BadParameter(f"'{value}' is not a number or LOW:HIGH", param_hint="--choice")
+        out[key] = parts[0] if len(parts) == 1 else (parts[0], parts[1])
     return out
 
 
@@ -87,7 +99,7 @@ def _choice(values):
 @click.option("--choice", "choice", multiple=True, metavar="KEY=VALUE",
               help="Choice model of a synthetic cohort: per_km (distance decay, default 0.6), catchment_bonus "
                    "(1.5), fsm_response (extra utility FSM families give schools where the policy gives them "
-                   "priority, default 0).")
+                   "priority, default 0); LOW:HIGH for an uncertain value, drawn for each of --cohorts.")
 @click.option("--cohorts", type=int, default=1, show_default=True,
               help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
                    "them, so the intervals include cohort variation.")

@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import RepauditError
+
 
 @dataclass(frozen=True)
 class Behaviour:
@@ -54,6 +56,23 @@ class Behaviour:
 
     def model(self, n_schools: int) -> "ChoiceModel":
         return ChoiceModel(np.zeros(n_schools), self.per_km, self.catchment_bonus)
+
+
+def behaviours(settings: dict, cohorts: int, seed: int) -> list:
+    """One Behaviour per cohort from SETTINGS (name -> value, or (low, high) when the value is uncertain: drawn
+    uniformly for each cohort, so the intervals over cohorts include that uncertainty)."""
+    ranged = {k: v for k, v in settings.items() if isinstance(v, tuple)}
+    if ranged and cohorts < 2:
+        raise RepauditError(f"a range for {', '.join(ranged)} is drawn once per cohort: give --cohorts 2 or more")
+    for k, (lo, hi) in ranged.items():
+        if not lo <= hi:
+            raise RepauditError(f"--choice {k}={lo:g}:{hi:g}: the low end must not exceed the high end")
+    rng = np.random.default_rng([seed, 7])
+    out = []
+    for _ in range(cohorts):
+        drawn = {k: float(rng.uniform(*v)) if isinstance(v, tuple) else float(v) for k, v in settings.items()}
+        out.append(Behaviour(**drawn))
+    return out
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,11 @@ def _behaviour_lines(behaviour: dict) -> list:
     """The choice model's parameters, each marked as set by the user or assumed (default)."""
     if not behaviour:
         return []
-    return ["choice model: " + ", ".join(f"{k} = {v['value']:g} ({'set' if v['set'] else 'assumed'})"
-                                         for k, v in behaviour.items())]
+    def one(k, v):
+        if "range" in v:
+            return f"{k} = {v['range'][0]:g} to {v['range'][1]:g} (drawn for each cohort)"
+        return f"{k} = {v['value']:g} ({'set' if v['set'] else 'assumed'})"
+    return ["choice model: " + ", ".join(one(k, v) for k, v in behaviour.items())]
 
 
 def summary_text(comparison: Comparison) -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
 from ..warehouse import Warehouse
 from . import explain, inputs, national_run, outputs, scenarios, sweep
-from .choice import Behaviour
+from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
@@ -81,13 +82,19 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
                                                behaviour=behaviour, response=response)
 
 
-def behaviour_facts(behaviour: Behaviour, game: Game) -> dict:
-    """The choice-model parameters used and whether each was set or assumed, for the summary and meta.json."""
+def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
+    """The choice-model parameters used: each set, drawn from a range per cohort, or assumed (the default)."""
     if not game.meta.get("synthetic"):
         return {}
-    defaults = Behaviour()
-    return {k: {"value": getattr(behaviour, k), "set": getattr(behaviour, k) != getattr(defaults, k)}
-            for k in Behaviour.KEYS}
+    out = {}
+    for k in Behaviour.KEYS:
+        value = settings.get(k, getattr(Behaviour(), k))
+        if isinstance(value, tuple):
+            out[k] = {"value": float(np.mean([getattr(b, k) for b in per_cohort])), "set": True,
+                      "range": list(value), "drawn": [getattr(b, k) for b in per_cohort]}
+        else:
+            out[k] = {"value": float(value), "set": k in settings}
+    return out
 
 
 def with_city_share(policy: Policy, share: float | None) -> Policy:
@@ -115,26 +122,29 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
-    behaviour = Behaviour(**(choice or {}))
-    if applications and (behaviour.fsm_response or cohorts > 1):
-        raise RepauditError("--choice fsm_response and --cohorts apply to synthetic cohorts (--synthetic or "
-                            "--brighton); an applications CSV carries its applicants' own preferences")
     if cohorts < 1:
         raise RepauditError(f"--cohorts must be at least 1 (got {cohorts})")
+    per_cohort = behaviours(choice or {}, cohorts, seed)
+    behaviour = per_cohort[0]
+    if applications and (any(b.fsm_response for b in per_cohort) or cohorts > 1):
+        raise RepauditError("--choice fsm_response and --cohorts apply to synthetic cohorts (--synthetic or "
+                            "--brighton); an applications CSV carries its applicants' own preferences")
 
-    def game_for(cohort_seed, response=None):
+    def game_for(cohort_seed, b, response=None):
         return build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db,
-                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, behaviour, response)
+                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, b, response)
 
     pairs = []
-    for c in range(cohorts):
-        base_game = game_for(seed + c)
-        pol_game = game_for(seed + c, (behaviour.fsm_response, pol.fsm_priority)) if behaviour.fsm_response \
-            else base_game
+    for c, b in enumerate(per_cohort):
+        base_game = game_for(seed + c, b)
+        pol_game = game_for(seed + c, b, (b.fsm_response, pol.fsm_priority)) if b.fsm_response else base_game
         pairs.append((pol_game, base_game))
     game = pairs[0][0]
-    game.meta["behaviour"] = behaviour_facts(behaviour, game)
+    game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
+    drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
+    if drawn:
+        result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
     if facts:
         result.reality = explain.model_vs_reality(result, explain.read_facts(facts, game.schools.urn))
     written = outputs.write(game, result, out_dir) if out_dir else []
