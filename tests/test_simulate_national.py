@@ -177,3 +177,19 @@ def test_synthetic_la_on_the_national_warehouse_writes_outputs_and_a_summary(nat
     allocation = pd.read_csv(tmp_path / "o" / "allocation.csv")
     assert allocation["urn"].notna().all() and len(allocation) > 1000
     assert set(allocation["urn"]) <= set(schools["urn"])
+
+
+def test_national_figures_pool_the_las():
+    from repaudit.simulate.national_run import pooled
+
+    # LA a: 1,000 pupils, 50 move, 200 FSM of whom 90% get a top-two preference under the policy;
+    # LA b: 3,000 pupils, 150 move, 600 FSM at 98%. Keep: 1 - 200 / 4,000 = 95%; FSM top two:
+    # (200 x 0.90 + 600 x 0.98) / 800 = 0.96.
+    table = pd.DataFrame({"applicants": [1000, 3000], "fsm_applicants": [200, 600], "movers": [50.0, 150.0],
+                          "fsm_top2_baseline": [0.8, 0.9], "fsm_top2_policy": [0.9, 0.98],
+                          "first_pref_baseline": [0.7, 0.8], "first_pref_policy": [0.7, 0.8],
+                          "directed_baseline": [10.0, 20.0], "directed_policy": [12.0, 20.0]})
+    totals = pooled(table)
+    assert totals["kept_baseline_school"] == pytest.approx(0.95)
+    assert totals["fsm_top2_policy"] == pytest.approx(0.96) and totals["fsm_top2_baseline"] == pytest.approx(0.875)
+    assert totals["first_pref_baseline"] == pytest.approx(0.775) and totals["directed_policy"] == 32
