@@ -1,18 +1,20 @@
-"""Load files into the warehouse by SOURCE name: read and validate, then store in one transaction."""
+"""Load files into the warehouse by SOURCE name: read and check every file, then store them all in one transaction."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
 from . import sources as _sources  # noqa: F401
 from .sources import registry
-from .errors import MissingColumnError
+from .errors import MissingColumnError, RepauditError, about
+from .paths import check_file_target
+from .safe_text import for_csv
 from .sources.detect import check_kind, check_known, explain_missing_columns
 from .sources.reader import progress_bars
 from .sources.registry import SOURCES
-from .warehouse import LoadResult, Warehouse
+from .warehouse import MEMORY, LoadResult, Warehouse, check_warehouse_path, remove_warehouse
 
 LOADER_MODULES = ["gias", "gias_groups", "gias_links", "spc", "sen", "cin", "cin_schools", "flows",
                   "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments"]
@@ -29,35 +31,81 @@ _import_loaders()
 REJECT_COLUMNS = ["source", "source_file", "row_number", "reason", "raw"]
 
 
-def load_file(wh: Warehouse, source: str, path: str | Path, **options) -> LoadResult:
-    """Read PATH as SOURCE and store it; raises RepauditError with the file, row or column on bad input
-    (an unknown SOURCE, or a file that is clearly another kind, names the SOURCE it looks like)."""
+def read_file(source: str, path: str | Path, **options) -> LoadResult:
+    """Read and check PATH as SOURCE without touching any warehouse; raises RepauditError with the file, row or
+    column on bad input (an unknown SOURCE, or a file that is clearly another kind, names the SOURCE it looks like)."""
     check_known(source, path, list(SOURCES))
     check_kind(source, path)
     try:
-        result = SOURCES[source].read(Path(path), **options)
+        return SOURCES[source].read(Path(path), **options)
     except MissingColumnError as error:
         raise explain_missing_columns(error, source, path) from None
-    return wh.store(result)
 
 
-def load_files(wh: Warehouse, source: str, paths, *, rejects_file: str | Path | None = None,
-               progress: bool = False, **options) -> Iterator[LoadResult]:
-    """Load each of PATHS in turn (each in its own transaction), yielding its LoadResult; with REJECTS_FILE,
-    every rejected row is also written there as CSV (source, source_file, row_number, reason, raw)."""
-    given = {k: v for k, v in options.items() if v is not None}
+def load_file(wh: Warehouse, source: str, path: str | Path, **options) -> LoadResult:
+    """Read PATH as SOURCE and store it in WH in one transaction."""
+    return wh.store(read_file(source, path, **options))
+
+
+def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path | None = None,
+               progress: bool = False, **options) -> list[LoadResult]:
+    """Read and check every one of PATHS first, then store them all in the warehouse DB in one transaction:
+    either every file is loaded or nothing changes. With REJECTS_FILE, every rejected row is also written there
+    as CSV (source, source_file, row_number, reason, raw)."""
+    check_warehouse_path(db)
     if rejects_file is not None:
-        Path(rejects_file).parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(columns=REJECT_COLUMNS).to_csv(rejects_file, index=False)
+        check_file_target(rejects_file, "--rejects", "rejects.csv")
+        if any(Path(rejects_file).resolve() == Path(path).resolve() for path in paths):
+            raise RepauditError(f"--rejects {rejects_file} is one of the files being loaded and would be "
+                                "overwritten; give another file name")
+    given = {k: v for k, v in options.items() if v is not None}
     with progress_bars(progress):
-        for path in paths:
-            result = load_file(wh, source, path, **given)
-            if rejects_file is not None and result.rows_rejected:
-                rows = result.rejects[["row_number", "reason", "raw"]].copy()
-                rows.insert(0, "source_file", result.source_file)
-                rows.insert(0, "source", result.source)
-                rows.to_csv(rejects_file, mode="a", header=False, index=False)
-            yield result
+        results = [read_file(source, path, **given) for path in paths]
+    return commit(db, results, rejects_file)
+
+
+def commit(db: str | Path, results: list[LoadResult], rejects_file: str | Path | None = None) -> list[LoadResult]:
+    """Store RESULTS in the warehouse DB in one transaction and their rejects in REJECTS_FILE, all or nothing:
+    the rejects go to a temporary file renamed into place once the warehouse has committed, and a warehouse
+    this call created is removed again when storing fails."""
+    check_warehouse_path(db)
+    created = str(db) != MEMORY and not Path(db).exists()
+    pending = write_rejects(results, rejects_file) if rejects_file is not None else None
+    try:
+        with Warehouse(db) as wh:
+            wh.store_all(results)
+        if pending is not None:
+            with about(rejects_file):
+                pending.replace(rejects_file)
+    except BaseException:
+        if pending is not None:
+            pending.unlink(missing_ok=True)
+        if created:
+            remove_warehouse(db)
+        raise
+    return results
+
+
+def write_rejects(results: list[LoadResult], target: str | Path) -> Path:
+    """Every rejected row of RESULTS as CSV (source, source_file, row_number, reason, raw), written whole to a
+    temporary file beside TARGET and returned; the caller renames it to TARGET, so TARGET is never half-written."""
+    target = Path(target)
+    frames = []
+    for result in results:
+        rows = result.rejects[["row_number", "reason", "raw"]].copy()
+        rows.insert(0, "source_file", result.source_file)
+        rows.insert(0, "source", result.source)
+        frames.append(rows)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    with about(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            for_csv(table[REJECT_COLUMNS])[0].to_csv(temp, index=False)   # no live formulas
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    return temp
 
 
 def summary(result: LoadResult, db: str | Path) -> list[str]:
@@ -71,4 +119,4 @@ def summary(result: LoadResult, db: str | Path) -> list[str]:
     return [f"{result.source_file}: {counts} -> {tables} in {db}"] + [f"  note: {n}" for n in result.notes]
 
 
-__all__ = ["load_file", "load_files", "summary", "SOURCES", "registry"]
+__all__ = ["read_file", "load_file", "load_files", "commit", "write_rejects", "summary", "SOURCES", "registry"]

@@ -1,5 +1,8 @@
-"""Where the project keeps things: the SQL folder, the bundled sample, default outputs."""
+"""Where the project keeps things (the SQL folder, the bundled sample, default outputs) and the check that a
+file path given by the user can be written."""
 from pathlib import Path
+
+from .errors import RepauditError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -7,3 +10,21 @@ QUERIES_DIR = PROJECT_DIR / "queries"
 SAMPLE_DIR = PACKAGE_DIR / "sample_data"
 OUTPUT_DIR = Path("output")
 DEFAULT_DB = OUTPUT_DIR / "repaudit.duckdb"
+
+
+def check_file_target(path, option: str, example: str):
+    """Refuse an output file path that is a folder, a device, lies inside a file or holds a NUL, before any work is
+    done (a file is written beside it and renamed over it, which must never replace a device)."""
+    if "\x00" in str(path):
+        raise RepauditError(f"{option} {str(path)!r} contains a NUL character, which no file name can hold")
+    target = Path(path)
+    if target.is_dir():
+        raise RepauditError(f"{option} {target} is a folder: give the name of a file, such as {target / example}")
+    if target.exists() and not target.is_file():
+        raise RepauditError(f"{option} {target} is not a regular file (a device, pipe or socket): give the name of "
+                            "a file")
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise RepauditError(f"{option} {target}: {parent} is a file, not a folder; choose another path")
+            break

@@ -1,5 +1,6 @@
 """Audit, then write the shareable files: the interactive map and/or the report (`repaudit map`,
-`repaudit report`). Disclosure control is applied inside write_map and write_report."""
+`repaudit report`). Disclosure control is applied inside the page builders; both files carry one run id
+and appear together or not at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,10 @@ from pathlib import Path
 
 from .auditing.command import open_warehouse
 from .auditing.run import audit
-from .maps import write_map
-from .report import write_report
+from .maps import map_page
+from .output_set import OutputSet
+from .report import report_page
+from .report.build import map_href
 
 
 @dataclass
@@ -20,18 +23,26 @@ class Published:
     excluded: int
     indicators: list[str]
     suppressed: bool
+    run_id: str = ""
 
 
 def audit_and_publish(db, *, map_path=None, report_path=None, unsuppressed: bool = False, top: int = 50,
                       **audit_args) -> Published:
     """Audit the warehouse DB (`repaudit.audit(wh, **audit_args)`), then write the map to MAP_PATH and/or the
     report to REPORT_PATH, whose school tables show TOP rows; the report links the map when both are written."""
-    with open_warehouse(db) as wh:
-        result = audit(wh, **audit_args)
-        written_map = write_map(result, map_path, wh, unsuppressed=unsuppressed) if map_path else None
-    written_report = (write_report(result, report_path, map_path=written_map, unsuppressed=unsuppressed, top=top)
-                      if report_path else None)
+    map_path = Path(map_path) if map_path else None
+    report_path = Path(report_path) if report_path else None
+    files = OutputSet((report_path or map_path or Path(".")).parent)
+    with files:
+        with open_warehouse(db) as wh:
+            result = audit(wh, **audit_args)
+            if map_path:
+                files.write_text(map_path, map_page(result, wh, unsuppressed=unsuppressed, run_id=files.run_id))
+        if report_path:
+            files.write_text(report_path, report_page(result, map_href=map_href(map_path, report_path),
+                                                      unsuppressed=unsuppressed, top=top, run_id=files.run_id))
     audited = set(result.schools.loc[result.schools["status"] == "audited", "urn"])
-    return Published(written_map, written_report, audited=len(audited),
+    return Published(map_path, report_path, audited=len(audited),
                      excluded=len(set(result.schools["urn"]) - audited),
-                     indicators=list(result.meta.get("indicators") or []), suppressed=not unsuppressed)
+                     indicators=list(result.meta.get("indicators") or []), suppressed=not unsuppressed,
+                     run_id=files.run_id)

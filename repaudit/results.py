@@ -12,6 +12,9 @@ import pandas as pd
 
 from .disclosure import for_sharing
 from .errors import RepauditError
+from .output_set import OutputSet
+from .safe_text import for_csv
+from .xlsx import write_xlsx
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson")
 TABLES = ("schools", "trusts", "areas")
@@ -24,6 +27,11 @@ def parse_formats(text) -> tuple[str, ...]:
     if bad or not items:
         raise RepauditError(f"unknown output format {', '.join(bad) or '(none)'}; choose from {', '.join(FORMATS)}")
     return tuple(dict.fromkeys(items))
+
+
+def file_names() -> list[str]:
+    """Every file name `write` can produce (meta.json aside)."""
+    return [f"{t}.{f}" for t in TABLES for f in FORMATS if f != "geojson" or t == "schools"]
 
 
 def _plain(value):
@@ -56,38 +64,60 @@ def _geojson(schools: pd.DataFrame, path: Path) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, default=str), encoding="utf-8")
 
 
-def _write_table(frame: pd.DataFrame, name: str, fmt: str, out: Path) -> Path | None:
-    path = out / f"{name}.{fmt}"
-    if fmt == "csv":
-        frame.to_csv(path, index=False)
-    elif fmt == "xlsx":
-        frame.to_excel(path, index=False, sheet_name=name)
-    elif fmt == "parquet":
-        frame.to_parquet(path, index=False)
-    elif fmt == "geojson":
-        if name != "schools":
-            return None
-        _geojson(frame, path)
-    return path
-
-
-def write(result, out_dir, formats=("csv",), unsuppressed: bool = False) -> list[Path]:
-    """Write RESULT's tables into OUT_DIR in each of FORMATS, plus meta.json; returns the paths written."""
-    formats = parse_formats(formats)
-    out = Path(out_dir)
+def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet) -> tuple[str, dict] | None:
+    """Write one table in one format to its temporary path in FILES; returns (file name, cleaning counts)."""
+    if fmt == "geojson" and name != "schools":
+        return None
+    file_name = f"{name}.{fmt}"
+    path, counts = files.path(file_name), {}
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            clean, counts = for_csv(frame)
+            clean.to_csv(path, index=False)
+        elif fmt == "xlsx":
+            counts = write_xlsx(frame, path, sheet_name=name)
+        elif fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        elif fmt == "geojson":
+            _geojson(frame, path)
     except OSError as exc:
-        raise RepauditError(f"cannot create the output folder {out}: {exc.strerror}") from None
-    shared = for_sharing(result, unsuppressed)
-    written = []
-    for name in TABLES:
-        frame = getattr(shared, name)
-        for fmt in formats:
-            path = _write_table(frame, name, fmt, out)
-            if path is not None:
-                written.append(path)
-    meta_path = out / "meta.json"
-    meta_path.write_text(json.dumps(shared.meta, indent=2, default=_plain), encoding="utf-8")
-    written.append(meta_path)
-    return written
+        raise RepauditError(f"cannot write {files.final(path)}: {exc.strerror or exc}; choose another --out "
+                            "folder or free some space") from None
+    return file_name, counts
+
+
+def _cleaning_notes(cleaned: dict[str, dict]) -> list[str]:
+    """What the writers changed in text cells, per file (meta.json `text_cleaned`)."""
+    says = {"formulas neutralised": "text cell(s) that began like a formula (= + - @ tab CR) written with a "
+                                    "leading ' so that spreadsheets show them as text",
+            "control characters removed": "text cell(s) with control characters (NUL, ESC...) removed"}
+    return [f"{name}: " + "; ".join(f"{n} {says[what]}" for what, n in counts.items())
+            for name, counts in cleaned.items() if counts]
+
+
+def write(result, out_dir, formats=("csv",), unsuppressed: bool = False, *, files: OutputSet | None = None,
+          origin: dict | None = None) -> list[Path]:
+    """Write RESULT's tables into OUT_DIR in each of FORMATS, plus meta.json; returns the paths written.
+
+    All files of the run appear together or not at all (see OutputSet): pass FILES to add them to a set that
+    the caller commits (with the map and report), else they are committed here. Text cells are written so
+    that no spreadsheet runs them (see repaudit.safe_text and repaudit.xlsx); meta.json says what was changed."""
+    formats = parse_formats(formats)
+    own = files is None
+    files = files if files is not None else OutputSet(out_dir, origin=origin)
+    try:
+        shared = for_sharing(result, unsuppressed)
+        cleaned = {}
+        for name in TABLES:
+            frame = getattr(shared, name)
+            for fmt in formats:
+                done = _write_table(frame, name, fmt, files)
+                if done is not None:
+                    cleaned[done[0]] = done[1]
+        files.set_meta(json.loads(json.dumps({**shared.meta, "text_cleaned": _cleaning_notes(cleaned)},
+                                             default=_plain)))
+    except BaseException:
+        if own:
+            files.discard()
+        raise
+    return files.commit() if own else files.planned()

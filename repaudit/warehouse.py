@@ -9,7 +9,11 @@ import duckdb
 import pandas as pd
 
 from . import sql
-from .errors import WarehouseError
+from .errors import RepauditError, WarehouseError, about, is_interrupt
+from .paths import check_file_target
+
+MEMORY = ":memory:"
+DUCKDB_MAGIC = b"DUCK"      # bytes 8-11 of every DuckDB database file
 
 
 def spatial_extension_path() -> Path:
@@ -64,20 +68,47 @@ class LoadResult:
         return self.rows_read - self.rows_loaded - self.rows_rejected - self.rows_skipped
 
 
+def check_warehouse_path(path: str | Path):
+    """Refuse a --db that cannot be a warehouse before anything is read or written: a folder, a path inside a
+    file, a device, or an existing file that is not a DuckDB database (DuckDB would open, say, a CSV as an
+    empty in-memory database and store nothing)."""
+    if str(path) == MEMORY:
+        return
+    target = Path(path)
+    check_file_target(target, "--db", "repaudit.duckdb")
+    if target.is_file():
+        with about(target), open(target, "rb") as handle:
+            head = handle.read(12)
+        if head[8:12] != DUCKDB_MAGIC:
+            what = "is empty" if not head else "exists and is not a DuckDB database"
+            raise RepauditError(f"--db {target} {what}; give the path of a warehouse written by repaudit, or the "
+                                "name of a file that does not exist yet to start a new one")
+
+
+def remove_warehouse(path: str | Path):
+    """Delete a warehouse file (and its write-ahead log) that a failed command created."""
+    for leftover in (Path(path), Path(f"{path}.wal")):
+        leftover.unlink(missing_ok=True)
+
+
 class Warehouse:
     """One DuckDB file holding the canonical schema (queries/schema.sql)."""
 
-    def __init__(self, path: str | Path = ":memory:", read_only: bool = False):
+    def __init__(self, path: str | Path = MEMORY, read_only: bool = False):
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        check_warehouse_path(self.path)
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            with about(self.path):
+                if self.path != MEMORY:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                self.con = duckdb.connect(self.path, read_only=read_only)
+                self.con.execute(f"LOAD '{spatial_extension_path()}'")
+                if not read_only:
+                    sql.run(self.con, "schema")
         except duckdb.Error as exc:
+            if is_interrupt(exc):
+                raise
             raise WarehouseError(f"cannot open warehouse {self.path}: {exc}") from None
-        self.con.execute(f"LOAD '{spatial_extension_path()}'")
-        if not read_only:
-            sql.run(self.con, "schema")
 
     def __enter__(self):
         return self
@@ -90,31 +121,49 @@ class Warehouse:
 
     def store(self, result: LoadResult) -> LoadResult:
         """Write a LoadResult in one transaction: all of it, or (on any error) none of it."""
+        return self.store_all([result])[0]
+
+    def store_all(self, results: list[LoadResult]) -> list[LoadResult]:
+        """Write every LoadResult, in order, in one transaction: all of them, or (on any error, Ctrl-C included)
+        none of them, so a command that fails leaves the warehouse exactly as it was."""
         now = dt.datetime.now().replace(microsecond=0)
         con = self.con
-        con.execute("BEGIN TRANSACTION")
+        with about(self.path):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for result in results:
+                    self._store_one(result, now)
+                con.execute("COMMIT")
+            except BaseException:
+                self._roll_back()
+                raise
+        return results
+
+    def _roll_back(self):
+        """Undo the open transaction; a connection that has already aborted it has nothing left to undo."""
         try:
-            for rows in result.tables:
-                self._replace(rows, result, now)
-                con.execute(
-                    "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [result.source, rows.table, result.source_file, result.vintage, now,
-                     result.rows_read, len(rows.frame), result.rows_rejected],
-                )
-            con.execute("DELETE FROM rejects WHERE source = ? AND source_file = ?", [result.source, result.source_file])
-            if len(result.rejects):
-                rej = result.rejects[["row_number", "reason", "raw"]].copy()
-                rej.insert(0, "source_file", result.source_file)
-                rej.insert(0, "source", result.source)
-                rej["loaded_at"] = now
-                con.register("_rejects", rej)
-                con.execute("INSERT INTO rejects SELECT source, source_file, row_number, reason, raw, loaded_at FROM _rejects")
-                con.unregister("_rejects")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        return result
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def _store_one(self, result: LoadResult, now):
+        con = self.con
+        for rows in result.tables:
+            self._replace(rows, result, now)
+            con.execute(
+                "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [result.source, rows.table, result.source_file, result.vintage, now,
+                 result.rows_read, len(rows.frame), result.rows_rejected],
+            )
+        con.execute("DELETE FROM rejects WHERE source = ? AND source_file = ?", [result.source, result.source_file])
+        if len(result.rejects):
+            rej = result.rejects[["row_number", "reason", "raw"]].copy()
+            rej.insert(0, "source_file", result.source_file)
+            rej.insert(0, "source", result.source)
+            rej["loaded_at"] = now
+            con.register("_rejects", rej)
+            con.execute("INSERT INTO rejects SELECT source, source_file, row_number, reason, raw, loaded_at FROM _rejects")
+            con.unregister("_rejects")
 
     def _replace(self, rows: TableRows, result: LoadResult, now):
         frame = rows.frame.copy()

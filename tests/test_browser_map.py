@@ -1,12 +1,12 @@
 """The interactive map in headless Chromium (Debian's), fully offline: no JavaScript errors, one drawn circle
 per audited school, popups with the gap, names shown as text, layer control, trust filter, search."""
-import json
 import re
 
 import pytest
 
 from audit_examples import XSS_IMG, XSS_SCRIPT, XSS_TRUST, example_result, with_lsoas
 from browser_support import chromium, open_page, screenshot
+from map_page import element_arguments
 from repaudit.maps import build as map_build
 from repaudit.maps import write_map
 from repaudit.maps.palette import gap_colour
@@ -148,10 +148,7 @@ def test_community_polygons_and_catchments_of_flagged_schools(browser, tmp_path,
 def test_suppressed_cin_values_never_reach_the_map(browser, tmp_path):
     path = write_map(example_result(("cin",)), tmp_path / "cin.html")
     html = path.read_text()
-    start = html.index("repaudit.schoolLayer(") + len("repaudit.schoolLayer(")
-    features, _ = json.JSONDecoder().raw_decode(html[start:])
-    setup = html.index("repaudit.setup(")
-    config, _ = json.JSONDecoder().raw_decode(html[html.index("{", setup):])
+    features, config = element_arguments(html, "SchoolLayer")[0], element_arguments(html, "RepauditSetup")[0]
     urns = [row[0] for row in config["schools"]["rows"]]
     alpha = next(f["properties"] for f in features["features"] if urns[f["properties"]["i"]] == 900001)
     assert alpha["x"] == 1 and not {"s", "g", "r", "z", "h", "f"} & set(alpha)   # 3 of 1000: only public values

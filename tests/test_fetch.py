@@ -1,6 +1,7 @@
 """`repaudit fetch` against a local HTTP mirror on 127.0.0.1 serving the real files from ../shared under
 their official paths: GIAS walk-back over missing days, EES release ZIPs, a paged ArcGIS layer,
-a truncated response, a web page instead of data, and a ZIP whose members try to escape."""
+a truncated response, a web page instead of data, a ZIP whose members try to escape, a ZIP bomb,
+an endless response, and a load that is all or nothing."""
 import csv
 import functools
 import gzip
@@ -15,8 +16,9 @@ import pytest
 
 from repaudit.cli import cli
 from repaudit.errors import FetchError, RepauditError
-from repaudit.fetch import fetch, parse_bases
+from repaudit.fetch import Limits, fetch, parse_bases, parse_size
 from repaudit.fetch.archive import extract_member, unsafe_reason
+from repaudit.fetch.limits import format_size
 from repaudit.fetch.resolvers import rebase, release_id
 
 GIAS = "/edubase/downloads/public/"
@@ -32,14 +34,22 @@ class Truncated(bytes):
     """A body sent with a Content-Length 1,000 bytes larger than itself."""
 
 
+class Endless:
+    """A response with no Content-Length that streams zeros until the client hangs up."""
+
+
 class Mirror(BaseHTTPRequestHandler):
     routes: dict = {}
     requests: list = []
+    streamed: list = []
 
     def do_GET(self):
         path = urlsplit(self.path).path
         self.requests.append(self.path)
         body = self.routes.get(path, 404)
+        if isinstance(body, Endless):
+            self._stream_forever()
+            return
         if callable(body):
             body = body(parse_qs(urlsplit(self.path).query))
         if body == 404:
@@ -50,13 +60,25 @@ class Mirror(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _stream_forever(self):
+        self.send_response(200)
+        self.end_headers()
+        sent, chunk = 0, b"0" * 65536
+        try:
+            while sent < 1 << 32:                 # 4 GB: far past any limit a test sets
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.streamed.append(sent)
+
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
 def mirror():
-    Mirror.routes, Mirror.requests = {}, []
+    Mirror.routes, Mirror.requests, Mirror.streamed = {}, [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Mirror)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -249,3 +271,200 @@ def test_unreachable_server_is_a_clear_error(tmp_path, runner):
     result = runner.invoke(cli, ["fetch", "iod", "--cache", str(tmp_path), "--base-url", "http://127.0.0.1:9",
                                  "--no-load", "--no-progress"])
     assert result.exit_code == 1 and "cannot connect" in result.output
+
+
+def bomb(size: int) -> bytes:
+    """A ZIP whose one member, census2021-ts007a-lsoa.csv, is SIZE bytes of zeros deflated (about 1,000:1)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo("census2021-ts007a-lsoa.csv")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zf.open(info, "w", force_zip64=True) as member:
+            block = b"0" * (1 << 20)
+            for _ in range(size >> 20):
+                member.write(block)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_and_removed_from_the_cache(mirror, tmp_path, runner):
+    base, routes = mirror
+    routes[POPULATION] = bomb(200 * 10**6)
+    assert len(routes[POPULATION]) < 250_000                     # 200 MB in under 250 KB
+    cache = tmp_path / "cache"
+    result = runner.invoke(cli, ["fetch", "population", "--cache", str(cache), "--base-url", base, "--no-load",
+                                 "--no-progress"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {cache / 'population' / 'census2021-ts007a.zip'}: refused, member "
+                                    "'census2021-ts007a-lsoa.csv' expands ")
+    assert "times" in result.output and "more than the 200:1 a data file can: a ZIP bomb" in result.output
+    assert result.output.rstrip().endswith("nothing was extracted and the archive was removed from the cache")
+    assert list((cache / "population").iterdir()) == []
+
+
+def test_the_bytes_written_are_counted_as_well_as_the_sizes_the_archive_declares(tmp_path, monkeypatch):
+    """With the check of the declared sizes out of the way (as if the headers lied), extraction itself stops at the
+    ratio and at --max-extract, and leaves neither the archive nor a partial file."""
+    from repaudit.fetch import archive as archive_module
+
+    monkeypatch.setattr(archive_module, "check_members", lambda zf, limits: None)
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(bomb(50 * 10**6))
+    with zipfile.ZipFile(archive) as zf:
+        packed = zf.infolist()[0].compress_size
+    assert packed < 100_000
+    with pytest.raises(FetchError, match=r"expands \d[\d,]* times \(.* to at least .*\), more than the 200:1"):
+        extract_member(archive, r"census2021-ts007a-lsoa\.csv", tmp_path / "out.csv", Limits(max_extract=10**9))
+    assert list(tmp_path.iterdir()) == []
+    archive.write_bytes(bomb(50 * 10**6))
+    lenient = Limits(max_extract=20 * 10**6, max_ratio=10**6)
+    with pytest.raises(FetchError, match=r"expands to more than the --max-extract limit of 20 MB"):
+        extract_member(archive, r"census2021-ts007a-lsoa\.csv", tmp_path / "out.csv", lenient)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_max_extract_refuses_a_large_member_that_compresses_normally(mirror, tmp_path, runner):
+    base, routes = mirror
+    member = "".join(f"E01{i:06d},{i * 7919 % 100003}\n" for i in range(200_000)).encode()
+    routes[POPULATION] = zip_bytes({"census2021-ts007a-lsoa.csv": member})
+    cache = tmp_path / "cache"
+    args = ["fetch", "population", "--cache", str(cache), "--base-url", base, "--no-load", "--no-progress"]
+    result = runner.invoke(cli, args + ["--max-extract", "1MB"])
+    assert result.exit_code == 1
+    assert ("member 'census2021-ts007a-lsoa.csv' expands to more than the --max-extract limit of 1 MB (raise "
+            "--max-extract if the file really is that large)") in result.output
+    assert list((cache / "population").iterdir()) == []
+    again = runner.invoke(cli, args + ["--max-extract", "10MB"])
+    assert again.exit_code == 0, again.output
+    assert (cache / "population/census2021-ts007a-lsoa.csv").read_bytes() == member
+
+
+def test_an_endless_download_is_stopped_at_the_limit(mirror, tmp_path, runner):
+    base, routes = mirror
+    routes[IOD] = Endless()
+    cache = tmp_path / "cache"
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(cache), "--base-url", base, "--no-load",
+                                 "--no-progress", "--max-download", "2MB"])
+    assert result.exit_code == 1
+    url = base + IOD
+    assert result.output == (f"Error: {url}: the download passed the --max-download limit of 2 MB and was stopped; "
+                             "nothing was kept. If the file really is that large, raise --max-download\n")
+    assert list((cache / "iod").iterdir()) == []
+
+
+def test_a_download_announced_larger_than_the_limit_is_not_started(mirror, official, tmp_path):
+    base, routes = mirror
+    routes[IOD] = official[IOD]
+    size = len(official[IOD])
+    with pytest.raises(FetchError, match=f"announces {format_size(size)}, more than the --max-download limit of "
+                                         "100 KB; nothing was downloaded"):
+        fetch(tmp_path, ["iod"], {"*": base}, None, 0, None, progress=False, limits=Limits(max_download=10**5))
+    assert list((tmp_path / "iod").iterdir()) == []
+
+
+def test_an_arcgis_layer_that_never_stops_paging_is_stopped(mirror, tmp_path):
+    base, routes = mirror
+    feature = {"type": "Feature", "properties": {"FID": 1, "LSOA21CD": "E01000001"},
+               "geometry": {"type": "Point", "coordinates": [530000.0, 180000.0]}}
+    page = json.dumps({"type": "FeatureCollection", "features": [feature] * 2000,
+                       "properties": {"exceededTransferLimit": True}}).encode()
+    routes[CENTROIDS] = lambda query: page
+    with pytest.raises(FetchError, match=r"the layer's pages passed the --max-download limit of 1 MB after "
+                                         r"\d[\d,]* features"):
+        fetch(tmp_path, ["lsoa-centroids"], {"*": base}, None, 0, None, progress=False,
+              limits=Limits(max_download=10**6))
+    assert list((tmp_path / "lsoa-centroids").iterdir()) == []
+    assert len(Mirror.requests) == 10**6 // len(page) + 1
+
+
+@pytest.mark.parametrize("mode,kind", [(0o020644, "a device file"), (0o060644, "a device file"),
+                                       (0o010644, "a named pipe"), (0o140644, "a socket")])
+def test_device_members_are_refused(tmp_path, mode, kind):
+    member = zipfile.ZipInfo("census2021-ts007a-lsoa.csv")
+    member.external_attr = mode << 16
+    assert unsafe_reason(member) == kind
+    archive = tmp_path / "a.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr(member, b"")
+    archive.write_bytes(buffer.getvalue())
+    with pytest.raises(FetchError, match=f"member 'census2021-ts007a-lsoa.csv' has {kind}"):
+        extract_member(archive, r"census2021-ts007a-lsoa\.csv", tmp_path / "out.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refused_zip_slip_archive_is_removed(mirror, tmp_path):
+    base, routes = mirror
+    routes[POPULATION] = zip_bytes({"../escaped.csv": b"owned", "census2021-ts007a-lsoa.csv": b"a,b\n1,2\n"})
+    with pytest.raises(FetchError, match="removed from the cache"):
+        fetch(tmp_path, ["population"], {"*": base}, None, 0, None, progress=False)
+    assert list((tmp_path / "population").iterdir()) == []
+
+
+def test_sizes():
+    assert [parse_size(t) for t in ("500MB", "4GB", "4 gb", "1.5GiB", "2000", "200KB", "1TB")] == [
+        500 * 10**6, 4 * 10**9, 4 * 10**9, 3 * 2**29, 2000, 200_000, 10**12]
+    for bad in ("", "4XB", "-5MB", "0", "MB", "4 G B"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+    assert [format_size(n) for n in (2_150_000_000, 6_250_000, 999, 4 * 10**9)] == [
+        "2.15 GB", "6.25 MB", "999 bytes", "4 GB"]
+
+
+def test_size_options_are_checked(runner, tmp_path):
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(tmp_path), "--max-download", "lots"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--max-download': 'lots' is not a size" in result.output
+    assert "--max-extract SIZE" in runner.invoke(cli, ["fetch", "--help"]).output
+
+
+def test_fetch_loads_every_file_or_none(mirror, official, tmp_path):
+    """The IoD file is fetched fine, the lookup is not a lookup: neither is loaded, the warehouse is as before."""
+    from warehouse_state import warehouse_state
+    from repaudit.warehouse import Warehouse
+
+    base, routes = mirror
+    routes[IOD] = official[IOD]
+    routes[LOOKUP] = b"when,what\ntoday,nothing\n"
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db):
+        pass
+    before = warehouse_state(db)
+    with pytest.raises(RepauditError, match="LSOA11_LSOA21_LAD22_EW_LU_exact_fit.csv"):
+        fetch(tmp_path / "cache", ["iod", "lsoa-lookup"], {"*": base}, None, 0, db, progress=False)
+    assert warehouse_state(db) == before
+    assert (tmp_path / "cache" / "iod" / IOD.rsplit("/", 1)[1]).exists()
+
+
+def test_fetch_checks_the_warehouse_before_downloading(mirror, tmp_path, runner):
+    base, routes = mirror
+    not_a_db = tmp_path / "schools.csv"
+    not_a_db.write_text("urn\n1\n")
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(tmp_path / "cache"), "--base-url", base,
+                                 "--no-progress", "--db", str(not_a_db)])
+    assert result.output == (f"Error: --db {not_a_db} exists and is not a DuckDB database; give the path of a "
+                             "warehouse written by repaudit, or the name of a file that does not exist yet to start "
+                             "a new one\n")
+    assert Mirror.requests == []
+
+
+def test_a_full_disk_while_downloading_names_the_file(mirror, official, tmp_path, monkeypatch):
+    import errno
+
+    from repaudit.fetch import transfer
+
+    base, routes = mirror
+    routes[IOD] = official[IOD]
+    real_stream = transfer._stream
+
+    def disk_full(url, sink, label, progress, limit):
+        def failing(chunk):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_stream(url, failing, label, progress, limit)
+
+    monkeypatch.setattr(transfer, "_stream", disk_full)
+    dest = tmp_path / "iod" / IOD.rsplit("/", 1)[1]
+    with pytest.raises(RepauditError) as error:
+        fetch(tmp_path, ["iod"], {"*": base}, None, 0, None, progress=False)
+    assert str(error.value) == (f"{dest}: the disk is full (No space left on device): free some space or choose a "
+                                "location on another disk, then run the command again")
+    assert list((tmp_path / "iod").iterdir()) == []

@@ -141,14 +141,22 @@ def _csv_neutralised(folder: Path, case):
 
 
 def _html_literal(folder: Path, case):
+    """The literal text in every page: as it is, HTML-escaped (html.escape or Jinja's markupsafe), or as a JSON
+    string (plain, or with < > & written as \\u003c \\u003e \\u0026 so that it cannot end a <script>)."""
     import html
+
+    import markupsafe
+
+    from repaudit.safe_text import script_json
 
     pages = list(folder.rglob("*.html"))
     assert pages, f"no page written in {folder}"
     literal = case["literal"]
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert literal in text or html.escape(literal) in text or _json_escaped(literal) in text, page.name
+        forms = (literal, html.escape(literal), str(markupsafe.escape(literal)), _json_escaped(literal),
+                 script_json(literal)[1:-1])
+        assert any(form in text for form in forms), page.name
 
 
 def _json_escaped(text: str) -> str:

@@ -1,10 +1,21 @@
-"""`repaudit load`: the summary that accounts for every row, --rejects, progress bars, and the one-line errors
-for an unknown SOURCE, a file of the wrong kind, a wrong encoding and an empty file (exit code 1)."""
+"""`repaudit load`: the summary that accounts for every row, --rejects, progress bars, the one-line errors
+for an unknown SOURCE, a file of the wrong kind, a wrong encoding and an empty file (exit code 1), and
+all or nothing: several files are one transaction, and a --db, --rejects or full disk that fails leaves
+the warehouse and the rejects file exactly as they were."""
+import errno
 import gzip
+from pathlib import Path
 
-from load_support import error_line, query, run_load, write_csv
+import duckdb
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from load_support import db_path, error_line, query, run_load, write_csv
 from repaudit.cli import cli
 from repaudit.load import SOURCES
+from repaudit.warehouse import Warehouse
+from warehouse_state import warehouse_state
 
 GROUPS = "gias/gias_allgroupslinks_202203_ajb1970.csv.gz"
 KNOWN = ", ".join(sorted(SOURCES))
@@ -111,12 +122,166 @@ def test_summary_per_file_accounts_for_every_row(tmp_path, runner):
         ["cin_2022.csv", 3, "URN 'x' is not a number"]]
 
 
-def test_a_failing_file_leaves_the_files_before_it_loaded(tmp_path, runner):
-    good = write_csv(tmp_path / "a.csv", ["urn", "year", "cin"], [["114580", "2022", "40"]])
+def _cin(tmp_path, name, *rows):
+    return write_csv(tmp_path / name, ["urn", "year", "cin"], [list(r) for r in rows])
+
+
+def _loaded(tmp_path):
+    """A warehouse holding one file already, and its state."""
+    first = _cin(tmp_path, "cin_2021.csv", ["114580", "2021", "39"])
+    runner = CliRunner()
+    assert run_load(runner, tmp_path, "cin-schools", first).exit_code == 0
+    return warehouse_state(db_path(tmp_path))
+
+
+def test_a_bad_second_file_loads_neither_and_leaves_the_warehouse_as_before(tmp_path, runner):
+    before = _loaded(tmp_path)
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
     bad = write_csv(tmp_path / "b.csv", ["urn", "cin"], [["114580", "41"]])
     result = run_load(runner, tmp_path, "cin-schools", good, bad)
-    assert result.exit_code == 1 and result.output.splitlines()[0].startswith("a.csv: 1 rows read = 1 loaded")
-    assert query(tmp_path, "SELECT count(*) n FROM school_indicators").n[0] == 1
+    assert error_line(result).startswith(f"Error: {bad}: ")
+    assert result.output.splitlines() == [error_line(result)]        # no summary for a.csv: it was not loaded
+    assert warehouse_state(db_path(tmp_path)) == before
+    assert query(tmp_path, "SELECT year FROM school_indicators").year.tolist() == [2021]
+
+
+def test_a_failure_while_storing_the_second_file_rolls_back_the_first(tmp_path, runner, monkeypatch):
+    before = _loaded(tmp_path)
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    second = _cin(tmp_path, "b.csv", ["114580", "2023", "41"])
+    original, stored = Warehouse._store_one, []
+
+    def store_then_fail(self, result, now):
+        if stored:
+            raise duckdb.IOException(f'IO Error: Could not write file "{self.path}": No space left on device')
+        stored.append(result.source_file)
+        return original(self, result, now)
+
+    monkeypatch.setattr(Warehouse, "_store_one", store_then_fail)
+    db = db_path(tmp_path)
+    assert error_line(run_load(runner, tmp_path, "cin-schools", good, second)) == (
+        f"Error: {db}: the disk is full (No space left on device): free some space or move the warehouse to "
+        "another disk, then run the command again; nothing was changed")
+    assert stored == ["a.csv"]
+    assert warehouse_state(db) == before
+
+
+def test_a_failed_load_into_a_new_warehouse_leaves_no_file(tmp_path, runner, monkeypatch):
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+
+    def fail(self, result, now):
+        raise duckdb.IOException(f'IO Error: Could not write file "{self.path}": No space left on device')
+
+    monkeypatch.setattr(Warehouse, "_store_one", fail)
+    assert run_load(runner, tmp_path, "cin-schools", good).exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def test_rejects_file_is_written_whole_or_not_at_all(tmp_path, runner):
+    first = _cin(tmp_path, "a.csv", ["114580", "2022", "40"], ["x", "2022", "1"])
+    second = _cin(tmp_path, "b.csv", ["y", "2023", "2"], ["114580", "2023", "41"])
+    rejects = tmp_path / "out" / "rejects.csv"
+    result = run_load(runner, tmp_path, "cin-schools", first, second, "--rejects", rejects)
+    assert result.exit_code == 0, result.output
+    assert rejects.read_text().splitlines() == [
+        "source,source_file,row_number,reason,raw",
+        "cin-schools,a.csv,3,URN 'x' is not a number,\"x,2022,1\"",
+        "cin-schools,b.csv,2,URN 'y' is not a number,\"y,2023,2\"",
+    ]
+    kept = rejects.read_bytes()
+    bad = write_csv(tmp_path / "c.csv", ["urn", "cin"], [["114580", "41"]])
+    failed = run_load(runner, tmp_path, "cin-schools", first, bad, "--rejects", rejects)
+    assert error_line(failed).startswith(f"Error: {bad}: ")
+    assert rejects.read_bytes() == kept
+    assert sorted(p.name for p in rejects.parent.iterdir()) == ["rejects.csv"]
+
+
+def test_a_full_disk_while_writing_rejects_names_the_file_and_changes_nothing(tmp_path, runner, monkeypatch):
+    before = _loaded(tmp_path)
+    bad_rows = _cin(tmp_path, "a.csv", ["x", "2022", "40"])
+    rejects = tmp_path / "rejects.csv"
+
+    def disk_full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", disk_full)
+    assert error_line(run_load(runner, tmp_path, "cin-schools", bad_rows, "--rejects", rejects)) == (
+        f"Error: {rejects}: the disk is full (No space left on device): free some space or choose a location on "
+        "another disk, then run the command again")
+    assert warehouse_state(db_path(tmp_path)) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "cin_2021.csv", "w.duckdb"]
+
+
+@pytest.mark.parametrize("where", ["folder", "inside-a-file"])
+def test_rejects_that_cannot_be_a_file_is_an_error_before_anything_is_read(tmp_path, runner, where):
+    before = _loaded(tmp_path)
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    if where == "folder":
+        target = tmp_path / "somewhere"
+        target.mkdir()
+        expected = f"Error: --rejects {target} is a folder: give the name of a file, such as {target / 'rejects.csv'}"
+    else:
+        target = good / "rejects.csv"
+        expected = f"Error: --rejects {target}: {good} is a file, not a folder; choose another path"
+    assert error_line(run_load(runner, tmp_path, "cin-schools", good, "--rejects", target)) == expected
+    assert warehouse_state(db_path(tmp_path)) == before
+
+
+def test_db_that_is_a_csv_file_is_refused_and_left_alone(tmp_path, runner):
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    existing = _cin(tmp_path, "existing.csv", ["114580", "2021", "39"])
+    kept = existing.read_bytes()
+    result = runner.invoke(cli, ["load", "cin-schools", str(good), "--db", str(existing)])
+    assert error_line(result) == (
+        f"Error: --db {existing} exists and is not a DuckDB database; give the path of a warehouse written by "
+        "repaudit, or the name of a file that does not exist yet to start a new one")
+    assert existing.read_bytes() == kept
+
+
+def test_db_that_is_a_folder_or_inside_a_file_is_refused(tmp_path, runner):
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    assert error_line(runner.invoke(cli, ["load", "cin-schools", str(good), "--db", str(folder)])) == (
+        f"Error: --db {folder} is a folder: give the name of a file, such as {folder / 'repaudit.duckdb'}")
+    inside = good / "sub" / "w.duckdb"
+    assert error_line(runner.invoke(cli, ["load", "cin-schools", str(good), "--db", str(inside)])) == (
+        f"Error: --db {inside}: {good} is a file, not a folder; choose another path")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "warehouse"] and not any(folder.iterdir())
+
+
+def test_db_folder_that_cannot_be_created(tmp_path, runner):
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    db = Path("/proc/repaudit-test/w.duckdb")
+    assert error_line(runner.invoke(cli, ["load", "cin-schools", str(good), "--db", str(db)])) == (
+        f"Error: {db}: no such file or folder, and it cannot be created here: check the path")
+
+
+def test_an_empty_db_file_is_refused(tmp_path, runner):
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    empty = tmp_path / "w.duckdb"
+    empty.write_bytes(b"")
+    assert error_line(run_load(runner, tmp_path, "cin-schools", good)) == (
+        f"Error: --db {empty} is empty; give the path of a warehouse written by repaudit, or the name of a file "
+        "that does not exist yet to start a new one")
+
+
+def test_repaudit_db_is_the_default_warehouse(tmp_path, runner, monkeypatch):
+    good = _cin(tmp_path, "a.csv", ["114580", "2022", "40"])
+    db = tmp_path / "from_env.duckdb"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REPAUDIT_DB", str(db))
+    result = runner.invoke(cli, ["load", "cin-schools", str(good)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"a.csv: 1 rows read = 1 loaded + 0 rejected + 0 skipped -> school_indicators "
+                                    f"(1 rows) in {db}")
+    assert not (tmp_path / "output").exists()
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.count("school_indicators") == 1
+    given = tmp_path / "given.duckdb"
+    assert runner.invoke(cli, ["load", "cin-schools", str(good), "--db", str(given)]).exit_code == 0
+    assert given.exists()
+    assert "[env var: REPAUDIT_DB;" in runner.invoke(cli, ["load", "--help"]).output
 
 
 def test_progress_bar_only_for_large_files(tmp_path):

@@ -110,3 +110,33 @@ def test_cli_prints_what_went_where(runner, tmp_path):
     assert "Warehouse tables now: " in result.output and "schools 36" in result.output
     with Warehouse(db, read_only=True) as wh:
         assert wh.count("catchments") == 6
+
+
+def test_one_broken_sample_file_loads_none(tmp_path):
+    """The flows file is damaged, and it comes after ten good files: none of them is stored."""
+    import shutil
+
+    from warehouse_state import warehouse_state
+
+    folder = tmp_path / "sample"
+    shutil.copytree(SAMPLE_DIR, folder)
+    (folder / "synthetic_flows.csv").write_bytes(b"urn,pupils\n990001,3\n")
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db):
+        pass
+    before = warehouse_state(db)
+    with Warehouse(db) as wh, pytest.raises(RepauditError, match="synthetic_flows.csv"):
+        load_sample(wh, folder)
+    assert warehouse_state(db) == before
+    assert all(n == (0, None) for n in before.values())
+
+
+def test_cli_refuses_a_db_that_is_not_a_warehouse(runner, tmp_path):
+    not_a_db = tmp_path / "schools.csv"
+    not_a_db.write_text("urn,name\n1,A\n")
+    result = runner.invoke(cli, ["load-sample", "--db", str(not_a_db)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: --db {not_a_db} exists and is not a DuckDB database; give the path of a "
+                             "warehouse written by repaudit, or the name of a file that does not exist yet to start "
+                             "a new one\n")
+    assert not_a_db.read_text() == "urn,name\n1,A\n"

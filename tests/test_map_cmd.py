@@ -1,10 +1,10 @@
 """`repaudit map` and `repaudit report` on a hand-built warehouse: the files hold the audit's own numbers."""
-import json
 
 import pytest
 
 import repaudit
 from audit_fixture import build
+from map_page import element_arguments
 from report_parser import parse, table_rows
 from repaudit.cli import cli
 from repaudit.warehouse import Warehouse
@@ -24,8 +24,7 @@ def _api(db, **kw):
 
 
 def _features(html):
-    start = html.index("repaudit.schoolLayer(") + len("repaudit.schoolLayer(")
-    return json.JSONDecoder().raw_decode(html[start:])[0]["features"]
+    return element_arguments(html, "SchoolLayer")[0]["features"]
 
 
 def test_map_command_draws_every_audited_school(runner, db, tmp_path):

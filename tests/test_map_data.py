@@ -6,7 +6,8 @@ import pytest
 
 from audit_examples import XSS_SCRIPT, example_result, with_lsoas
 from repaudit.maps.community import community_data
-from repaudit.maps.features import drawable, flagged_urns, indicator_features, safe_json, school_table
+from repaudit.maps.features import drawable, flagged_urns, indicator_features, school_table
+from repaudit.safe_text import script_json as safe_json
 from repaudit.maps.geometry import catchment_polygons, lonlat
 from repaudit.maps.palette import GAP_COLOURS, NO_DATA, gap_colour, gap_legend, rate_breaks, rate_colour, rate_edges
 

@@ -2,12 +2,12 @@
 secondary schools (METHODS / SOURCES.md list their URNs), with FSM rates checked against the raw file."""
 import csv
 import gzip
-import json
 
 import pytest
 
 import repaudit
 from browser_support import chromium, open_page
+from map_page import element_arguments
 from report_parser import parse, table_rows
 from repaudit.load import load_file
 from repaudit.maps import write_map
@@ -54,9 +54,8 @@ def _build(real, folder):
 def test_map_and_report_hold_brightons_ten_secondary_schools_with_census_rates(brighton):
     result, map_path, report, fsm = brighton
     html = map_path.read_text(encoding="utf-8")
-    start = html.index("repaudit.schoolLayer(") + len("repaudit.schoolLayer(")
-    features = json.JSONDecoder().raw_decode(html[start:])[0]["features"]
-    config = json.JSONDecoder().raw_decode(html[html.index("{", html.index("repaudit.setup(")):])[0]
+    features = element_arguments(html, "SchoolLayer")[0]["features"]
+    config = element_arguments(html, "RepauditSetup")[0]
     urns = [row[0] for row in config["schools"]["rows"]]
     drawn = {urns[f["properties"]["i"]]: f["properties"] for f in features}
     assert set(drawn) == BRIGHTON_SECONDARY and len(fsm) == 10

@@ -101,4 +101,4 @@ def test_map_shows_every_school_and_escapes_names(runner, tmp_path):
     assert result.exit_code == 0, result.output
     page = (tmp_path / "m" / "map.html").read_text(encoding="utf-8")
     assert "Near School" in page and "fsm-quota vs baseline: change in FSM share (2 lottery runs)" in page
-    assert "<b>School</b>" not in page and "Far &lt;b&gt;School&lt;/b&gt; &amp; Co" in page
+    assert "<b>School</b>" not in page and "Far \\u003cb\\u003eSchool\\u003c/b\\u003e \\u0026 Co" in page  # as JSON

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import WarehouseError
+from ..output_set import OutputSet
 from ..warehouse import Warehouse
 from .run import audit
 
@@ -17,27 +18,40 @@ def open_warehouse(db) -> Warehouse:
     return Warehouse(db, read_only=True)
 
 
+def origin(db, result) -> dict:
+    """What a run of the audit read, as meta.json records it: the warehouse file and the community model."""
+    return {"warehouse": str(db) if str(db) == ":memory:" else str(Path(db).resolve()),
+            "community_model": result.meta.get("community_model")}
+
+
 def audit_to_files(db, out=None, formats=("csv",), *, map_html=False, report_html=False, unsuppressed=False,
                    **options):
     """Audit the warehouse DB with OPTIONS (see repaudit.audit); write the tables into OUT (unless None)
-    and, when asked, map.html and report.html. Returns (result, paths written)."""
+    and, when asked, map.html and report.html, all or nothing (repaudit.output_set): a failure leaves the
+    folder as it was. Returns (result, paths written); notes about files of other runs left in the folder
+    are added to the result's notes."""
     from .. import results
+    from ..maps import map_page
+    from ..report import report_page
+    from ..report.build import map_href
 
     with open_warehouse(db) as wh:
         result = audit(wh, **options)
-        paths = results.write(result, out, formats, unsuppressed=unsuppressed) if out is not None else []
-        if map_html or report_html:
-            out_dir = Path(out if out is not None else "output")
-            out_dir.mkdir(parents=True, exist_ok=True)
-            map_path = None
+        if out is None and not (map_html or report_html):
+            return result, []
+        out_dir = Path(out if out is not None else "output")
+        files = OutputSet(out_dir, origin=origin(db, result),
+                          family=results.file_names() + ["map.html", "report.html"])
+        with files:
+            if out is not None:
+                results.write(result, out_dir, formats, unsuppressed=unsuppressed, files=files)
+            map_path = out_dir / "map.html" if map_html else None
             if map_html:
-                from ..maps import write_map
-
-                map_path = write_map(result, out_dir / "map.html", wh, unsuppressed=unsuppressed)
-                paths.append(map_path)
+                files.write_text("map.html", map_page(result, wh, unsuppressed=unsuppressed, run_id=files.run_id))
             if report_html:
-                from ..report import write_report
-
-                paths.append(write_report(result, out_dir / "report.html", map_path=map_path,
-                                          unsuppressed=unsuppressed))
-    return result, paths
+                files.write_text("report.html", report_page(
+                    result, map_href=map_href(map_path, out_dir / "report.html"), unsuppressed=unsuppressed,
+                    run_id=files.run_id))
+    if files.notes:
+        result.meta = {**result.meta, "notes": [*(result.meta.get("notes") or []), *files.notes]}
+    return result, files.written

@@ -3,7 +3,6 @@ import click
 
 from ..load import SOURCES, load_files, summary
 from ..options import db_option
-from ..warehouse import Warehouse
 from . import cli
 
 
@@ -28,7 +27,7 @@ def _sources_help():
 @click.option("--crs", help="CRS of a geometry or centroid file that has none or a wrong one, e.g. EPSG:27700.")
 @click.option("--urn-map", type=click.Path(exists=True, dir_okay=False),
               help="catchments: CSV of name,urn giving the school each catchment name belongs to.")
-@click.option("--rejects", "rejects_file", type=click.Path(dir_okay=False),
+@click.option("--rejects", "rejects_file", type=str, metavar="FILE",
               help="Also write every rejected row (file, line, reason, raw text) to this CSV file.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bars on stderr while reading large files.")
@@ -36,12 +35,13 @@ def _sources_help():
 def load(source, paths, vintage, year, crs, urn_map, rejects_file, progress, db):
     """Load one or more files of kind SOURCE into the warehouse (see SOURCES below).
 
-    Each file is stored in one transaction; loading it again replaces its rows. The summary accounts for
+    Every file is read and checked first, then all are stored in one transaction: if any file is refused,
+    nothing is loaded and the warehouse stays as it was. Loading a file again replaces its rows. The summary accounts for
     every row: rows read = loaded + rejected + skipped (skipped rows, such as national totals, are named
     in a note). Rejected rows are kept in the warehouse table `rejects` and, with --rejects, in a CSV file.
     """
-    with Warehouse(db) as wh:
-        for result in load_files(wh, source, paths, rejects_file=rejects_file, progress=progress, vintage=vintage,
-                                 year=year, crs=crs, urn_map=urn_map):
-            for line in summary(result, db):
-                click.echo(line)
+    results = load_files(db, source, paths, rejects_file=rejects_file, progress=progress, vintage=vintage,
+                         year=year, crs=crs, urn_map=urn_map)
+    for result in results:
+        for line in summary(result, db):
+            click.echo(line)

@@ -5,8 +5,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import RepauditError
+from ..errors import RepauditError, about
 from .catalogue import CATALOGUE, KINDS, Entry, entries
+from .limits import Limits, parse_size
 from .resolvers import arcgis_layer, ees_release, gias_daily, plain_file
 
 DEFAULT_CACHE = Path("output") / "cache"
@@ -52,36 +53,41 @@ def base_for(kind: str, bases: dict[str, str] | None) -> str | None:
 
 def fetch(cache: str | Path = DEFAULT_CACHE, kinds=None, bases: dict[str, str] | None = None,
           date: dt.date | None = None, max_days_back: int = DEFAULT_DAYS_BACK, db: str | Path | None = None,
-          progress: bool = True) -> FetchReport:
-    """Download KINDS (all by default) into CACHE/<kind>/; load each file into DB unless DB is None."""
+          progress: bool = True, limits: Limits = Limits()) -> FetchReport:
+    """Download KINDS (all by default) into CACHE/<kind>/ within LIMITS; unless DB is None, read every file and then store them
+    all in DB in one transaction (one refused file loads none)."""
     unknown = sorted(set(kinds or ()) - set(KINDS))
     if unknown:
         raise RepauditError(f"unknown kind(s) {', '.join(unknown)}; choose from {', '.join(KINDS)}")
     for kind in bases or {}:
         if kind != "*" and kind not in KINDS:
             raise RepauditError(f"--base-url names kind '{kind}', which is not one of {', '.join(KINDS)}")
+    if db is not None:
+        from ..warehouse import check_warehouse_path
+
+        check_warehouse_path(db)
     report = FetchReport()
     start = date or dt.date.today()
     for entry in entries(kinds):
         folder = Path(cache) / entry.kind
-        folder.mkdir(parents=True, exist_ok=True)
+        with about(folder):
+            folder.mkdir(parents=True, exist_ok=True)
         base = base_for(entry.kind, bases)
         if entry.how == "gias-daily":
-            path, note = gias_daily(entry, folder, base, start, max_days_back, progress)
+            path, note = gias_daily(entry, folder, base, start, max_days_back, progress, limits)
         elif entry.how == "ees-release":
-            path, note = ees_release(entry, folder, base, progress)
+            path, note = ees_release(entry, folder, base, progress, limits)
         elif entry.how == "arcgis-layer":
-            path, note = arcgis_layer(entry, folder, base, progress)
+            path, note = arcgis_layer(entry, folder, base, progress, limits)
         else:
-            path, note = plain_file(entry, folder, base, progress)
+            path, note = plain_file(entry, folder, base, progress, limits)
         report.files.append(Fetched(entry, path, note))
     if db is not None:
-        from ..load import load_file
-        from ..warehouse import Warehouse
+        from ..load import commit, read_file
 
-        with Warehouse(db) as wh:
-            report.loads = [load_file(wh, f.entry.source, f.path) for f in report.files]
+        report.loads = commit(db, [read_file(f.entry.source, f.path) for f in report.files])
     return report
 
 
-__all__ = ["fetch", "parse_bases", "FetchReport", "Fetched", "CATALOGUE", "KINDS", "DEFAULT_CACHE"]
+__all__ = ["fetch", "parse_bases", "parse_size", "Limits", "FetchReport", "Fetched", "CATALOGUE", "KINDS",
+           "DEFAULT_CACHE"]

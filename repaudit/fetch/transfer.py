@@ -1,7 +1,8 @@
 """HTTP downloads with urllib: a `.part` file renamed only when every promised byte has arrived.
 
-A response shorter than its Content-Length, a dropped connection or a web page where a data file
-was expected is an error, and the `.part` file is removed: the cache never holds half a file.
+A response shorter than its Content-Length, a dropped connection, a web page where a data file
+was expected or a response larger than the --max-download limit is an error, and the `.part` file is
+removed: the cache never holds half a file.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from urllib.request import Request, urlopen
 from tqdm import tqdm
 
 from .. import __version__
-from ..errors import FetchError
+from ..errors import FetchError, about
+from .limits import DEFAULT_MAX_DOWNLOAD, format_size
 
 CHUNK = 1 << 16
 TIMEOUT = 120
@@ -38,16 +40,25 @@ def _open(url: str):
         raise FetchError(f"{url}: no answer within {TIMEOUT} seconds") from None
 
 
-def _stream(url: str, sink, label: str, progress: bool) -> int:
-    """Copy the response body into SINK; return the byte count after checking it against Content-Length."""
+def _stream(url: str, sink, label: str, progress: bool, limit: int) -> int:
+    """Copy the response body into SINK; return the byte count after checking it against Content-Length.
+    A body announced or found to be larger than LIMIT bytes is refused when it passes the limit."""
     with _open(url) as response:
         length = response.headers.get("Content-Length")
         expected = int(length) if length and length.strip().isdigit() else None
+        if expected is not None and expected > limit:
+            raise FetchError(f"{url}: the server announces {format_size(expected)}, more than the --max-download "
+                             f"limit of {format_size(limit)}; nothing was downloaded. If the file really is that "
+                             "large, raise --max-download")
         received = 0
         try:
             with tqdm(total=expected, unit="B", unit_scale=True, desc=label, disable=not progress,
                       leave=False) as bar:
                 while chunk := response.read(CHUNK):
+                    if received + len(chunk) > limit:
+                        raise FetchError(f"{url}: the download passed the --max-download limit of "
+                                         f"{format_size(limit)} and was stopped; nothing was kept. If the file "
+                                         "really is that large, raise --max-download")
                     sink(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
@@ -71,27 +82,30 @@ def check_content(head: bytes, expect: str, url: str):
         raise FetchError(f"{url}: expected a {expect.upper()} file but the server sent a web page")
 
 
-def download(url: str, dest: Path, *, expect: str = "csv", progress: bool = True) -> Path:
-    """Save URL as DEST via DEST.part; on any failure no file is left behind."""
+def download(url: str, dest: Path, *, expect: str = "csv", progress: bool = True,
+             limit: int = DEFAULT_MAX_DOWNLOAD) -> Path:
+    """Save URL as DEST via DEST.part, refusing more than LIMIT bytes; on any failure no file is left behind
+    (a full disk is reported naming DEST)."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
-    try:
-        with open(part, "wb") as out:
-            _stream(url, out.write, dest.name, progress)
-        with open(part, "rb") as fh:
-            check_content(fh.read(64), expect, url)
-        part.replace(dest)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with about(dest):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(part, "wb") as out:
+                _stream(url, out.write, dest.name, progress, limit)
+            with open(part, "rb") as fh:
+                check_content(fh.read(64), expect, url)
+            part.replace(dest)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     return dest
 
 
-def get_bytes(url: str, *, expect: str = "json") -> bytes:
-    """A small response (a web page, one page of features) held in memory, length-checked."""
+def get_bytes(url: str, *, expect: str = "json", limit: int = DEFAULT_MAX_DOWNLOAD) -> bytes:
+    """A small response (a web page, one page of features) held in memory, length-checked and at most LIMIT."""
     parts: list[bytes] = []
-    _stream(url, parts.append, url, progress=False)
+    _stream(url, parts.append, url, progress=False, limit=limit)
     body = b"".join(parts)
     if expect != "html":
         check_content(body[:64], expect, url)

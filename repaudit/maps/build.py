@@ -1,10 +1,11 @@
 """Assemble the interactive map of an AuditResult and write it as one HTML file (`write_map`).
 
 The result passes through disclosure control first; the page loads only Leaflet from a CDN (the version
-folium pins) and draws everything else with its own inline script (map.js)."""
+folium pins) and draws everything else with its own inline script (map.js). No text from the data is ever
+part of a template: it reaches the page as JSON after rendering (page.py)."""
 from __future__ import annotations
 
-import html
+import re
 from pathlib import Path
 
 import folium
@@ -15,6 +16,8 @@ from ..disclosure import for_sharing
 from .community import community_data
 from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table
 from .geometry import catchment_polygons
+from ..output_set import new_run_id, write_text_atomically
+from . import page
 from .layers import CatchmentLayer, CommunityLayer, Controls, SchoolLayer, Setup, SharedData
 from .palette import palette_json
 
@@ -46,6 +49,12 @@ def _banners(meta) -> list[dict]:
     return banners
 
 
+def _label(text: str) -> str:
+    """A layer-control label: letters, digits, spaces and plain punctuation only (folium renders layer names
+    through its templates, and Leaflet shows them as HTML)."""
+    return re.sub(r"[^\w ,.()+:/-]", "", text)
+
+
 def _bounds(drawn):
     if drawn.empty:
         return None
@@ -53,7 +62,8 @@ def _bounds(drawn):
 
 
 def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
-    """The folium Map of RESULT (after disclosure control); WH supplies LSOA and catchment geometry."""
+    """The folium Map of RESULT (after disclosure control); WH supplies LSOA and catchment geometry. Render
+    it with page.render (folium's own rendering leaves out the title, script and data)."""
     shared = for_sharing(result, unsuppressed)
     meta = shared.meta
     drawn = drawable(shared.schools)
@@ -78,32 +88,34 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     fmap = folium.Map(location=[52.5, -1.5], zoom_start=7, tiles=None, prefer_canvas=len(drawn) > CANVAS_ABOVE,
                       control_scale=True)
     fmap.default_js, fmap.default_css = leaflet_assets()
-    fmap.get_root().title = html.escape(describe.title(meta))
     folium.TileLayer("OpenStreetMap", control=False).add_to(fmap)
     Setup(config).add_to(fmap)
     for k, ind in enumerate(indicators):
-        SchoolLayer(layers[ind], ind, f"Schools: {describe.indicator_label(ind)}", show=k == 0).add_to(fmap)
-    data_name = "null"
+        SchoolLayer(layers[ind], ind, _label(f"Schools: {describe.indicator_label(ind)}"), show=k == 0).add_to(fmap)
+    data_name = None
     if community["geojson"] is not None:
-        shared_data = SharedData(community["geojson"]).add_to(fmap)
-        data_name = shared_data.get_name()
+        data_name = SharedData(community["geojson"]).add_to(fmap).get_name()
     where = COMMUNITY_LABELS[community["kind"]].split(":")[0]
     for k, layer in enumerate(community["layers"]):
         phase = f", {layer['phase']}" if layer["phase"] and layer["key"] != layer["indicator"] else ""
         CommunityLayer(community["kind"], data_name, layer["key"], layer["indicator"],
-                       f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})",
+                       _label(f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})"),
                        show=k == 0 and community["kind"] != "schools").add_to(fmap)
     if catchments is not None:
         CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Controls().add_to(fmap)
+    fmap.repaudit_title = describe.title(meta)
     return fmap
 
 
-def write_map(result, path, wh=None, *, unsuppressed: bool = False) -> Path:
-    """Write the interactive map of RESULT to PATH (one HTML file) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page = build_map(result, wh, unsuppressed=unsuppressed).get_root().render()
-    path.write_text(page, encoding="utf-8")
-    return path
+def map_page(result, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> str:
+    """The HTML page of the interactive map of RESULT, carrying RUN_ID (a new one if not given)."""
+    fmap = build_map(result, wh, unsuppressed=unsuppressed)
+    return page.render(fmap, fmap.repaudit_title, run_id or new_run_id())
+
+
+def write_map(result, path, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> Path:
+    """Write the interactive map of RESULT to PATH (one HTML file, replaced only once complete); returns PATH."""
+    run_id = run_id or new_run_id()
+    return write_text_atomically(path, map_page(result, wh, unsuppressed=unsuppressed, run_id=run_id), run_id)

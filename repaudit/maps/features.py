@@ -2,7 +2,6 @@
 GeoJSON FeatureCollection per indicator whose features carry only the numbers (short keys, rounded)."""
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -22,15 +21,6 @@ CATEGORICAL = ("la_name", "region", "trust", "trust_code", "phase", "type", "yea
 # Feature property key -> (result column, decimals). Rates to 0.01 pp so a 1-decimal gap is exact.
 NUMBERS = {"n": ("pupils", 0), "s": ("school_rate", 4), "c": ("community_rate", 4), "g": ("gap_pp", 2),
            "r": ("ratio", 3), "z": ("z", 2), "h": ("shortfall", 1)}
-
-
-def safe_json(obj) -> str:
-    """JSON that is safe inside an HTML <script>: no '<', '>' or '&' can close the element or open a comment."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(char, escape)
-    return text
 
 
 def _clean(value):

@@ -1,46 +1,40 @@
-"""Folium elements of the map. Each renders one call into the page's own script (map.js): data goes in
-as HTML-safe JSON, so nothing from an input file can close a <script> element or run as code."""
+"""Folium elements of the map. Their templates are constant text: each renders one call into the page's own
+script (map.js) that names its arguments by the element's generated name, and the arguments themselves
+(school names, trusts, areas, numbers) are put into the page after rendering, as one JSON element
+(see page.py). folium renders the output of each element's template as a template again, so nothing that
+came from an input file may ever be in one."""
 from __future__ import annotations
-
-import html
-from importlib.resources import files
 
 from folium.elements import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
-from .features import safe_json
-
-
-def _asset(name: str) -> str:
-    return files("repaudit.maps").joinpath(name).read_text(encoding="utf-8")
-
 
 class Setup(MacroElement):
-    """The page's CSS and script, then `repaudit.setup(map, config)`; add it before any layer."""
+    """The page's CSS, script and data (placed by page.py at ASSETS), then `repaudit.setup(map, config)`;
+    add it before any layer."""
 
+    ASSETS = "<!-- repaudit: title, styles, script and data -->"
     _template = Template("""
         {% macro header(this, kwargs) %}
-            <style>{{ this.css }}</style>
-            <script>{{ this.js }}</script>
+            <!-- repaudit: title, styles, script and data -->
         {% endmacro %}
         {% macro script(this, kwargs) %}
-            repaudit.setup({{ this._parent.get_name() }}, {{ this.config }});
+            repaudit.setup({{ this._parent.get_name() }}, repaudit.data("{{ this.get_name() }}")[0]);
         {% endmacro %}
     """)
 
     def __init__(self, config: dict):
         super().__init__()
         self._name = "RepauditSetup"
-        self.css, self.js = _asset("map.css"), _asset("map.js")
-        self.config = safe_json(config)
+        self.arguments = [config]
 
 
 class _DataLayer(Layer):
-    """A layer made by one repaudit.* call; its name in the layer control is escaped (Leaflet uses innerHTML)."""
+    """A layer made by one repaudit.* call; NAME (project text, never input data) labels it in the layer control."""
 
     def __init__(self, name: str, overlay: bool, show: bool):
-        super().__init__(name=html.escape(name), overlay=overlay, control=True, show=show)
+        super().__init__(name=name, overlay=overlay, control=True, show=show)
 
 
 class SchoolLayer(_DataLayer):
@@ -48,45 +42,43 @@ class SchoolLayer(_DataLayer):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = repaudit.schoolLayer({{ this.data }}, {{ this.indicator }});
+            var {{ this.get_name() }} = repaudit.schoolLayer.apply(null, repaudit.data("{{ this.get_name() }}"));
         {% endmacro %}
     """)
 
     def __init__(self, geojson: dict, indicator: str, name: str, show: bool):
         super().__init__(name, overlay=False, show=show)
         self._name = "SchoolLayer"
-        self.data, self.indicator = safe_json(geojson), safe_json(indicator)
+        self.arguments = [geojson, indicator]
 
 
 class CommunityLayer(_DataLayer):
     """The community rate of one indicator (and phase: KEY names the rates): LSOA polygons, LSOA centroids
-    or circles around schools."""
+    or circles around schools. DATA_NAME is the name of the SharedData element holding the geometry, or None."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = repaudit.communityLayer({{ this.kind }}, {{ this.data }}, {{ this.key }}, {{ this.indicator }});
+            var {{ this.get_name() }} = (function (a) {
+                return repaudit.communityLayer(a[0], a[1] === null ? null : repaudit.data(a[1])[0], a[2], a[3]);
+            })(repaudit.data("{{ this.get_name() }}"));
         {% endmacro %}
     """)
 
-    def __init__(self, kind: str, data_name: str, key: str, indicator: str, name: str, show: bool):
+    def __init__(self, kind: str, data_name: str | None, key: str, indicator: str, name: str, show: bool):
         super().__init__(name, overlay=True, show=show)
         self._name = "CommunityLayer"
-        self.kind, self.key, self.indicator, self.data = safe_json(kind), safe_json(key), safe_json(indicator), data_name
+        self.arguments = [kind, data_name, key, indicator]
 
 
 class SharedData(MacroElement):
-    """A GeoJSON object declared once as a page variable, for layers that share it (LSOA geometry)."""
+    """A GeoJSON object put in the page once, for the layers that share it (LSOA geometry); no script of its own."""
 
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = {{ this.data }};
-        {% endmacro %}
-    """)
+    _template = Template("")
 
     def __init__(self, geojson):
         super().__init__()
         self._name = "SharedData"
-        self.data = safe_json(geojson)
+        self.arguments = [geojson]
 
 
 class CatchmentLayer(_DataLayer):
@@ -94,14 +86,14 @@ class CatchmentLayer(_DataLayer):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = repaudit.catchmentLayer({{ this.data }});
+            var {{ this.get_name() }} = repaudit.catchmentLayer.apply(null, repaudit.data("{{ this.get_name() }}"));
         {% endmacro %}
     """)
 
     def __init__(self, geojson: dict, name: str):
         super().__init__(name, overlay=True, show=True)
         self._name = "CatchmentLayer"
-        self.data = safe_json(geojson)
+        self.arguments = [geojson]
 
 
 class Controls(MacroElement):

@@ -26,6 +26,13 @@
   }
   R.el = el;
 
+  // The arguments of every repaudit.* call, by element name: one JSON element put in the page after
+  // folium rendered it (data never passes through a template), parsed once.
+  R.data = function (name) {
+    if (!R.store) R.store = JSON.parse(document.getElementById("repaudit-data").textContent);
+    return R.store[name];
+  };
+
   function decodeSchools(table) {
     return table.rows.map(function (row) {
       var s = {};

@@ -1,5 +1,9 @@
 """The shareable HTML report of an AuditResult (`write_report`): one self-contained file with inline CSS,
-JS and SVG. The result passes through disclosure control first; every string is escaped by the template."""
+JS and SVG. The result passes through disclosure control first.
+
+The layout is a fixed Jinja template shipped with the package (template.html); data reach it only as
+context variables, autoescaped, never as template text, and the environment is sandboxed. The SVG figures
+are built in Python with every name passed through html.escape."""
 from __future__ import annotations
 
 import json
@@ -9,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 import pandas as pd
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .. import describe
@@ -16,6 +21,7 @@ from ..disclosure import RULE, for_sharing
 from ..maps.build import COMMUNITY_LABELS
 from ..maps.features import drawable, excluded_counts
 from ..maps.palette import gap_legend
+from ..output_set import new_run_id, write_text_atomically
 from . import format as fmt
 from .dotmap import dotmap_svg
 from .funnel import funnel_svg
@@ -27,7 +33,8 @@ MAX_TRUST_AREAS = 100    # more trust-level index rows than this stay in areas.c
 
 
 def _env() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FunctionLoader(
+    """The report's one template, read from the package; autoescaped, strict and sandboxed."""
+    return ImmutableSandboxedEnvironment(loader=jinja2.FunctionLoader(
         lambda name: files("repaudit.report").joinpath(name).read_text(encoding="utf-8")),
         autoescape=True, undefined=jinja2.StrictUndefined)
 
@@ -139,7 +146,7 @@ def _years(meta) -> str:
     return describe.years_text(meta.get("years"))
 
 
-def context(shared, *, map_href: str | None, top: int) -> dict:
+def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict:
     """Everything the template shows, from a result that has been through disclosure control."""
     meta = shared.meta
     drawn = drawable(shared.schools)
@@ -179,19 +186,32 @@ def context(shared, *, map_href: str | None, top: int) -> dict:
         "suppression": meta.get("suppression"), "rule": RULE, "top": top,
         "indicators": sections, "areas": areas, "trust_areas_left_out": trust_areas_left_out,
         "excluded": excluded, "n_excluded": n_excluded,
-        "map_href": map_href, "legend": gap_legend(),
+        "map_href": map_href, "legend": gap_legend(), "run_id": run_id,
         "dotmap": Markup(dotmap_svg(drawn[drawn["indicator"] == first], "Schools coloured by gap")) if first else "",
         "dotmap_indicator": describe.indicator_label(first) if first else "",
         "community_labels": COMMUNITY_LABELS,
     }
 
 
-def write_report(result, path, *, map_path=None, unsuppressed: bool = False, top: int = 50) -> Path:
-    """Write the report of RESULT to PATH; MAP_PATH (an interactive map file) is linked, not embedded."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def report_page(result, *, map_href: str | None = None, unsuppressed: bool = False, top: int = 50,
+                run_id: str | None = None) -> str:
+    """The HTML of the report of RESULT, linking the map at MAP_HREF (relative), carrying RUN_ID."""
     shared = for_sharing(result, unsuppressed)
-    href = os.path.relpath(Path(map_path), path.parent).replace(os.sep, "/") if map_path else None
-    page = _env().get_template("template.html").render(**context(shared, map_href=href, top=top))
-    path.write_text(page, encoding="utf-8")
-    return path
+    return _env().get_template("template.html").render(
+        **context(shared, map_href=map_href, top=top, run_id=run_id or new_run_id()))
+
+
+def map_href(map_path, report_path) -> str | None:
+    """The link from the report at REPORT_PATH to the map at MAP_PATH (None: no map)."""
+    if not map_path:
+        return None
+    return os.path.relpath(Path(map_path), Path(report_path).parent).replace(os.sep, "/")
+
+
+def write_report(result, path, *, map_path=None, unsuppressed: bool = False, top: int = 50,
+                 run_id: str | None = None) -> Path:
+    """Write the report of RESULT to PATH (replaced only once complete); MAP_PATH (an interactive map file)
+    is linked, not embedded."""
+    run_id = run_id or new_run_id()
+    page = report_page(result, map_href=map_href(map_path, path), unsuppressed=unsuppressed, top=top, run_id=run_id)
+    return write_text_atomically(path, page, run_id)

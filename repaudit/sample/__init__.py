@@ -25,17 +25,22 @@ def generate(out_dir: str | Path, seed: int = SEED) -> list[Path]:
     return written + [out / README]
 
 
-def load_sample(wh, folder: str | Path = SAMPLE_DIR) -> list:
-    """Load every bundled sample file through `load_file` with its SOURCE; returns the LoadResults."""
+def read_sample(folder: str | Path = SAMPLE_DIR) -> list:
+    """Read and check every bundled sample file with its SOURCE (the warehouse is not touched); the LoadResults."""
     from ..errors import RepauditError
-    from ..load import load_file
+    from ..load import read_file
 
     folder = Path(folder)
     missing = [f.name for f in SAMPLE_FILES if not (folder / f.name).is_file()]
     if missing:
         raise RepauditError(f"the sample folder {folder} lacks {', '.join(missing)}; "
                             "regenerate it with `repaudit sample --out DIR`")
-    return [load_file(wh, f.source, folder / f.name) for f in SAMPLE_FILES]
+    return [read_file(f.source, folder / f.name) for f in SAMPLE_FILES]
 
 
-__all__ = ["generate", "load_sample", "build_sample", "Sample", "SampleFile", "SAMPLE_FILES", "SEED"]
+def load_sample(wh, folder: str | Path = SAMPLE_DIR) -> list:
+    """Read every bundled sample file, then store them all in WH in one transaction; returns the LoadResults."""
+    return wh.store_all(read_sample(folder))
+
+
+__all__ = ["generate", "read_sample", "load_sample", "build_sample", "Sample", "SampleFile", "SAMPLE_FILES", "SEED"]

@@ -2,38 +2,48 @@
 
 Reads the comparison tables only. Circles are sized by PAN; the popup shows baseline and policy FSM
 share with the 95% interval of the change, first-preference rate and directed places; catchment areas,
-when known, are drawn as outlines. Every text from the data is HTML-escaped. Like the audit map, the
-page loads only Leaflet (folium's pinned version) from its CDN.
+when known, are drawn as outlines. Like the audit map, the page loads only Leaflet (folium's pinned
+version) from its CDN, and no text from the data is ever part of a template: folium renders constant
+templates, then the data go into the page as one JSON element that maps/change_map.js reads and shows
+as text.
 """
 from __future__ import annotations
 
 import html
+from importlib.resources import files
 
 import folium
 import numpy as np
-from branca.element import MacroElement
-from jinja2 import Template
+from folium.elements import MacroElement
+from folium.template import Template
 from pyproj import Transformer
 
 from ..maps.build import leaflet_assets
+from ..maps.page import fill
+from ..output_set import new_run_id
+from ..safe_text import script_json
 from .compare import Comparison
 from .game import Game
 
 TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
 
 
-class LeafletPopup(MacroElement):
-    """A popup bound with Leaflet's own bindPopup (folium's Popup needs jQuery, which the page does not
-    load); the HTML travels as a JSON string, so nothing in it can end the script."""
+class ChangeLayer(MacroElement):
+    """Marks where the title, script and data go (filled in after rendering) and calls the script."""
 
-    _template = Template("""{% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.html|tojson }}, {maxWidth: 360});
-    {% endmacro %}""")
+    ASSETS = "<!-- repaudit: change map title, script and data -->"
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+            <!-- repaudit: change map title, script and data -->
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            repauditChangeMap({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
-    def __init__(self, html_text: str):
+    def __init__(self):
         super().__init__()
-        self._name = "LeafletPopup"
-        self.html = html_text
+        self._name = "ChangeLayer"
 
 
 def colour(change_pp: float) -> str:
@@ -46,49 +56,66 @@ def colour(change_pp: float) -> str:
     return f"#ff{int(200 - 160 * strength):02x}{int(200 - 160 * strength):02x}"
 
 
-def _share(x: float, digits: int) -> str:
-    """A rate as a percentage, or 'no intake' where it is undefined (a school nobody attends)."""
-    return f"{100 * x:.{digits}f}%" if np.isfinite(x) else "no intake"
+def _pct(x, decimals: int) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.{decimals}f}%"
 
 
-def change_map(game: Game, comparison: Comparison) -> folium.Map:
-    """The map of a comparison (schools located from the game)."""
+def _signed(x) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f}"
+
+
+def _places(x) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.1f}"
+
+
+def map_data(game: Game, comparison: Comparison) -> dict:
+    """The page's data: {title, schools: [{urn, name, pan, lat, lon, radius, colour, change, lines}],
+    catchments: [{name, geometry}]}; names as they are (the page shows them as text)."""
     lon, lat = TO_WGS84.transform(game.schools.xy[:, 0], game.schools.xy[:, 1])
-    fmap = folium.Map(location=[float(np.mean(lat)), float(np.mean(lon))], zoom_start=12, tiles="OpenStreetMap")
-    fmap.default_js, fmap.default_css = leaflet_assets()          # Leaflet only, as the audit map loads
-    if game.catchments is not None and game.catchments.geometry is not None:
-        shapes = game.catchments.geometry.set_crs(27700, allow_override=True).to_crs(4326)
-        for name, geom in zip(game.catchments.names, shapes):
-            folium.GeoJson(geom.__geo_interface__, tooltip=html.escape(str(name)),
-                           style_function=lambda _: {"color": "#555", "weight": 1, "fillOpacity": 0.03}).add_to(fmap)
     share = comparison.school_table("fsm_share").set_index("urn")
     first = comparison.school_table("first_pref_rate").set_index("urn")
     directed = comparison.school_table("directed").set_index("urn")
+    schools = []
     for j, urn in enumerate(game.schools.urn):
         row = share.loc[urn]
         change = 100 * row["change_mean"]
-        interval = (f"({change:+.1f} pp, 95% {100 * row['change_lo']:+.1f} to {100 * row['change_hi']:+.1f})"
-                    if np.isfinite(row["change_lo"]) and np.isfinite(row["change_hi"]) else "")
-        popup = (
-            f"<b>{html.escape(str(game.schools.name[j]))}</b> (URN {int(urn)}, PAN {int(game.schools.pan[j])})<br>"
-            f"FSM share: {_share(row['baseline_mean'], 1)} &rarr; {_share(row['policy_mean'], 1)} {interval}<br>"
-            f"First-preference rate: {_share(first.loc[urn, 'baseline_mean'], 0)} &rarr; "
-            f"{_share(first.loc[urn, 'policy_mean'], 0)}<br>"
-            f"Directed places: {directed.loc[urn, 'baseline_mean']:.1f} &rarr; {directed.loc[urn, 'policy_mean']:.1f}"
-        )
-        marker = folium.CircleMarker(
-            location=[float(lat[j]), float(lon[j])], radius=float(5 + np.sqrt(game.schools.pan[j]) / 2),
-            color="#333", weight=1, fill=True, fill_color=colour(change), fill_opacity=0.9,
-            tooltip=html.escape(f"{game.schools.name[j]}: " + (f"{change:+.1f} pp FSM" if np.isfinite(change)
-                                                                else "no intake")),
-        ).add_to(fmap)
-        LeafletPopup(popup).add_to(marker)
-    title = html.escape(f"{comparison.meta['policy']} vs {comparison.meta['baseline']}: change in FSM share "
-                        f"({comparison.meta['runs']} lottery runs)")
-    legend = (f'<div style="position:fixed;top:10px;left:50px;z-index:9999;background:white;padding:6px 10px;'
-              f'border:1px solid #999;font:13px sans-serif"><b>{title}</b><br>'
-              '<span style="color:#1e64ff">&#9679;</span> FSM share rises '
-              '<span style="color:#ff2828">&#9679;</span> falls <span style="color:#9e9e9e">&#9679;</span> '
-              'within 1 pp</div>')
-    fmap.get_root().html.add_child(folium.Element(legend))
+        schools.append({
+            "urn": int(urn), "name": str(game.schools.name[j]), "pan": int(game.schools.pan[j]),
+            "lat": float(lat[j]), "lon": float(lon[j]), "radius": float(5 + np.sqrt(game.schools.pan[j]) / 2),
+            "colour": colour(change), "change": "n/a" if not np.isfinite(change) else f"{change:+.1f} pp",
+            "lines": [
+                f"FSM share: {_pct(row['baseline_mean'], 1)} \u2192 {_pct(row['policy_mean'], 1)} "
+                f"({_signed(row['change_mean'])} pp, 95% {_signed(row['change_lo'])} to {_signed(row['change_hi'])})",
+                f"First-preference rate: {_pct(first.loc[urn, 'baseline_mean'], 0)} \u2192 "
+                f"{_pct(first.loc[urn, 'policy_mean'], 0)}",
+                f"Directed places: {_places(directed.loc[urn, 'baseline_mean'])} \u2192 "
+                f"{_places(directed.loc[urn, 'policy_mean'])}"],
+        })
+    catchments = []
+    if game.catchments is not None and game.catchments.geometry is not None:
+        shapes = game.catchments.geometry.set_crs(27700, allow_override=True).to_crs(4326)
+        catchments = [{"name": str(name), "geometry": geom.__geo_interface__}
+                      for name, geom in zip(game.catchments.names, shapes)]
+    title = (f"{comparison.meta['policy']} vs {comparison.meta['baseline']}: change in FSM share "
+             f"({comparison.meta['runs']} lottery runs)")
+    return {"title": title, "schools": schools, "catchments": catchments}
+
+
+def change_map(game: Game, comparison: Comparison) -> folium.Map:
+    """The folium map of a comparison (schools located from the game), before its data are put in."""
+    lon, lat = TO_WGS84.transform(game.schools.xy[:, 0], game.schools.xy[:, 1])
+    fmap = folium.Map(location=[float(np.mean(lat)), float(np.mean(lon))], zoom_start=12, tiles="OpenStreetMap")
+    fmap.default_js, fmap.default_css = leaflet_assets()          # Leaflet only, as the audit map loads
+    ChangeLayer().add_to(fmap)
     return fmap
+
+
+def change_map_page(game: Game, comparison: Comparison, run_id: str | None = None) -> str:
+    """The HTML page of the change map, carrying RUN_ID."""
+    data = map_data(game, comparison)
+    script = files("repaudit.maps").joinpath("change_map.js").read_text(encoding="utf-8")
+    head = (f"<title>{html.escape(data['title'])}</title>\n"
+            f'<meta name="repaudit-run" content="{html.escape(run_id or new_run_id())}">\n'
+            f'<script type="application/json" id="repaudit-change-data">{script_json(data)}</script>\n'
+            f"<script>{script}</script>")
+    return fill(change_map(game, comparison), ChangeLayer.ASSETS, head)

@@ -9,17 +9,17 @@ almost all FSM pupils get one of their top two preferences under a 15% FSM quota
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
 from ..errors import RepauditError
+from ..output_set import OutputSet
+from ..safe_text import for_csv
 from ..warehouse import Warehouse
 from .compare import compare
 from .inputs import market_game
 from .national import all_las, la_market, national_frames
 from .policies import Policy
-from .safe_write import write_csv
 
 BURGESS_KEPT = 0.94
 
@@ -55,7 +55,11 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
     table = pd.DataFrame(rows)
     out = NationalResult(table, pooled(table), skipped)
     if out_dir:
-        out.written.append(write_csv(table, Path(out_dir) / "national.csv"))
+        with OutputSet(out_dir, origin={"policy": policy.name, "baseline": baseline.name,
+                                        "applicants_from": "synthetic cohorts of every LA"},
+                       family=["national.csv"]) as files:
+            for_csv(table)[0].to_csv(files.path("national.csv"), index=False, float_format="%.6g")
+        out.written = files.written
     return out
 
 

@@ -6,32 +6,49 @@ from pathlib import Path
 
 import numpy as np
 
-from .change_map import change_map
+from ..output_set import OutputSet
+from ..safe_text import for_csv
+from .change_map import change_map_page
 from .compare import Comparison
 from .explain import change_table, d_decomposition, reality_text
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
-         "map.html", "changes.csv")
+         "map.html", "changes.csv", "model_vs_reality.csv")
+TABLES = ("schools", "areas", "summary", "allocation", "allocation_baseline")
+
+
+def extra_tables(comparison: Comparison) -> dict:
+    """The explanation tables (explain.py): changes.csv always, model_vs_reality.csv when facts were given."""
+    out = {"changes": change_table(comparison)}
+    if comparison.reality is not None:
+        out["model_vs_reality"] = comparison.reality
+    return out
+
+
+def origin(comparison: Comparison) -> dict:
+    """What a simulation read, as meta.json records it (a note says when --out held another's files)."""
+    m = comparison.meta
+    return {"policy": m.get("policy"), "baseline": m.get("baseline"), "applicants_from": m.get("source")}
 
 
 def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write every output file into OUT_DIR (created); returns the paths written."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f for f in FILES]
-    comparison.schools.to_csv(paths[0], index=False)
-    comparison.areas.to_csv(paths[1], index=False)
-    comparison.summary.to_csv(paths[2], index=False)
-    comparison.allocation.to_csv(paths[3], index=False)
-    comparison.allocation_baseline.to_csv(paths[4], index=False)
-    paths[5].write_text(json.dumps(comparison.meta, indent=2, default=_plain), encoding="utf-8")
-    change_map(game, comparison).save(str(paths[6]))
-    change_table(comparison).to_csv(paths[7], index=False)
-    if comparison.reality is not None:
-        paths.append(out / "model_vs_reality.csv")
-        comparison.reality.to_csv(paths[-1], index=False)
-    return paths
+    """Write every output file into OUT_DIR (created), all or nothing (repaudit.output_set); returns the paths
+    written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers."""
+    files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"])
+    with files:
+        cleaned = {}
+        tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}
+        for name, table in tables.items():
+            frame, counts = for_csv(table)
+            frame.to_csv(files.path(f"{name}.csv"), index=False)
+            if counts:
+                cleaned[f"{name}.csv"] = counts
+        files.set_meta(json.loads(json.dumps({**comparison.meta, "text_cleaned": cleaned}, default=_plain)))
+        files.write_text("map.html", change_map_page(game, comparison, run_id=files.run_id))
+    if files.notes:
+        comparison.meta = {**comparison.meta, "notes": [*(comparison.meta.get("notes") or []), *files.notes]}
+    return files.written
 
 
 def _plain(value):

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
+from ..output_set import OutputSet
+from ..safe_text import for_csv
 from ..warehouse import Warehouse
 from . import explain, inputs, national_run, outputs, scenarios, sweep
 from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
-from .safe_write import write_csv, write_text
 from .schools import read_first_preferences
 
 
@@ -195,6 +196,9 @@ def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *,
             f"({meta['runs']} runs each; intervals: {meta.get('intervals', 'lottery draws')})"
     written = []
     if out_dir:
-        written = [write_csv(table, Path(out_dir) / "sweep.csv"),
-                   write_text(Path(out_dir) / "sweep.html", sweep.sweep_chart(table, title))]
+        with OutputSet(out_dir, origin={"policy": meta["policy"], "baseline": meta["baseline"], "sweep": key},
+                       family=["sweep.csv", "sweep.html"]) as files:
+            for_csv(table)[0].to_csv(files.path("sweep.csv"), index=False, float_format="%.6g")
+            files.write_text("sweep.html", sweep.sweep_chart(table, title))
+        written = files.written
     return table, title + "\n\n" + sweep.sweep_text(table), written
