@@ -86,7 +86,7 @@ def test_brighton_scenario_from_the_command_line(runner, real, tmp_path):
     result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs", "5",
                                  "--out", str(tmp_path / "bh")])
     assert result.exit_code == 0, result.output
-    assert "brighton-2025 vs baseline: 2303 applicants, 10 schools, 5 lottery run(s)" in result.output
+    assert "brighton-2025 vs brighton-2024: 2303 applicants, 10 schools, 5 lottery run(s), seed 0, city FSM share 28.0%" in result.output
     assert "Varndean School" in result.output
     allocation = read(tmp_path / "bh" / "allocation.csv")
     assert len(allocation) == 2303 and {r["route"] for r in allocation} <= {"offer", "directed", "ehcp"}

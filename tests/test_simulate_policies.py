@@ -2,7 +2,7 @@
 import pytest
 
 from repaudit.errors import InputFileError
-from repaudit.simulate.policies import PolicyError, band_places, load_policy, presets
+from repaudit.simulate.policies import PolicyError, band_places, load_policy, parse_policy, presets
 from repaudit.simulate.rules import plan_steps
 
 
@@ -66,9 +66,12 @@ def test_fsm_quota_share_is_a_parameter():
         p.with_parameters(share=1.5)
 
 
-def test_city_fsm_share_band_uses_the_games_city_share():
+def test_city_fsm_share_band_uses_the_policys_parameter_else_the_games_city_share():
     p = load_policy("brighton-2025")
-    assert p.share(p.bands[0].share, 0.231) == 0.231
+    assert p.share(p.bands[0].share, 0.231) == 0.28 and "brighton-hove.gov.uk" in p.sources["city_fsm_share"]
+    assert p.with_parameters(city_fsm_share=0.31).share(p.bands[0].share, 0.231) == 0.31
+    draft = parse_policy({"criteria": ["fsm", "everyone"], "bands": {"f": {"criteria": ["fsm"], "share": "city_fsm_share"}}})
+    assert draft.share(draft.bands[0].share, 0.231) == 0.231
 
 
 @pytest.mark.parametrize("text, message", [
@@ -120,3 +123,14 @@ def test_a_with_higher_limit_must_be_the_first_capped_step(tmp_path):
                     '[bands.fsm]\ncriteria = ["fsm"]\nshare = 0.2\ncap_with_higher = 0.3\n', encoding="utf-8")
     with pytest.raises(InputFileError, match=r"no band before it \(found near\)"):
         load_policy(path)
+
+
+def test_every_policy_key_is_documented():
+    from pathlib import Path
+
+    from repaudit.simulate.policies import BAND_KEYS, KEYS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "policies.md").read_text(encoding="utf-8")
+    assert [k for k in KEYS if f"| `{k}` " not in doc and f"`{k}` (`[{k}" not in doc] == []
+    assert [k for k in BAND_KEYS if f"| `{k}` |" not in doc] == []
+    assert [p for p in presets() if f"| `{p}` |" not in doc] == []

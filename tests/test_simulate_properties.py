@@ -13,9 +13,11 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from repaudit.simulate.game import check_stability, check_validity, solve
+from repaudit.simulate.policies import load_policy, others_policy, presets
 from simulate_support import offers, policy, tiny_game
 
 POOL = ["looked_after", "medical_social", "sibling", "sibling+catchment", "fsm+catchment", "fsm",
@@ -53,7 +55,8 @@ def fsm_band_policies(draw):
     if order != "last" and draw(st.booleans()):          # a with-higher limit needs the band first (policies.py)
         band["cap_with_higher"] = draw(st.sampled_from([0.2, 0.34, 0.5]))
     return policy(higher + members + lower + ["everyone"], {"fsm": band},
-                  tie_break=draw(st.sampled_from(["distance", "lottery"])), reserve_order=order)
+                  tie_break=draw(st.sampled_from(["distance", "lottery"])), reserve_order=order,
+                  rounding=draw(st.sampled_from(["down", "up", "nearest"])))
 
 
 @st.composite
@@ -76,9 +79,14 @@ def policies(draw, bands=True):
                 band["cap_with_higher"] = draw(st.sampled_from([0.0, 0.3, 0.67]))
             spec[f"band{b}"] = band
             start = hi + 1
+    total = sum(b["share"] for b in spec.values())
+    if total > 1:                                   # bands may reserve at most all places
+        for b in spec.values():
+            b["share"] = b["share"] / total
     return policy(criteria + ["everyone"], spec or None,
                   tie_break=draw(st.sampled_from(["distance", "lottery"])),
-                  lottery=draw(st.sampled_from(["single", "per-school"])), reserve_order=order)
+                  lottery=draw(st.sampled_from(["single", "per-school"])), reserve_order=order,
+                  rounding=draw(st.sampled_from(["down", "up", "nearest"])))
 
 
 def meets(game, a, s, criterion):
@@ -98,14 +106,22 @@ def meets(game, a, s, criterion):
     return all(facts[p] for p in criterion.split("+"))
 
 
-def places(share, pan):
-    return math.floor(share * pan + 1e-9)
+def places(share, pan, rounding="down"):
+    """share x pan rounded as documented: down, up, or to the nearest whole place with halves up."""
+    exact = share * pan
+    if rounding == "up":
+        return math.ceil(exact - 1e-9)
+    if rounding == "nearest":
+        return math.floor(exact + 0.5 + 1e-9)
+    return math.floor(exact + 1e-9)
 
 
 def ref_choice(game, pol, s, applicants, tb, capacity):
-    """School s's choice from APPLICANTS, one criterion at a time, bands as capped blocks."""
+    """School s's choice from APPLICANTS, one criterion at a time, bands as capped blocks. POL is the
+    policy of school s (see `rules_at`)."""
     pan = int(game.schools.pan[s])
     share = {b.name: pol.share(b.share, game.city_fsm_share) for b in pol.bands}
+    rounding = pol.rounding
     left, chosen = set(applicants), []
     state = {"seats": capacity}
 
@@ -124,9 +140,9 @@ def ref_choice(game, pol, s, applicants, tb, capacity):
                 state["seats"] -= 1
 
     def band_block(band):
-        quota = places(share[band.name], pan)
+        quota = places(share[band.name], pan, rounding)
         if band.cap_with_higher is not None:
-            quota = min(quota, max(places(band.cap_with_higher, pan) - fsm_chosen(), 0))
+            quota = min(quota, max(places(band.cap_with_higher, pan, rounding) - fsm_chosen(), 0))
         take(band.criteria, quota)
 
     open_criteria = [c for c in pol.criteria if pol.band_of(c) is None]
@@ -141,7 +157,7 @@ def ref_choice(game, pol, s, applicants, tb, capacity):
                 band_block(band)
                 done.add(band.name)
     elif pol.reserve_order == "last":
-        take(open_criteria, max(capacity - sum(places(share[b.name], pan) for b in bands), 0))
+        take(open_criteria, max(capacity - sum(places(share[b.name], pan, rounding) for b in bands), 0))
         for band in bands:
             band_block(band)
         take(open_criteria, math.inf)
@@ -164,8 +180,16 @@ def ref_capacity(game):
     return np.maximum(game.schools.pan - plans, 0)
 
 
-def ref_da(game, pol, tb):
+def rules_at(game, pol, others):
+    """The policy each school follows: POL where it applies (applies_to), OTHERS at the other schools."""
+    if pol.applies_to == "all" or others is None:
+        return lambda s: pol
+    return lambda s: pol if game.schools.community[s] else others
+
+
+def ref_da(game, pol, tb, others=None):
     """One proposal at a time deferred acceptance with ref_choice; returns each child's school or -1."""
+    at = rules_at(game, pol, others)
     cap = ref_capacity(game)
     held = {s: set() for s in range(game.schools.n)}
     nxt = [0] * game.applicants.n
@@ -177,7 +201,7 @@ def ref_da(game, pol, tb):
             continue
         s = int(prefs[nxt[a]])
         nxt[a] += 1
-        keep = ref_choice(game, pol, s, held[s] | {a}, tb, int(cap[s]))
+        keep = ref_choice(game, at(s), s, held[s] | {a}, tb, int(cap[s]))
         free.extend((held[s] | {a}) - keep)
         held[s] = keep
     out = [-1] * game.applicants.n
@@ -187,16 +211,17 @@ def ref_da(game, pol, tb):
     return out
 
 
-def ref_blocking_pairs(game, pol, tb, match):
+def ref_blocking_pairs(game, pol, tb, match, others=None):
+    at = rules_at(game, pol, others)
     cap = ref_capacity(game)
     held = {s: {a for a in range(len(match)) if match[a] == s} for s in range(game.schools.n)}
-    pairs = [("drop", s) for s in held if ref_choice(game, pol, s, held[s], tb, int(cap[s])) != held[s]]
+    pairs = [("drop", s) for s in held if ref_choice(game, at(s), s, held[s], tb, int(cap[s])) != held[s]]
     for a in range(game.applicants.n):
         if game.applicants.ehcp_school[a] >= 0:
             continue
         prefs = list(game.applicants.preferences(a))
         better = prefs[:prefs.index(match[a])] if match[a] >= 0 else prefs
-        pairs += [(a, s) for s in better if a in ref_choice(game, pol, s, held[s] | {a}, tb, int(cap[s]))]
+        pairs += [(a, s) for s in better if a in ref_choice(game, at(s), s, held[s] | {a}, tb, int(cap[s]))]
     return pairs
 
 
@@ -210,6 +235,24 @@ def test_allocation_is_valid_stable_and_equals_the_plain_reference(game, pol, se
     expected = ref_da(game, pol, tb)
     assert offers(game, alloc).tolist() == expected
     assert ref_blocking_pairs(game, pol, tb, expected) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(games(), policies(), policies(), st.lists(st.booleans(), min_size=3, max_size=3), st.integers(0, 2**16))
+def test_with_applies_to_each_school_follows_its_own_rules_valid_stable_and_as_the_reference(game, pol, other,
+                                                                                             community, seed):
+    """applies_to = "community": the policy at LA-admitted schools, OTHERS (any policy) at the rest."""
+    from dataclasses import replace
+
+    game.schools.community[:] = community[:game.schools.n]
+    pol, other = replace(pol, applies_to="community"), replace(other, applies_to="all")
+    alloc = solve(game, pol, seed=seed, others=other)
+    assert check_validity(game, alloc) == []
+    assert check_stability(game, alloc) == []
+    tb = lottery_of(game, alloc)
+    expected = ref_da(game, pol, tb, other)
+    assert offers(game, alloc).tolist() == expected
+    assert ref_blocking_pairs(game, pol, tb, expected, other) == []
 
 
 def priority_key(game, pol, tb, a, s):
@@ -258,3 +301,19 @@ def test_larger_markets_stay_valid_and_stable(game, pol, seed):
     alloc = solve(game, pol, seed=seed)
     assert check_validity(game, alloc) == []
     assert check_stability(game, alloc) == []
+
+
+@pytest.mark.parametrize("name", presets())
+@settings(max_examples=60, deadline=None)
+@given(game=games(), community=st.lists(st.booleans(), min_size=3, max_size=3), seed=st.integers(0, 2**16))
+def test_every_preset_with_its_applies_to_is_valid_stable_and_as_the_reference(name, game, community, seed):
+    pol = load_policy(name)
+    game.schools.community[:] = community[:game.schools.n]
+    alloc = solve(game, pol, seed=seed)
+    assert check_validity(game, alloc) == []
+    assert check_stability(game, alloc) == []
+    others = others_policy(pol) if pol.applies_to == "community" else None
+    tb = lottery_of(game, alloc)
+    expected = ref_da(game, pol, tb, others)
+    assert offers(game, alloc).tolist() == expected
+    assert ref_blocking_pairs(game, pol, tb, expected, others) == []

@@ -82,8 +82,10 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     # 340 children aged 11 < 420 places: the cohort is every child
-    assert "brighton-2025 vs baseline: 340 applicants, 3 schools, 4 lottery run(s)" in result.output
-    assert "note:" not in result.output
+    assert "brighton-2025 vs brighton-2024: 340 applicants, 3 schools, 4 lottery run(s)" in result.output
+    assert [line for line in result.output.splitlines() if line.startswith("note:")] == [
+        "note: places of 3 school(s) of Testshire estimated from GIAS capacity / year groups (3); give real PANs with "
+        "--capacities"]
     allocation = pd.read_csv(out / "allocation.csv")
     assert len(allocation) == 340 and allocation["urn"].notna().all()
     calibration = json.loads((out / "meta.json").read_text())["calibration"]
@@ -97,15 +99,25 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
     assert result.output.strip() == f"Error: {bad}, row 2, column 'count': 'lots' is not a number >= 0"
 
 
-def test_a_school_without_capacity_is_left_out_out_loud(db, tmp_path, runner):
+def test_places_come_from_capacity_else_the_roll_and_a_school_with_neither_is_left_out_out_loud(db, tmp_path, runner):
+    # 203 has no capacity: its places are its roll / 5 year groups = 500 / 5 = 100
     with Warehouse(db) as wh:
         wh.con.execute("UPDATE schools SET capacity = NULL WHERE urn = 203")
     result = runner.invoke(cli, ["simulate", "--policy", "baseline", "--synthetic", "--la", "Testshire",
                                  "--db", str(db), "--runs", "2", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
+    assert "3 schools" in result.output
+    assert ("note: places of 3 school(s) of Testshire estimated from GIAS capacity / year groups (2) and roll "
+            "(NumberOfPupils) / year groups (1)") in result.output
+    pans = pd.read_csv(tmp_path / "o" / "schools.csv").query("metric == 'pan'").set_index("urn")["baseline_mean"]
+    assert pans.to_dict() == {201: 200, 202: 120, 203: 100}
+    with Warehouse(db) as wh:
+        wh.con.execute("UPDATE schools SET pupils = NULL WHERE urn = 203")
+    result = runner.invoke(cli, ["simulate", "--policy", "baseline", "--synthetic", "--la", "Testshire",
+                                 "--db", str(db), "--runs", "2", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
     assert "2 schools" in result.output
-    assert ("note: 1 school(s) with no capacity in the warehouse are left out (URNs 203); give their PAN with "
-            "--capacities") in result.output
+    assert "note: 1 school(s) with no capacity or roll are left out (URNs 203)" in result.output
 
 
 def test_synthetic_needs_a_warehouse(tmp_path, runner):

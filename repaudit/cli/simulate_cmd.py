@@ -2,9 +2,10 @@
 import click
 
 from ..options import db_option
+from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import simulate
+from ..simulate.run import simulate, simulate_national, simulate_sweep
 from . import cli
 
 EPILOG = """\b
@@ -24,35 +25,62 @@ looked_after, [medical_social_urn, sibling_urn, ehcp_urn], pref1 ... prefN
 (URNs). Capacities CSV: urn, pan[, name, easting, northing, type].
 \b
 Writes into --out: schools.csv, areas.csv, summary.csv, allocation.csv,
-allocation_baseline.csv, meta.json and map.html.
+allocation_baseline.csv, meta.json, map.html, changes.csv (per school: FSM
+share, intake, first-preference rate, directed places, distance and part of
+the change in D, with intervals) and, with --facts, model_vs_reality.csv.
 \b
 Examples:
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --runs 200
   repaudit simulate --policy fsm-quota --set share=0.2 --applications apps.csv --capacities pans.csv
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
+  repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
+  repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
 """
 
 
-def _settings(values):
+def _settings(values, option="--set"):
     out = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep:
-            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--set")
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint=option)
         try:
             out[key.strip()] = float(value)
         except ValueError:
-            raise click.BadParameter(f"'{value}' is not a number", param_hint="--set") from None
+            raise click.BadParameter(f"'{value}' is not a number", param_hint=option) from None
+    return out
+
+
+def _choice(values):
+    """--choice KEY=VALUE or KEY=LOW:HIGH (uncertain: drawn for each cohort)."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--choice")
+        if key not in Behaviour.KEYS:
+            raise click.BadParameter(f"unknown choice parameter {key} (known: {', '.join(Behaviour.KEYS)})",
+                                     param_hint="--choice")
+        try:
+            parts = [float(p) for p in value.split(":")]
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a number or LOW:HIGH", param_hint="--choice") from None
+        if len(parts) not in (1, 2):
+            raise click.BadParameter(f"'{value}' is not a number or LOW:HIGH", param_hint="--choice")
+        out[key] = parts[0] if len(parts) == 1 else (parts[0], parts[1])
     return out
 
 
 @cli.command("simulate", epilog=EPILOG)
 @click.option("--policy", required=True, metavar="NAME|FILE", help="Policy to simulate: a preset name or a TOML file.")
-@click.option("--baseline", default="baseline", show_default=True, metavar="NAME|FILE",
-              help="Policy to compare with (also used at schools the policy does not apply to).")
+@click.option("--baseline", metavar="NAME|FILE",
+              help="Policy to compare with [default: the policy's compare_with: brighton-2024 for Brighton's "
+                   "presets, else baseline].")
 @click.option("--applications", type=click.Path(exists=True, dir_okay=False), help="Applications CSV (see below).")
 @click.option("--synthetic", is_flag=True, help="Synthetic applicants for --la from the warehouse.")
-@click.option("--la", help="Local authority for --synthetic (name or code).")
+@click.option("--la", help="Local authority for --synthetic: name, old code (846) or ONS code (E06000043); "
+                            "'all' runs every LA of the warehouse and writes national.csv.")
 @click.option("--brighton", "brighton_dir", type=click.Path(exists=True, file_okay=False),
               help="Build the Brighton and Hove scenario from this folder of public files.")
 @click.option("--entry-year", type=int, default=2025, show_default=True, help="Entry year of the Brighton scenario.")
@@ -65,19 +93,58 @@ def _settings(values):
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the lotteries and synthetic applicants.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Policy parameter, e.g. share=0.2.")
 @click.option("--reserve-order", type=click.Choice(RESERVE_ORDERS), help="Override the policy's reserve order.")
+@click.option("--city-fsm-share", type=float, metavar="SHARE",
+              help="City FSM share (e.g. 0.31): the Brighton presets' city_fsm_share parameter (default the "
+                   "council's published 0.28) and the FSM share of a synthetic cohort.")
+@click.option("--choice", "choice", multiple=True, metavar="KEY=VALUE",
+              help="Choice model of a synthetic cohort: per_km (distance decay, default 0.6), catchment_bonus "
+                   "(1.5), fsm_response (extra utility FSM families give schools where the policy gives them "
+                   "priority, default 0); LOW:HIGH for an uncertain value, drawn for each of --cohorts.")
+@click.option("--cohorts", type=int, default=1, show_default=True,
+              help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
+                   "them, so the intervals include cohort variation.")
+@click.option("--sweep", "sweep_spec", metavar="KEY=START:STOP:STEP",
+              help="Run once per value of a policy parameter (share), city_fsm_share or a choice parameter "
+                   "(fsm_response, per_km, catchment_bonus); writes sweep.csv and sweep.html.")
+@click.option("--facts", type=click.Path(exists=True, dir_okay=False),
+              help="CSV of real outcomes (urn, metric, value[, source]; urn blank for the whole area; metrics "
+                   "fsm_share, first_pref_rate, directed, intake) printed as model vs reality.")
+@click.option("--truncate-preferences", is_flag=True,
+              help="Keep only the first N preferences of applicants who list more than the policy allows "
+                   "(with a note); without it such applications are an error.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="output/simulate", show_default=True,
               help="Folder for the CSV files and the map.")
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
-                     first_preferences, catchment_layer, runs, seed, settings, reserve_order, out_dir, db):
+                     first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+                     choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
-    result = simulate(
-        policy, baseline, applications=applications, synthetic_la=la if synthetic else None,
-        brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
-        catchments=catchment_layer, runs=runs, seed=seed, settings=_settings(settings), reserve_order=reserve_order,
-        out_dir=out_dir, entry_year=entry_year)
+    if synthetic and la.strip().lower() == "all":
+        extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts != 1), ("--sweep", sweep_spec),
+                                          ("--facts", facts), ("--capacities", capacities),
+                                          ("--first-preferences", first_preferences)) if given]
+        if extra:
+            raise click.UsageError(f"--la all runs every LA with the policy's settings; it does not take "
+                                   f"{', '.join(extra)}")
+        national, text = simulate_national(policy, baseline, db=db, runs=runs, seed=seed, settings=_settings(settings),
+                                           reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir)
+        click.echo(text)
+        click.echo(f"\nwrote {', '.join(p.name for p in national.written)} in {out_dir}")
+        return
+    options = dict(applications=applications, synthetic_la=la if synthetic else None, brighton_dir=brighton_dir,
+                   capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchment_layer,
+                   runs=runs, seed=seed, reserve_order=reserve_order, entry_year=entry_year,
+                   truncate_preferences=truncate_preferences, cohorts=cohorts)
+    if sweep_spec:
+        _, text, written = simulate_sweep(policy, sweep_spec, baseline, out_dir=out_dir, settings=_settings(settings),
+                                          choice=_choice(choice), city_fsm_share=city_fsm_share, **options)
+        click.echo(text)
+        click.echo(f"\nwrote {', '.join(p.name for p in written)} in {out_dir}")
+        return
+    result = simulate(policy, baseline, settings=_settings(settings), out_dir=out_dir, city_fsm_share=city_fsm_share,
+                      choice=_choice(choice), facts=facts, **options)
     click.echo(summary_text(result.comparison))
     click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

@@ -49,7 +49,7 @@ BNG_E, BNG_N = (0.0, 700_000.0), (0.0, 1_300_000.0)
 
 def read_applications(path: str | Path, school_urns, lsoa_xy: dict | None = None) -> pd.DataFrame:
     """Validated applications: applicant_id, easting, northing, fsm, looked_after, the three URN columns
-    (0 = none) and `prefs` (a list of URNs per row). SCHOOL_URNS are the URNs a preference may name;
+    (0 = none), `prefs` (a list of URNs per row) and `line` (its row in the file). SCHOOL_URNS are the URNs a preference may name;
     LSOA_XY maps LSOA codes to centroid (easting, northing) for rows located by LSOA."""
     table = read_csv_table(path)
     frame = resolve_columns(table, ALIASES, REQUIRED, "applications")
@@ -68,6 +68,8 @@ def read_applications(path: str | Path, school_urns, lsoa_xy: dict | None = None
         prefs[:, j] = _urns(path, table.frame[col], line, col, known)
     _check_preferences(path, prefs, line, pref_cols)
     out["prefs"] = [list(row[row > 0]) for row in prefs]
+    out["line"] = np.asarray(line, dtype=np.int64)
+    out.attrs["pref_columns"] = pref_cols
     return out
 
 

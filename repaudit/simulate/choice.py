@@ -32,15 +32,61 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import RepauditError
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The choice-model parameters a user sets (`--choice KEY=VALUE`), with where the defaults come from.
+
+    per_km           utility lost per km of straight-line distance (0.6: a school 1.2 km further is chosen
+                     half as often; English secondary preferences fall steeply with distance, Burgess,
+                     Greaves and Vignoles 2015), assumed everywhere;
+    catchment_bonus  utility of living in a school's catchment area (1.5, assumed);
+    fsm_response     extra utility FSM families give a school where the policy gives them priority (0: they
+                     list schools as before the policy; ln 2 = 0.69 doubles the odds of listing it).
+    School popularity is calibrated to preference counts where they exist (Brighton's factsheet,
+    --first-preferences) and is otherwise 0 for every school (assumed)."""
+
+    per_km: float = 0.6
+    catchment_bonus: float = 1.5
+    fsm_response: float = 0.0
+
+    KEYS = ("per_km", "catchment_bonus", "fsm_response")
+
+    def model(self, n_schools: int) -> "ChoiceModel":
+        return ChoiceModel(np.zeros(n_schools), self.per_km, self.catchment_bonus)
+
+
+def behaviours(settings: dict, cohorts: int, seed: int) -> list:
+    """One Behaviour per cohort from SETTINGS (name -> value, or (low, high) when the value is uncertain: drawn
+    uniformly for each cohort, so the intervals over cohorts include that uncertainty)."""
+    ranged = {k: v for k, v in settings.items() if isinstance(v, tuple)}
+    if ranged and cohorts < 2:
+        raise RepauditError(f"a range for {', '.join(ranged)} is drawn once per cohort: give --cohorts 2 or more")
+    for k, (lo, hi) in ranged.items():
+        if not lo <= hi:
+            raise RepauditError(f"--choice {k}={lo:g}:{hi:g}: the low end must not exceed the high end")
+    rng = np.random.default_rng([seed, 7])
+    out = []
+    for _ in range(cohorts):
+        drawn = {k: float(rng.uniform(*v)) if isinstance(v, tuple) else float(v) for k, v in settings.items()}
+        out.append(Behaviour(**drawn))
+    return out
+
 
 @dataclass(frozen=True)
 class ChoiceModel:
-    """Parameters of the random-utility model (popularity per group and school, in utility units)."""
+    """Parameters of the random-utility model (popularity per group and school, in utility units). With
+    FSM_RESPONSE and PRIORITY (bool per school: the policy gives FSM children priority there), FSM families
+    (group 1) add FSM_RESPONSE to those schools' utility."""
 
     popularity: np.ndarray
     per_km: float = 0.6
     catchment_bonus: float = 1.5
     rank_popularity: np.ndarray | None = None
+    fsm_response: float = 0.0
+    priority: np.ndarray | None = None
 
     def rows(self, group, n: int) -> np.ndarray:
         pop = np.atleast_2d(self.popularity)
@@ -50,7 +96,10 @@ class ChoiceModel:
     def utilities(self, home_xy, school_xy, in_catchment, group=None) -> np.ndarray:
         """Systematic utility (families x schools), without the random term."""
         km = np.hypot(home_xy[:, None, 0] - school_xy[None, :, 0], home_xy[:, None, 1] - school_xy[None, :, 1]) / 1000
-        return self.rows(group, len(home_xy)) - self.per_km * km + self.catchment_bonus * in_catchment
+        u = self.rows(group, len(home_xy)) - self.per_km * km + self.catchment_bonus * in_catchment
+        if self.fsm_response and self.priority is not None and group is not None:
+            u = u + self.fsm_response * np.outer(np.asarray(group, dtype=float), np.asarray(self.priority, dtype=float))
+        return u
 
     def first_choice_probabilities(self, home_xy, school_xy, in_catchment, group=None) -> np.ndarray:
         """Logit probability that each family puts each school first."""
@@ -76,13 +125,16 @@ class ChoiceModel:
         return out
 
     def rank(self, home_xy, school_xy, in_catchment, k: int, rng, group=None, quotas=None,
-             lengths=None) -> np.ndarray:
+             lengths=None, barred=None) -> np.ndarray:
         """Each family's k listed schools (school indices, best first), drawn from the rank-ordered logit,
         or rank by rank (fresh Gumbel draws over the schools not yet listed) when there are rank terms
         or QUOTAS. QUOTAS (one row of whole counts per rank, each summing to the families with LENGTHS
         above that rank) make the drawn counts exact: the draws at each rank are cleared with a shift
-        per school (`clearing_shift`), so the cohort lists each school as often as the quota says."""
+        per school (`clearing_shift`), so the cohort lists each school as often as the quota says. BARRED
+        (families x schools) marks schools a family cannot list; they come last in its ranking."""
         u = self.utilities(home_xy, school_xy, in_catchment, group)
+        if barred is not None:                       # schools a family cannot list (e.g. selective, not qualified)
+            u = np.where(barred, -np.inf, u)
         k = min(k, len(school_xy))
         if self.rank_popularity is not None or quotas is not None:
             out = np.zeros((len(u), k), dtype=np.int64)

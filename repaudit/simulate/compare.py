@@ -5,7 +5,8 @@ random numbers), so differences are the policy's, not the lottery's. Per school:
 and share, the community FSM share and the gap (audit statistics), first-preference rate (share of
 the school's first-preference applicants offered it), directed places, mean home-school distance, and
 offers under each reserve band. Per area (the schools' `area`, and "all"): D, GS and isolation of FSM
-pupils (audit indices). Overall: first-preference rate, FSM pupils with one of their top two
+pupils (audit indices); each school's term of D (`d_term`), whose change is that school's part of the
+change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
 Intervals are the 2.5th and 97.5th percentiles over runs.
 """
@@ -22,7 +23,7 @@ from ..auditing import indices, stats
 from .game import DIRECTED, EHCP, OFFER, UNPLACED, Allocation, Game, solve_many
 from .policies import Policy
 
-SCHOOL_METRICS = ("intake", "fsm", "fsm_share", "gap_pp", "z", "first_pref_rate", "directed", "mean_km")
+SCHOOL_METRICS = ("intake", "fsm", "fsm_share", "gap_pp", "z", "first_pref_rate", "directed", "mean_km", "d_term")
 AREA_METRICS = ("D", "GS", "isolation")
 SUMMARY_METRICS = ("placed", "first_pref_rate", "top2_rate", "fsm_top2_rate", "unplaced_by_preferences",
                    "directed", "unplaced", "mean_km", "movers", "kept_baseline_school")
@@ -38,6 +39,7 @@ class Comparison:
     allocation: pd.DataFrame            # the policy's allocation in the first run
     allocation_baseline: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    reality: pd.DataFrame | None = None   # model vs reality (explain.py), when facts are given
 
     def school_table(self, metric: str) -> pd.DataFrame:
         """One metric per school, wide: baseline, policy, change with intervals."""
@@ -96,7 +98,18 @@ def school_metrics(game: Game, alloc: Allocation, community: np.ndarray) -> dict
         "first_pref_rate": first_rate,
         "directed": np.bincount(alloc.school[alloc.route == DIRECTED], minlength=n_s).astype(float),
         "mean_km": km,
+        "d_term": d_terms(fsm_n, intake),
     }
+
+
+def d_terms(fsm_n: np.ndarray, intake: np.ndarray) -> np.ndarray:
+    """Each school's term of the dissimilarity index, 1/2 |F_i/F - N_i/N| (N = pupils not FSM): they add up
+    to D, so the change in a school's term is its part of the change in D."""
+    other = intake - fsm_n
+    f_total, n_total = fsm_n.sum(), other.sum()
+    if f_total <= 0 or n_total <= 0:
+        return np.full(len(intake), np.nan)
+    return 0.5 * np.abs(fsm_n / f_total - other / n_total)
 
 
 def area_metrics(game: Game, fsm_n: np.ndarray, intake: np.ndarray) -> dict:
@@ -134,44 +147,109 @@ def summary_metrics(game: Game, alloc: Allocation, baseline: Allocation | None) 
     }
 
 
-def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
-    """Monte Carlo comparison of POLICY with BASELINE over RUNS lottery seeds derived from SEED."""
-    seeds = [int(x) for x in np.random.SeedSequence(seed).generate_state(runs, dtype=np.uint32)]
-    base_runs = solve_many(game, baseline, seeds, others=baseline)
-    pol_runs = solve_many(game, policy, seeds, others=baseline)
-    community = community_fsm(game)
+def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0,
+            baseline_game: Game | None = None) -> Comparison:
+    """Monte Carlo comparison of POLICY with BASELINE over RUNS lottery seeds derived from SEED. Each runs
+    at the schools it applies to; the other schools run the policy its `others` key names. BASELINE_GAME:
+    the same applicants with the preferences they would give without the policy (see choice.py, FSM
+    response); default GAME."""
+    return compare_cohorts([(game, baseline_game or game)], policy, baseline, runs, seed)
+
+
+def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
+    """As `compare`, pooling COHORTS, a list of (game, baseline game) drawn with different seeds: each gets
+    RUNS / len(COHORTS) lottery draws (at least one), and the intervals, taken over all runs of all cohorts,
+    then combine lottery and cohort variation. Tables of the first cohort's allocations are kept."""
+    game = cohorts[0][0]
+    for p in (policy, baseline):
+        p.check_reserved(game.city_fsm_share)
+    per_cohort = max(1, -(-runs // len(cohorts)))
     per_school = {"baseline": [], "policy": []}
     per_area = {"baseline": [], "policy": []}
     per_run = {"baseline": [], "policy": []}
-    for b, p in zip(base_runs, pol_runs):
-        for label, alloc, ref in (("baseline", b, None), ("policy", p, b)):
-            sm = school_metrics(game, alloc, community)
-            per_school[label].append(sm)
-            per_area[label].append(area_metrics(game, sm["fsm"], sm["intake"]))
-            per_run[label].append(summary_metrics(game, alloc, ref))
+    communities, first = [], None
+    for c, (pol_game, base_game) in enumerate(cohorts):
+        seeds = [int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(per_cohort,
+                                                                                                   dtype=np.uint32)]
+        base_runs = solve_many(base_game, baseline, seeds)
+        pol_runs = solve_many(pol_game, policy, seeds)
+        community = community_fsm(pol_game)
+        communities.append(community)
+        for b, p in zip(base_runs, pol_runs):
+            for label, g, alloc, ref in (("baseline", base_game, b, None), ("policy", pol_game, p, b)):
+                sm = school_metrics(g, alloc, community)
+                per_school[label].append(sm)
+                per_area[label].append(area_metrics(g, sm["fsm"], sm["intake"]))
+                per_run[label].append(summary_metrics(g, alloc, ref))
+        if first is None:
+            first = (base_runs, pol_runs, pol_game, base_game)
+        else:
+            first[1].extend(pol_runs)
+    base_runs, pol_runs, game, base_game = first
     caps = pol_runs[0].rules.band_caps(game)
     meta = {
-        "policy": policy.name, "baseline": baseline.name, "runs": runs, "seed": seed,
-        "city_fsm_share": game.city_fsm_share, "applicants": game.applicants.n, "schools": game.schools.n,
+        "policy": policy.name, "baseline": baseline.name, "runs": per_cohort * len(cohorts), "seed": seed,
+        "cohorts": len(cohorts),
+        "intervals": "lottery draws" if len(cohorts) == 1 else
+                     f"lottery draws and {len(cohorts)} synthetic cohorts ({per_cohort} draws each)",
+        "city_fsm_share": policy.share("city_fsm_share", game.city_fsm_share),
+        "applicants": game.applicants.n, "schools": game.schools.n,
         "reserve_order": policy.reserve_order, "band_caps": {k: v.tolist() for k, v in caps.items()},
+        "rules": {label: policy_facts(p, game) for label, p in (("policy", policy), ("baseline", baseline))},
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         **{k: v for k, v in game.meta.items() if k != "applications"},
     }
     return Comparison(
-        schools=_school_table(game, per_school, community, pol_runs, caps),
+        schools=_school_table(game, per_school, np.mean(communities, axis=0), pol_runs, caps),
         areas=_area_table(per_area),
         summary=_summary_table(per_run),
         allocation=allocation_frame(game, pol_runs[0]),
-        allocation_baseline=allocation_frame(game, base_runs[0]),
-        meta=meta,
+        allocation_baseline=allocation_frame(base_game, base_runs[0]),
+        meta=finite(meta),
     )
 
 
+def policy_facts(policy: Policy, game: Game) -> dict:
+    """What a policy assumed, for meta.json: where it applies, what runs elsewhere, its parameters and sources."""
+    community = int(game.schools.community.sum())
+    applies = game.schools.n if policy.applies_to == "all" else community
+    return {"name": policy.name, "applies_to": policy.applies_to, "schools_applied": applies,
+            "others": policy.others if applies < game.schools.n else None, "preferences": policy.preferences,
+            "rounding": policy.rounding, "parameters": dict(policy.parameters), "sources": dict(policy.sources)}
+
+
+def finite(value):
+    """VALUE with every NaN or infinite float replaced by None (JSON null), so no 'NaN' reaches meta.json."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return finite(value.tolist())
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
+
+
 def _interval(values: np.ndarray) -> tuple:
-    """Mean and 95% interval over runs (axis 0), ignoring NaN runs."""
+    """Mean and 95% interval over runs (axis 0), ignoring NaN runs (NaN where every run is NaN)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)       # all-NaN columns: a school nobody attends
-        return np.nanmean(values, axis=0), np.nanpercentile(values, 2.5, axis=0), np.nanpercentile(values, 97.5, axis=0)
+        return np.nanmean(values, axis=0), nan_quantile(values, 0.025), nan_quantile(values, 0.975)
+
+
+def nan_quantile(values: np.ndarray, q: float) -> np.ndarray:
+    """Quantile Q over axis 0 ignoring NaN, linear interpolation (numpy's default), vectorised over columns:
+    np.nanpercentile loops over columns in Python, too slow for every school of every LA."""
+    v = np.sort(np.asarray(values, dtype=float), axis=0)            # NaN sort last
+    count = np.sum(~np.isnan(v), axis=0)
+    pos = q * np.maximum(count - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
+    low = np.take_along_axis(v, lo[None, ...], axis=0)[0]
+    high = np.take_along_axis(v, hi[None, ...], axis=0)[0]
+    out = low + (high - low) * (pos - lo)
+    return np.where(count > 0, out, np.nan)
 
 
 def _wide(base: np.ndarray, pol: np.ndarray) -> dict:
@@ -200,7 +278,19 @@ def _school_table(game, per_school, community, pol_runs, caps) -> pd.DataFrame:
                           "baseline_mean": community, "policy_mean": community})
     pan = pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": "pan",
                         "baseline_mean": game.schools.pan.astype(float), "policy_mean": game.schools.pan.astype(float)})
-    return pd.concat([pan, fixed, *frames], ignore_index=True)
+    table = pd.concat([pan, fixed, *frames], ignore_index=True)
+    notes = intake_notes(np.array([r["intake"] for r in per_school["baseline"]]),
+                         np.array([r["intake"] for r in per_school["policy"]]))
+    table["note"] = table["urn"].map(dict(zip(game.schools.urn.tolist(), notes))).fillna("")
+    return table
+
+
+def intake_notes(base_intake: np.ndarray, pol_intake: np.ndarray) -> list:
+    """Per school: 'no intake' (no pupil in any run under either rule), 'no intake under the baseline' or
+    '... under the policy' (its rates are then undefined and left empty), else ''."""
+    base_none, pol_none = (base_intake.max(axis=0) == 0), (pol_intake.max(axis=0) == 0)
+    return ["no intake" if b and p else "no intake under the baseline" if b else "no intake under the policy" if p
+            else "" for b, p in zip(base_none, pol_none)]
 
 
 def _area_table(per_area) -> pd.DataFrame:

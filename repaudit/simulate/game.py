@@ -121,6 +121,7 @@ class Allocation:
     rounds: int
     market: Market | None = None
     market_pairs: np.ndarray | None = None   # game pair index of each market pair
+    preference_limit: int | None = None      # preferences the policy considers (later ones are ignored)
 
     def criterion(self) -> np.ndarray:
         """Name of the criterion each offer was made under ('ehcp', 'directed' or '' otherwise)."""
@@ -165,7 +166,7 @@ def _solve(game: Game, policy: Policy, rngs: list, others: Policy | None, keep_m
     pairs = game.pairs
     rules = assign_rules(game, policy, others)
     named, capacity = ehcp_capacity(game)
-    active = ~named[pairs.applicant]
+    active = ~named[pairs.applicant] & (pairs.rank <= policy.preferences)
     market = build_market(game, rules, pairs, capacity, active, rngs)
     matching = deferred_acceptance(market)
     sel = np.flatnonzero(active)
@@ -192,6 +193,7 @@ def _solve(game: Game, policy: Policy, rngs: list, others: Policy | None, keep_m
             klass=np.where(route == OFFER, part.klass, -1).astype(np.int8),
             rules=rules, capacity=capacity, rounds=matching.rounds,
             market=market if keep_market else None, market_pairs=sel if keep_market else None,
+            preference_limit=policy.preferences,
         ))
     return out
 
@@ -221,10 +223,11 @@ def check_validity(game: Game, alloc: Allocation) -> list[str]:
     apps, n_s = game.applicants, game.schools.n
     offer = alloc.route == OFFER
     for a in np.flatnonzero(offer):
-        prefs = apps.preferences(a)
+        prefs = apps.preferences(a)[:alloc.preference_limit]
         r = alloc.preference_rank[a]
         if not (1 <= r <= len(prefs)) or prefs[r - 1] != alloc.school[a]:
-            problems.append(f"applicant {apps.applicant_id[a]} offered a school that is not their preference {r}")
+            problems.append(f"applicant {apps.applicant_id[a]} offered a school that is not one of their first "
+                            f"{len(prefs)} preferences (rank {r})")
     named = alloc.route == EHCP
     if np.any(alloc.school[named] != apps.ehcp_school[named]) or np.any((apps.ehcp_school >= 0) != named):
         problems.append("an applicant with an EHC plan is not at the named school")
@@ -298,7 +301,7 @@ def check_stability(game: Game, alloc: Allocation) -> list[str]:
         if len(school_choice(market, s, mine)) != len(mine):
             problems.append(f"school {game.schools.urn[s]} would not keep all its offer-holders")
     for a in np.flatnonzero((alloc.route == OFFER) | (alloc.route == UNPLACED) | (alloc.route == DIRECTED)):
-        prefs = apps.preferences(a)
+        prefs = apps.preferences(a)[:alloc.preference_limit]
         better = alloc.preference_rank[a] - 1 if alloc.route[a] == OFFER else len(prefs)
         for j in range(better):
             p = int(local_of_game_pair[apps.offsets[a] + j])

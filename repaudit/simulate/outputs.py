@@ -10,11 +10,20 @@ from ..output_set import OutputSet
 from ..safe_text import for_csv
 from .change_map import change_map_page
 from .compare import Comparison
+from .explain import change_table, d_decomposition, reality_text
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
-         "map.html")
+         "map.html", "changes.csv", "model_vs_reality.csv")
 TABLES = ("schools", "areas", "summary", "allocation", "allocation_baseline")
+
+
+def extra_tables(comparison: Comparison) -> dict:
+    """The explanation tables (explain.py): changes.csv always, model_vs_reality.csv when facts were given."""
+    out = {"changes": change_table(comparison)}
+    if comparison.reality is not None:
+        out["model_vs_reality"] = comparison.reality
+    return out
 
 
 def origin(comparison: Comparison) -> dict:
@@ -29,8 +38,9 @@ def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]
     files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"])
     with files:
         cleaned = {}
-        for name in TABLES:
-            frame, counts = for_csv(getattr(comparison, name))
+        tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}
+        for name, table in tables.items():
+            frame, counts = for_csv(table)
             frame.to_csv(files.path(f"{name}.csv"), index=False)
             if counts:
                 cleaned[f"{name}.csv"] = counts
@@ -53,6 +63,46 @@ def _pct(x) -> str:
     return "   -" if not np.isfinite(x) else f"{100 * x:4.1f}"
 
 
+def _change(r) -> str:
+    """'+8.3 (+8.3,+8.3)' in percentage points, or the school's note (e.g. 'no intake') when undefined."""
+    if not all(np.isfinite(r[k]) for k in ("change_mean", "change_lo", "change_hi")):
+        return str(r.get("note") or "no intake")
+    return f"{100 * r['change_mean']:+5.1f} ({100 * r['change_lo']:+.1f},{100 * r['change_hi']:+.1f})"
+
+
+def _num(x, sign: str = "") -> str:
+    """A 3-decimal index value, or 'n/a' where it is undefined (e.g. D with no FSM pupil)."""
+    return f"{x:{sign}.3f}" if np.isfinite(x) else "n/a"
+
+
+def _km(x) -> str:
+    return f"{x:.2f} km" if np.isfinite(x) else "n/a (nobody placed)"
+
+
+def _rules_lines(rules: dict, n_schools: int) -> list:
+    """One line per rule set: where it applies, what runs elsewhere, preferences, rounding, parameters."""
+    out = []
+    for label, r in rules.items():
+        where = "all schools" if r["schools_applied"] == n_schools else \
+            f"{r['schools_applied']} LA-admitted school(s), the other {n_schools - r['schools_applied']} run {r['others']}"
+        params = "".join(f", {k} = {v:g}" + (f" ({r['sources'][k]})" if k in r["sources"] else "")
+                         for k, v in r["parameters"].items())
+        out.append(f"{label} {r['name']}: {where}; {r['preferences']} preferences; band places rounded "
+                   f"{r['rounding']}{params}")
+    return out
+
+
+def _behaviour_lines(behaviour: dict) -> list:
+    """The choice model's parameters, each marked as set by the user or assumed (default)."""
+    if not behaviour:
+        return []
+    def one(k, v):
+        if "range" in v:
+            return f"{k} = {v['range'][0]:g} to {v['range'][1]:g} (drawn for each cohort)"
+        return f"{k} = {v['value']:g} ({'set' if v['set'] else 'assumed'})"
+    return ["choice model: " + ", ".join(one(k, v) for k, v in behaviour.items())]
+
+
 def summary_text(comparison: Comparison) -> str:
     """A plain-text table: per school FSM share baseline -> policy (change, 95% interval), first-preference
     rate and directed places; then D and GS per area and the overall figures."""
@@ -61,21 +111,27 @@ def summary_text(comparison: Comparison) -> str:
     first = comparison.school_table("first_pref_rate").set_index("urn")
     directed = comparison.school_table("directed").set_index("urn")
     pan = comparison.school_table("pan").set_index("urn")
+    city = m.get("city_fsm_share")
     lines = [f"{m['policy']} vs {m['baseline']}: {m['applicants']} applicants, {m['schools']} schools, "
-             f"{m['runs']} lottery run(s), seed {m['seed']}, city FSM share {100 * m['city_fsm_share']:.1f}%",
+             f"{m['runs']} lottery run(s), seed {m['seed']}, city FSM share "
+             f"{'n/a' if city is None else f'{100 * city:.1f}%'}",
+             *_rules_lines(m.get("rules", {}), m["schools"]),
+             *_behaviour_lines(m.get("behaviour") or {}),
+             f"intervals (95%): {m.get('intervals', 'lottery draws')}",
              "",
              f"{'school':<36} {'PAN':>4} {'FSM% base':>9} {'policy':>6} {'change pp (95%)':>22} "
              f"{'1st pref%':>9} {'policy':>6} {'directed':>8}"]
     for _, r in share.iterrows():
         u = r["urn"]
-        interval = f"{100 * r['change_mean']:+5.1f} ({100 * r['change_lo']:+.1f},{100 * r['change_hi']:+.1f})"
+        interval = _change(r)
         lines.append(f"{str(r['name'])[:36]:<36} {int(pan.loc[u, 'baseline_mean']):>4} {_pct(r['baseline_mean']):>9} "
                      f"{_pct(r['policy_mean']):>6} {interval:>22} {_pct(first.loc[u, 'baseline_mean']):>9} "
                      f"{_pct(first.loc[u, 'policy_mean']):>6} {directed.loc[u, 'policy_mean']:>8.1f}")
     lines += ["", f"{'area':<20} {'index':<10} {'baseline':>8} {'policy':>8} {'change (95%)':>24}"]
     for _, r in comparison.areas.iterrows():
-        lines.append(f"{str(r['area'])[:20]:<20} {r['metric']:<10} {r['baseline_mean']:>8.3f} {r['policy_mean']:>8.3f} "
-                     f"{r['change_mean']:>+8.3f} ({r['change_lo']:+.3f},{r['change_hi']:+.3f})")
+        lines.append(f"{str(r['area'])[:20]:<20} {r['metric']:<10} {_num(r['baseline_mean']):>8} "
+                     f"{_num(r['policy_mean']):>8} {_num(r['change_mean'], '+'):>8} "
+                     f"({_num(r['change_lo'], '+')},{_num(r['change_hi'], '+')})")
     s = comparison.summary.set_index("metric")
     lines += [
         "",
@@ -87,7 +143,10 @@ def summary_text(comparison: Comparison) -> str:
         f"pupils at a different school than under the baseline: {s.loc['movers', 'policy_mean']:.1f} "
         f"({s.loc['movers', 'policy_lo']:.0f}-{s.loc['movers', 'policy_hi']:.0f}); keep their baseline school: "
         f"{_pct(s.loc['kept_baseline_school', 'policy_mean'])}%",
-        f"mean home-school distance: {s.loc['mean_km', 'baseline_mean']:.2f} km -> {s.loc['mean_km', 'policy_mean']:.2f} km",
+        f"mean home-school distance: {_km(s.loc['mean_km', 'baseline_mean'])} -> {_km(s.loc['mean_km', 'policy_mean'])}",
     ]
+    lines.append(d_decomposition(comparison))
+    if comparison.reality is not None:
+        lines += reality_text(comparison.reality)
     lines += [f"note: {note}" for note in m.get("notes", [])]
     return "\n".join(lines)

@@ -13,7 +13,10 @@ always come first) and the reserve bands that cap some of them. Criterion names,
   everyone                 any applicant (must be the last criterion: a school with room admits anyone)
 
 A band `[bands.NAME]` names some consecutive criteria and a `share` of PAN (a number, a parameter name
-from `[parameters]`, or "city_fsm_share"); at most floor(share x PAN) places are offered under the band.
+from `[parameters]`, or "city_fsm_share"); at most share x PAN places, rounded as `rounding` says
+("down", "up" or "nearest", halves up), are offered under the band. The bands' shares may add up to at
+most 1. "city_fsm_share" is the policy's parameter of that name when it declares one (Brighton and Hove's
+presets do, with its source in `[sources]`), else the share of the applicants or of the LA's pupils.
 `cap_with_higher` (optional) also limits the pupils of the band's group (FSM) offered places under the
 band *and every higher priority* to that share of PAN (Brighton and Hove 2026: 30%); the band must then
 be the first capped step (see `limit_problem`).
@@ -30,7 +33,10 @@ Applicants who miss a band's cap are still considered under every later criterio
 
 Tie-breaks: `tie_break = "distance"` (straight line, nearer first; equal distances by lottery) or
 "lottery", with `lottery = "single"` (one random number per child used at every school) or
-"per-school" (a fresh draw at each school). `preference_first = true` ranks applicants by the
+"per-school" (a fresh draw at each school). `applies_to = "community"` applies the policy only where the
+LA is the admission authority (community and voluntary controlled schools); every other school runs the
+policy named by `others` (default "baseline"), which must apply to all schools. `compare_with` names the
+policy a simulation compares with by default. docs/policies.md describes every key. `preference_first = true` ranks applicants by the
 preference they gave the school before any criterion -- "first preference first", unlawful in England
 since 2008 and offered only to show what the equal-preference scheme changes.
 """
@@ -55,7 +61,12 @@ RESERVE_ORDERS = ("priority", "last", "first")
 TIE_BREAKS = ("distance", "lottery")
 LOTTERIES = ("single", "per-school")
 APPLIES_TO = ("all", "community")
+ROUNDINGS = ("down", "up", "nearest")
 CITY_FSM_SHARE = "city_fsm_share"
+KEYS = ("name", "title", "criteria", "bands", "applies_to", "others", "compare_with", "preferences", "tie_break",
+        "lottery", "reserve_order", "rounding", "preference_first", "parameters", "sources")
+BAND_KEYS = ("criteria", "share", "cap_with_higher", "group")
+GROUPS = ("fsm",)
 
 
 class PolicyError(RepauditError):
@@ -86,9 +97,13 @@ class Policy:
     tie_break: str = "distance"
     lottery: str = "single"
     reserve_order: str = "priority"
+    rounding: str = "down"
     preference_first: bool = False
     parameters: dict = field(default_factory=dict)
     source: str = ""
+    others: str = "baseline"
+    compare_with: str = "baseline"
+    sources: dict = field(default_factory=dict)
 
     def with_parameters(self, **values) -> "Policy":
         """A copy with parameters (and so band shares naming them) replaced, e.g. share=0.2."""
@@ -99,7 +114,9 @@ class Policy:
         merged = {**self.parameters, **{k: float(v) for k, v in values.items()}}
         for k, v in merged.items():
             _check_share(v, f"parameter {k}", self.source)
-        return replace(self, parameters=merged)
+        changed = replace(self, parameters=merged)
+        changed.check_reserved()
+        return changed
 
     def with_reserve_order(self, order: str) -> "Policy":
         if order not in RESERVE_ORDERS:
@@ -110,13 +127,43 @@ class Policy:
             raise PolicyError(f"policy '{self.name}' with reserve order '{order}': {problem}")
         return changed
 
-    def share(self, value: float | str, city_fsm_share: float) -> float:
-        """A band share as a number: a literal, a parameter, or the city's FSM share."""
+    def share(self, value: float | str, city_fsm_share: float | None) -> float:
+        """A band share as a number: a literal, a parameter, or the city's FSM share (the policy's own
+        parameter of that name when it declares one, else CITY_FSM_SHARE)."""
         if isinstance(value, (int, float)):
             return float(value)
-        if value == CITY_FSM_SHARE:
-            return float(city_fsm_share)
-        return float(self.parameters[value])
+        if value in self.parameters:
+            return float(self.parameters[value])
+        return float(city_fsm_share)
+
+    def city_fsm_share(self) -> float | None:
+        """The city FSM share the policy declares as a parameter, or None (taken from the applicants)."""
+        return self.parameters.get(CITY_FSM_SHARE)
+
+    def places(self, share: float, pan) -> np.ndarray:
+        """Places under a band of SHARE at schools of PAN, rounded as the policy says."""
+        return band_places(share, pan, self.rounding)
+
+    def check_reserved(self, city_fsm_share: float | None = None) -> None:
+        """Error when the bands together reserve more than all places (e.g. 60% + 70%)."""
+        parts, total = [], 0.0
+        for band in self.bands:
+            if band.share == CITY_FSM_SHARE and CITY_FSM_SHARE not in self.parameters and city_fsm_share is None:
+                continue
+            value = self.share(band.share, city_fsm_share)
+            total += value
+            shown = band.share if isinstance(band.share, (int, float)) else f"{band.share} = {value:g}"
+            parts.append(f"[bands.{band.name}] share = {shown}")
+        if total > 1 + 1e-9:
+            raise InputFileError(self.source, f"the bands reserve more than all places: {' + '.join(parts)} adds "
+                                              f"up to {total:g} of PAN; the shares of all bands must add up to at most 1")
+
+    def fsm_priority(self, community: np.ndarray) -> np.ndarray:
+        """Bool per school: the policy gives FSM children priority there (an FSM criterion above 'everyone'
+        at a school it applies to); where FSM families may respond to the policy (choice.py)."""
+        has = any("fsm" in c.split("+") for c in self.criteria)
+        applies = np.ones(len(community), dtype=bool) if self.applies_to == "all" else np.asarray(community, bool)
+        return applies & has
 
     def band_of(self, criterion: str) -> Band | None:
         return next((b for b in self.bands if criterion in b.criteria), None)
@@ -143,9 +190,25 @@ def limit_problem(policy: Policy) -> str | None:
     return None
 
 
-def band_places(share: float, pan) -> np.ndarray:
-    """Places under a band: floor(share x PAN), "up to" the share (a hair of tolerance for 0.2 x 300)."""
-    return np.floor(np.asarray(pan, dtype=float) * share + 1e-9).astype(np.int64)
+def band_places(share: float, pan, rounding: str = "down") -> np.ndarray:
+    """Places under a band: share x PAN rounded down ("up to" the share), up, or to the nearest whole
+    place (halves up: 5% of 330 = 16.5 -> 17), with a hair of tolerance (0.2 x 300 is 60, not 59)."""
+    exact = np.asarray(pan, dtype=float) * share
+    if rounding == "up":
+        return np.ceil(exact - 1e-9).astype(np.int64)
+    if rounding == "nearest":
+        return np.floor(exact + 0.5 + 1e-9).astype(np.int64)
+    return np.floor(exact + 1e-9).astype(np.int64)
+
+
+def others_policy(policy: Policy) -> Policy:
+    """The policy run at schools POLICY does not apply to (its `others` key): it must apply to all schools."""
+    other = load_policy(policy.others)
+    if other.applies_to != "all":
+        raise InputFileError(policy.source, f"`others = \"{policy.others}\"` names a policy that applies to "
+                                            f"'{other.applies_to}' schools only; the policy run at the other schools "
+                                            "must have applies_to = \"all\"")
+    return other
 
 
 def presets() -> list[str]:
@@ -174,11 +237,10 @@ def load_policy(name_or_path: str | Path) -> Policy:
 
 def parse_policy(data: dict, source: str = "<policy>") -> Policy:
     """Validate a policy table (as read from TOML) into a Policy; errors name the file and the key."""
-    allowed = {"name", "title", "criteria", "bands", "applies_to", "preferences", "tie_break", "lottery",
-               "reserve_order", "preference_first", "parameters"}
-    extra = sorted(set(data) - allowed)
+    extra = sorted(set(data) - set(KEYS))
     if extra:
-        raise InputFileError(source, f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}")
+        raise InputFileError(source, f"unknown key(s) {', '.join(extra)}; allowed: {', '.join(sorted(KEYS))} "
+                                     "(docs/policies.md describes each)")
     criteria = data.get("criteria")
     if not isinstance(criteria, list) or not criteria or not all(isinstance(c, str) for c in criteria):
         raise InputFileError(source, "needs `criteria = [...]`, a list of criterion names in priority order")
@@ -195,7 +257,16 @@ def parse_policy(data: dict, source: str = "<policy>") -> Policy:
         raise InputFileError(source, "`parameters` must be a table of name = number")
     for k, v in parameters.items():
         _check_share(v, f"parameter {k}", source)
-    bands = tuple(_parse_band(name, spec, criteria, parameters, source) for name, spec in data.get("bands", {}).items())
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+        raise InputFileError(source, "`sources` must be a table of parameter name = \"where its value comes from\"")
+    unsourced = sorted(set(sources) - set(parameters))
+    if unsourced:
+        raise InputFileError(source, f"[sources] names {', '.join(unsourced)}, which are not in [parameters]")
+    band_specs = data.get("bands", {})
+    if not isinstance(band_specs, dict):
+        raise InputFileError(source, "`bands` must be tables [bands.NAME]")
+    bands = tuple(_parse_band(name, spec, criteria, parameters, source) for name, spec in band_specs.items())
     policy = Policy(
         name=str(data.get("name", Path(source).stem)),
         title=str(data.get("title", "")),
@@ -206,9 +277,13 @@ def parse_policy(data: dict, source: str = "<policy>") -> Policy:
         tie_break=_choice(data, "tie_break", TIE_BREAKS, "distance", source),
         lottery=_choice(data, "lottery", LOTTERIES, "single", source),
         reserve_order=_choice(data, "reserve_order", RESERVE_ORDERS, "priority", source),
-        preference_first=bool(data.get("preference_first", False)),
+        rounding=_choice(data, "rounding", ROUNDINGS, "down", source),
+        preference_first=_flag(data, "preference_first", source),
         parameters={k: float(v) for k, v in parameters.items()},
         source=source,
+        others=_name(data, "others", source),
+        compare_with=_name(data, "compare_with", source),
+        sources=dict(sources),
     )
     used = [c for b in bands for c in b.criteria]
     if len(set(used)) != len(used):
@@ -216,6 +291,7 @@ def parse_policy(data: dict, source: str = "<policy>") -> Policy:
     problem = limit_problem(policy)
     if problem:
         raise InputFileError(source, problem)
+    policy.check_reserved()
     return policy
 
 
@@ -223,8 +299,11 @@ def _parse_band(name, spec, criteria, parameters, source) -> Band:
     where = f"[bands.{name}]"
     if not isinstance(spec, dict):
         raise InputFileError(source, f"{where} must be a table")
+    extra = sorted(set(spec) - set(BAND_KEYS))
+    if extra:
+        raise InputFileError(source, f"{where}: unknown key(s) {', '.join(extra)}; allowed: {', '.join(BAND_KEYS)}")
     members = spec.get("criteria")
-    if not isinstance(members, list) or not members:
+    if not isinstance(members, list) or not members or not all(isinstance(m, str) for m in members):
         raise InputFileError(source, f"{where} needs `criteria = [...]` naming criteria of the policy")
     members = tuple(m.strip() for m in members)
     missing = [m for m in members if m not in criteria]
@@ -241,7 +320,9 @@ def _parse_band(name, spec, criteria, parameters, source) -> Band:
     else:
         _check_share(share, f"{where} share", source)
     higher = spec.get("cap_with_higher")
-    group = str(spec.get("group", "fsm"))
+    group = spec.get("group", "fsm")
+    if group not in GROUPS:
+        raise InputFileError(source, f"{where} group is {group!r}; the only group the simulator knows is 'fsm'")
     if higher is not None:
         _check_share(higher, f"{where} cap_with_higher", source)
         if any(group not in m.split("+") for m in members):
@@ -271,6 +352,20 @@ def _choice(data, key, allowed, default, source):
     if value not in allowed:
         raise InputFileError(source, f"`{key}` is '{value}', expected one of {', '.join(allowed)}")
     return value
+
+
+def _flag(data, key, source) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise InputFileError(source, f"`{key}` must be true or false, found {value!r}")
+    return value
+
+
+def _name(data, key, source) -> str:
+    value = data.get(key, "baseline")
+    if not isinstance(value, str) or not value.strip():
+        raise InputFileError(source, f"`{key}` must name a policy (a preset or a TOML file), found {value!r}")
+    return value.strip()
 
 
 def _preferences(data, source) -> int:

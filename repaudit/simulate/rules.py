@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import UNLIMITED, Market, Step
-from .policies import Band, Policy, band_places
+from .policies import Band, Policy, others_policy
 
 
 @dataclass(frozen=True)
@@ -145,14 +145,16 @@ class Rules:
             mask = self.policy_of_school == q
             for band in policy.bands:
                 caps = out.setdefault(band.name, np.zeros(len(pan), dtype=np.int64))
-                caps[mask] = band_places(policy.share(band.share, game.city_fsm_share), pan[mask])
+                caps[mask] = policy.places(policy.share(band.share, game.city_fsm_share), pan[mask])
         return out
 
 
 def assign_rules(game, policy: Policy, others: Policy | None = None) -> Rules:
-    """POLICY at the schools it applies to; OTHERS (default: POLICY) at the rest (own admission authorities)."""
+    """POLICY at the schools it applies to; OTHERS (default: the policy its `others` key names) at the rest
+    (own admission authorities: academies, free, foundation and voluntary-aided schools)."""
     community = game.schools.community
-    if policy.applies_to == "community" and others is not None and not community.all():
+    if policy.applies_to == "community" and not community.all():
+        others = others if others is not None else others_policy(policy)
         policies = [policy, others]
         policy_of_school = np.where(community, 0, 1).astype(np.int64)
     else:
@@ -212,7 +214,7 @@ def _steps(game, rules, pairs, sel, school, policy_of_pair, capacity) -> list[St
                 cap[on_school] = caps[step.band.name][on_school]
                 if step.band.cap_with_higher is not None:
                     limit = np.full(n_s, UNLIMITED, dtype=np.int64) if limit is None else limit
-                    limit[on_school] = band_places(step.band.cap_with_higher, pan[on_school])
+                    limit[on_school] = policy.places(step.band.cap_with_higher, pan[on_school])
             elif step.hold_back_bands:
                 reserved = sum(caps[b.name] for b in policy.bands)
                 cap[on_school] = np.maximum(capacity - reserved, 0)[on_school]

@@ -9,12 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ..errors import RepauditError
+from ..output_set import OutputSet
+from ..safe_text import for_csv
 from ..warehouse import Warehouse
-from . import inputs, outputs, scenarios
-from .compare import Comparison, compare
+from . import explain, inputs, national_run, outputs, scenarios, sweep
+from .choice import Behaviour, behaviours
+from .compare import Comparison, compare_cohorts
 from .game import Game
-from .policies import Policy, load_policy
+from .policies import CITY_FSM_SHARE, Policy, load_policy
 from .schools import read_first_preferences
 
 
@@ -38,8 +44,15 @@ def policy_with(name_or_path: str, settings: dict | None = None, reserve_order: 
 
 
 def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_dir=None, capacities=None,
-               first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025) -> Game:
-    """The game from exactly one applicant source (see the module docstring)."""
+               first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025,
+               truncate_preferences: bool = False, city_share: float | None = None,
+               behaviour: Behaviour | None = None, response=None) -> Game:
+    """The game from exactly one applicant source (see the module docstring). Applications may list at most
+    the policy's `preferences`; with TRUNCATE_PREFERENCES longer lists are cut, with a note. CITY_SHARE (the
+    --city-fsm-share override) is the FSM share of a synthetic cohort; without it the Brighton scenario takes
+    the policy's city FSM share parameter and a warehouse cohort its LA's FSM share. BEHAVIOUR: the choice
+    model's parameters for a synthetic cohort; RESPONSE: (fsm_response, policy.fsm_priority), see synthetic.py."""
+    behaviour = behaviour or Behaviour()
     chosen = [x for x in (applications, synthetic_la, brighton_dir) if x]
     if len(chosen) != 1:
         raise RepauditError("give exactly one source of applicants: --applications CSV, --synthetic --la NAME, "
@@ -47,12 +60,15 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     if brighton_dir:
         if not Path(brighton_dir).is_dir():
             raise RepauditError(f"{brighton_dir} is not a folder (expected one holding brighton/ and gias/)")
-        return scenarios.brighton(brighton_dir, entry_year=entry_year, seed=seed, preferences=policy.preferences)
+        return scenarios.brighton(brighton_dir, entry_year=entry_year, seed=seed, preferences=policy.preferences,
+                                  city_share=policy.city_fsm_share() if city_share is None else city_share,
+                                  behaviour=behaviour, response=response)
     db_exists = db is not None and Path(db).is_file()
     if applications:
         wh = Warehouse(db, read_only=True) if db_exists else None
         try:
-            return inputs.from_applications(applications, capacities, wh, catchments)
+            return inputs.from_applications(applications, capacities, wh, catchments, city_share,
+                                            limit=(policy.name, policy.preferences), truncate=truncate_preferences)
         finally:
             if wh is not None:
                 wh.close()
@@ -63,20 +79,126 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     with Warehouse(db, read_only=True) as wh:
         return inputs.synthetic_from_warehouse(wh, synthetic_la, seed=seed, preferences=policy.preferences,
                                                first_preferences=firsts, capacities=capacities,
-                                               catchment_layer=catchments)
+                                               catchment_layer=catchments, city_share=city_share,
+                                               behaviour=behaviour, response=response)
 
 
-def simulate(policy: str, baseline: str = "baseline", *, applications=None, synthetic_la=None, brighton_dir=None,
+def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
+    """The choice-model parameters used: each set, drawn from a range per cohort, or assumed (the default)."""
+    if not game.meta.get("synthetic"):
+        return {}
+    out = {}
+    for k in Behaviour.KEYS:
+        value = settings.get(k, getattr(Behaviour(), k))
+        if isinstance(value, tuple):
+            out[k] = {"value": float(np.mean([getattr(b, k) for b in per_cohort])), "set": True,
+                      "range": list(value), "drawn": [getattr(b, k) for b in per_cohort]}
+        else:
+            out[k] = {"value": float(value), "set": k in settings}
+    return out
+
+
+def with_city_share(policy: Policy, share: float | None) -> Policy:
+    """POLICY with its city FSM share parameter set to SHARE (when it declares one and SHARE is given)."""
+    if share is None or policy.city_fsm_share() is None:
+        return policy
+    return policy.with_parameters(**{CITY_FSM_SHARE: share})
+
+
+def simulate(policy: str, baseline: str | None = None, *, applications=None, synthetic_la=None, brighton_dir=None,
              capacities=None, first_preferences=None, db=None, catchments=None, runs: int = 100, seed: int = 0,
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
-             entry_year: int = 2025) -> Simulation:
-    """Compare POLICY with BASELINE (names or TOML files) over RUNS lottery seeds; write into OUT_DIR if given."""
+             entry_year: int = 2025, city_fsm_share: float | None = None,
+             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1,
+             facts=None) -> Simulation:
+    """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
+    lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
+    parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
+    (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
+    so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
+    set beside the model's (explain.py)."""
     if runs < 1:
         raise RepauditError(f"--runs must be at least 1 (got {runs})")
-    pol = policy_with(policy, settings, reserve_order)
-    base = policy_with(baseline)
-    game = build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db, catchments,
-                      seed, entry_year)
-    result = compare(game, pol, base, runs=runs, seed=seed)
+    if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
+        raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
+    pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
+    base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
+    if cohorts < 1:
+        raise RepauditError(f"--cohorts must be at least 1 (got {cohorts})")
+    per_cohort = behaviours(choice or {}, cohorts, seed)
+    behaviour = per_cohort[0]
+    if applications and (any(b.fsm_response for b in per_cohort) or cohorts > 1):
+        raise RepauditError("--choice fsm_response and --cohorts apply to synthetic cohorts (--synthetic or "
+                            "--brighton); an applications CSV carries its applicants' own preferences")
+
+    def game_for(cohort_seed, b, response=None):
+        return build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db,
+                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, b, response)
+
+    pairs = []
+    for c, b in enumerate(per_cohort):
+        base_game = game_for(seed + c, b)
+        pol_game = game_for(seed + c, b, (b.fsm_response, pol.fsm_priority)) if b.fsm_response else base_game
+        pairs.append((pol_game, base_game))
+    game = pairs[0][0]
+    game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
+    result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
+    drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
+    if drawn:
+        result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
+    if facts:
+        result.reality = explain.model_vs_reality(result, explain.read_facts(facts, game.schools.urn))
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)
+
+
+def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs: int = 10, seed: int = 0,
+                      settings: dict | None = None, reserve_order: str | None = None,
+                      city_fsm_share: float | None = None, out_dir=None, progress=None):
+    """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py)."""
+    if runs < 1:
+        raise RepauditError(f"--runs must be at least 1 (got {runs})")
+    if db is None or not Path(db).is_file():
+        raise RepauditError(f"--synthetic --la all needs the national warehouse; {db} does not exist "
+                            "(see README, 'Auditing real data')")
+    pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
+    base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
+    result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
+                                       out_dir=out_dir, progress=progress)
+    return result, national_run.national_text(result, pol.name, base.name, runs)
+
+
+def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *, out_dir=None, settings=None,
+                   choice=None, city_fsm_share=None, **options):
+    """One `simulate` per value of `--sweep KEY=START:STOP:STEP` (sweep.py); KEY is a policy parameter,
+    city_fsm_share or a choice-model parameter. Writes sweep.csv and sweep.html into OUT_DIR if given.
+    Returns (table, text, paths written)."""
+    key, values = sweep.parse_sweep(sweep_spec)
+    known = load_policy(policy).parameters
+    if key not in known and key not in Behaviour.KEYS and key != CITY_FSM_SHARE:
+        raise RepauditError(f"--sweep: '{key}' is neither a parameter of policy '{policy}' "
+                            f"({', '.join(known) or 'it has none'}) nor {CITY_FSM_SHARE} nor a choice parameter "
+                            f"({', '.join(Behaviour.KEYS)})")
+    rows = []
+    for value in values:
+        set_, choice_, city = dict(settings or {}), dict(choice or {}), city_fsm_share
+        if key in Behaviour.KEYS:
+            choice_[key] = value
+        elif key == CITY_FSM_SHARE:
+            city = value
+        else:
+            set_[key] = value
+        result = simulate(policy, baseline, settings=set_, choice=choice_, city_fsm_share=city, **options)
+        rows += sweep.sweep_rows(key, value, result.comparison)
+    table = pd.DataFrame(rows)
+    meta = result.comparison.meta
+    title = f"{meta['policy']} vs {meta['baseline']}: {key} from {values[0]:g} to {values[-1]:g} " \
+            f"({meta['runs']} runs each; intervals: {meta.get('intervals', 'lottery draws')})"
+    written = []
+    if out_dir:
+        with OutputSet(out_dir, origin={"policy": meta["policy"], "baseline": meta["baseline"], "sweep": key},
+                       family=["sweep.csv", "sweep.html"]) as files:
+            for_csv(table)[0].to_csv(files.path("sweep.csv"), index=False, float_format="%.6g")
+            files.write_text("sweep.html", sweep.sweep_chart(table, title))
+        written = files.written
+    return table, title + "\n\n" + sweep.sweep_text(table), written

@@ -26,6 +26,7 @@ from . import catchments as catchment_areas
 from .choice import ChoiceModel
 from .game import Game
 from .inputs import catchment_matrix, make_game
+from .schools import LA_ADMISSIONS_TYPES
 from .synthetic import Neighbourhoods, SyntheticRates, synthetic_applications
 
 # Catchment names used in the public polygon files -> the school(s) each area serves.
@@ -46,10 +47,15 @@ GIAS = "gias/edubasealldata20250524_reheadered_subset.csv.gz"
 
 
 def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, preferences: int = 3,
-             model: ChoiceModel | None = None, rates: SyntheticRates | None = None) -> Game:
-    """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review)."""
+             model: ChoiceModel | None = None, rates: SyntheticRates | None = None,
+             city_share: float | None = None, response=None, behaviour=None) -> Game:
+    """The Brighton and Hove Year 7 scenario for ENTRY_YEAR (2025: catchments before the 2026 review).
+    CITY_SHARE: the cohort's FSM share (default: the actuals file's FSM target over PAN, 23.1%). MODEL: the
+    choice model before calibration; RESPONSE: (fsm_response, a function of the schools' LA-admission flags
+    giving the schools where FSM children have priority), see synthetic.py."""
     real = Path(real_dir)
-    schools, siblings, fsm_share, city_share = _schools(real, entry_year)
+    schools, siblings, fsm_share, file_share = _schools(real, entry_year)
+    city_share = file_share if city_share is None else float(city_share)
     *counts, offered = _factsheet(real / FACTSHEET, schools, entry_year, ("pref1", "pref2", "pref3", "off_total"))
     counts = np.array(counts)
     schools["pan"] = np.maximum(schools["pan"], offered).astype(np.int64)
@@ -60,9 +66,13 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
     rates = rates or SyntheticRates(sibling=tuple(np.clip(siblings / np.maximum(firsts, 1), 0, 1)))
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), int(firsts.sum()), city_share,
-        preferences, seed, by_group, model or ChoiceModel(np.zeros(len(schools))), rates,
-        catchment_matrix(areas, schools["urn"]), later_preferences=counts[1:])
+        preferences, seed, by_group,
+        model or (behaviour.model(len(schools)) if behaviour else ChoiceModel(np.zeros(len(schools)))), rates,
+        catchment_matrix(areas, schools["urn"]), later_preferences=counts[1:],
+        response=None if response is None else (response[0], response[1](
+            schools["type"].str.lower().isin(LA_ADMISSIONS_TYPES).to_numpy())))
     meta = {"source": f"Brighton and Hove Year 7 {entry_year}, synthetic cohort from public files in {real}",
+            "cohort_fsm_share": city_share,
             "calibration": report, "synthetic": True, "entry_year": entry_year,
             "first_preferences": dict(zip(schools["urn"].tolist(), firsts.tolist())),
             "later_preferences": {f"pref{r + 2}": dict(zip(schools["urn"].tolist(), row.tolist()))

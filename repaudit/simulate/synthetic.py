@@ -13,7 +13,7 @@ Everything is reproducible from one seed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -64,37 +64,49 @@ def fsm_rates(idaci: np.ndarray, children: np.ndarray, city_share: float, ceilin
 
 
 def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
-    """N homes: LSOA by multinomial on children, then a home point within it by weight."""
+    """N homes: LSOA by multinomial on children, then a home point within it by weight (numpy slices per
+    LSOA: a national run draws homes in tens of thousands of LSOAs)."""
     lsoas = neigh.lsoas.reset_index(drop=True)
     share = lsoas["children"].to_numpy(float)
     counts = rng.multinomial(n, share / share.sum())
-    homes = neigh.homes.groupby("lsoa", sort=False)
-    rows = []
+    codes = neigh.homes["lsoa"].to_numpy(object)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    east = neigh.homes["easting"].to_numpy(float)[order]
+    north = neigh.homes["northing"].to_numpy(float)[order]
+    weight = neigh.homes["weight"].to_numpy(float)[order]
+    names, starts = np.unique(sorted_codes, return_index=True)
+    block = dict(zip(names, zip(starts, np.append(starts[1:], len(sorted_codes)))))
+    picked, lsoa_of = [], []
     for lsoa, k in zip(lsoas["lsoa"], counts):
         if k == 0:
             continue
-        if lsoa not in homes.groups:
+        if lsoa not in block:
             raise RepauditError(f"LSOA {lsoa} has children but no home point (postcode or centroid)")
-        pts = homes.get_group(lsoa)
-        w = pts["weight"].to_numpy(float)
-        w = w / w.sum() if w.sum() > 0 else np.full(len(pts), 1.0 / len(pts))
-        pick = rng.choice(len(pts), size=k, p=w)
-        rows.append(pd.DataFrame({"lsoa": lsoa, "easting": pts["easting"].to_numpy(float)[pick],
-                                  "northing": pts["northing"].to_numpy(float)[pick]}))
-    return pd.concat(rows, ignore_index=True)
+        lo, hi = block[lsoa]
+        w = weight[lo:hi]
+        w = w / w.sum() if w.sum() > 0 else np.full(hi - lo, 1.0 / (hi - lo))
+        picked.append(lo + rng.choice(hi - lo, size=k, p=w))
+        lsoa_of.append(np.full(k, lsoa, dtype=object))
+    pick = np.concatenate(picked)
+    return pd.DataFrame({"lsoa": np.concatenate(lsoa_of), "easting": east[pick], "northing": north[pick]})
 
 
 def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
                            preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
                            rates: SyntheticRates = SyntheticRates(), catchment_of=None,
-                           later_preferences=None) -> tuple[pd.DataFrame, dict]:
+                           later_preferences=None, barred_of=None, response=None) -> tuple[pd.DataFrame, dict]:
     """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
 
     FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
     LATER_PREFERENCES: counts per school of 2nd, 3rd ... preferences (one row per rank, all families),
     used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last.
     CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
-    bonus. Returns the frame and a calibration report (FSM slope, choice-model fit)."""
+    bonus. BARRED_OF(fsm, rng) -> bool (families x schools), when given, marks schools a family cannot list
+    (selective schools for children who did not qualify). RESPONSE = (fsm_response, priority per school) is
+    added after calibration: the calibrated popularities describe preferences without the policy, and FSM
+    families then favour the schools where it gives them priority. Returns the frame and a calibration
+    report (FSM slope, choice-model fit)."""
     rng = np.random.default_rng(seed)
     urns = np.asarray(school_urns, dtype=np.int64)
     homes = draw_homes(neigh, n, rng)
@@ -113,6 +125,10 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
                                later_preferences=None if later_preferences is None
                                else np.atleast_2d(later_preferences)[: preferences - 1])
         report.update({f"choice_{k}": v for k, v in fit.items()})
+    if response is not None and response[0]:
+        model = replace(model, fsm_response=float(response[0]), priority=np.asarray(response[1], dtype=bool))
+        report["choice_fsm_response"] = float(response[0])
+        report["choice_fsm_priority_schools"] = urns[np.asarray(response[1], dtype=bool)].tolist()
     pop = np.atleast_2d(model.popularity)
     report["choice_popularity"] = {label: dict(zip(urns.tolist(), np.round(row, 4).tolist()))
                                    for label, row in zip(("all",) if len(pop) == 1 else ("not_fsm", "fsm"), pop)}
@@ -126,7 +142,11 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
         lengths = _list_lengths(n, k, later, firsts.sum(), rng)
         quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
-    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths)
+    barred = barred_of(fsm, rng) if barred_of is not None else None
+    if barred is not None:
+        lengths = np.minimum(lengths, (~barred).sum(axis=1))
+    ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths,
+                        barred=barred)
     first = urns[ranked[:, 0]]
     sibling_rate = rates.sibling if np.isscalar(rates.sibling) else np.asarray(rates.sibling)[ranked[:, 0]]
     frame = pd.DataFrame({

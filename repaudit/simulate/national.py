@@ -1,0 +1,224 @@
+"""Any English LA from open data: its Year 7 cohort, schools and places read from the national warehouse.
+
+`national_frames(wh)` reads, once, every LSOA (2021 codes) with its district, children of the entry age
+(Census 2021 band divided evenly over its years), IDACI (IoD on 2011 LSOAs, carried to 2021 codes by the
+ONS lookup, averaged over the 2011 LSOAs of a split or merge) and population-weighted centroid, and every
+open school of the phase with its LA, location (GIAS), type, admissions policy (SPC) and places.
+`resolve_la` finds an LA by name, old three-digit code or ONS code (an LA's own code, or the code or name
+of one of its districts: a county's districts are those where most of its schools are).
+
+An LA's market (`la_market`): children of the LA's LSOAs; the LA's schools; and, so that children near
+the boundary can apply across it, the schools of other LAs within `border_km` of one of the LA's LSOA
+centroids, each with the share of its places equal to the LA's share of the children living within
+`border_km` of it. Places: a PAN file if given, else GIAS capacity / year groups, else the roll / year
+groups (an estimate, said in a note). Selective (grammar) schools can be listed only by children who
+qualify: a random share of the cohort equal to the selective places over the cohort, FSM children
+qualifying at `fsm_selective_ratio` times the rate of the others (an assumption, stated in the output).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WarehouseError
+from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
+
+
+@dataclass
+class NationalFrames:
+    """LSOAs and schools of the whole warehouse, read once (see the module docstring)."""
+
+    lsoas: pd.DataFrame         # lsoa, lad_code, children, idaci, easting, northing
+    schools: pd.DataFrame       # urn, name, la_code, la_name, lad_code, type, selective, easting, northing, places, place_source
+    las: pd.DataFrame           # la_code, la_name, lad_code, lad_name (one row per district of an LA)
+    fsm: pd.Series              # FSM share of each LA's pupils (index la_code), latest SPC year
+
+
+def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> NationalFrames:
+    """Every LSOA and open school of PHASE in the warehouse; errors say which table to load."""
+    wh.require("schools", "lsoa_population", "lsoa_deprivation", "lsoa_centroids")
+    lsoas = wh.df(
+        """WITH look AS (SELECT DISTINCT lsoa11, lsoa21, lad_code FROM lsoa_lookup),
+           dep AS (SELECT lsoa, lsoa_vintage, score, la_code FROM lsoa_deprivation WHERE measure = 'idaci'
+                   QUALIFY row_number() OVER (PARTITION BY lsoa ORDER BY year DESC) = 1),
+           dep21 AS (SELECT look.lsoa21 AS lsoa, dep.score, dep.la_code FROM dep JOIN look ON look.lsoa11 = dep.lsoa
+                     WHERE dep.lsoa_vintage IS DISTINCT FROM 2021
+                     UNION ALL
+                     SELECT lsoa, score, la_code FROM dep
+                     WHERE lsoa_vintage = 2021 OR lsoa NOT IN (SELECT lsoa11 FROM look)),
+           idaci AS (SELECT lsoa, avg(score) AS idaci, any_value(la_code) AS dep_lad FROM dep21 GROUP BY lsoa),
+           pop AS (SELECT lsoa, sum(population / (coalesce(age_max, age_min) - age_min + 1)) AS children
+                   FROM lsoa_population WHERE age_min <= ? AND coalesce(age_max, 200) >= ? GROUP BY lsoa),
+           lad AS (SELECT lsoa21 AS lsoa, any_value(lad_code) AS lad_code FROM look GROUP BY lsoa21)
+           SELECT idaci.lsoa, coalesce(lad.lad_code, idaci.dep_lad) AS lad_code, pop.children, idaci.idaci,
+                  c.easting, c.northing
+           FROM idaci JOIN pop USING (lsoa) JOIN lsoa_centroids c USING (lsoa) LEFT JOIN lad USING (lsoa)
+           WHERE idaci.lsoa NOT LIKE 'W%' ORDER BY idaci.lsoa""", [entry_age, entry_age])
+    if lsoas.empty:
+        raise WarehouseError("no LSOA has children of the entry age, IDACI and a centroid in the warehouse; load the "
+                             "population, IoD, LSOA lookup and LSOA centroid files (see README, 'Auditing real data')")
+    census = wh.count("school_census") > 0
+    schools = wh.df(
+        f"""SELECT s.urn, s.name, s.la_code, s.la_name, coalesce(l.lad_code, s.lad_code) AS lad_code, s.type, s.phase,
+                  s.capacity, s.pupils,
+                  s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions
+           FROM schools s
+           LEFT JOIN (SELECT DISTINCT lsoa21, any_value(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
+                  ON l.lsoa21 = s.lsoa
+           {"LEFT JOIN (SELECT urn, any_value(admissions_policy) AS admissions_policy FROM school_census GROUP BY urn) c"
+            " ON c.urn = s.urn" if census else ""}
+           WHERE coalesce(s.status, 'Open') ILIKE 'open%' AND s.phase ILIKE ?
+             AND coalesce(s.type_group, '') NOT ILIKE 'independent%' AND coalesce(s.type, '') NOT ILIKE '%special%'
+             AND coalesce(s.type, '') NOT ILIKE 'online%'
+             AND s.easting IS NOT NULL AND s.northing IS NOT NULL AND s.la_code IS NOT NULL""", [phase])
+    groups = schools["phase"].fillna(phase).str.lower().map(YEAR_GROUPS).fillna(5)
+    from_capacity = np.floor(schools["capacity"].astype(float) / groups)
+    from_roll = np.floor(schools["pupils"].astype(float) / groups)
+    schools["places"] = from_capacity.where(from_capacity > 0, from_roll)
+    schools["place_source"] = np.where(from_capacity > 0, "capacity", np.where(from_roll > 0, "roll", "none"))
+    schools["selective"] = schools["admissions"].fillna("").str.lower().eq("selective")
+    schools["community"] = schools["type"].fillna("").str.lower().isin(LA_ADMISSIONS_TYPES)
+    las = _las(wh)
+    fsm = _fsm_shares(wh)
+    return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm)
+
+
+def _las(wh) -> pd.DataFrame:
+    """Each district to the LA holding most of the schools (all phases) located in it."""
+    counts = wh.df(
+        """SELECT s.la_code, any_value(s.la_name) AS la_name, coalesce(l.lad_code, s.lad_code) AS lad_code,
+                  any_value(l.lad_name) AS lad_name, count(*) AS n
+           FROM schools s LEFT JOIN (SELECT lsoa21, any_value(lad_code) AS lad_code, any_value(lad_name) AS lad_name
+                                     FROM lsoa_lookup GROUP BY lsoa21) l ON l.lsoa21 = s.lsoa
+           WHERE s.la_code IS NOT NULL AND coalesce(l.lad_code, s.lad_code) IS NOT NULL
+           GROUP BY s.la_code, coalesce(l.lad_code, s.lad_code)""")
+    counts = counts.sort_values(["lad_code", "n"], ascending=[True, False]).drop_duplicates("lad_code")
+    names = wh.df("SELECT la_code, any_value(la_name) AS la_name FROM schools WHERE la_code IS NOT NULL GROUP BY la_code")
+    counts = counts.drop(columns="la_name").merge(names, on="la_code", how="left")
+    return counts[["la_code", "la_name", "lad_code", "lad_name"]].reset_index(drop=True)
+
+
+def _fsm_shares(wh) -> pd.Series:
+    """FSM share of each LA's pupils (all its schools) in the latest SPC year, else GIAS PercentageFSM."""
+    if wh.count("school_indicators"):
+        rows = wh.df(
+            """SELECT s.la_code, sum(i.numerator) / nullif(sum(i.denominator), 0) AS share
+               FROM school_indicators i JOIN schools s USING (urn)
+               WHERE i.indicator = 'fsm' AND i.numerator IS NOT NULL
+                 AND i.year = (SELECT max(year) FROM school_indicators WHERE indicator = 'fsm')
+               GROUP BY s.la_code""")
+    else:
+        rows = wh.df("""SELECT la_code, sum(pct_fsm * pupils) / nullif(sum(pupils), 0) AS share FROM schools
+                        WHERE pct_fsm IS NOT NULL GROUP BY la_code""")
+    return rows.dropna().set_index("la_code")["share"]
+
+
+def resolve_la(frames: NationalFrames, text: str) -> tuple[str, str]:
+    """(old LA code, LA name) for a name, an old code, or an ONS code of the LA or one of its districts."""
+    key = str(text).strip().lower()
+    las = frames.las
+    for col in ("la_name", "la_code", "lad_code", "lad_name"):
+        hit = las[las[col].fillna("").str.lower() == key]
+        if not hit.empty:
+            return str(hit["la_code"].iloc[0]), str(hit["la_name"].iloc[0])
+    near = sorted(n for n in las["la_name"].dropna().unique() if key[:4] and key[:4] in n.lower())[:5]
+    raise WarehouseError(f"no local authority '{text}' in the warehouse (give an LA name such as 'Kent', an old code "
+                         f"such as 886, or an ONS code such as E06000043)"
+                         + (f"; similar names: {', '.join(near)}" if near else ""))
+
+
+def all_las(frames: NationalFrames) -> list[tuple[str, str]]:
+    """Every LA with at least one school of the phase and one LSOA, as (old code, name), by name."""
+    with_schools = set(frames.schools["la_code"])
+    with_lsoas = set(frames.las.loc[frames.las["lad_code"].isin(frames.lsoas["lad_code"]), "la_code"])
+    rows = frames.las[frames.las["la_code"].isin(with_schools & with_lsoas)].drop_duplicates("la_code")
+    return sorted(zip(rows["la_code"], rows["la_name"]), key=lambda r: str(r[1]))
+
+
+@dataclass
+class LaMarket:
+    """The LSOAs and schools of one LA's admissions market, with notes saying what was estimated."""
+
+    code: str
+    name: str
+    lsoas: pd.DataFrame
+    schools: pd.DataFrame       # as NationalFrames.schools plus `pan`, `area`, `in_la`
+    fsm_share: float
+    notes: list
+
+
+def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None) -> LaMarket:
+    """The market of LA (see the module docstring); CAPACITIES (urn, pan) override estimated places."""
+    code, name = resolve_la(frames, la)
+    districts = set(frames.las.loc[frames.las["la_code"] == code, "lad_code"])
+    lsoas = frames.lsoas[frames.lsoas["lad_code"].isin(districts)].reset_index(drop=True)
+    if lsoas.empty:
+        raise WarehouseError(f"no LSOAs of {name} ({code}) have children, IDACI and a centroid in the warehouse")
+    sch = frames.schools
+    own = sch[sch["la_code"] == code]
+    if own.empty:
+        raise WarehouseError(f"no open schools of {name} ({code}) with a location in the warehouse")
+    home = lsoas[["easting", "northing"]].to_numpy(float)
+    others = sch[sch["la_code"] != code]
+    near = _within(others[["easting", "northing"]].to_numpy(float), home, border_km * 1000)
+    border = others[near].copy()
+    if len(border):
+        share = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"], border_km * 1000)
+        border["places"] = np.floor(border["places"].fillna(0) * share)
+        border = border[border["places"] > 0]
+    market = pd.concat([own.assign(in_la=True), border.assign(in_la=False)], ignore_index=True)
+    notes = []
+    if capacities is not None:
+        pan = capacities.set_index("urn")["pan"]
+        given = market["urn"].isin(pan.index)
+        market.loc[given, "places"] = market.loc[given, "urn"].map(pan)
+        market.loc[given, "place_source"] = "capacities"
+    estimated = market[market["in_la"] & market["place_source"].isin(["capacity", "roll"])]
+    if len(estimated):
+        by = estimated["place_source"].value_counts()
+        notes.append(f"places of {len(estimated)} school(s) of {name} estimated from GIAS "
+                     + " and ".join(f"{'capacity' if k == 'capacity' else 'roll (NumberOfPupils)'} / year groups "
+                                    f"({v})" for k, v in by.items())
+                     + "; give real PANs with --capacities")
+    missing = market["places"].isna() | (market["places"] <= 0)
+    if missing.any():
+        notes.append(f"{int(missing.sum())} school(s) with no capacity or roll are left out (URNs "
+                     f"{', '.join(map(str, market.loc[missing, 'urn'].astype(int).tolist()[:10]))})")
+        market = market[~missing]
+    if len(border):
+        notes.append(f"{int((~market['in_la']).sum())} school(s) of neighbouring LAs within {border_km:g} km take part, "
+                     f"with {int(market.loc[~market['in_la'], 'places'].sum())} places: their places times the LA's share "
+                     "of the children living within that distance of them")
+    market = market.assign(pan=market["places"].astype(np.int64), area=np.where(market["in_la"], name, "border"))
+    fsm_share = float(frames.fsm.get(code, np.nan))
+    if not np.isfinite(fsm_share):
+        raise WarehouseError(f"no FSM figures for the schools of {name} ({code}): load SPC or GIAS with PercentageFSM")
+    return LaMarket(code, name, lsoas, market.reset_index(drop=True), fsm_share, notes)
+
+
+def _within(points: np.ndarray, targets: np.ndarray, radius: float, chunk: int = 2000) -> np.ndarray:
+    """Bool per point: some target lies within RADIUS metres."""
+    out = np.zeros(len(points), dtype=bool)
+    lo, hi = targets.min(axis=0) - radius, targets.max(axis=0) + radius
+    box = np.all((points >= lo) & (points <= hi), axis=1)
+    idx = np.flatnonzero(box)
+    for start in range(0, len(idx), chunk):
+        p = points[idx[start:start + chunk]]
+        d2 = ((p[:, None, :] - targets[None, :, :]) ** 2).sum(axis=2)
+        out[idx[start:start + chunk]] = d2.min(axis=1) <= radius ** 2
+    return out
+
+
+def _local_share(points: np.ndarray, all_lsoas: pd.DataFrame, mine, radius: float) -> np.ndarray:
+    """Per point: children in MINE (LSOA codes) over all children, among LSOAs within RADIUS of it."""
+    xy = all_lsoas[["easting", "northing"]].to_numpy(float)
+    kids = all_lsoas["children"].to_numpy(float)
+    inside = all_lsoas["lsoa"].isin(set(mine)).to_numpy()
+    out = np.zeros(len(points))
+    for i, p in enumerate(points):
+        near = ((xy - p) ** 2).sum(axis=1) <= radius ** 2
+        total = kids[near].sum()
+        out[i] = kids[near & inside].sum() / total if total > 0 else 0.0
+    return out
