@@ -10,7 +10,7 @@ import secrets
 import time
 from pathlib import Path
 
-from .errors import RepauditError
+from .errors import RepauditError, explain
 
 META = "meta.json"
 
@@ -26,10 +26,6 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _cannot_write(path: Path, exc: OSError) -> RepauditError:
-    return RepauditError(f"cannot write {path}: {exc.strerror or exc}; choose another --out folder or free some space")
 
 
 def write_text_atomically(path, text: str, run_id: str | None = None) -> Path:
@@ -74,8 +70,7 @@ class OutputSet:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RepauditError(f"cannot create the output folder {folder}: {exc.strerror or exc}; "
-                                "choose another --out folder") from None
+            raise explain(exc, folder) from None
         self._created += [p for p in missing if p not in self._created]
 
     def path(self, name: str | Path) -> Path:
@@ -94,7 +89,7 @@ class OutputSet:
         try:
             temp.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise _cannot_write(temp.with_name(Path(name).name), exc) from None
+            raise explain(exc, temp.with_name(Path(name).name)) from None
         return temp
 
     def set_meta(self, meta: dict) -> None:
@@ -147,7 +142,7 @@ class OutputSet:
                 os.replace(self._pending[meta_path], meta_path)
         except OSError as exc:
             self.discard()
-            raise _cannot_write(self.folder, exc) from None
+            raise explain(exc, self.folder) from None
         except BaseException:
             self.discard()
             raise

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .disclosure import for_sharing
-from .errors import RepauditError
+from .errors import RepauditError, explain
 from .output_set import OutputSet
 from .safe_text import for_csv
 from .xlsx import write_xlsx
@@ -81,8 +81,7 @@ def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet) -> 
         elif fmt == "geojson":
             _geojson(frame, path)
     except OSError as exc:
-        raise RepauditError(f"cannot write {files.final(path)}: {exc.strerror or exc}; choose another --out "
-                            "folder or free some space") from None
+        raise explain(exc, files.final(path)) from None
     return file_name, counts
 
 

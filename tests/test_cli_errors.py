@@ -177,8 +177,8 @@ def sample_db(tmp_path_factory):
      "Error: {out}/schools.csv: the disk is full (No space left on device): free some space or choose a location on "
      "another disk, then run the command again"),
     (OSError(28, "No space left on device"),
-     "Error: The disk is full (No space left on device): free some space or choose a location on another disk, then "
-     "run the command again"),
+     "Error: {out}/schools.csv: the disk is full (No space left on device): free some space or choose a location on "
+     "another disk, then run the command again"),
 ])
 def test_an_output_that_cannot_be_written_is_one_sentence(sample_db, tmp_path, runner, monkeypatch, failure, expected):
     """Any command's writer failing for a reason of the machine: the CLI says which file and what to do (exit 1)."""
