@@ -75,7 +75,8 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252(tmp_path, runner):
     path = tmp_path / "gias.csv"
     path.write_bytes(b'"URN","EstablishmentName"\r\n"100000","Bad \x81 byte"\r\n')
     assert error_line(run_load(runner, tmp_path, "gias", path)) == (
-        f"Error: {path}: is neither UTF-8 nor Windows-1252 text (byte 0x81 at offset 41); expected a CSV file")
+        f"Error: {path}, row 2: is neither UTF-8 nor Windows-1252 text: byte 0x81 on row 2 has no meaning in either; "
+        "save the file as 'CSV UTF-8' and load it again")
 
 
 def test_binary_and_damaged_gzip(tmp_path, runner):

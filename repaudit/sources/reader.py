@@ -1,5 +1,5 @@
 """One reader for every tabular source: gzip, BOM, cp1252, quoted fields, ragged rows,
-suppression tokens (kept as reasons), thousands separators and 0-100 or 0-1 percentages."""
+suppression tokens (kept as reasons), thousands separators; its encoding, delimiter and corrections said in notes."""
 from __future__ import annotations
 
 import codecs
@@ -19,6 +19,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
+from .cell_text import CONTROL, clean_control_characters
+from .encoding import decode_text
 
 SUPPRESSION_TOKENS = {
     "c": "confidential",
@@ -32,8 +34,13 @@ SUPPRESSION_TOKENS = {
     "low": "low number",
     "na": "not available",
     "..": "not available",
+    "null": "not available (NULL)",
+    ".": "not available (SPSS missing '.')",
     "": "blank",
 }
+SEP_LINE = re.compile(r"^sep=(.)\s*$", re.I)      # Excel's first line naming the delimiter
+CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")   # in UTF-8 bytes
+DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*%?\s*$")
 PROGRESS_MIN_ROWS = 50_000     # files with fewer lines parse in a second or two: no bar
 _PROGRESS = contextvars.ContextVar("repaudit_progress", default=False)
 
@@ -66,6 +73,8 @@ class RawTable:
     ragged_rows: int          # rows with more fields than the header (extra fields dropped)
     short_rows: int           # rows with fewer fields (padded with blanks)
     overflow: dict[int, int] = field(default_factory=dict)   # row index -> non-empty fields beyond the header
+    notes: list[str] = field(default_factory=list)           # what reading decided or corrected (encoding, ...)
+    repeated: dict[str, list[int]] = field(default_factory=dict)   # a header name given twice -> its positions
 
     def overflow_mask(self) -> np.ndarray:
         """True for rows that had non-empty values beyond the header (a value may hold an unquoted comma)."""
@@ -89,32 +98,22 @@ def open_bytes(path: Path) -> bytes:
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (with or without BOM) when valid, else cp1252 as GIAS uses."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            path, f"is neither UTF-8 nor Windows-1252 text (byte {exc.object[exc.start]:#x} at offset {exc.start}); "
-            "expected a CSV file"
-        ) from None
+    """Text and encoding, decided for the whole file (see encoding.decode_text)."""
+    decoded = decode_text(path, data)
+    return decoded.text, decoded.encoding
 
 
 def looks_binary(data: bytes) -> str | None:
-    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, UTF-16 without BOM, NUL bytes)."""
+    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, UTF-16 without BOM, many NUL and
+    other control bytes); a text file with a few control characters in its cells is read, and they are removed."""
     if data[:4] == b"PK\x03\x04":
         return "a ZIP or Excel (.xlsx) file"
     if data[:5] == b"%PDF-":
         return "a PDF file"
     head = data[:4096]
-    if b"\x00" in head and head[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
+    if b"\x00" in head and controls > max(4, len(head) // 50) and head[:2] not in (codecs.BOM_UTF16_LE,
+                                                                                   codecs.BOM_UTF16_BE):
         odd, even = head[1::2], head[0::2]
         if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
             return "UTF-16 text without a byte-order mark (save it as UTF-8)"
@@ -140,32 +139,58 @@ def read_header(path: str | Path, limit: int = 1 << 16) -> list[str]:
         text, _ = decode(path, data)
     except InputFileError:
         return []
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines:
+        return []
+    delimiter, sep_line = delimiter_of(lines[0])
+    first = lines[1] if sep_line and len(lines) > 1 else lines[0]
     try:
-        return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+        return [CONTROL.sub("", h).strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
     except csv.Error:
         return []
 
 
+def delimiter_of(first_line: str) -> tuple[str, bool]:
+    """The delimiter a file's first line uses (',', tab or ';'), and whether that line is Excel's 'sep=X' line."""
+    sep = SEP_LINE.match(first_line.lstrip("\ufeff"))
+    if sep:
+        return sep.group(1), True
+    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return (best if counts[best] else ","), False
+
+
 def read_csv_table(path: str | Path) -> RawTable:
-    """Read a delimited text file into text cells, keeping every row (ragged ones trimmed or padded)."""
+    """Read a delimited text file into text cells, keeping every row (ragged ones trimmed or padded); the
+    encoding, delimiter and any correction made are said in the table's notes."""
     path = Path(path)
     data = open_bytes(path)
     kind = looks_binary(data)
     if kind:
         raise InputFileError(path, f"is {kind}, not a CSV text file")
-    text, encoding = decode(path, data)
+    decoded = decode_text(path, data)
+    text, notes = decoded.text, [decoded.note] if decoded.note else []
     if not text.strip():
         raise InputFileError(path, "is empty: expected a header row and at least one data row")
-    sample = text[:20000]
-    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
+    first_line = text.lstrip("\ufeff").splitlines()[0]
+    delimiter, sep_line = delimiter_of(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        if sep_line:
+            next(reader)
+            notes.append(f"first line '{first_line.strip()}' (Excel's note of the delimiter) skipped")
         header = next(reader)
+    except StopIteration:
+        raise InputFileError(path, "has no header row after its 'sep=' line") from None
     except csv.Error as exc:
         raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=1) from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [CONTROL.sub("", h).strip().lstrip("\ufeff") for h in header]
+    trailing = 0
+    while len(header) > 1 and not header[-1]:
+        header.pop()
+        trailing += 1
+    if trailing:
+        notes.append(f"{trailing} unnamed column{'s' if trailing > 1 else ''} at the end of the header ignored")
     width = len(header)
     rows, lines, ragged, short, overflow = [], [], 0, 0, {}
     bar = progress_bar(path, text.count("\n"))
@@ -195,8 +220,71 @@ def read_csv_table(path: str | Path) -> RawTable:
             bar.close()
     if not rows:
         raise InputFileError(path, "has a header but no data rows")
+    table = make_table(path, header, rows, lines, decoded.encoding, ragged, short, overflow, notes)
+    if delimiter == ";":
+        refuse_decimal_commas(table)
+        table.notes.append("read as separated by semicolons (as Excel writes CSV in a European locale)")
+    return table
+
+
+def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list[int], encoding: str,
+               ragged: int = 0, short: int = 0, overflow: dict[int, int] | None = None,
+               notes: list[str] | None = None) -> RawTable:
+    """A RawTable of text cells with repeated header names recorded and control characters cleaned (noted)."""
+    header = [CONTROL.sub("", name) for name in header]
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
-    return RawTable(path, frame, np.asarray(lines, dtype=np.int64), encoding, ragged, short, overflow)
+    line = np.asarray(lines, dtype=np.int64)
+    notes = list(notes or [])
+    notes.extend(clean_control_characters(frame, line))
+    return RawTable(path, frame, line, encoding, ragged, short, overflow or {}, notes, repeated_names(header))
+
+
+def repeated_names(header: list[str]) -> dict[str, list[int]]:
+    """Header names given more than once (compared like resolve_columns compares them) -> 1-based positions."""
+    positions: dict[str, list[int]] = {}
+    spelled: dict[str, str] = {}
+    for number, name in enumerate(header, start=1):
+        key = normalise(name)
+        if key:
+            positions.setdefault(key, []).append(number)
+            spelled.setdefault(key, name)
+    return {spelled[key]: where for key, where in positions.items() if len(where) > 1}
+
+
+def check_repeated_columns(table: RawTable, used, source: str) -> None:
+    """InputFileError when a column the loader reads (USED(name) is true) appears more than once in the header;
+    a repeated column it does not read gets a note in table.notes."""
+    for name, where in table.repeated.items():
+        shown = ", ".join(str(n) for n in where)
+        if used(name):
+            raise InputFileError(table.path, f"has the column '{name}' {len(where)} times (columns {shown}): "
+                                 f"'{source}' reads that column and cannot tell which copy is right; delete or "
+                                 "rename the extra copies and load the file again", column=name)
+        table.notes.append(f"column '{name}' appears {len(where)} times (columns {shown}); '{source}' does not "
+                           "read it, so the copies were ignored")
+
+
+def uses(*alias_groups) -> callable:
+    """A test for column names that any of ALIAS_GROUPS (dicts of canonical -> aliases, or lists) would read."""
+    keys = set()
+    for group in alias_groups:
+        items = group.items() if isinstance(group, dict) else [(name, []) for name in group]
+        for canonical, names in items:
+            keys.update(normalise(n) for n in [canonical, *names])
+    return lambda name: normalise(name) in keys
+
+
+def refuse_decimal_commas(table: RawTable) -> None:
+    """A semicolon-separated file writing '12,5' for 12.5 cannot be read as numbers safely: refuse it."""
+    for column in table.frame.columns:
+        hit = table.frame[column].astype(str).str.match(DECIMAL_COMMA.pattern).to_numpy()
+        if hit.any():
+            row = int(table.line[hit][0])
+            cell = table.frame[column][hit].iloc[0]
+            raise InputFileError(
+                table.path, f"is separated by semicolons and writes numbers with a decimal comma ('{cell}' in "
+                f"column '{column}'), as Excel does in a European locale: save it as 'CSV UTF-8 (Comma delimited)' "
+                "with '.' as the decimal separator and load it again", row=row)
 
 
 FAST_MIN_BYTES = 5_000_000   # below this the csv-module reader is quick enough and is used unchanged
@@ -217,9 +305,10 @@ def read_csv_into_duckdb(path: str | Path, con, table: str) -> list[str] | None:
     header = read_header(path)
     if looks_binary(data) or not header or not _is_utf8(data):
         return None
-    names = _unique([name or f"column{i + 1}" for i, name in enumerate(header)])
-    first = data[:20000].split(b"\n", 1)[0]
-    delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    delimiter, sep_line = delimiter_of(data[:20000].split(b"\n", 1)[0].decode("utf-8", "replace"))
+    if sep_line or delimiter == ";" or not all(header) or repeated_names(header) or CONTROL_BYTES.search(data):
+        return None
+    names = list(header)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
     cells = ", ".join(f"coalesce({_identifier(n)}, '') AS {_identifier(n)}" for n in names)
@@ -302,6 +391,17 @@ def resolve_columns(table: RawTable, aliases: dict[str, list[str]], required: li
     return pd.DataFrame({canonical: table.frame[col].to_numpy() for canonical, col in chosen.items()})
 
 
+def column_labels(table: RawTable, aliases: dict[str, list[str]], cols: pd.DataFrame) -> dict[str, str]:
+    """The file's own spelling of each canonical column in COLS (as resolve_columns chose it), for messages."""
+    by_key = {normalise(c): c for c in table.frame.columns}
+    labels = {}
+    for canonical in cols.columns:
+        found = next((by_key[normalise(n)] for n in [canonical, *aliases.get(canonical, [])]
+                      if normalise(n) in by_key), canonical)
+        labels[canonical] = found
+    return labels
+
+
 def missing_reason(values: pd.Series) -> pd.Series:
     """The meaning of each suppression token (None where the cell holds a value)."""
     key = values.astype("string").str.strip().str.lower().fillna("")
@@ -318,14 +418,6 @@ def bad_numbers(values: pd.Series) -> pd.Series:
     """True where a cell is neither a number nor a known suppression token."""
     number = parse_number(values)
     return number.isna() & missing_reason(values).isna()
-
-
-def parse_proportion(values: pd.Series, scale: str = "auto") -> pd.Series:
-    """A 0-1 proportion from a percentage column; scale 'percent', 'proportion' or 'auto' (max > 1 means 0-100)."""
-    number = parse_number(values)
-    if scale == "percent" or (scale == "auto" and number.max(skipna=True) > 1.0):
-        number = number / 100.0
-    return number
 
 
 def parse_date(values: pd.Series) -> pd.Series:

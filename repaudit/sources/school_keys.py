@@ -31,6 +31,8 @@ def flag_bad_urns(problems: RowProblems, values: pd.Series) -> pd.Series:
     """Flag rows whose URN is unusable and return the parsed URNs."""
     urns, bad = parse_urns(values)
     text = values.astype(str).str.strip()
+    total = text.str.lower().str.match(r"^(grand )?totals?\b").to_numpy()
+    problems.flag(bad & total, "a 'Total' row (URN '" + text + "'), not a school: totals are not loaded")
     problems.flag(bad, np.where(text == "", "URN is empty", "URN '" + text + "' is not a number"))
     return urns
 
