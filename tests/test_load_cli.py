@@ -105,6 +105,7 @@ def test_summary_per_file_accounts_for_every_row(tmp_path, runner):
     assert result.output.splitlines() == [
         f"cin_2022.csv: 2 rows read = 1 loaded + 1 rejected + 0 skipped -> school_indicators (1 rows) in {db}",
         "  note: no pupils column: denominators left empty (the audit uses each school's roll)",
+        "  rejected row 3: URN 'x' is not a number",
         f"cin_2023.csv: 1 rows read = 1 loaded + 0 rejected + 0 skipped -> school_indicators (1 rows) in {db}",
         "  note: no pupils column: denominators left empty (the audit uses each school's roll)",
     ]

@@ -64,7 +64,7 @@ def read(path, vintage=None, **_):
     problems.flag(years.isna().to_numpy(), "time_period '" + cols["year"].astype(str) + "' is not a year")
     values = table.frame[value_column]
     flag_unreadable(problems, values, value_column)
-    problems.flag_long_text(cols[[c for c in ("la_name", "region_name", "country_name") if c in cols]])
+    problems.flag_long_text(cols)
     _flag_implausible(problems, values, value_column, measure, level)
     problems.flag_duplicates(pd.DataFrame({"area_code": code, "year": years}), "area and year")
     keep = problems.ok

@@ -52,6 +52,7 @@ def read(path, vintage=None, year=None, **_):
     problems = RowProblems(table)
     problems.flag_overflow()
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
+    problems.flag_long_text(cols.drop(columns=["lsoa"]), {"la_code": find_column(table.frame.columns, LAD_ALIASES)})
     for (measure, part), column in found.items():
         problems.flag_bad_numbers(table.frame, column, column)
     scores = {measure: _checked(table, column, measure, part, problems, notes)

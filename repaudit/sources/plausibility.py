@@ -120,8 +120,8 @@ class Scaled:
 
 def as_proportions(path: str | Path, label: str, text: pd.Series, number: np.ndarray, rule: Rate) -> Scaled:
     """Decide the column's scale (rule.scale, or 'auto': 0-1 when it fits, 0-100 when most values are above 1 and
-    it fits; a few values outside a clear scale reject their rows) and return 0-1 proportions. A column fitting
-    neither scale is an InputFileError naming its values."""
+    it fits; a few values outside a clear scale, at most 1% of them, reject their rows) and return 0-1 proportions.
+    A column fitting neither scale (or, for a fixed scale, mostly outside it) is an InputFileError naming values."""
     present = ~np.isnan(number)
     x = number[present]
     if not len(x):
@@ -143,7 +143,7 @@ def as_proportions(path: str | Path, label: str, text: pd.Series, number: np.nda
     else:
         raise InputFileError(path, _neither(label, text, number, outside["proportion"]), column=label)
     out = outside[scale]
-    if int(out.sum()) > few:
+    if int(out.sum()) > (few if rule.scale == "auto" else len(x) // 2):
         raise InputFileError(path, _neither(label, text, number, out), column=label)
     shown = text.astype(str).str.strip().to_numpy(dtype=object)
     reasons = np.full(len(number), None, dtype=object)
