@@ -3,7 +3,7 @@ reason naming the rule, is never stored, and never rescales the rest of its colu
 decided on the whole column and said in a note."""
 import pytest
 
-from load_support import error_line, query, run_load, write_csv
+from load_support import error_line, run_load, write_csv
 from repaudit.load import load_file
 
 SPC_HEADER = ["time_period", "urn", "school_name", "number of pupils known to be eligible for free school meals",

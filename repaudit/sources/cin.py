@@ -15,10 +15,10 @@ import pandas as pd
 
 from ..errors import MissingColumnError
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
 from .plausibility import AREA_COUNTS
-from .reader import (RawTable, academic_year, check_repeated_columns, normalise, parse_number, read_csv_table,
-                     resolve_columns, uses)
+from .reader import RawTable, academic_year, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import column_values, flag_unreadable, missing_note, numbers_with_reasons, without_rows

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
 from .plausibility import SCHOOL_PUPILS
-from .reader import check_repeated_columns, parse_number, read_csv_table, resolve_columns, uses
+from .reader import parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import (URN_ALIASES, YEAR_ALIASES, flag_bad_urns, flag_unreadable, missing_note,

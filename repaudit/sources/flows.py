@@ -14,9 +14,10 @@ import pyarrow as pa
 from .. import sql
 from ..errors import InputFileError, MissingColumnError
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import LSOA_CODE_ALIASES, find_column
 from .plausibility import FLOW_PUPILS
-from .reader import SUPPRESSION_TOKENS, check_repeated_columns, read_csv_into_duckdb, read_csv_table, uses
+from .reader import SUPPRESSION_TOKENS, read_csv_into_duckdb, read_csv_table
 from .registry import source
 from .school_keys import FIRST_YEAR, LAST_YEAR, URN_ALIASES, YEAR_ALIASES, vintage_from_name
 

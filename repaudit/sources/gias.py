@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .plausibility import PERCENTAGE_FSM, SCHOOL_PLACES, SCHOOL_PUPILS, as_proportions
-from .reader import bad_numbers, check_repeated_columns, column_labels, parse_number, read_csv_table, \
-    resolve_columns, uses
+from .reader import bad_numbers, column_labels, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import URN_ALIASES, column_values, flag_bad_urns, known_dates, vintage_from_name

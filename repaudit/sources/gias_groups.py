@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
-from .reader import check_repeated_columns, read_csv_table, resolve_columns, uses
+from .header import check_repeated_columns, uses
+from .reader import read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import URN_ALIASES, column_values, flag_bad_urns, known_dates, vintage_from_name

@@ -4,7 +4,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
-from .reader import check_repeated_columns, parse_date, read_csv_table, resolve_columns, uses
+from .header import check_repeated_columns, uses
+from .reader import parse_date, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import parse_urns, vintage_from_name

@@ -16,10 +16,11 @@ import pandas as pd
 from ..errors import InputFileError, MissingColumnError, WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import looks_like_geometry_file
+from .header import check_repeated_columns, uses
 from .lsoa_codes import (LSOA_CODE_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code,
                          lsoa_vintage)
 from .plausibility import DECILE, IMD_SCORE, RANK, SCORE_SHARE, as_proportions
-from .reader import check_repeated_columns, normalise, parse_number, read_csv_table, resolve_columns, uses
+from .reader import normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .spreadsheet import is_xlsx, read_xlsx_table

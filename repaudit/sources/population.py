@@ -12,10 +12,10 @@ from ..errors import MissingColumnError, WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .age_bands import age_range, is_total, sex_split_age
 from .geometry import looks_like_geometry_file
+from .header import check_repeated_columns, uses
 from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage
 from .plausibility import LSOA_RESIDENTS
-from .reader import (check_repeated_columns, missing_reason, normalise, parse_number, read_csv_table,
-                     resolve_columns, uses)
+from .reader import missing_reason, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 

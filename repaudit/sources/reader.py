@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ..errors import InputFileError, MissingColumnError
 from .cell_text import CONTROL, clean_control_characters
 from .encoding import decode_text
+from .header import delimiter_of, normalise, repeated_names
 
 SUPPRESSION_TOKENS = {
     "c": "confidential",
@@ -38,7 +39,6 @@ SUPPRESSION_TOKENS = {
     ".": "not available (SPSS missing '.')",
     "": "blank",
 }
-SEP_LINE = re.compile(r"^sep=(.)\s*$", re.I)      # Excel's first line naming the delimiter
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")   # in UTF-8 bytes
 DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*%?\s*$")
 PROGRESS_MIN_ROWS = 50_000     # files with fewer lines parse in a second or two: no bar
@@ -150,16 +150,6 @@ def read_header(path: str | Path, limit: int = 1 << 16) -> list[str]:
         return []
 
 
-def delimiter_of(first_line: str) -> tuple[str, bool]:
-    """The delimiter a file's first line uses (',', tab or ';'), and whether that line is Excel's 'sep=X' line."""
-    sep = SEP_LINE.match(first_line.lstrip("\ufeff"))
-    if sep:
-        return sep.group(1), True
-    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return (best if counts[best] else ","), False
-
-
 def read_csv_table(path: str | Path) -> RawTable:
     """Read a delimited text file into text cells, keeping every row (ragged ones trimmed or padded); the
     encoding, delimiter and any correction made are said in the table's notes."""
@@ -237,41 +227,6 @@ def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list
     notes = list(notes or [])
     notes.extend(clean_control_characters(frame, line))
     return RawTable(path, frame, line, encoding, ragged, short, overflow or {}, notes, repeated_names(header))
-
-
-def repeated_names(header: list[str]) -> dict[str, list[int]]:
-    """Header names given more than once (compared like resolve_columns compares them) -> 1-based positions."""
-    positions: dict[str, list[int]] = {}
-    spelled: dict[str, str] = {}
-    for number, name in enumerate(header, start=1):
-        key = normalise(name)
-        if key:
-            positions.setdefault(key, []).append(number)
-            spelled.setdefault(key, name)
-    return {spelled[key]: where for key, where in positions.items() if len(where) > 1}
-
-
-def check_repeated_columns(table: RawTable, used, source: str) -> None:
-    """InputFileError when a column the loader reads (USED(name) is true) appears more than once in the header;
-    a repeated column it does not read gets a note in table.notes."""
-    for name, where in table.repeated.items():
-        shown = ", ".join(str(n) for n in where)
-        if used(name):
-            raise InputFileError(table.path, f"has the column '{name}' {len(where)} times (columns {shown}): "
-                                 f"'{source}' reads that column and cannot tell which copy is right; delete or "
-                                 "rename the extra copies and load the file again", column=name)
-        table.notes.append(f"column '{name}' appears {len(where)} times (columns {shown}); '{source}' does not "
-                           "read it, so the copies were ignored")
-
-
-def uses(*alias_groups) -> callable:
-    """A test for column names that any of ALIAS_GROUPS (dicts of canonical -> aliases, or lists) would read."""
-    keys = set()
-    for group in alias_groups:
-        items = group.items() if isinstance(group, dict) else [(name, []) for name in group]
-        for canonical, names in items:
-            keys.update(normalise(n) for n in [canonical, *names])
-    return lambda name: normalise(name) in keys
 
 
 def refuse_decimal_commas(table: RawTable) -> None:
@@ -367,11 +322,6 @@ def _unique(names: list[str]) -> list[str]:
         out.append(n if k == 0 else f"{n}.{k}")
         seen[n] = k + 1
     return out
-
-
-def normalise(name: str) -> str:
-    """Column-name key: lower case, letters and digits only, so 'LA (code)' == 'la_code'."""
-    return re.sub(r"[^a-z0-9%]+", "", name.lower())
 
 
 def resolve_columns(table: RawTable, aliases: dict[str, list[str]], required: list[str], source: str) -> pd.DataFrame:

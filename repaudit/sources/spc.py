@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
 from .plausibility import SCHOOL_PUPILS
-from .reader import RawTable, check_repeated_columns, parse_number, read_csv_table, resolve_columns, uses
+from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import (URN_ALIASES, YEAR_ALIASES, column_values, flag_bad_urns, flag_unreadable,
