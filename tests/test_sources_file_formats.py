@@ -205,3 +205,44 @@ def test_template_and_formula_text_is_stored_exactly_as_written(tmp_path, wh, na
     body = f"URN,EstablishmentName,Trusts (name)\n100001,{quoted},{quoted}\n".encode()
     load_file(wh, "gias", gias(tmp_path, body))
     assert wh.df("SELECT name, trust_name FROM schools").values.tolist() == [[name, name]]
+
+
+# --- quotes, commas, years ----------------------------------------------------------------------------------------
+
+def test_an_unmatched_quote_that_swallows_rows_is_refused(tmp_path, runner):
+    path = gias(tmp_path, b'URN,EstablishmentName,NumberOfPupils\n100001,"St Mary\'s,100\n100002,B,200\n100003,C,300\n')
+    assert error_line(run_load(runner, tmp_path, "gias", path)) == (
+        f"Error: {path}, row 2: has an unmatched quote: the value of column 'EstablishmentName' runs over 3 lines "
+        "and holds what look like 2 more rows; close or remove the quote and load the file again")
+
+
+def test_a_quoted_value_over_two_lines_is_kept(tmp_path, wh):
+    path = gias(tmp_path, b'URN,EstablishmentName,NumberOfPupils\n100001,"Two\nLines School",100\n100002,B,200\n')
+    load_file(wh, "gias", path)
+    assert wh.df("SELECT name FROM schools ORDER BY urn").name.tolist() == ["Two\nLines School", "B"]
+
+
+def test_a_comma_that_is_not_a_thousands_separator_is_not_removed(tmp_path, wh):
+    path = tmp_path / "sen.csv"
+    path.write_text(SEN_HEADER + '\n202122,100001,"1,2",1,1\n202122,100002,"12,345",1,1\n')
+    result = load_file(wh, "sen", path)
+    assert reasons(result) == {2: "column 'Total pupils' holds '1,2': expected a number or a suppression code",
+                               3: "pupils 12,345 is above 10,000, the most pupils on one school's roll that is "
+                                  "plausible (the largest in the real GIAS 2025, SPC 2022/23 and 2018 census files "
+                                  "is 3,467)"}
+
+
+def test_flows_read_thousands_separators_but_not_decimal_commas(tmp_path, wh):
+    path = tmp_path / "flows.csv"
+    path.write_text('urn,lsoa,pupils,year\n100001,E01000001,"1,2",2022\n100001,E01000002,"1,296",2022\n')
+    result = load_file(wh, "flows", path)
+    assert reasons(result) == {2: "pupils '1,2' is not a number"}
+    assert wh.df("SELECT pupils FROM flows").pupils.tolist() == [1296]
+
+
+def test_a_percentage_in_a_count_column_and_a_fractional_year_are_rejected(tmp_path, wh):
+    path = tmp_path / "sen.csv"
+    path.write_text(SEN_HEADER + "\n202122,100001,794,12%,1\n2022.5,100002,794,54,1\n")
+    result = load_file(wh, "sen", path)
+    assert reasons(result) == {2: "SEN support count 12% is a percentage, not a count of people",
+                               3: "year '2022.5' is not a year such as 2022, 2022/23 or 202223"}

@@ -17,7 +17,7 @@ from ..warehouse import LoadResult, TableRows
 from .header import check_repeated_columns, uses
 from .lsoa_codes import LSOA_CODE_ALIASES, find_column
 from .plausibility import FLOW_PUPILS
-from .reader import SUPPRESSION_TOKENS, read_csv_into_duckdb, read_csv_table
+from .reader import SUPPRESSION_TOKENS, THOUSANDS, read_csv_into_duckdb, read_csv_table
 from .registry import source
 from .school_keys import FIRST_YEAR, LAST_YEAR, URN_ALIASES, YEAR_ALIASES, vintage_from_name
 
@@ -92,7 +92,8 @@ def check_rows(con, names: dict[str, str | None], year: int | None, width: int):
     cells = ", ".join(f"{_quoted(names[n])} AS {n}" if names[n] else f"CAST(NULL AS VARCHAR) AS {n}" for n in ALIASES)
     con.execute(f"CREATE TEMP VIEW _raw AS SELECT _line AS line, _overflow AS overflow, {cells} FROM _file")
     con.execute(f"CREATE TEMP TABLE _checked AS {sql.query_text('flows_checked')}",
-                {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": width, "limit": FLOW_PUPILS.limit,
+                {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": width, "thousands": THOUSANDS,
+                 "limit": FLOW_PUPILS.limit,
                  "limit_why": f" is above {FLOW_PUPILS.limit:,}, the most {FLOW_PUPILS.what} that is plausible "
                               f"({FLOW_PUPILS.measured})"})
     good = con.execute("SELECT urn, lsoa, year, pupils, fsm, sen, cin FROM _checked WHERE reason IS NULL")

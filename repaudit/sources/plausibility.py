@@ -31,6 +31,8 @@ class Count:
         present = ~np.isnan(number)
         negative = present & (number < 0)
         code = np.isin(number, list(MISSING_VALUE_CODES))
+        _first(out, present & pd.Series(shown).astype(str).str.endswith("%").to_numpy(),
+               lambda i: f"{label} {shown[i]} is a percentage, not a count of people")
         _first(out, negative & code, lambda i: f"{label} {shown[i]} is negative: a missing-value code? "
                                       "leave the cell empty or write x for a missing count")
         _first(out, negative, lambda i: f"{label} {shown[i]} is negative: a count cannot be below 0")

@@ -40,6 +40,7 @@ SUPPRESSION_TOKENS = {
     "": "blank",
 }
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")   # in UTF-8 bytes
+THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*%?"   # '1,296' or '12,345.5'
 DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*%?\s*$")
 PROGRESS_MIN_ROWS = 50_000     # files with fewer lines parse in a second or two: no bar
 _PROGRESS = contextvars.ContextVar("repaudit_progress", default=False)
@@ -184,12 +185,15 @@ def read_csv_table(path: str | Path) -> RawTable:
     width = len(header)
     rows, lines, ragged, short, overflow = [], [], 0, 0, {}
     bar = progress_bar(path, text.count("\n"))
-    shown = 0
+    shown, previous = 0, reader.line_num
     try:
         for fields in reader:
             if bar is not None and reader.line_num - shown >= 2_000:
                 bar.update(reader.line_num - shown)
                 shown = reader.line_num
+            if reader.line_num > previous + 1:
+                refuse_swallowed_rows(path, header, fields, delimiter, previous + 1)
+            previous = reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
             if len(fields) > width:
@@ -215,6 +219,19 @@ def read_csv_table(path: str | Path) -> RawTable:
         refuse_decimal_commas(table)
         table.notes.append("read as separated by semicolons (as Excel writes CSV in a European locale)")
     return table
+
+
+def refuse_swallowed_rows(path: Path, header: list[str], fields: list[str], delimiter: str, row: int) -> None:
+    """A quoted value spanning lines that hold whole rows of delimited values is an unmatched quote: the rows
+    it swallowed would vanish, so the file is refused naming the row where the quote opens."""
+    need = max(1, len(header) - 1)
+    for column, value in zip(header, fields):
+        inner = value.rstrip("\n").split("\n")[1:]
+        rows = sum(1 for line in inner if line.count(delimiter) >= need)
+        if rows:
+            raise InputFileError(path, f"has an unmatched quote: the value of column '{column}' runs over "
+                                       f"{len(inner) + 1} lines and holds what look like {rows} more rows; close or "
+                                       "remove the quote and load the file again", row=row)
 
 
 def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list[int], encoding: str,
@@ -359,8 +376,11 @@ def missing_reason(values: pd.Series) -> pd.Series:
 
 
 def parse_number(values: pd.Series) -> pd.Series:
-    """Numbers from text: thousands separators and spaces removed, suppression tokens -> NaN."""
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("%", "", regex=False)
+    """Numbers from text: thousands separators ('1,296', never '1,2', which may be a decimal comma) and '%'
+    removed, surrounding spaces ignored; suppression tokens and anything else -> NaN."""
+    text = values.astype("string").str.strip()
+    grouped = text.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
+    text = text.where(~grouped, text.str.replace(",", "", regex=False)).str.replace("%", "", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 

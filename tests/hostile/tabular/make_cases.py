@@ -99,6 +99,9 @@ def gias_cases():
         "accepted", ["read as UTF-16: the file starts with a UTF-16 byte-order mark"])
     case("gias-excel-sep-line", "gias", write("gias_sep_line.csv", lines(
         "sep=,", GIAS, school(999128))), "accepted", ["first line 'sep=,' (Excel's note of the delimiter) skipped"])
+    case("gias-unmatched-quote", "gias", write("gias_unmatched_quote.csv", lines(
+        GIAS, school(999132, '"St Mary\'s School (synthetic)'), school(999133), school(999134))), "error",
+        ["has an unmatched quote: the value of column 'EstablishmentName' runs over 3 lines"])
     case("gias-total-row", "gias", write("gias_total_row.csv", lines(
         GIAS, school(999129), "Total,,,,,743,11.2,810")), "rejects",
         ["a 'Total' row (URN 'Total'), not a school"], 1)
@@ -162,6 +165,15 @@ def spc_sen_cases():
     case("sen-semicolon-separated", "sen", write("sen_semicolon.csv", lines(
         SEN.replace(",", ";"), f"{sen.replace(',', ';')};999106;A (synthetic);1.296;54;10")), "rejects",
         ["read as separated by semicolons (as Excel writes CSV in a European locale)"], 1)
+    case("sen-decimal-comma-in-a-comma-file", "sen", write("sen_decimal_comma.csv", lines(
+        SEN, f'{sen},999108,A (synthetic),"79,4",54,10', f"{sen},999109,B (synthetic),794,54,10")), "rejects",
+        ["column 'Total pupils' holds '79,4': expected a number or a suppression code"], 1)
+    case("sen-percentage-in-a-count", "sen", write("sen_percent_count.csv", lines(
+        SEN, f"{sen},999110,A (synthetic),794,12%,10")), "rejects",
+        ["SEN support count 12% is a percentage, not a count of people"], 1)
+    case("spc-fractional-year", "spc", write("spc_fractional_year.csv", lines(
+        SPC, "2022.5,Academic year,School,999111,A (synthetic),83,794")), "rejects",
+        ["year '2022.5' is not a year such as 2022, 2022/23 or 202223"], 1)
     case("sen-thousands-and-exponent", "sen", write("sen_number_spellings.csv", lines(
         SEN, f'{sen},999107,A (synthetic),"1,296",1.2E+02,10')), "accepted", ["1 rows read = 1 loaded + 0 rejected"])
 
