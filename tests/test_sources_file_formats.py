@@ -246,3 +246,20 @@ def test_a_percentage_in_a_count_column_and_a_fractional_year_are_rejected(tmp_p
     result = load_file(wh, "sen", path)
     assert reasons(result) == {2: "SEN support count 12% is a percentage, not a count of people",
                                3: "year '2022.5' is not a year such as 2022, 2022/23 or 202223"}
+
+
+def test_utf8_read_as_windows_1252_and_saved_again_is_repaired_with_a_note(tmp_path, wh):
+    body = "URN,EstablishmentName\n100001,St Thomas Ã\xa0 Becket School\n100002,CafÃ© and é\n".encode("utf-8")
+    result = load_file(wh, "gias", gias(tmp_path, body))
+    names = wh.df("SELECT name FROM schools ORDER BY urn").name.tolist()
+    assert names == ["St Thomas à Becket School", "CafÃ© and é"]      # the second is not wholly mojibake: kept
+    assert ("text that is UTF-8 read as Windows-1252 (such as 'Ã©' for 'é') repaired in 1 cell: column "
+            "'EstablishmentName' row 2") in result.notes
+
+
+def test_utf32_with_a_byte_order_mark(tmp_path, wh):
+    path = tmp_path / "sen.txt"
+    path.write_bytes(codecs.BOM_UTF32_LE + (SEN_HEADER + "\n202122,100001,794,54,10\n").encode("utf-32-le"))
+    result = load_file(wh, "sen", path)
+    assert "read as UTF-32: the file starts with a UTF-32 byte-order mark (as Excel saves 'Unicode text')" in result.notes
+    assert wh.count("school_indicators") == 2

@@ -1,5 +1,5 @@
 """The text encoding of a delimited file, decided for the file as a whole and said in a note: UTF-8 (with or
-without a byte-order mark), UTF-16 with a byte-order mark (Excel's 'Unicode text'), Windows-1252 (GIAS), or
+without a byte-order mark), UTF-16 or UTF-32 with a byte-order mark (Excel's 'Unicode text'), Windows-1252 (GIAS), or
 UTF-8 with a few Windows-1252 lines (a file re-saved by Excel). Anything else is refused, naming the row."""
 from __future__ import annotations
 
@@ -26,8 +26,10 @@ class Decoded:
 def decode_text(path: str | Path, data: bytes) -> Decoded:
     """Decide the encoding of DATA (the bytes of PATH) and decode it; InputFileError when it is neither UTF-8,
     UTF-16 with a byte-order mark, nor plausible Windows-1252 (the message names the row of the first bad byte)."""
+    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return _with_bom(path, data, "utf-32", "UTF-32")
     if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return _utf16(path, data)
+        return _with_bom(path, data, "utf-16", "UTF-16")
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[len(codecs.BOM_UTF8):] if bom else data
     try:
@@ -50,14 +52,14 @@ def decode_text(path: str | Path, data: bytes) -> Decoded:
                    f"read as Windows-1252: not valid UTF-8 (first non-UTF-8 byte {byte:#04x} on row {first_row})")
 
 
-def _utf16(path, data: bytes) -> Decoded:
+def _with_bom(path, data: bytes, codec: str, name: str) -> Decoded:
     try:
-        text = data.decode("utf-16")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        raise InputFileError(path, f"starts with a UTF-16 byte-order mark but is not valid UTF-16 (offset "
+        raise InputFileError(path, f"starts with a {name} byte-order mark but is not valid {name} (offset "
                                    f"{exc.start}); save it as 'CSV UTF-8' and load it again") from None
-    return Decoded(text.lstrip("\ufeff"), "utf-16",
-                   "read as UTF-16: the file starts with a UTF-16 byte-order mark (as Excel saves 'Unicode text')")
+    return Decoded(text.lstrip("\ufeff"), codec,
+                   f"read as {name}: the file starts with a {name} byte-order mark (as Excel saves 'Unicode text')")
 
 
 def _mixed(lines: list[bytes], bad: list[tuple[int, bytes]]) -> Decoded:

@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
-from .cell_text import CONTROL, clean_control_characters
+from .cell_text import CONTROL, MOJIBAKE, clean_control_characters, repair_mojibake
 from .encoding import decode_text
 from .header import delimiter_of, normalise, repeated_names
 
@@ -112,9 +112,10 @@ def looks_binary(data: bytes) -> str | None:
     if data[:5] == b"%PDF-":
         return "a PDF file"
     head = data[:4096]
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or head[:4] == codecs.BOM_UTF32_BE:
+        return None
     controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
-    if b"\x00" in head and controls > max(4, len(head) // 50) and head[:2] not in (codecs.BOM_UTF16_LE,
-                                                                                   codecs.BOM_UTF16_BE):
+    if b"\x00" in head and controls > max(4, len(head) // 50):
         odd, even = head[1::2], head[0::2]
         if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
             return "UTF-16 text without a byte-order mark (save it as UTF-8)"
@@ -214,7 +215,7 @@ def read_csv_table(path: str | Path) -> RawTable:
             bar.close()
     if not rows:
         raise InputFileError(path, "has a header but no data rows")
-    table = make_table(path, header, rows, lines, decoded.encoding, ragged, short, overflow, notes)
+    table = make_table(path, header, rows, lines, decoded.encoding, ragged, short, overflow, notes, text)
     if delimiter == ";":
         refuse_decimal_commas(table)
         table.notes.append("read as separated by semicolons (as Excel writes CSV in a European locale)")
@@ -236,13 +237,17 @@ def refuse_swallowed_rows(path: Path, header: list[str], fields: list[str], deli
 
 def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list[int], encoding: str,
                ragged: int = 0, short: int = 0, overflow: dict[int, int] | None = None,
-               notes: list[str] | None = None) -> RawTable:
-    """A RawTable of text cells with repeated header names recorded and control characters cleaned (noted)."""
+               notes: list[str] | None = None, text: str | None = None) -> RawTable:
+    """A RawTable of text cells with repeated header names recorded, control characters and mojibake cleaned
+    (noted); TEXT, the file's whole text when known, lets a clean file skip the search cell by cell."""
     header = [CONTROL.sub("", name) for name in header]
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
     line = np.asarray(lines, dtype=np.int64)
     notes = list(notes or [])
-    notes.extend(clean_control_characters(frame, line))
+    if text is None or CONTROL.search(text):
+        notes.extend(clean_control_characters(frame, line))
+    if text is None or (not text.isascii() and MOJIBAKE.search(text)):
+        notes.extend(repair_mojibake(frame, line))
     return RawTable(path, frame, line, encoding, ragged, short, overflow or {}, notes, repeated_names(header))
 
 
@@ -379,8 +384,11 @@ def parse_number(values: pd.Series) -> pd.Series:
     """Numbers from text: thousands separators ('1,296', never '1,2', which may be a decimal comma) and '%'
     removed, surrounding spaces ignored; suppression tokens and anything else -> NaN."""
     text = values.astype("string").str.strip()
-    grouped = text.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
-    text = text.where(~grouped, text.str.replace(",", "", regex=False)).str.replace("%", "", regex=False)
+    if text.str.contains(",", regex=False).any():
+        grouped = text.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    if text.str.contains("%", regex=False).any():
+        text = text.str.replace("%", "", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 

@@ -102,6 +102,9 @@ def gias_cases():
     case("gias-unmatched-quote", "gias", write("gias_unmatched_quote.csv", lines(
         GIAS, school(999132, '"St Mary\'s School (synthetic)'), school(999133), school(999134))), "error",
         ["has an unmatched quote: the value of column 'EstablishmentName' runs over 3 lines"])
+    case("gias-mojibake-name", "gias", write("gias_mojibake.csv", lines(
+        GIAS, school(999135, "St Thomas \u00c3\u00a0 Becket School (synthetic)"))), "accepted",
+        ["text that is UTF-8 read as Windows-1252 (such as '\u00c3\u00a9' for '\u00e9') repaired in 1 cell"])
     case("gias-total-row", "gias", write("gias_total_row.csv", lines(
         GIAS, school(999129), "Total,,,,,743,11.2,810")), "rejects",
         ["a 'Total' row (URN 'Total'), not a school"], 1)
@@ -174,6 +177,9 @@ def spc_sen_cases():
     case("spc-fractional-year", "spc", write("spc_fractional_year.csv", lines(
         SPC, "2022.5,Academic year,School,999111,A (synthetic),83,794")), "rejects",
         ["year '2022.5' is not a year such as 2022, 2022/23 or 202223"], 1)
+    case("sen-utf32", "sen", write("sen_utf32.txt", codecs.BOM_UTF32_LE + lines(
+        SEN, f"{sen},999112,A (synthetic),794,54,10").encode("utf-32-le")), "accepted",
+        ["read as UTF-32: the file starts with a UTF-32 byte-order mark"])
     case("sen-thousands-and-exponent", "sen", write("sen_number_spellings.csv", lines(
         SEN, f'{sen},999107,A (synthetic),"1,296",1.2E+02,10')), "accepted", ["1 rows read = 1 loaded + 0 rejected"])
 
