@@ -263,3 +263,31 @@ def test_utf32_with_a_byte_order_mark(tmp_path, wh):
     result = load_file(wh, "sen", path)
     assert "read as UTF-32: the file starts with a UTF-32 byte-order mark (as Excel saves 'Unicode text')" in result.notes
     assert wh.count("school_indicators") == 2
+
+
+def test_a_huge_rejected_row_is_cut_in_the_rejects_table(tmp_path, wh):
+    body = f"URN,EstablishmentName\n100001,{'A' * 50_000}\n".encode()
+    load_file(wh, "gias", gias(tmp_path, body))
+    raw = wh.df("SELECT raw FROM rejects").raw[0]
+    assert raw == "100001," + "A" * 1993 + "... (50,007 characters)"
+
+
+def test_xlsx_cells_get_the_same_cleaning_and_repeated_columns_check(tmp_path, wh, runner):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["LSOA code (2011)", "IDACI Score"])
+    sheet.append(["E01000001", 0.1])
+    sheet.append(["E01000002", 0.2])
+    clean = tmp_path / "IoD2019_clean.xlsx"
+    book.save(clean)
+    result = load_file(wh, "iod", clean)
+    assert "'IDACI Score' is on a 0-1 scale (0-1 proportions; all 2 values lie within 0-1)" in result.notes
+    sheet["C1"] = "IDACI Score"
+    sheet["C2"] = 0.3
+    twice = tmp_path / "IoD2019_twice.xlsx"
+    book.save(twice)
+    assert error_line(run_load(runner, tmp_path, "iod", twice)) == (
+        f"Error: {twice}, column 'IDACI Score': has the column 'IDACI Score' 2 times (columns 2, 3): 'iod' reads "
+        "that column and cannot tell which copy is right; delete or rename the extra copies and load the file again")

@@ -209,6 +209,10 @@ def read_csv_table(path: str | Path) -> RawTable:
             rows.append(fields)
             lines.append(reader.line_num)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputFileError(path, f"has a value longer than {csv.field_size_limit():,} characters: no name, code "
+                                       "or number is that long (an unmatched quote, or not a CSV file)",
+                                 row=reader.line_num) from None
         raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=reader.line_num) from None
     finally:
         if bar is not None:
@@ -264,6 +268,7 @@ def refuse_decimal_commas(table: RawTable) -> None:
                 "with '.' as the decimal separator and load it again", row=row)
 
 
+MAX_RAW = 2_000              # characters of a rejected row kept in the rejects table
 FAST_MIN_BYTES = 5_000_000   # below this the csv-module reader is quick enough and is used unchanged
 
 
@@ -328,12 +333,17 @@ def _identifier(name: str) -> str:
 
 
 def rejects_frame(table: RawTable, mask, reason) -> pd.DataFrame:
-    """Rows of TABLE where MASK is true, as (row_number, reason, raw) for the rejects table."""
+    """Rows of TABLE where MASK is true, as (row_number, reason, raw) for the rejects table; a raw row longer
+    than MAX_RAW characters is cut there and says its length (a hostile row is evidence, not data to keep)."""
     mask = np.asarray(mask, dtype=bool)
     rows = table.frame[mask]
-    raw = [",".join(map(str, r)) for r in rows.itertuples(index=False)]
+    raw = [_shortened(",".join(map(str, r))) for r in rows.itertuples(index=False)]
     reasons = reason[mask] if isinstance(reason, (pd.Series, np.ndarray)) else [reason] * int(mask.sum())
     return pd.DataFrame({"row_number": table.line[mask], "reason": list(reasons), "raw": raw})
+
+
+def _shortened(raw: str) -> str:
+    return raw if len(raw) <= MAX_RAW else f"{raw[:MAX_RAW]}... ({len(raw):,} characters)"
 
 
 def _unique(names: list[str]) -> list[str]:

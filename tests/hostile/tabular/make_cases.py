@@ -4,6 +4,7 @@ formats of the synthetic sample (repaudit/sample_data). Run it from anywhere: py
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 from pathlib import Path
 
@@ -105,6 +106,9 @@ def gias_cases():
     case("gias-mojibake-name", "gias", write("gias_mojibake.csv", lines(
         GIAS, school(999135, "St Thomas \u00c3\u00a0 Becket School (synthetic)"))), "accepted",
         ["text that is UTF-8 read as Windows-1252 (such as '\u00c3\u00a9' for '\u00e9') repaired in 1 cell"])
+    case("gias-value-over-the-csv-field-limit", "gias", write("gias_huge_value.csv.gz", gzip.compress(lines(
+        GIAS, school(999136), school(999137, "B" * 140_000)).encode(), mtime=0)), "error",
+        ["has a value longer than 131,072 characters"])
     case("gias-total-row", "gias", write("gias_total_row.csv", lines(
         GIAS, school(999129), "Total,,,,,743,11.2,810")), "rejects",
         ["a 'Total' row (URN 'Total'), not a school"], 1)
