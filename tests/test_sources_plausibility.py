@@ -125,8 +125,8 @@ def test_imd_ranks_and_deciles_outside_their_range_are_rejected(tmp_path, wh):
         3: "Index of Multiple Deprivation (IMD) Rank 0 is outside 1-40,000 (a rank of LSOAs runs from 1 to the "
            "number of LSOAs, fewer than 40,000)",
         4: "Index of Multiple Deprivation (IMD) Decile 11 is outside 1-10 (a decile runs from 1 to 10)",
-        5: "Index of Multiple Deprivation (IMD) Score 150 is outside 0-100 (an IMD score lies within 0-100; the "
-           "largest IoD2019 score is 92.7)",
+        5: "Index of Multiple Deprivation (IMD) Score 150 is outside 0-100 (an IMD score is a weighted sum of "
+           "domain scores within 0-100; the published IoD2019 maximum is 92.7)",
         6: "Index of Multiple Deprivation (IMD) Rank 12.5 is not a whole number (a rank of LSOAs runs from 1 to the "
            "number of LSOAs, fewer than 40,000)",
     }
