@@ -16,6 +16,7 @@ SHOWN = 6
 _CONTINUATION = "\u0080-\u00bf" + "".join(bytes([b]).decode("cp1252") for b in range(0x80, 0xA0)
                                          if b not in CP1252_UNDEFINED)
 MOJIBAKE = re.compile(f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}")
+MOJIBAKE_LEAD = re.compile("[\u00c2-\u00ef]")     # where a piece of mojibake can start
 
 
 def _repair(match: re.Match) -> str:
@@ -69,6 +70,12 @@ def _where(found: dict[str, list[int]]) -> str:
         shown = ", ".join(str(r) for r in rows[:SHOWN]) + (" ..." if len(rows) > SHOWN else "")
         parts.append(f"column '{column}' row{'s' if len(rows) > 1 else ''} {shown}")
     return f"{total:,} cell{'s' if total > 1 else ''}: " + "; ".join(parts)
+
+
+def has_mojibake(text: str) -> bool:
+    """True when TEXT holds UTF-8 read as Windows-1252; tries the full pattern only where one can start (fast on
+    large files whose few non-ASCII letters are accents)."""
+    return any(MOJIBAKE.match(text, hit.start()) for hit in MOJIBAKE_LEAD.finditer(text))
 
 
 def repair_mojibake(frame: pd.DataFrame, lines: np.ndarray) -> list[str]:

@@ -12,6 +12,7 @@ from ..errors import InputFileError
 CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}   # bytes Windows-1252 gives no character
 MAX_HIGH_BYTE_SHARE = 0.10     # English text in Windows-1252 has few bytes above 0x7f (the GIAS file: 0.004%)
 SHOWN_ROWS = 8
+HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,13 @@ def decode_text(path: str | Path, data: bytes) -> Decoded:
     except UnicodeDecodeError:
         pass
     lines = body.splitlines(keepends=True)
-    bad = [(row, line) for row, line in enumerate(lines, start=1) if not _is_utf8(line)]
+    bad = [(row, line) for row, line in enumerate(lines, start=1) if not line.isascii() and not _is_utf8(line)]
     _refuse_undefined(path, bad)
     first_row, first_line = bad[0]
     byte = _first_bad_byte(first_line)
-    if bom or any(_is_utf8(line) and max(line, default=0) > 0x7F for line in lines):
+    if bom or any(not line.isascii() and _is_utf8(line) for line in lines):
         return _mixed(lines, bad)
-    high = sum(1 for b in body if b > 0x7F)
+    high = len(body) - len(body.translate(None, HIGH_BYTES))
     if high > MAX_HIGH_BYTE_SHARE * max(len(body), 1):
         raise InputFileError(path, f"is neither UTF-8 nor plausible Windows-1252 text: {high:,} of its {len(body):,} "
                                    f"bytes are above 0x7f (first non-UTF-8 byte {byte:#04x} on row {first_row}); "

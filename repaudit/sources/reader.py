@@ -19,7 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
-from .cell_text import CONTROL, MOJIBAKE, clean_control_characters, repair_mojibake
+from .cell_text import CONTROL, clean_control_characters, has_mojibake, repair_mojibake
 from .encoding import decode_text
 from .header import delimiter_of, normalise, repeated_names
 
@@ -250,7 +250,7 @@ def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list
     notes = list(notes or [])
     if text is None or CONTROL.search(text):
         notes.extend(clean_control_characters(frame, line))
-    if text is None or (not text.isascii() and MOJIBAKE.search(text)):
+    if text is None or (not text.isascii() and has_mojibake(text)):
         notes.extend(repair_mojibake(frame, line))
     return RawTable(path, frame, line, encoding, ragged, short, overflow or {}, notes, repeated_names(header))
 
