@@ -1,13 +1,15 @@
 -- name: flows_checked
 -- Every row of a residence-flows file, typed and checked: flows_checked(line, urn, lsoa, year, pupils, fsm,
 -- sen, cin, fsm_token, sen_token, cin_token, reason, raw). `reason` is NULL for a usable row, else the first
--- problem found (the same rules as the csv-module loaders: numbers may carry thousands separators; a
+-- problem found (the same rules as the csv-module loaders: numbers may carry thousands separators ('1,296'); a
 -- suppression token in fsm/sen/cin leaves the count NULL and is returned lower-cased in <column>_token;
--- pupils must be a number; a repeated (urn, lsoa, year) names the row of its first occurrence).
+-- pupils must be a whole number of 0 to $limit; fsm, sen and cin whole, at most pupils; a repeated (urn, lsoa, year) names the row of its first occurrence).
 -- Input: relation _raw(line, overflow, urn, lsoa, year, pupils, fsm, sen, cin): text cells (NULL = column
 -- absent) and `overflow`, the number of non-empty values a row had beyond the header's columns.
 -- Parameters: $year (INTEGER, used when _raw.year is NULL), $tokens (VARCHAR[], suppression tokens, lower case),
--- $width (INTEGER, the number of columns in the file's header).
+-- $width (INTEGER, the number of columns in the file's header), $limit (DOUBLE, the most pupils one flow may
+-- hold) and $limit_why (VARCHAR, the reason's tail naming that limit), from plausibility.FLOW_PUPILS;
+-- $thousands (VARCHAR, the regular expression of a number with thousands separators, reader.THOUSANDS).
 with cells as (
     select line, overflow, urn, lsoa as lsoa_cell, year as year_cell, pupils as pupils_cell, fsm as fsm_cell,
            sen as sen_cell, cin as cin_cell,
@@ -17,7 +19,7 @@ with cells as (
 ),
 typed as (
     select *,
-           try_cast(replace(urn_text, ',', '') as double) as urn_number,
+           try_cast(case when regexp_full_match(urn_text, $thousands) then replace(urn_text, ',', '') else urn_text end as double) as urn_number,
            case
                when year_text is null then cast($year as integer)
                when length(year_text) = 4 then try_cast(year_text as integer)
@@ -25,10 +27,10 @@ typed as (
                when regexp_full_match(year_text, '\d{4}\s*[/-]\s*\d{2,4}') then try_cast(left(year_text, 4) as integer)
                else try_cast(year_text as integer)
            end as year,
-           try_cast(replace(pupils_text, ',', '') as double) as pupils,
-           try_cast(replace(fsm_text, ',', '') as double) as fsm,
-           try_cast(replace(sen_text, ',', '') as double) as sen,
-           try_cast(replace(cin_text, ',', '') as double) as cin
+           try_cast(case when regexp_full_match(pupils_text, $thousands) then replace(pupils_text, ',', '') else pupils_text end as double) as pupils,
+           try_cast(case when regexp_full_match(fsm_text, $thousands) then replace(fsm_text, ',', '') else fsm_text end as double) as fsm,
+           try_cast(case when regexp_full_match(sen_text, $thousands) then replace(sen_text, ',', '') else sen_text end as double) as sen,
+           try_cast(case when regexp_full_match(cin_text, $thousands) then replace(cin_text, ',', '') else cin_text end as double) as cin
     from cells
 ),
 tokens as (
@@ -53,7 +55,9 @@ checked as (
                when pupils is null and list_contains($tokens, lower(pupils_text))
                    then 'pupils ''' || pupils_text || ''' is a suppression code: a flow needs its pupil count'
                when pupils is null then 'pupils ''' || pupils_text || ''' is not a number'
-               when pupils < 0 then 'pupils ' || pupils_text || ' is negative'
+               when pupils < 0 then 'pupils ' || pupils_text || ' is negative: a count cannot be below 0'
+               when pupils <> floor(pupils) then 'pupils ' || pupils_text || ' is not a whole number of people'
+               when pupils > $limit then 'pupils ' || pupils_text || $limit_why
                when fsm is null and fsm_text is not null and fsm_token is null
                    then 'fsm ''' || fsm_text || ''' is not a number or a suppression code'
                when sen is null and sen_text is not null and sen_token is null
@@ -61,6 +65,8 @@ checked as (
                when cin is null and cin_text is not null and cin_token is null
                    then 'cin ''' || cin_text || ''' is not a number or a suppression code'
                when fsm < 0 or sen < 0 or cin < 0 then 'a count of fsm, sen or cin is negative'
+               when fsm <> floor(fsm) or sen <> floor(sen) or cin <> floor(cin)
+                   then 'a count of fsm, sen or cin is not a whole number of people'
                when fsm > pupils then 'fsm ' || fsm_text || ' is more than pupils ' || pupils_text
                when sen > pupils then 'sen ' || sen_text || ' is more than pupils ' || pupils_text
                when cin > pupils then 'cin ' || cin_text || ' is more than pupils ' || pupils_text

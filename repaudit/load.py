@@ -122,14 +122,30 @@ def write_rejects(results: list[LoadResult], target: str | Path) -> Path:
 
 
 def summary(result: LoadResult, db: str | Path) -> list[str]:
-    """The lines printed for one loaded file: rows read = loaded + rejected + skipped, tables, then notes."""
+    """The lines printed for one loaded file: rows read = loaded + rejected + skipped, tables, notes, then the
+    first rejected rows with their reasons."""
     tables = ", ".join(f"{t.table} ({len(t.frame):,} rows)" for t in result.tables)
     if result.rows_unaccounted == 0:
         counts = (f"{result.rows_read:,} rows read = {result.rows_loaded:,} loaded + {result.rows_rejected:,} "
                   f"rejected + {result.rows_skipped:,} skipped")
     else:
         counts = f"{result.rows_read:,} rows read, {result.rows_rejected:,} rejected"
-    return [f"{result.source_file}: {counts} -> {tables} in {db}"] + [f"  note: {n}" for n in result.notes]
+    return ([f"{result.source_file}: {counts} -> {tables} in {db}"] + [f"  note: {n}" for n in result.notes]
+            + rejected_lines(result))
+
+
+SHOWN_REJECTS = 3
+
+
+def rejected_lines(result: LoadResult) -> list[str]:
+    """The first rejected rows with their reasons, then how many more there are and where to find them all."""
+    shown = result.rejects.head(SHOWN_REJECTS)
+    lines = [f"  rejected row {row}: {reason}" for row, reason in zip(shown.row_number, shown.reason)]
+    more = result.rows_rejected - len(shown)
+    if more > 0:
+        lines.append(f"  rejected: {more:,} more row{'s' if more > 1 else ''} (all in the warehouse table rejects; "
+                     "--rejects FILE writes them to a CSV file)")
+    return lines
 
 
 __all__ = ["read_file", "load_file", "load_files", "commit", "write_rejects", "summary", "SOURCES", "registry"]

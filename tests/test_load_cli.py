@@ -86,7 +86,8 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252(tmp_path, runner):
     path = tmp_path / "gias.csv"
     path.write_bytes(b'"URN","EstablishmentName"\r\n"100000","Bad \x81 byte"\r\n')
     assert error_line(run_load(runner, tmp_path, "gias", path)) == (
-        f"Error: {path}: is neither UTF-8 nor Windows-1252 text (byte 0x81 at offset 41); expected a CSV file")
+        f"Error: {path}, row 2: is neither UTF-8 nor Windows-1252 text: byte 0x81 on row 2 has no meaning in either; "
+        "save the file as 'CSV UTF-8' and load it again")
 
 
 def test_binary_and_damaged_gzip(tmp_path, runner):
@@ -115,6 +116,7 @@ def test_summary_per_file_accounts_for_every_row(tmp_path, runner):
     assert result.output.splitlines() == [
         f"cin_2022.csv: 2 rows read = 1 loaded + 1 rejected + 0 skipped -> school_indicators (1 rows) in {db}",
         "  note: no pupils column: denominators left empty (the audit uses each school's roll)",
+        "  rejected row 3: URN 'x' is not a number",
         f"cin_2023.csv: 1 rows read = 1 loaded + 0 rejected + 0 skipped -> school_indicators (1 rows) in {db}",
         "  note: no pupils column: denominators left empty (the audit uses each school's roll)",
     ]

@@ -37,9 +37,9 @@ def test_impossible_values_are_rejected(tmp_path, wh):
         ["114584", "2023", "4", "100"]])
     result = load_file(wh, "cin-schools", path)
     assert result.rejects[["row_number", "reason"]].values.tolist() == [
-        [2, "'cin_count' is negative: -1"],
-        [3, "'cin_count' is not a whole number: 2.5"],
-        [4, "more children in need (120) than pupils (100)"],
+        [2, "CIN count -1 is negative: a missing-value code? leave the cell empty or write x for a missing count"],
+        [3, "CIN count 2.5 is not a whole number of people"],
+        [4, "CIN count 120 is more than pupils 100"],
         [5, "'pupils' must be above 0: 0"],
         [6, "column 'cin_count' holds 'some': expected a number or a suppression code"],
         [8, "duplicate URN and year 114584, 2023 (first on row 7)"],

@@ -15,8 +15,10 @@ import pandas as pd
 
 from ..errors import MissingColumnError
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
-from .reader import RawTable, academic_year, normalise, read_csv_table, resolve_columns
+from .plausibility import AREA_COUNTS
+from .reader import RawTable, academic_year, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import column_values, flag_unreadable, missing_note, numbers_with_reasons, without_rows
@@ -47,8 +49,10 @@ FILTERS = {  # measure -> (column, the normalised values kept); other rows are a
         "repaudit load cin b1_children_in_need_2013_to_2025.csv ons_mid-year_population_estimates_2012_to_2024.csv")
 def read(path, vintage=None, **_):
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES, CIN_VALUE, POPULATION_VALUE, ["category", "age_group"]), SOURCE)
     measure, value_column = which_measure(table)
-    table, skipped, notes = other_rows(table, measure)
+    table, skipped, other_notes = other_rows(table, measure)
+    notes = table.notes + other_notes
     cols = resolve_columns(table, ALIASES, ["year", "level"], SOURCE)
     level = cols["level"].astype(str).str.strip()
 
@@ -60,6 +64,8 @@ def read(path, vintage=None, **_):
     problems.flag(years.isna().to_numpy(), "time_period '" + cols["year"].astype(str) + "' is not a year")
     values = table.frame[value_column]
     flag_unreadable(problems, values, value_column)
+    problems.flag_long_text(cols)
+    _flag_implausible(problems, values, value_column, measure, level)
     problems.flag_duplicates(pd.DataFrame({"area_code": code, "year": years}), "area and year")
     keep = problems.ok
 
@@ -76,6 +82,16 @@ def read(path, vintage=None, **_):
     return LoadResult(SOURCE, Path(path).name, label, len(table.frame) + skipped,
                       [TableRows("area_statistics", frame, ["area_code", "year", "measure"])],
                       problems.rejects(), notes, rows_skipped=skipped, file_rows_loaded=int(keep.sum()))
+
+
+def _flag_implausible(problems: RowProblems, values: pd.Series, column: str, measure: str, level: pd.Series):
+    """Counts of children checked by the rule for their measure and geographic level (plausibility.AREA_COUNTS)."""
+    number = parse_number(values).to_numpy()
+    for (rule_measure, rule_level), rule in AREA_COUNTS.items():
+        if rule_measure == measure:
+            rows = (level == rule_level).to_numpy()
+            reasons = rule.reasons(column, values, number)
+            problems.flag_reasons(np.where(rows, reasons, None))
 
 
 def which_measure(table: RawTable) -> tuple[str, str]:

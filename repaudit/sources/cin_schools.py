@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
+from .plausibility import SCHOOL_PUPILS
 from .reader import parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -30,8 +32,9 @@ ALIASES = {
         "repaudit load cin-schools --year 2023 cin_by_school.csv")
 def read(path, vintage=None, year=None, **_):
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES), SOURCE)
     cols = resolve_columns(table, ALIASES, ["urn", "cin"], SOURCE)
-    notes = []
+    notes = table.notes
     problems = RowProblems(table)
     problems.flag_overflow()
     urns = flag_bad_urns(problems, cols["urn"])
@@ -40,15 +43,11 @@ def read(path, vintage=None, year=None, **_):
     for name in ("cin", "pupils"):
         if name in cols:
             flag_unreadable(problems, cols[name], labels[name])
-    count = parse_number(cols["cin"])
-    problems.flag((count < 0).to_numpy(), f"'{labels['cin']}' is negative: " + cols["cin"].astype(str))
-    problems.flag((count % 1 > 0).to_numpy(), f"'{labels['cin']}' is not a whole number: " + cols["cin"].astype(str))
+    problems.flag_rule(cols["cin"], SCHOOL_PUPILS, "CIN count")
     if "pupils" in cols:
-        pupils = parse_number(cols["pupils"])
-        problems.flag((pupils <= 0).to_numpy(), f"'{labels['pupils']}' must be above 0: " + cols["pupils"].astype(str))
-        problems.flag((count > pupils).to_numpy(),
-                      "more children in need (" + cols["cin"].astype(str) + ") than pupils (" +
-                      cols["pupils"].astype(str) + ")")
+        pupils = problems.flag_rule(cols["pupils"], SCHOOL_PUPILS, "pupils")
+        problems.flag(pupils == 0, f"'{labels['pupils']}' must be above 0: " + cols["pupils"].astype(str))
+        problems.flag_part(cols["cin"], "CIN count", cols["pupils"], "pupils")
     problems.flag_duplicates(pd.DataFrame({"urn": urns, "year": years}), "URN and year")
     keep = problems.ok
 

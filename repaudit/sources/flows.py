@@ -14,8 +14,10 @@ import pyarrow as pa
 from .. import sql
 from ..errors import InputFileError, MissingColumnError
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import LSOA_CODE_ALIASES, find_column
-from .reader import SUPPRESSION_TOKENS, read_csv_into_duckdb, read_csv_table
+from .plausibility import FLOW_PUPILS
+from .reader import SUPPRESSION_TOKENS, THOUSANDS, read_csv_into_duckdb, read_csv_table
 from .registry import source
 from .school_keys import FIRST_YEAR, LAST_YEAR, URN_ALIASES, YEAR_ALIASES, vintage_from_name
 
@@ -38,14 +40,15 @@ def read(path, vintage=None, year=None, **_):
     path = Path(path)
     con = duckdb.connect()
     try:
-        columns = file_cells(con, path)
+        columns, notes = file_cells(con, path)
         names = flow_columns(path, columns)
         if names["year"] is None and year is None:
             raise InputFileError(path, f"has no year column (looked for {', '.join(YEAR_ALIASES)}): pass the "
                                  f"academic year with --year, e.g. `repaudit load flows --year 2022 {path.name}`")
         if names["year"] is None and not FIRST_YEAR <= year <= LAST_YEAR:
             raise InputFileError(path, f"--year {year} is not a plausible academic year (e.g. 2022 for 2022/23)")
-        notes = [f"--year {year} ignored: the file has its own year column"] if names["year"] and year else []
+        if names["year"] and year:
+            notes.append(f"--year {year} ignored: the file has its own year column")
         rows_read = con.execute("SELECT count(*) FROM _file").fetchone()[0]
         frame, rejects, missing = check_rows(con, names, year, len(columns))
     finally:
@@ -55,13 +58,15 @@ def read(path, vintage=None, year=None, **_):
                       [TableRows("flows", frame, ["urn", "lsoa", "year"])], rejects, notes)
 
 
-def file_cells(con, path: Path) -> list[str]:
+def file_cells(con, path: Path) -> tuple[list[str], list[str]]:
     """The file's cells as table _file(_line, _overflow, <its columns>): DuckDB's reader for large plain files,
-    else read_csv_table (which also gives the errors for empty, binary or undecodable files). Its columns."""
+    else read_csv_table (which also gives the errors for empty, binary or undecodable files, refuses a repeated
+    column that is read, and notes its encoding and corrections). Its columns and the reader's notes."""
     columns = read_csv_into_duckdb(path, con, "_file")
     if columns is not None:
-        return columns
+        return columns, []
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES), SOURCE)
     frame = table.frame.copy()
     overflow = pd.Series(table.overflow, dtype="int64").reindex(range(len(frame)), fill_value=0)
     frame.insert(0, "_overflow", overflow.to_numpy())
@@ -69,7 +74,7 @@ def file_cells(con, path: Path) -> list[str]:
     con.register("_table", pa.Table.from_pandas(frame, preserve_index=False))
     con.execute("CREATE TEMP TABLE _file AS SELECT * FROM _table")
     con.unregister("_table")
-    return list(table.frame.columns)
+    return list(table.frame.columns), table.notes
 
 
 def flow_columns(path: Path, columns: list[str]) -> dict[str, str | None]:
@@ -87,7 +92,10 @@ def check_rows(con, names: dict[str, str | None], year: int | None, width: int):
     cells = ", ".join(f"{_quoted(names[n])} AS {n}" if names[n] else f"CAST(NULL AS VARCHAR) AS {n}" for n in ALIASES)
     con.execute(f"CREATE TEMP VIEW _raw AS SELECT _line AS line, _overflow AS overflow, {cells} FROM _file")
     con.execute(f"CREATE TEMP TABLE _checked AS {sql.query_text('flows_checked')}",
-                {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": width})
+                {"year": year, "tokens": list(SUPPRESSION_TOKENS), "width": width, "thousands": THOUSANDS,
+                 "limit": FLOW_PUPILS.limit,
+                 "limit_why": f" is above {FLOW_PUPILS.limit:,}, the most {FLOW_PUPILS.what} that is plausible "
+                              f"({FLOW_PUPILS.measured})"})
     good = con.execute("SELECT urn, lsoa, year, pupils, fsm, sen, cin FROM _checked WHERE reason IS NULL")
     frame = good.arrow().read_all().to_pandas(types_mapper=_arrow_types)
     rejects = con.execute("SELECT line AS row_number, reason, raw FROM _checked WHERE reason IS NOT NULL "

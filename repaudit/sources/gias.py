@@ -1,7 +1,8 @@
 """GIAS establishments (edubasealldataYYYYMMDD.csv, or any GIAS download holding URN and EstablishmentName)
 -> schools. Original headers ('LA (code)', 'PercentageFSM', ...) or the snake_case names of re-saved extracts;
 any subset of the ~140 columns. PercentageFSM (0-100) is stored as a proportion; a URN repeated in one
-file keeps its first row and sends the others to rejects."""
+file keeps its first row and sends the others to rejects, as do implausible pupil numbers, capacities and
+percentages (plausibility.py) and names over 1,000 characters."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,9 @@ import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
 from .coordinates import check_school_coordinates
-from .reader import bad_numbers, parse_number, read_csv_table, resolve_columns
+from .header import check_repeated_columns, uses
+from .plausibility import PERCENTAGE_FSM, SCHOOL_PLACES, SCHOOL_PUPILS, as_proportions
+from .reader import bad_numbers, column_labels, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import URN_ALIASES, column_values, flag_bad_urns, known_dates, vintage_from_name
@@ -48,14 +51,21 @@ ALIASES = {"urn": URN_ALIASES, **TEXT, **NUMBERS, **DATES}
         "repaudit load gias edubasealldata20250524.csv")
 def read(path, vintage=None, **_):
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES), SOURCE)
     cols = resolve_columns(table, ALIASES, ["urn", "name"], SOURCE)
-    notes = []
+    labels = column_labels(table, ALIASES, cols)
+    notes = table.notes
     if table.ragged_rows:
         notes.append(f"rows with more fields than the header: {table.ragged_rows:,}; their extra trailing fields "
                      "(unnamed, e.g. further linked establishments) were ignored")
     problems = RowProblems(table)
     urns = flag_bad_urns(problems, cols["urn"])
     problems.flag(cols["name"].astype(str).str.strip().eq("").to_numpy(), "EstablishmentName is empty")
+    problems.flag_long_text(cols[[c for c in TEXT if c in cols]], labels)
+    for name, rule in (("pupils", SCHOOL_PUPILS), ("capacity", SCHOOL_PLACES)):
+        if name in cols:
+            problems.flag_rule(cols[name], rule, labels[name])
+    fsm_share = _fsm_share(table.path, cols, labels, problems, notes)
     problems.flag_duplicates(pd.DataFrame({"urn": urns}), "URN")
     cols = check_school_coordinates(cols, problems, notes)
     keep = problems.ok
@@ -69,13 +79,22 @@ def read(path, vintage=None, **_):
         frame[name] = known_dates(cols[name][keep], DATES[name][0], notes) if name in cols else None
     for name in ("pupils", "capacity"):
         frame[name] = frame[name].round().astype("Int64")
-    if "pct_fsm" in cols:
-        frame["pct_fsm"] = frame["pct_fsm"] / 100.0
-        over = int((frame["pct_fsm"] > 1).sum())
-        if over:
-            notes.append(f"{over} PercentageFSM values above 100 kept as given")
+    if fsm_share is not None:
+        frame["pct_fsm"] = fsm_share[keep]
     return LoadResult(SOURCE, Path(path).name, vintage or vintage_from_name(path), len(table.frame),
                       [TableRows("schools", frame, ["urn"])], problems.rejects(), notes)
+
+
+def _fsm_share(path, cols: pd.DataFrame, labels: dict[str, str], problems: RowProblems, notes: list[str]):
+    """PercentageFSM as proportions; rows outside 0-100 rejected (None when the file lacks the column)."""
+    if "pct_fsm" not in cols:
+        return None
+    scaled = as_proportions(path, labels["pct_fsm"], cols["pct_fsm"], parse_number(cols["pct_fsm"]).to_numpy(),
+                            PERCENTAGE_FSM)
+    problems.flag_reasons(scaled.reasons)
+    if pd.notna(scaled.reasons).any():
+        notes.append(scaled.note)
+    return scaled.values
 
 
 def _number(cols: pd.DataFrame, name: str, keep: np.ndarray, notes: list[str]):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .reader import read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -29,19 +30,21 @@ ALIASES = {
         "repaudit load gias-groups allgroupslinks20250524.csv")
 def read(path, vintage=None, **_):
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES), SOURCE)
     cols = resolve_columns(table, ALIASES, ["urn", "group_uid"], SOURCE)
     problems = RowProblems(table)
     problems.flag_overflow()
     urns = flag_bad_urns(problems, cols["urn"])
     uid = cols["group_uid"].astype(str).str.strip()
     problems.flag(uid.eq("").to_numpy(), "Group UID is empty")
+    problems.flag_long_text(cols.drop(columns=["urn"]))
     problems.flag_duplicates(pd.DataFrame({"urn": urns, "group_uid": uid}), "URN and Group UID")
     keep = problems.ok
 
     frame = pd.DataFrame({"urn": urns[keep].to_numpy(), "group_uid": uid[keep].to_numpy()})
     for name in ("group_id", "group_name", "group_type", "group_status"):
         frame[name] = column_values(cols, name, keep)
-    notes = []
+    notes = table.notes
     if "joined_date" in cols:
         frame["joined_date"] = known_dates(cols["joined_date"][keep], "joined date", notes)
     return LoadResult(SOURCE, Path(path).name, vintage or vintage_from_name(path), len(table.frame),

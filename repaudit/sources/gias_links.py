@@ -4,6 +4,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .reader import parse_date, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -22,11 +23,13 @@ ALIASES = {
         "repaudit load gias-links links_edubasealldata20250422.csv")
 def read(path, vintage=None, **_):
     raw = read_csv_table(path)
+    check_repeated_columns(raw, uses(ALIASES), "gias-links")
     cols = resolve_columns(raw, ALIASES, ["urn", "link_urn", "link_type"], "gias-links")
     urn, bad_urn = parse_urns(cols["urn"])
     link_urn, bad_link = parse_urns(cols["link_urn"])
     problems = RowProblems(raw)
     problems.flag(bad_urn | bad_link, "URN or LinkURN is not a number")
+    problems.flag_long_text(cols.drop(columns=["urn", "link_urn"]))
     keep = problems.ok
     frame = pd.DataFrame({
         "urn": urn[keep].to_numpy(),
@@ -37,7 +40,7 @@ def read(path, vintage=None, **_):
     })
     good = frame.drop_duplicates(["urn", "link_urn", "link_type"])
     dupes = len(frame) - len(good)
-    notes = [f"{dupes} repeated link rows kept once (the repeats skipped)"] if dupes else []
+    notes = raw.notes + ([f"{dupes} repeated link rows kept once (the repeats skipped)"] if dupes else [])
     return LoadResult("gias-links", Path(path).name, vintage or vintage_from_name(path), len(raw.frame),
                       [TableRows("school_links", good, ["urn", "link_urn", "link_type"])], problems.rejects(), notes,
                       rows_skipped=dupes)

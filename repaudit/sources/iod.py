@@ -1,7 +1,9 @@
 """English Indices of Deprivation (IoD2019 on 2011 LSOAs, IoD2025 on 2021 LSOAs) -> lsoa_deprivation.
 Any IoD file, CSV or the official .xlsx: File 7 / 7a (scores), File 1-3 (ranks and deciles).
 Measures idaci, imd and income are found by their column names in any release; IDACI and income scores
-are stored as 0-1 proportions.
+are stored as 0-1 proportions, the scale decided for each column as a whole and said in a note (a few values
+outside it reject their rows; a column fitting neither scale is refused). Ranks, deciles and IMD scores outside
+their range reject the row (plausibility.py).
 Rows merge by (lsoa, year, measure), so loading File 3 (ranks) and File 7 (scores) in either order keeps both."""
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ import pandas as pd
 from ..errors import InputFileError, MissingColumnError, WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import looks_like_geometry_file
+from .header import check_repeated_columns, uses
 from .lsoa_codes import (LSOA_CODE_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code,
                          lsoa_vintage)
+from .plausibility import DECILE, IMD_SCORE, RANK, SCORE_SHARE, as_proportions
 from .reader import normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -34,6 +38,8 @@ def read(path, vintage=None, year=None, **_):
     if looks_like_geometry_file(path):
         raise WrongSourceError(path, "is a geometry file, not an IoD table; polygons load with lsoa-boundaries")
     table = read_xlsx_table(path, _has_lsoa_codes) if is_xlsx(path) else read_csv_table(path)
+    read_by_us = uses({"lsoa": LSOA_CODE_ALIASES, "la_code": LAD_ALIASES})
+    check_repeated_columns(table, lambda name: read_by_us(name) or measure_of(name) is not None, SOURCE)
     cols = resolve_columns(table, {"lsoa": LSOA_CODE_ALIASES, "la_code": LAD_ALIASES}, ["lsoa"], SOURCE)
     found = measure_columns(table.frame.columns)
     if not found:
@@ -41,20 +47,27 @@ def read(path, vintage=None, year=None, **_):
                                  list(table.frame.columns), SOURCE)
     edition = year or edition_from_name(table.path, table.frame.columns)
     codes = clean_codes(cols["lsoa"])
-    lsoa_year, notes = lsoa_vintage(find_column(table.frame.columns, LSOA_CODE_ALIASES), codes)
+    lsoa_year, vintage_notes = lsoa_vintage(find_column(table.frame.columns, LSOA_CODE_ALIASES), codes)
+    notes = table.notes + vintage_notes
 
     problems = RowProblems(table)
     problems.flag_overflow()
     problems.flag(~is_lsoa_code(codes), "'" + codes + "' is not an LSOA code (E01/W01 + 6 digits)")
+    problems.flag_long_text(cols.drop(columns=["lsoa"]), {"la_code": find_column(table.frame.columns, LAD_ALIASES)})
     for (measure, part), column in found.items():
         problems.flag_bad_numbers(table.frame, column, column)
+    scores = {measure: _checked(table, column, measure, part, problems, notes)
+              for (measure, part), column in found.items() if part == "score"}
+    for (measure, part), column in found.items():
+        if part != "score":
+            problems.flag_rule(table.frame[column], RANK if part == "rank" else DECILE, column)
     problems.flag_duplicates(pd.DataFrame({"lsoa": codes}), "LSOA code")
     keep = problems.ok
 
     mixed = codes[keep].str[0].nunique() > 1
     frames = []
     for measure in sorted({m for m, _ in found}):
-        values = {part: _values(table, found, measure, part, keep, notes, mixed) for part in PARTS}
+        values = {part: _values(table, found, measure, part, keep, notes, mixed, scores) for part in PARTS}
         frames.append(pd.DataFrame({
             "lsoa": codes[keep].to_numpy(),
             "lsoa_vintage": pd.array([lsoa_year] * int(keep.sum()), dtype="Int64"),
@@ -115,16 +128,28 @@ def edition_from_name(path: Path, columns) -> int:
                                "columns); pass --year 2019 (LSOA 2011 codes) or --year 2025 (LSOA 2021 codes)")
 
 
-def _values(table, found, measure, part, keep, notes, mixed):
+def _checked(table, column: str, measure: str, part: str, problems: RowProblems, notes: list[str]) -> np.ndarray:
+    """A score column's numbers for every row: IDACI and income as 0-1 proportions (scale decided on the whole
+    column, noted), the IMD score within 0-100; rows breaking the rule are flagged."""
+    text = table.frame[column]
+    number = parse_number(text).to_numpy()
+    if measure not in RATE_MEASURES:
+        problems.flag_reasons(IMD_SCORE.reasons(column, text, number))
+        return number
+    scaled = as_proportions(table.path, column, text, number, SCORE_SHARE)
+    problems.flag_reasons(scaled.reasons)
+    if scaled.note:
+        notes.append(scaled.note)
+    return scaled.values
+
+
+def _values(table, found, measure, part, keep, notes, mixed, scores):
     column = found.get((measure, part))
     if column is None:
         return pd.array([pd.NA] * int(keep.sum()), dtype="Float64" if part == "score" else "Int64")
     number = parse_number(table.frame[column])[keep]
     if part == "score":
-        if measure in RATE_MEASURES and number.max(skipna=True) > 1.0:
-            notes.append(f"'{column}' is on a 0-100 scale: divided by 100 to give a proportion")
-            number = number / 100.0
-        return number.to_numpy()
+        return scores[measure][keep]
     if mixed:
         notes.append(f"'{column}' ignored: ranks and deciles in a file mixing English and Welsh LSOAs are not "
                      "the official (England-only) ones")

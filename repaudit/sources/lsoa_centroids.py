@@ -12,6 +12,7 @@ from ..warehouse import LoadResult, TableRows
 from .coordinates import check_points
 from .geometry import BNG, looks_like_geometry_file, parse_crs, read_geometry_file
 from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage, vintage_reasons
+from .header import check_repeated_columns, uses
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -66,6 +67,7 @@ def read(path, vintage=None, crs=None, warehouse=None, **_):
 def _from_csv(path, crs):
     """x/y or longitude/latitude columns; a CRS from --crs, else metres for x/y and degrees for lon/lat."""
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES), SOURCE)
     cols = resolve_columns(table, ALIASES, ["lsoa"], SOURCE)
     problems = RowProblems(table)
     problems.flag_overflow()
@@ -79,7 +81,7 @@ def _from_csv(path, crs):
     problems.flag_bad_numbers(cols, xcol, xcol)
     problems.flag_bad_numbers(cols, ycol, ycol)
     x, y = parse_number(cols[xcol]).to_numpy(), parse_number(cols[ycol]).to_numpy()
-    notes = []
+    notes = list(table.notes)
     if crs:
         assumed = parse_crs(crs, path)
     elif assumed is BNG and _all_degrees(x, y):

@@ -12,6 +12,7 @@ from ..errors import WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import looks_like_geometry_file
 from .lsoa_codes import clean_codes, find_column, is_lsoa_code, only_in_2021
+from .header import check_repeated_columns, uses
 from .reader import read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -34,6 +35,7 @@ def read(path, vintage=None, **_):
     if looks_like_geometry_file(path):
         raise WrongSourceError(path, "is a geometry file, not a lookup table; polygons load with lsoa-boundaries")
     table = read_csv_table(path)
+    check_repeated_columns(table, uses(ALIASES), SOURCE)
     cols = resolve_columns(table, ALIASES, ["lsoa11"], SOURCE)
     lad_only = "lsoa21" not in cols
     if lad_only:
@@ -66,7 +68,7 @@ def read(path, vintage=None, **_):
     lad_column = find_column(table.frame.columns, ALIASES["lad_code"])
     lad_year = re.search(r"(\d\d)CD$", lad_column or "", re.I)
     label = vintage or (f"LAD20{lad_year.group(1)}" if lad_year else None)
-    notes = _notes(frame, lad_only, lad_column)
+    notes = table.notes + _notes(frame, lad_only, lad_column)
     return LoadResult(SOURCE, table.path.name, label, len(lsoa11),
                       [TableRows("lsoa_lookup", frame, ["lsoa11", "lsoa21"], merge=lad_only)],
                       problems.rejects(), notes)

@@ -12,7 +12,9 @@ from ..errors import MissingColumnError, WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .age_bands import age_range, is_total, sex_split_age
 from .geometry import looks_like_geometry_file
+from .header import check_repeated_columns, uses
 from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage
+from .plausibility import LSOA_RESIDENTS
 from .reader import missing_reason, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -29,9 +31,12 @@ def read(path, vintage=None, year=None, **_):
     if looks_like_geometry_file(path):
         raise WrongSourceError(path, "is a geometry file, not a population table; polygons load with lsoa-boundaries")
     table = read_csv_table(path)
+    read_by_us = uses(LSOA_CODE_ALIASES, AGE_ALIASES, VALUE_ALIASES)
+    check_repeated_columns(table, lambda name: read_by_us(name) or _age_column(name), SOURCE)
     cols = resolve_columns(table, {"lsoa": LSOA_CODE_ALIASES}, ["lsoa"], SOURCE)
     codes = clean_codes(cols["lsoa"])
-    year, notes = _year(table.path.name, year)
+    year, year_notes = _year(table.path.name, year)
+    notes = table.notes + year_notes
     column = find_column(table.frame.columns, LSOA_CODE_ALIASES)
     lsoa_year, vintage_notes = lsoa_vintage(column, codes)
     if lsoa_year is None:
@@ -62,6 +67,11 @@ def read(path, vintage=None, year=None, **_):
                       file_rows_loaded=int(loaded.sum()))
 
 
+def _age_column(name: str) -> bool:
+    """True for a column a wide table's age bands are read from ('Aged 5 to 9 years', '7', 'F5')."""
+    return not is_total(name) and age_range(sex_split_age(name) or name) is not None
+
+
 def _year(name: str, year: int | None) -> tuple[int, list[str]]:
     """--year, else 'census2021' / 'mid-2022' in the file name, else 2021 (Census 2021) with a note."""
     if year:
@@ -86,7 +96,7 @@ def _long(table, codes, age_column, problems: RowProblems) -> tuple[pd.DataFrame
                                                        "like 'Aged 16 to 24 years', 'Aged 65 years and over' or '7'")
     problems.flag_bad_numbers(table.frame, value_column, value_column)
     value = parse_number(table.frame[value_column])
-    problems.flag((value < 0).to_numpy(), f"{value_column} is negative")
+    problems.flag_rule(table.frame[value_column], LSOA_RESIDENTS, value_column)
     problems.flag_duplicates(pd.DataFrame({"lsoa": codes, "age_band": labels}), "LSOA and age band")
     return pd.DataFrame({
         "row": np.arange(len(codes)),
@@ -121,7 +131,7 @@ def _wide(table, codes, problems: RowProblems) -> pd.DataFrame:
             problems.flag_bad_numbers(table.frame, column, column)
             value = parse_number(table.frame[column])
             total = total + value.to_numpy()
-            problems.flag((value < 0).to_numpy(), f"{column} is negative")
+            problems.flag_rule(table.frame[column], LSOA_RESIDENTS, column)
         suppressed = missing_reason(table.frame[band["columns"][0]]).notna().to_numpy()
         pieces.append(pd.DataFrame({
             "row": np.arange(len(codes)), "lsoa": codes.to_numpy(), "age_band": band["label"],

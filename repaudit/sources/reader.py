@@ -1,5 +1,5 @@
 """One reader for every tabular source: gzip, BOM, cp1252, quoted fields, ragged rows,
-suppression tokens (kept as reasons), thousands separators and 0-100 or 0-1 percentages."""
+suppression tokens (kept as reasons), thousands separators; its encoding, delimiter and corrections said in notes."""
 from __future__ import annotations
 
 import codecs
@@ -19,6 +19,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
+from .cell_text import CONTROL, clean_control_characters, has_mojibake, repair_mojibake
+from .encoding import decode_text
+from .header import delimiter_of, normalise, repeated_names
 
 SUPPRESSION_TOKENS = {
     "c": "confidential",
@@ -32,8 +35,13 @@ SUPPRESSION_TOKENS = {
     "low": "low number",
     "na": "not available",
     "..": "not available",
+    "null": "not available (NULL)",
+    ".": "not available (SPSS missing '.')",
     "": "blank",
 }
+CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")   # in UTF-8 bytes
+THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*%?"   # '1,296' or '12,345.5'
+DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*%?\s*$")
 PROGRESS_MIN_ROWS = 50_000     # files with fewer lines parse in a second or two: no bar
 _PROGRESS = contextvars.ContextVar("repaudit_progress", default=False)
 
@@ -66,6 +74,8 @@ class RawTable:
     ragged_rows: int          # rows with more fields than the header (extra fields dropped)
     short_rows: int           # rows with fewer fields (padded with blanks)
     overflow: dict[int, int] = field(default_factory=dict)   # row index -> non-empty fields beyond the header
+    notes: list[str] = field(default_factory=list)           # what reading decided or corrected (encoding, ...)
+    repeated: dict[str, list[int]] = field(default_factory=dict)   # a header name given twice -> its positions
 
     def overflow_mask(self) -> np.ndarray:
         """True for rows that had non-empty values beyond the header (a value may hold an unquoted comma)."""
@@ -89,32 +99,23 @@ def open_bytes(path: Path) -> bytes:
 
 
 def decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Text and encoding: UTF-8 (with or without BOM) when valid, else cp1252 as GIAS uses."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            path, f"is neither UTF-8 nor Windows-1252 text (byte {exc.object[exc.start]:#x} at offset {exc.start}); "
-            "expected a CSV file"
-        ) from None
+    """Text and encoding, decided for the whole file (see encoding.decode_text)."""
+    decoded = decode_text(path, data)
+    return decoded.text, decoded.encoding
 
 
 def looks_binary(data: bytes) -> str | None:
-    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, UTF-16 without BOM, NUL bytes)."""
+    """A short description when the bytes are clearly not a CSV (zip, xlsx, pdf, UTF-16 without BOM, many NUL and
+    other control bytes); a text file with a few control characters in its cells is read, and they are removed."""
     if data[:4] == b"PK\x03\x04":
         return "a ZIP or Excel (.xlsx) file"
     if data[:5] == b"%PDF-":
         return "a PDF file"
     head = data[:4096]
-    if b"\x00" in head and head[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or head[:4] == codecs.BOM_UTF32_BE:
+        return None
+    controls = sum(1 for b in head if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
+    if b"\x00" in head and controls > max(4, len(head) // 50):
         odd, even = head[1::2], head[0::2]
         if odd and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
             return "UTF-16 text without a byte-order mark (save it as UTF-8)"
@@ -140,41 +141,60 @@ def read_header(path: str | Path, limit: int = 1 << 16) -> list[str]:
         text, _ = decode(path, data)
     except InputFileError:
         return []
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    lines = text.lstrip("\ufeff").splitlines()
+    if not lines:
+        return []
+    delimiter, sep_line = delimiter_of(lines[0])
+    first = lines[1] if sep_line and len(lines) > 1 else lines[0]
     try:
-        return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+        return [CONTROL.sub("", h).strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
     except csv.Error:
         return []
 
 
 def read_csv_table(path: str | Path) -> RawTable:
-    """Read a delimited text file into text cells, keeping every row (ragged ones trimmed or padded)."""
+    """Read a delimited text file into text cells, keeping every row (ragged ones trimmed or padded); the
+    encoding, delimiter and any correction made are said in the table's notes."""
     path = Path(path)
     data = open_bytes(path)
     kind = looks_binary(data)
     if kind:
         raise InputFileError(path, f"is {kind}, not a CSV text file")
-    text, encoding = decode(path, data)
+    decoded = decode_text(path, data)
+    text, notes = decoded.text, [decoded.note] if decoded.note else []
     if not text.strip():
         raise InputFileError(path, "is empty: expected a header row and at least one data row")
-    sample = text[:20000]
-    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
+    first_line = text.lstrip("\ufeff").splitlines()[0]
+    delimiter, sep_line = delimiter_of(first_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
+        if sep_line:
+            next(reader)
+            notes.append(f"first line '{first_line.strip()}' (Excel's note of the delimiter) skipped")
         header = next(reader)
+    except StopIteration:
+        raise InputFileError(path, "has no header row after its 'sep=' line") from None
     except csv.Error as exc:
         raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=1) from None
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [CONTROL.sub("", h).strip().lstrip("\ufeff") for h in header]
+    trailing = 0
+    while len(header) > 1 and not header[-1]:
+        header.pop()
+        trailing += 1
+    if trailing:
+        notes.append(f"{trailing} unnamed column{'s' if trailing > 1 else ''} at the end of the header ignored")
     width = len(header)
     rows, lines, ragged, short, overflow = [], [], 0, 0, {}
     bar = progress_bar(path, text.count("\n"))
-    shown = 0
+    shown, previous = 0, reader.line_num
     try:
         for fields in reader:
             if bar is not None and reader.line_num - shown >= 2_000:
                 bar.update(reader.line_num - shown)
                 shown = reader.line_num
+            if reader.line_num > previous + 1:
+                refuse_swallowed_rows(path, header, fields, delimiter, previous + 1)
+            previous = reader.line_num
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
             if len(fields) > width:
@@ -189,16 +209,66 @@ def read_csv_table(path: str | Path) -> RawTable:
             rows.append(fields)
             lines.append(reader.line_num)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise InputFileError(path, f"has a value longer than {csv.field_size_limit():,} characters: no name, code "
+                                       "or number is that long (an unmatched quote, or not a CSV file)",
+                                 row=reader.line_num) from None
         raise InputFileError(path, f"cannot be parsed as CSV ({exc})", row=reader.line_num) from None
     finally:
         if bar is not None:
             bar.close()
     if not rows:
         raise InputFileError(path, "has a header but no data rows")
+    table = make_table(path, header, rows, lines, decoded.encoding, ragged, short, overflow, notes, text)
+    if delimiter == ";":
+        refuse_decimal_commas(table)
+        table.notes.append("read as separated by semicolons (as Excel writes CSV in a European locale)")
+    return table
+
+
+def refuse_swallowed_rows(path: Path, header: list[str], fields: list[str], delimiter: str, row: int) -> None:
+    """A quoted value spanning lines that hold whole rows of delimited values is an unmatched quote: the rows
+    it swallowed would vanish, so the file is refused naming the row where the quote opens."""
+    need = max(1, len(header) - 1)
+    for column, value in zip(header, fields):
+        inner = value.rstrip("\n").split("\n")[1:]
+        rows = sum(1 for line in inner if line.count(delimiter) >= need)
+        if rows:
+            raise InputFileError(path, f"has an unmatched quote: the value of column '{column}' runs over "
+                                       f"{len(inner) + 1} lines and holds what look like {rows} more rows; close or "
+                                       "remove the quote and load the file again", row=row)
+
+
+def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list[int], encoding: str,
+               ragged: int = 0, short: int = 0, overflow: dict[int, int] | None = None,
+               notes: list[str] | None = None, text: str | None = None) -> RawTable:
+    """A RawTable of text cells with repeated header names recorded, control characters and mojibake cleaned
+    (noted); TEXT, the file's whole text when known, lets a clean file skip the search cell by cell."""
+    header = [CONTROL.sub("", name) for name in header]
     frame = pd.DataFrame(rows, columns=_unique(header), dtype=object)
-    return RawTable(path, frame, np.asarray(lines, dtype=np.int64), encoding, ragged, short, overflow)
+    line = np.asarray(lines, dtype=np.int64)
+    notes = list(notes or [])
+    if text is None or CONTROL.search(text):
+        notes.extend(clean_control_characters(frame, line))
+    if text is None or (not text.isascii() and has_mojibake(text)):
+        notes.extend(repair_mojibake(frame, line))
+    return RawTable(path, frame, line, encoding, ragged, short, overflow or {}, notes, repeated_names(header))
 
 
+def refuse_decimal_commas(table: RawTable) -> None:
+    """A semicolon-separated file writing '12,5' for 12.5 cannot be read as numbers safely: refuse it."""
+    for column in table.frame.columns:
+        hit = table.frame[column].astype(str).str.match(DECIMAL_COMMA.pattern).to_numpy()
+        if hit.any():
+            row = int(table.line[hit][0])
+            cell = table.frame[column][hit].iloc[0]
+            raise InputFileError(
+                table.path, f"is separated by semicolons and writes numbers with a decimal comma ('{cell}' in "
+                f"column '{column}'), as Excel does in a European locale: save it as 'CSV UTF-8 (Comma delimited)' "
+                "with '.' as the decimal separator and load it again", row=row)
+
+
+MAX_RAW = 2_000              # characters of a rejected row kept in the rejects table
 FAST_MIN_BYTES = 5_000_000   # below this the csv-module reader is quick enough and is used unchanged
 
 
@@ -217,9 +287,10 @@ def read_csv_into_duckdb(path: str | Path, con, table: str) -> list[str] | None:
     header = read_header(path)
     if looks_binary(data) or not header or not _is_utf8(data):
         return None
-    names = _unique([name or f"column{i + 1}" for i, name in enumerate(header)])
-    first = data[:20000].split(b"\n", 1)[0]
-    delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    delimiter, sep_line = delimiter_of(data[:20000].split(b"\n", 1)[0].decode("utf-8", "replace"))
+    if sep_line or delimiter == ";" or not all(header) or repeated_names(header) or CONTROL_BYTES.search(data):
+        return None
+    names = list(header)
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     columns = "{" + ", ".join(f"{_literal(n)}: 'VARCHAR'" for n in names) + "}"
     cells = ", ".join(f"coalesce({_identifier(n)}, '') AS {_identifier(n)}" for n in names)
@@ -262,12 +333,17 @@ def _identifier(name: str) -> str:
 
 
 def rejects_frame(table: RawTable, mask, reason) -> pd.DataFrame:
-    """Rows of TABLE where MASK is true, as (row_number, reason, raw) for the rejects table."""
+    """Rows of TABLE where MASK is true, as (row_number, reason, raw) for the rejects table; a raw row longer
+    than MAX_RAW characters is cut there and says its length (a hostile row is evidence, not data to keep)."""
     mask = np.asarray(mask, dtype=bool)
     rows = table.frame[mask]
-    raw = [",".join(map(str, r)) for r in rows.itertuples(index=False)]
+    raw = [_shortened(",".join(map(str, r))) for r in rows.itertuples(index=False)]
     reasons = reason[mask] if isinstance(reason, (pd.Series, np.ndarray)) else [reason] * int(mask.sum())
     return pd.DataFrame({"row_number": table.line[mask], "reason": list(reasons), "raw": raw})
+
+
+def _shortened(raw: str) -> str:
+    return raw if len(raw) <= MAX_RAW else f"{raw[:MAX_RAW]}... ({len(raw):,} characters)"
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -278,11 +354,6 @@ def _unique(names: list[str]) -> list[str]:
         out.append(n if k == 0 else f"{n}.{k}")
         seen[n] = k + 1
     return out
-
-
-def normalise(name: str) -> str:
-    """Column-name key: lower case, letters and digits only, so 'LA (code)' == 'la_code'."""
-    return re.sub(r"[^a-z0-9%]+", "", name.lower())
 
 
 def resolve_columns(table: RawTable, aliases: dict[str, list[str]], required: list[str], source: str) -> pd.DataFrame:
@@ -302,6 +373,17 @@ def resolve_columns(table: RawTable, aliases: dict[str, list[str]], required: li
     return pd.DataFrame({canonical: table.frame[col].to_numpy() for canonical, col in chosen.items()})
 
 
+def column_labels(table: RawTable, aliases: dict[str, list[str]], cols: pd.DataFrame) -> dict[str, str]:
+    """The file's own spelling of each canonical column in COLS (as resolve_columns chose it), for messages."""
+    by_key = {normalise(c): c for c in table.frame.columns}
+    labels = {}
+    for canonical in cols.columns:
+        found = next((by_key[normalise(n)] for n in [canonical, *aliases.get(canonical, [])]
+                      if normalise(n) in by_key), canonical)
+        labels[canonical] = found
+    return labels
+
+
 def missing_reason(values: pd.Series) -> pd.Series:
     """The meaning of each suppression token (None where the cell holds a value)."""
     key = values.astype("string").str.strip().str.lower().fillna("")
@@ -309,8 +391,14 @@ def missing_reason(values: pd.Series) -> pd.Series:
 
 
 def parse_number(values: pd.Series) -> pd.Series:
-    """Numbers from text: thousands separators and spaces removed, suppression tokens -> NaN."""
-    text = values.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("%", "", regex=False)
+    """Numbers from text: thousands separators ('1,296', never '1,2', which may be a decimal comma) and '%'
+    removed, surrounding spaces ignored; suppression tokens and anything else -> NaN."""
+    text = values.astype("string").str.strip()
+    if text.str.contains(",", regex=False).any():
+        grouped = text.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    if text.str.contains("%", regex=False).any():
+        text = text.str.replace("%", "", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
@@ -318,14 +406,6 @@ def bad_numbers(values: pd.Series) -> pd.Series:
     """True where a cell is neither a number nor a known suppression token."""
     number = parse_number(values)
     return number.isna() & missing_reason(values).isna()
-
-
-def parse_proportion(values: pd.Series, scale: str = "auto") -> pd.Series:
-    """A 0-1 proportion from a percentage column; scale 'percent', 'proportion' or 'auto' (max > 1 means 0-100)."""
-    number = parse_number(values)
-    if scale == "percent" or (scale == "auto" and number.max(skipna=True) > 1.0):
-        number = number / 100.0
-    return number
 
 
 def parse_date(values: pd.Series) -> pd.Series:

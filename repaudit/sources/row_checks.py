@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .reader import RawTable, bad_numbers, rejects_frame
+from .plausibility import MAX_TEXT_LENGTH, part_reasons
+from .reader import RawTable, bad_numbers, parse_number, rejects_frame
 
 
 class RowProblems:
@@ -56,6 +57,31 @@ class RowProblems:
         shown = keyed.loc[where].astype(str).agg(", ".join, axis=1)
         text[where] = [f"duplicate {label} {s} (first on row {f})" for s, f in zip(shown, first[where])]
         self.flag(mask, text)
+
+    def flag_reasons(self, reasons: np.ndarray):
+        """Rows with a reason (None elsewhere), as plausibility rules give them."""
+        self.flag(pd.notna(reasons), reasons)
+
+    def flag_rule(self, values: pd.Series, rule, label: str) -> np.ndarray:
+        """Rows whose number breaks RULE (a plausibility.Count or Bounded); returns the column's numbers."""
+        number = parse_number(values).to_numpy()
+        self.flag_reasons(rule.reasons(label, values, number))
+        return number
+
+    def flag_part(self, part: pd.Series, part_label: str, whole: pd.Series, whole_label: str):
+        """Rows where a part (FSM pupils) is more than its whole (pupils)."""
+        self.flag_reasons(part_reasons(part_label, part, parse_number(part).to_numpy(),
+                                       whole_label, whole, parse_number(whole).to_numpy()))
+
+    def flag_long_text(self, cols: pd.DataFrame, labels: dict[str, str] | None = None):
+        """Rows with a cell over MAX_TEXT_LENGTH characters: no name, code or label is that long."""
+        for column in cols.columns:
+            length = cols[column].astype(str).str.len().to_numpy()
+            label = (labels or {}).get(column, column)
+            self.flag(length > MAX_TEXT_LENGTH,
+                      np.array([f"{label} is {n:,} characters long: more than {MAX_TEXT_LENGTH:,} is not a "
+                                "name, code or label" for n in length], dtype=object)
+                      if (length > MAX_TEXT_LENGTH).any() else "")
 
     @property
     def ok(self) -> np.ndarray:

@@ -17,6 +17,7 @@ from .row_checks import RowProblems
 URN_ALIASES = ["URN", "urn", "school_urn", "URN (code)"]
 YEAR_ALIASES = ["time_period", "year", "academic_year", "census_year"]
 FIRST_YEAR, LAST_YEAR = 1990, 2100
+YEAR_SPELLING = r"\d{4}|\d{6}|\d{4}\s*[/-]\s*\d{2,4}"     # 2022, 202223, 2022/23 (never 2022.5 or 2e3)
 UNKNOWN_DATE = dt.date(1900, 1, 1)      # GIAS writes 01-01-1900 for a date it does not know
 
 
@@ -31,6 +32,8 @@ def flag_bad_urns(problems: RowProblems, values: pd.Series) -> pd.Series:
     """Flag rows whose URN is unusable and return the parsed URNs."""
     urns, bad = parse_urns(values)
     text = values.astype(str).str.strip()
+    total = text.str.lower().str.match(r"^(grand )?totals?\b").to_numpy()
+    problems.flag(bad & total, "a 'Total' row (URN '" + text + "'), not a school: totals are not loaded")
     problems.flag(bad, np.where(text == "", "URN is empty", "URN '" + text + "' is not a number"))
     return urns
 
@@ -43,7 +46,8 @@ def years_for(table: RawTable, cols: pd.DataFrame, year: int | None, problems: R
             notes.append(f"--year {year} ignored: the file has its own year column")
         years = academic_year(cols["year"])
         text = cols["year"].astype(str).str.strip()
-        unusable = (years.isna() | (years < FIRST_YEAR) | (years > LAST_YEAR)).fillna(True).to_numpy()
+        written = text.str.fullmatch(YEAR_SPELLING).fillna(False).to_numpy(dtype=bool)
+        unusable = (years.isna() | (years < FIRST_YEAR) | (years > LAST_YEAR)).fillna(True).to_numpy() | ~written
         problems.flag(unusable, "year '" + text + "' is not a year such as 2022, 2022/23 or 202223")
         return years
     if year is None:

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
+from .plausibility import SCHOOL_PUPILS
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -29,6 +31,7 @@ ALIASES = {
     "ehcp": ["EHC plan", "ehc_plan", "TSENELSE", "EHCP", "statement_or_ehc_plan", "Statement or EHC plan",
              "number_ehc_plan"],
 }
+LABELS = {"pupils": "pupils", "sen_support": "SEN support count", "ehcp": "EHC plan count"}
 SUMMARY_CODES = {"NAT", "PRI", "SEC", "SPE", "ALL", "ENG"}
 INDICATORS = ("sen_support", "ehcp")
 
@@ -37,7 +40,9 @@ INDICATORS = ("sen_support", "ehcp")
         "repaudit load sen --year 2018 england_census.csv")
 def read(path, vintage=None, year=None, **_):
     table = read_csv_table(path)
-    table, skipped, notes = without_summary_rows(table)
+    check_repeated_columns(table, uses(ALIASES, ["ESTAB"]), SOURCE)
+    table, skipped, summary_notes = without_summary_rows(table)
+    notes = table.notes + summary_notes
     cols = resolve_columns(table, ALIASES, ["urn", "pupils", "sen_support", "ehcp"], SOURCE)
     problems = RowProblems(table)
     problems.flag_overflow()
@@ -45,6 +50,11 @@ def read(path, vintage=None, year=None, **_):
     years = years_for(table, cols, year, problems, notes, SOURCE)
     for name in ("pupils", *INDICATORS):
         flag_unreadable(problems, cols[name], find_column(table.frame.columns, [name, *ALIASES[name]]))
+    for name in ("pupils", *INDICATORS):
+        problems.flag_rule(cols[name], SCHOOL_PUPILS, LABELS[name])
+    for name in INDICATORS:
+        problems.flag_part(cols[name], LABELS[name], cols["pupils"], "pupils")
+    problems.flag_reasons(_both_over_pupils(cols))
     problems.flag_duplicates(pd.DataFrame({"urn": urns, "year": years}), "URN and year")
     keep = problems.ok
 
@@ -74,6 +84,15 @@ def without_summary_rows(table: RawTable) -> tuple[RawTable, int, list[str]]:
     note = (f"{int(summary.sum())} summary rows (URN/ESTAB NAT, PRI, SEC or SPE: national totals, not schools) "
             f"skipped, on rows {lines}")
     return without_rows(table, summary), int(summary.sum()), [note]
+
+
+def _both_over_pupils(cols: pd.DataFrame) -> np.ndarray:
+    """SEN support and EHC plans are separate groups of pupils: together they cannot exceed the roll."""
+    support, ehcp, pupils = (parse_number(cols[n]).to_numpy() for n in ("sen_support", "ehcp", "pupils"))
+    over = support + ehcp > pupils
+    text = [cols[n].astype(str).str.strip().to_numpy(dtype=object) for n in ("sen_support", "ehcp", "pupils")]
+    return np.array([f"SEN support {a} and EHC plans {b} together are more than pupils {c}" if o else None
+                     for o, a, b, c in zip(over, *text)], dtype=object)
 
 
 def _year_label(year):

@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
+from .header import check_repeated_columns, uses
 from .lsoa_codes import find_column
+from .plausibility import SCHOOL_PUPILS
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -50,13 +52,16 @@ HEADCOUNT = ["headcount of pupils", "headcount of pupils (unrounded)", "headcoun
              "total pupils", "num_pup_tot"]
 ALIASES = {"urn": URN_ALIASES, "year": YEAR_ALIASES, **TEXT,
            "fsm": FSM_NUMERATOR, "fsm_base": FSM_DENOMINATOR, "pupils": HEADCOUNT}
+LABELS = {"fsm": "FSM count", "fsm_base": "the pupils used for the FSM calculation", "pupils": "headcount"}
 
 
 @source(SOURCE, "SPC school-level underlying data, any release, many years -> school_census + fsm indicator",
         "repaudit load spc spc_school_level_underlying_data_2022_23.csv")
 def read(path, vintage=None, year=None, **_):
     table = read_csv_table(path)
-    table, skipped, notes = schools_only(table)
+    check_repeated_columns(table, uses(ALIASES, ["geographic_level"]), SOURCE)
+    table, skipped, level_notes = schools_only(table)
+    notes = table.notes + level_notes
     cols = resolve_columns(table, ALIASES, ["urn", "fsm", "pupils"], SOURCE)
 
     problems = RowProblems(table)
@@ -66,6 +71,10 @@ def read(path, vintage=None, year=None, **_):
     base = "fsm_base" if "fsm_base" in cols else "pupils"
     for column in ("fsm", base, "pupils"):
         flag_unreadable(problems, cols[column], spelled(table, column))
+    problems.flag_long_text(cols[[c for c in TEXT if c in cols]], {c: spelled(table, c) for c in TEXT if c in cols})
+    for column in dict.fromkeys(("fsm", base, "pupils")):
+        problems.flag_rule(cols[column], SCHOOL_PUPILS, LABELS[column])
+    problems.flag_part(cols["fsm"], "FSM count", cols[base], LABELS[base])
     problems.flag_duplicates(pd.DataFrame({"urn": urns, "year": years}), "URN and year")
     keep = problems.ok
 

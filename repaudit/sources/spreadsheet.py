@@ -7,11 +7,8 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-import pandas as pd
-
 from ..errors import InputFileError
-from .reader import RawTable, _unique
+from .reader import RawTable, make_table
 
 HEADER_SEARCH_ROWS = 20
 
@@ -65,8 +62,7 @@ def _table(path: Path, header: list[str], header_row: int, rows) -> RawTable:
         lines.append(number)
     if not cells:
         raise InputFileError(path, "has a header but no data rows")
-    frame = pd.DataFrame(cells, columns=_unique(header), dtype=object)
-    return RawTable(path, frame, np.asarray(lines, dtype=np.int64), "xlsx", 0, 0)
+    return make_table(path, header, cells, lines, "xlsx")
 
 
 def _text(value) -> str:
