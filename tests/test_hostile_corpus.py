@@ -28,9 +28,10 @@ def _cases():
 CASES = list(_cases())
 
 
-def test_case_names_are_unique():
+def test_the_corpus_is_large_and_names_are_unique():
     names = [case["name"] for _, case in (p.values for p in CASES)]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert len(names) >= 80, len(names)
 
 
 @pytest.fixture(scope="session")
