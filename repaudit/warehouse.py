@@ -166,6 +166,8 @@ class Warehouse:
             con.unregister("_rejects")
 
     def _replace(self, rows: TableRows, result: LoadResult, now):
+        if rows.frame.empty:           # every row rejected: nothing to replace (and no column types to bind)
+            return
         frame = rows.frame.copy()
         frame["source_file"] = result.source_file
         frame["vintage"] = result.vintage

@@ -399,7 +399,8 @@ def parse_number(values: pd.Series) -> pd.Series:
         text = text.where(~grouped, text.str.replace(",", "", regex=False))
     if text.str.contains("%", regex=False).any():
         text = text.str.replace("%", "", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    return number.where(np.isfinite(number))          # 'inf', '1e309': not a number any loader can use
 
 
 def bad_numbers(values: pd.Series) -> pd.Series:
@@ -416,11 +417,16 @@ def parse_date(values: pd.Series) -> pd.Series:
     return iso.fillna(dmy).dt.date
 
 
+YEARS = (1900, 2100)     # a year outside these is a typing or export error, never data
+
+
 def academic_year(values: pd.Series) -> pd.Series:
-    """EES time_period to the academic year's first calendar year: 202223 -> 2022, '2022/23' -> 2022, 2023 -> 2023."""
+    """EES time_period to the academic year's first calendar year: 202223 -> 2022, '2022/23' -> 2022, 2023 -> 2023;
+    anything that is not a whole year within YEARS -> missing (the loaders reject such rows)."""
     text = values.astype("string").str.strip()
     six = text.str.fullmatch(r"\d{6}")
     slash = text.str.extract(r"^(\d{4})\s*[/-]\s*\d{2,4}$")[0]
     out = pd.to_numeric(text.where(~six, text.str[:4]), errors="coerce")
-    out = out.where(slash.isna(), pd.to_numeric(slash, errors="coerce"))
-    return out.astype("Int64")
+    out = out.where(slash.isna(), pd.to_numeric(slash, errors="coerce")).astype("float64")
+    plausible = np.isfinite(out) & (out % 1 == 0) & out.between(YEARS[0], YEARS[1])
+    return out.where(plausible).astype("Int64")
