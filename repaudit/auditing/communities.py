@@ -12,6 +12,13 @@ from .relations import materialise
 KM = 1000.0
 
 
+def pool(con) -> pd.DataFrame | None:
+    """The comparison pool of each school (queries/community_pool.sql) when the model built one."""
+    if not con.execute("select count(*) from duckdb_tables() where table_name = 'audit_pool'").fetchone()[0]:
+        return None
+    return con.execute("select * from audit_pool").df()
+
+
 def _require(con, table: str, what: str, how: str) -> None:
     if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
         raise WarehouseError(f"the {what} needs {table}, which is empty; load it first ({how})")
@@ -27,24 +34,35 @@ def build_la(con, indicator):
 @community_model(
     "nearby-schools",
     "the k nearest same-phase state-funded mainstream schools (or all within radius_km), the school "
-    "itself included, pupil-weighted; public data only",
+    "itself included, pupil-weighted; selective schools are compared with the schools around them but "
+    "left out of every other school's pool (exclude=selective); public data only",
     area_kind="school", needs_location=True,
     params=(Param("k", 10, "number of schools, the school itself included"),
             Param("radius_km", None, "if set, every school within this distance instead of the k nearest"),
-            Param("max_radius_km", 60, "never look further than this")),
+            Param("max_radius_km", 60, "never look further than this"),
+            Param("exclude", "selective", "schools left out of other schools' pools: selective (grammar "
+                  "schools) or none (independent and special schools are never in a pool)",
+                  ("selective", "none"))),
     overrides={"selective": {"k": 20}, "faith": {"k": 20}})
 def build_nearby_schools(con, indicator):
+    leave_out = con.execute("select min(exclude) from audit_sources").fetchone()[0] == "selective"
     radius = "try_cast(radius_km as double)"
+    own = "case when selective then 1 else 0 end" if leave_out else "0"
     sources = f"""select urn as src, phase as grp, easting, northing,
-                         case when {radius} is null then try_cast(k as double) end as need,
+                         case when {radius} is null then try_cast(k as double) - {own} end as need,
                          coalesce({radius}, try_cast(max_radius_km as double)) * {KM} as max_dist
                   from audit_sources"""
-    targets = """select s.urn::varchar as tgt, s.phase as grp, s.easting, s.northing, 1.0 as weight
-                 from audit_schools s
-                 where s.scope_reason is null and s.easting is not null and s.northing is not null
-                   and s.urn in (select urn from audit_values)"""
+    targets = f"""select s.urn::varchar as tgt, s.phase as grp, s.easting, s.northing, 1.0 as weight
+                  from audit_schools s
+                  where s.scope_reason is null and s.easting is not null and s.northing is not null
+                    and s.urn in (select urn from audit_values) {'and not s.selective' if leave_out else ''}"""
     neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM)
+    if leave_out:                           # a selective school is part of its own pool
+        con.execute("""insert into audit_pairs
+                       select urn::varchar, urn::varchar, 0.0, 1.0 from audit_sources
+                       where selective and urn in (select urn from audit_values)""")
     materialise(con, "catchment_weight", "community_nearby_schools")
+    materialise(con, "audit_pool", "community_pool")
 
 
 @community_model(
