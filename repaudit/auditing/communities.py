@@ -66,6 +66,32 @@ def build_nearby_schools(con, indicator):
 
 
 @community_model(
+    "nearby-primaries",
+    "for a secondary school, the FSM (or SEN) rate of the k nearest state-funded mainstream primary schools, "
+    "each weighted by its pupils / (distance + offset_km)^2 (the published 'mind the gap' method); the most "
+    "local open proxy of the community a secondary serves",
+    area_kind="school", needs_location=True, phases=("secondary",),
+    params=(Param("k", 18, "number of nearest primary schools"),
+            Param("offset_km", 1.0, "added to every distance before squaring, so the nearest primary "
+                  "does not dominate"),
+            Param("radius_km", None, "if set, every primary within this distance instead of the k nearest"),
+            Param("max_radius_km", 30, "never look further than this")))
+def build_nearby_primaries(con, indicator):
+    radius = "try_cast(radius_km as double)"
+    sources = f"""select urn as src, 'primary' as grp, easting, northing,
+                         case when {radius} is null then try_cast(k as double) end as need,
+                         coalesce({radius}, try_cast(max_radius_km as double)) * {KM} as max_dist
+                  from audit_sources where phase = 'secondary'"""
+    targets = """select s.urn::varchar as tgt, 'primary' as grp, s.easting, s.northing, 1.0 as weight
+                 from audit_schools s
+                 where s.phase = 'primary' and s.scope_reason is null and s.easting is not null
+                   and s.northing is not null and s.urn in (select urn from audit_values)"""
+    neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM)
+    materialise(con, "catchment_weight", "community_nearby_primaries")
+    materialise(con, "audit_pool", "community_pool")
+
+
+@community_model(
     "residential",
     "LSOAs around the school: the nearest until their child population of the phase reaches m x the "
     "school's roll (method reach), or all within radius_km (method radius); weights = child population",

@@ -26,6 +26,7 @@ NO_AREAS = {
     "residential": "no LSOA with child population within reach",
     "proximity": "no children assigned to the school",
     "nearby-schools": "no same-phase school with data nearby",
+    "nearby-primaries": "no state-funded primary school with data within reach",
     "la": "no LA figure",
 }
 
@@ -111,6 +112,8 @@ def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame,
     no_areas = no_community or f"no community data ({NO_AREAS.get(model.name, 'no areas')})"
     rules = [
         (rows["scope_reason"].notna(), rows["scope_reason"]),
+        (~rows["phase"].isin(model.phases), f"outside the {model.name} model (it audits "
+                                            f"{' and '.join(model.phases)} schools only)"),
         (pd.Series(needs_location, index=rows.index) & ~located, "no location"),
         (~has_values & ~(rows["roll"].fillna(0) > 0), "no pupils"),
         (~has_values, f"no {label} data for the years"),
