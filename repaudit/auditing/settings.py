@@ -9,7 +9,8 @@ from ..errors import RepauditError
 GENERAL = {
     "overdispersion": (False, "divide z by the square root of the over-dispersion factor (Spiegelhalter 2005)"),
     "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
-    "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
+    "calibration_level": ("region", "finest level of the IDACI -> FSM fit: la (centres each LA on zero), "
+                                    "region or england"),
     "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
     "bootstrap_reps": (100, "bootstrap replicates for the interval of D"),
