@@ -93,7 +93,7 @@ def test_refused_slope_is_reported():
 
 def test_residential_fsm_from_calibrated_idaci(wh):
     audit_fixture.build(wh, rates=False)
-    r = audit(wh, community="residential", params={"method": "radius", "radius_km": 2,
+    r = audit(wh, community="residential", params={"method": "radius", "radius_km": 2, "share": "whole",
                                                     "calibration_level": "england"})
     x = np.array([0.7 / 3, 0.7 / 3, 0.275])                    # community IDACI by hand (see test_audit_models)
     y, w = np.array([0.1, 0.3, 0.25]), np.array([100, 100, 200.0])

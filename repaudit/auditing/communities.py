@@ -94,12 +94,20 @@ def build_nearby_primaries(con, indicator):
 @community_model(
     "residential",
     "LSOAs around the school: the nearest until their child population of the phase reaches m x the "
-    "school's roll (method reach), or all within radius_km (method radius); weights = child population",
+    "school's roll (method reach), or all within radius_km (method radius); each LSOA's children are "
+    "shared among the schools that can serve it (share gravity: places / max(distance, floor_km)^decay, "
+    "normalised over the schools reaching the LSOA and its `competitors` nearest schools), or counted whole "
+    "for every school reaching it (share whole)",
     area_kind="lsoa", needs_location=True,
     params=(Param("method", "reach", "reach (m x roll) or radius (radius_km)", ("reach", "radius")),
             Param("m", 2.0, "child population to reach, as a multiple of the school's roll"),
             Param("radius_km", {"primary": 2.0, "secondary": 5.0}, "radius for method radius"),
-            Param("max_radius_km", 60, "never look further than this")),
+            Param("max_radius_km", 60, "never look further than this"),
+            Param("share", "gravity", "gravity (children shared among the schools that can serve the LSOA) "
+                  "or whole (every reaching school counts all its children)", ("gravity", "whole")),
+            Param("decay", 2.0, "distance decay exponent of the gravity share"),
+            Param("floor_km", 1.0, "distances below this count as this in the gravity share"),
+            Param("competitors", 3, "nearest same-phase schools of each LSOA always in its gravity share")),
     overrides={"selective": {"m": 5.0, "radius_km": {"primary": 5.0, "secondary": 15.0}},
                "faith": {"m": 4.0, "radius_km": {"primary": 4.0, "secondary": 10.0}}})
 def build_residential(con, indicator):
@@ -110,7 +118,25 @@ def build_residential(con, indicator):
                               else try_cast(radius_km as double) end * {KM} as max_dist
                   from audit_sources where method = 'radius' or roll > 0"""
     neighbours.nearest(con, sources, _lsoa_targets(), count_mode=False, first_radius=2 * KM)
-    materialise(con, "catchment_weight", "community_residential")
+    setting = lambda name: con.execute(f"select min({name}) from audit_sources").fetchone()[0]  # noqa: E731
+    gravity = setting("share") == "gravity"
+    if gravity:
+        con.execute("""create or replace temp table audit_places as
+            select urn, phase, easting, northing, coalesce(nullif(capacity, 0), roll) as places from audit_schools
+            where scope_reason is null and easting is not null and northing is not null
+              and coalesce(nullif(capacity, 0), roll) > 0""")
+        lsoas = f"""select lsoa || '|' || grp as src, grp, easting, northing,
+                           {float(setting('competitors'))} as need, {float(setting('max_radius_km')) * KM} as max_dist
+                    from ({_lsoa_targets().replace('as tgt', 'as lsoa')})"""
+        places = "select urn::varchar as tgt, phase as grp, easting, northing, places as weight from audit_places"
+        neighbours.nearest(con, lsoas, places, count_mode=True, first_radius=3 * KM, out="audit_lsoa_schools")
+    else:                                   # the query reads them only with gravity
+        con.execute("create or replace temp table audit_places as select null::integer as urn, "
+                    "null::double as places where false")
+        con.execute("create or replace temp table audit_lsoa_schools as select null::varchar as src, "
+                    "null::varchar as tgt, null::double as dist where false")
+    materialise(con, "catchment_weight", "community_residential", gravity=gravity,
+                decay=float(setting("decay")), floor_km=float(setting("floor_km")))
 
 
 def _lsoa_targets() -> str:
