@@ -7,6 +7,14 @@
 -- whether it is selective or has a religious character, its trust or LA-maintained comparison group,
 -- and `scope_reason` (NULL for a state-funded mainstream primary or secondary school the audit covers;
 -- otherwise why not).
+-- Entry: a secondary school that admits no Year 7 is outside the default scope,
+-- with `non_entry_reason` naming the rule: a 16-19 school (type, statutory low age 16+, or no pupils below
+-- Year 12 in the census), a university technical college or studio school (no local admission: they
+-- recruit across a sub-region, mostly at 14), or any school whose entry is at 14 (statutory low age 14-15
+-- or no pupils below Year 10). Upper schools of three-tier areas (entry at 13, Year 9) keep their local
+-- admission and are audited; middle schools stay in the phase DfE gives them; primary schools without a
+-- reception class (junior schools, entry at Year 3) admit at their area's transfer point and are audited.
+-- repaudit/auditing/scope.py lets `include_non_entry` audit them.
 -- Parameters: none.
 with census as (
     select * from school_census
@@ -28,7 +36,8 @@ successors as (                          -- URNs another school took over from (
 ),
 successor as (select urn, min(successor) as successor from successors group by urn),
 predecessor_census as (                  -- a new URN (e.g. a 2024 academy conversion) with no census row
-    select s.successor as urn, c.admissions_policy, c.religious_character, c.region, c.lad_code
+    select s.successor as urn, c.admissions_policy, c.religious_character, c.region, c.lad_code,
+           c.youngest_year_group
     from successor s join census c on c.urn = s.urn
     qualify row_number() over (partition by s.successor order by c.year desc, c.urn) = 1
 ),
@@ -56,6 +65,8 @@ joined as (
             as admissions_policy,
         coalesce(nullif(trim(g.religious_character), ''), c.religious_character, pc.religious_character)
             as religious_character,
+        g.statutory_low_age,
+        coalesce(c.youngest_year_group, pc.youngest_year_group) as youngest_year_group,
         coalesce(g.pupils, c.pupils, ps.roll) as roll,
         coalesce(g.capacity, ps.capacity) as capacity,
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
@@ -103,6 +114,22 @@ classified as (
         end as kind
     from joined
 ),
+entry as (                               -- secondary schools that admit no Year 7 (see the header)
+    select *,
+        case when phase <> 'secondary' then null
+             when type ilike '%16 to 19%' or type ilike '%16-19%' or statutory_low_age >= 16
+                  or youngest_year_group >= 12
+                 then 'no Year 7 entry: 16-19 school (rule: 16-19 type, statutory low age 16 or more, '
+                      || 'or no pupils below Year 12)'
+             when type in ('University technical college', 'Studio schools')
+                 then 'no local admission: university technical college or studio school (rule: type; '
+                      || 'recruits across a sub-region, mostly at 14)'
+             when statutory_low_age in (14, 15) or youngest_year_group in (10, 11)
+                 then 'no Year 7 entry: entry at 14 (rule: statutory low age 14 or 15, or no pupils '
+                      || 'below Year 10)'
+        end as non_entry_reason
+    from classified
+),
 final as (
     select
         urn, name, la, la_name, lad_code,
@@ -129,9 +156,11 @@ final as (
             when phase = 'nursery' then 'nursery school (outside scope)'
             when phase = '16 plus' then '16 plus (outside scope)'
             when phase not in ('primary', 'secondary') then 'phase not primary or secondary (outside scope)'
+            else non_entry_reason
         end as scope_reason,
+        non_entry_reason, statutory_low_age, youngest_year_group,
         academy_trust_code, academy_trust_name, in_gias
-    from classified
+    from entry
 )
 select
     * exclude (academy_trust_code, academy_trust_name),

@@ -10,13 +10,17 @@ from .relations import materialise
 PHASES = ("primary", "secondary")
 
 
-def prepare(con) -> None:
-    """Build the tables audit_schools (queries/audit_schools.sql) and audit_school_values."""
+def prepare(con, include_non_entry: bool = False) -> None:
+    """Build the tables audit_schools (queries/audit_schools.sql) and audit_school_values. Secondary
+    schools that admit no Year 7 (16-19 schools, UTCs, studio schools, entry at 14) are outside the
+    scope with the rule named, unless INCLUDE_NON_ENTRY."""
     counts = con.execute("select (select count(*) from schools), (select count(*) from school_census)").fetchone()
     if not any(counts):
         raise WarehouseError("the warehouse has no schools: load GIAS (`repaudit load gias FILE`) or the school "
                              "census (`repaudit load spc FILE`) first, or run `repaudit load-sample`")
     materialise(con, "audit_schools", "audit_schools")
+    if include_non_entry:
+        con.execute("update audit_schools set scope_reason = null where scope_reason = non_entry_reason")
     materialise(con, "audit_school_values", "school_values")
 
 
