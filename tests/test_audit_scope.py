@@ -115,3 +115,17 @@ def test_an_older_warehouse_gains_the_new_columns(tmp_path):
         cols = {r[0] for r in wh.con.execute("select column_name from duckdb_columns() where table_name in "
                                              "('schools', 'school_census')").fetchall()}
     assert {"statutory_low_age", "statutory_high_age", "youngest_year_group"} <= cols
+
+
+def test_a_read_only_older_warehouse_is_a_clear_error(tmp_path, runner):
+    path = tmp_path / "old.duckdb"
+    with Warehouse(path) as wh:
+        fill(wh)
+        wh.con.execute("alter table school_census drop column youngest_year_group")
+    result = runner.invoke(cli, ["audit", "--db", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: the warehouse was made by an earlier version of repaudit and lacks school_census.youngest_year_group; "
+        "upgrade it by loading any file into it once (e.g. `repaudit load gias FILE --db DB`), or reload GIAS and "
+        "the SPC to fill the new columns")
+    assert not (tmp_path / "out").exists()
