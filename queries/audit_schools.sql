@@ -4,7 +4,10 @@
 -- its predecessor's census row (admissions policy, religious character, region) and, for a school
 -- with no roll or capacity of its own, its predecessors' (so a converted school keeps its places in
 -- the proximity model and its roll in the residential reach); its audit phase,
--- whether it is selective or has a religious character, its trust or LA-maintained comparison group,
+-- whether it is selective or has a religious character, its trust or LA-maintained comparison group
+-- (the GIAS trust code: from GIAS itself, else the group links, else the code of the academy trust whose
+-- name, in any group-links vintage, is the census trust name; 'name:' + that name only for a trust
+-- GIAS group links do not know, so one trust is one key),
 -- and `scope_reason` (NULL for a state-funded mainstream primary or secondary school the audit covers;
 -- otherwise why not).
 -- Entry: a secondary school that admits no Year 7 is outside the default scope,
@@ -26,6 +29,16 @@ academy_trust as (                       -- GIAS group links: the school's acade
     where group_type in ('Multi-academy trust', 'Single-academy trust')
       and coalesce(group_status, 'Open') not ilike 'closed%'
     qualify row_number() over (partition by urn order by joined_date desc nulls last, group_uid) = 1
+),
+trust_codes_by_name as (                 -- GIAS trust codes by name, across every group-links vintage loaded
+    select name_key, group_uid, group_name from (
+        select lower(regexp_replace(trim(group_name), '\s+', ' ', 'g')) as name_key, group_uid,
+               max(group_name) as group_name, count(*) as schools
+        from trust_membership
+        where group_type in ('Multi-academy trust', 'Single-academy trust') and group_name is not null
+        group by all
+    )
+    qualify row_number() over (partition by name_key order by schools desc, group_uid) = 1
 ),
 successors as (                          -- URNs another school took over from (GIAS links)
     select link_urn as urn, min(urn) as successor from school_links
@@ -74,14 +87,18 @@ joined as (
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
              else g.northing end as northing,
         g.lsoa,
-        coalesce(g.trust_code, t.trust_code,
-                 case when nullif(trim(c.trust_name), '') is not null then 'name:' || trim(c.trust_name) end)
+        coalesce(g.trust_code, t.trust_code, tn.group_uid,
+                 case when nullif(trim(c.trust_name), '') is not null
+                      then 'name:' || lower(regexp_replace(trim(c.trust_name), '\s+', ' ', 'g')) end)
             as academy_trust_code,
-        coalesce(g.trust_name, t.trust_name, nullif(trim(c.trust_name), '')) as academy_trust_name,
+        coalesce(g.trust_name, t.trust_name, tn.group_name, nullif(trim(c.trust_name), '')) as academy_trust_name,
         s.successor
     from schools g
     full outer join census c on c.urn = g.urn
     left join academy_trust t on t.urn = coalesce(g.urn, c.urn)
+    left join trust_codes_by_name tn
+        on g.trust_code is null and t.trust_code is null
+       and tn.name_key = lower(regexp_replace(trim(c.trust_name), '\s+', ' ', 'g'))
     left join successor s on s.urn = coalesce(g.urn, c.urn)
     left join predecessor_census pc on pc.urn = coalesce(g.urn, c.urn)
     left join predecessor_size ps on ps.urn = coalesce(g.urn, c.urn)

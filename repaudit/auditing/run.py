@@ -185,7 +185,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "suppressed": False,
         "synthetic": _synthetic(con),
-        "notes": notes,
+        "notes": trusts_mod.vintage_notes(con) + notes,
         "model_info": build_info,
         "counts": table.groupby(["indicator", "status"]).size().unstack(fill_value=0).to_dict("index"),
     }

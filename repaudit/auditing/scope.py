@@ -17,8 +17,9 @@ def _check_upgraded(con) -> None:
     have = {(t, c) for t, c in con.execute("select table_name, column_name from duckdb_columns()").fetchall()}
     missing = [f"{t}.{c}" for t, cols in NEWER_COLUMNS.items() for c in cols if (t, c) not in have]
     if missing:
-        raise WarehouseError(f"the warehouse was made by an earlier version of repaudit and lacks {', '.join(missing)}; "
-                             "upgrade it by loading any file into it once (e.g. `repaudit load gias FILE --db DB`), "
+        raise WarehouseError("the warehouse was made by an earlier version of repaudit and lacks "
+                             f"{', '.join(missing)}; upgrade it by loading any file into it once "
+                             "(e.g. `repaudit load gias FILE --db DB`), "
                              "or reload GIAS and the SPC to fill the new columns")
 
 
