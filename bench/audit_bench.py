@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-MODELS = ("la", "nearby-schools", "residential", "catchment", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "proximity")
 INDICATORS = ("fsm", "sen_support", "ehcp")
 
 REAL_FILES = [  # (source, file under ../shared/data/real, options)
@@ -119,7 +119,8 @@ def main(argv=None):
         print(f"\nReal national files loaded in {time.perf_counter() - started:.1f} s")
         print("\n".join(lines))
         report("Real national data (GIAS 2025 subset, SPC 2022/23, IoD2019 via the lookup, centroids, Census "
-               "2021), indicator fsm", db, ("la", "nearby-schools", "residential", "proximity"), ("fsm",))
+               "2021), indicator fsm", db, ("la", "nearby-schools", "nearby-primaries", "residential", "proximity"),
+               ("fsm",))
 
 
 if __name__ == "__main__":
