@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "proximity")
+MODELS = ("la", "nearby-schools", "residential", "catchment", "proximity")
 INDICATORS = ("fsm", "sen_support", "ehcp")
 
 REAL_FILES = [  # (source, file under ../shared/data/real, options)
@@ -62,8 +62,7 @@ def run_step(db, models, indicators) -> dict:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
-    last = next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{"))   # after progress bars
-    return json.loads(last)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def report(title, db, models, indicators):
@@ -120,8 +119,7 @@ def main(argv=None):
         print(f"\nReal national files loaded in {time.perf_counter() - started:.1f} s")
         print("\n".join(lines))
         report("Real national data (GIAS 2025 subset, SPC 2022/23, IoD2019 via the lookup, centroids, Census "
-               "2021), indicator fsm", db, ("la", "nearby-schools", "nearby-primaries", "residential", "proximity"),
-               ("fsm",))
+               "2021), indicator fsm", db, ("la", "nearby-schools", "residential", "proximity"), ("fsm",))
 
 
 if __name__ == "__main__":
