@@ -18,9 +18,6 @@ GENERAL = {
 }
 
 
-CALIBRATION_LEVELS = ("la", "region", "england")
-
-
 def general(params: dict) -> dict:
     """The audit-wide settings: defaults, overridden by PARAMS (text converted to the default's type)."""
     out = {k: v for k, (v, _) in GENERAL.items()}
@@ -28,8 +25,9 @@ def general(params: dict) -> dict:
         if key in GENERAL:
             default = GENERAL[key][0]
             out[key] = coerce(key, value, type(default))
-    if out["calibration_level"] not in CALIBRATION_LEVELS:
-        raise RepauditError(f"parameter calibration_level must be one of {', '.join(CALIBRATION_LEVELS)}; "
+    levels = ("la", "region", "england")
+    if out["calibration_level"] not in levels:
+        raise RepauditError(f"parameter calibration_level must be one of {', '.join(levels)}; "
                             f"got '{out['calibration_level']}'")
     return out
 
