@@ -16,6 +16,7 @@ from ..errors import WarehouseError
 from . import areas as areas_mod
 from . import calibration, indicators as indicators_mod, lsoas, models, scope, schools as schools_mod, settings
 from . import trusts as trusts_mod
+from . import communities
 from .relations import materialise
 from .result import AuditResult
 
@@ -48,6 +49,7 @@ def _window_tables(con, indicator: str, years: list[int]) -> None:
     con.execute("create or replace temp table audit_years as select unnest(?::integer[]) as year", [years])
     con.execute("""create or replace temp table audit_values as select * from audit_school_values
                    where indicator = ? and year in (select year from audit_years)""", [indicator])
+    con.execute("drop table if exists audit_pool")
 
 
 NO_AREA_VALUES = {
@@ -88,7 +90,8 @@ def _synthetic(con) -> bool:
 
 
 def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
-          years=3, params=None, *, school_type=None, selective=None, faith=None) -> AuditResult:
+          years=3, params=None, *, school_type=None, selective=None, faith=None,
+          include_non_entry=False) -> AuditResult:
     """Audit how representative each school's intake is of its local community.
 
     wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
@@ -98,6 +101,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
     'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
     (overdispersion, min_trust_schools, calibration_level, bootstrap_reps, ...).
+    include_non_entry: audit the secondary schools that admit no Year 7 (16-19 schools, UTCs, studio
+    schools, entry at 14), which are otherwise excluded with the rule named.
     Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
     """
     params = dict(params or {})
@@ -107,7 +112,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
-    scope.prepare(con)
+    scope.prepare(con, include_non_entry)
     inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust, school_type=school_type,
                           selective=selective, faith=faith)
     everyone = con.execute("select * from audit_schools").df()
@@ -151,8 +156,9 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
         no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
         values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
-        frames.append(schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
-                                           model.needs_location, None if indicator in build_info else no_values))
+        assembled = schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
+                                         model.needs_location, None if indicator in build_info else no_values)
+        frames.append(schools_mod.with_pool(assembled, communities.pool(con)))
         lsoa_frames.append(lsoas.lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "
@@ -172,13 +178,14 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "phase": phase,
         "filters": {"phase": phase, "region": region, "la": la, "trust": trust, "type": school_type,
                     "selective": selective, "faith": faith},
+        "include_non_entry": bool(include_non_entry),
         "calibration": calibration.summary(fits_all, general["calibration_level"]),
         "overdispersion": dispersion,
         "vintages": _meta_vintages(con),
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "suppressed": False,
         "synthetic": _synthetic(con),
-        "notes": notes,
+        "notes": trusts_mod.vintage_notes(con) + notes,
         "model_info": build_info,
         "counts": table.groupby(["indicator", "status"]).size().unstack(fill_value=0).to_dict("index"),
     }

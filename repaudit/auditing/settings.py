@@ -9,7 +9,8 @@ from ..errors import RepauditError
 GENERAL = {
     "overdispersion": (False, "divide z by the square root of the over-dispersion factor (Spiegelhalter 2005)"),
     "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
-    "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
+    "calibration_level": ("region", "finest level of the IDACI -> FSM fit: la (centres each LA on zero), "
+                                    "region or england"),
     "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
     "bootstrap_reps": (100, "bootstrap replicates for the interval of D"),
@@ -24,6 +25,10 @@ def general(params: dict) -> dict:
         if key in GENERAL:
             default = GENERAL[key][0]
             out[key] = coerce(key, value, type(default))
+    levels = ("la", "region", "england")
+    if out["calibration_level"] not in levels:
+        raise RepauditError(f"parameter calibration_level must be one of {', '.join(levels)}; "
+                            f"got '{out['calibration_level']}'")
     return out
 
 

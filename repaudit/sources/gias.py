@@ -13,7 +13,7 @@ import pandas as pd
 from ..warehouse import LoadResult, TableRows
 from .coordinates import check_school_coordinates
 from .header import check_repeated_columns, uses
-from .plausibility import PERCENTAGE_FSM, SCHOOL_PLACES, SCHOOL_PUPILS, as_proportions
+from .plausibility import PERCENTAGE_FSM, SCHOOL_PLACES, SCHOOL_PUPILS, STATUTORY_AGE, as_proportions
 from .reader import bad_numbers, column_labels, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -40,6 +40,8 @@ NUMBERS = {
     "pupils": ["NumberOfPupils", "number_of_pupils"],
     "pct_fsm": ["PercentageFSM", "percentage_fsm"],
     "capacity": ["SchoolCapacity", "school_capacity"],
+    "statutory_low_age": ["StatutoryLowAge", "statutory_low_age"],
+    "statutory_high_age": ["StatutoryHighAge", "statutory_high_age"],
     "easting": ["Easting"],
     "northing": ["Northing"],
 }
@@ -62,7 +64,8 @@ def read(path, vintage=None, **_):
     urns = flag_bad_urns(problems, cols["urn"])
     problems.flag(cols["name"].astype(str).str.strip().eq("").to_numpy(), "EstablishmentName is empty")
     problems.flag_long_text(cols[[c for c in TEXT if c in cols]], labels)
-    for name, rule in (("pupils", SCHOOL_PUPILS), ("capacity", SCHOOL_PLACES)):
+    for name, rule in (("pupils", SCHOOL_PUPILS), ("capacity", SCHOOL_PLACES), ("statutory_low_age", STATUTORY_AGE),
+                       ("statutory_high_age", STATUTORY_AGE)):
         if name in cols:
             problems.flag_rule(cols[name], rule, labels[name])
     fsm_share = _fsm_share(table.path, cols, labels, problems, notes)
@@ -77,7 +80,7 @@ def read(path, vintage=None, **_):
         frame[name] = _number(cols, name, keep, notes)
     for name in DATES:
         frame[name] = known_dates(cols[name][keep], DATES[name][0], notes) if name in cols else None
-    for name in ("pupils", "capacity"):
+    for name in ("pupils", "capacity", "statutory_low_age", "statutory_high_age"):
         frame[name] = frame[name].round().astype("Int64")
     if fsm_share is not None:
         frame["pct_fsm"] = fsm_share[keep]

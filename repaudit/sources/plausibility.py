@@ -98,6 +98,7 @@ SCORE_SHARE = Rate("IoD score that is a share of people (IDACI, income)", "auto"
 IMD_SCORE = Bounded("an IMD score is a weighted sum of domain scores within 0-100; the published IoD2019 maximum "
                     "is 92.7", 0, 100)
 RANK = Bounded("a rank of LSOAs runs from 1 to the number of LSOAs, fewer than 40,000", 1, 40_000, whole=True)
+STATUTORY_AGE = Bounded("a school's statutory age range lies within 0-25 years", 0, 25, whole=True)
 DECILE = Bounded("a decile runs from 1 to 10", 1, 10, whole=True)
 
 
