@@ -18,6 +18,12 @@ ALIASES = {
     "link_date": ["LinkEstablishedDate", "Link Established Date"],
 }
 
+LINK_TYPES = ("Successor", "Predecessor", "Predecessor - merged", "Successor - merged", "Sixth Form Centre School",
+              "Predecessor - amalgamated", "Result of Amalgamation", "Successor - amalgamated", "Sixth Form Centre Link",
+              "Successor - Split School", "Predecessor - Split School", "Other",
+              "Merged - expansion in school capacity and changer in age range", "Merged - change in age range",
+              "Merged - expansion of school capacity", "Expansion", "Closure")   # every LinkType GIAS uses (2025)
+
 
 @source("gias-links", "GIAS links: predecessor/successor URNs (links_edubasealldataYYYYMMDD.csv)",
         "repaudit load gias-links links_edubasealldata20250422.csv")
@@ -30,6 +36,15 @@ def read(path, vintage=None, **_):
     problems = RowProblems(raw)
     problems.flag(bad_urn | bad_link, "URN or LinkURN is not a number")
     problems.flag_long_text(cols.drop(columns=["urn", "link_urn"]))
+    problems.flag((urn == link_urn).fillna(False).to_numpy(dtype=bool), "URN and LinkURN are the same school")
+    kind = cols["link_type"].astype(str).str.strip()
+    known = {t.lower() for t in LINK_TYPES}
+    problems.flag(~kind.str.lower().isin(known).to_numpy(),
+                  "LinkType '" + kind + "' is not one GIAS uses (" + ", ".join(LINK_TYPES[:4]) + ", ...)")
+    if "link_date" in cols:
+        text = cols["link_date"].astype(str).str.strip()
+        unreadable = (text != "") & parse_date(cols["link_date"]).isna()
+        problems.flag(unreadable.to_numpy(), "LinkEstablishedDate '" + text + "' is not a date (dd-mm-yyyy)")
     keep = problems.ok
     frame = pd.DataFrame({
         "urn": urn[keep].to_numpy(),
