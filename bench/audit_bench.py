@@ -25,17 +25,6 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 MODELS = ("la", "nearby-schools", "residential", "catchment", "proximity")
 INDICATORS = ("fsm", "sen_support", "ehcp")
 
-REAL_FILES = [  # (source, file under ../shared/data/real, options)
-    ("gias", "gias/edubasealldata20250524_reheadered_subset.csv.gz", {}),
-    ("gias-links", "gias/links_edubasealldata20250422.csv.gz", {}),
-    ("gias-groups", "gias/gias_allgroupslinks_202203_ajb1970.csv.gz", {}),
-    ("spc", "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz", {}),
-    ("lsoa-lookup", "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz", {}),
-    ("lsoa-centroids", "geography/LSOA_Dec_2021_PWC_EW.csv.gz", {}),
-    ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz", {}),
-    ("iod", "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz", {}),
-]
-
 CHILD = """
 import json, re, sys, time
 started = time.perf_counter()
@@ -80,16 +69,10 @@ def report(title, db, models, indicators):
 
 def load_real(db) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from repaudit.load import load_file
-    from repaudit.warehouse import Warehouse
+    sys.path.insert(0, str(ROOT / "tests"))
+    from real_files import load_national
 
-    lines = []
-    with Warehouse(db) as wh:
-        for source, name, options in REAL_FILES:
-            started = time.perf_counter()
-            result = load_file(wh, source, REAL / name, **options)
-            lines.append(f"  load {source:<15}{time.perf_counter() - started:>6.1f} s  {result.rows_loaded:>9,} rows")
-    return lines
+    return [f"  load {source:<15}{seconds:>6.1f} s  {rows:>9,} rows" for source, seconds, rows in load_national(db, REAL)]
 
 
 def main(argv=None):

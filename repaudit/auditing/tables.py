@@ -24,7 +24,7 @@ def _hidden(row) -> bool:
     return bool(value) and not pd.isna(value)
 
 
-def _table(header: list[str], rows: list[list[str]], align: str) -> str:
+def text_table(header: list[str], rows: list[list[str]], align: str) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     fmt = lambda cells: "  ".join(c.rjust(w) if a == "r" else c.ljust(w)  # noqa: E731
                                   for c, w, a in zip(cells, widths, align))
@@ -50,7 +50,7 @@ def schools_table(result, indicator: str, top: int = 10, selective=None, faith=N
              "suppressed" if _hidden(r) else r.flag or "",
              "suppressed" if _hidden(r) else getattr(r, "beyond_chance_flag", None) or ""]
             for r in rows.head(top).itertuples()]
-    return _table(["rank", "URN", "school", "LA", "phase", "pupils", "school %", "community %", "gap pp",
+    return text_table(["rank", "URN", "school", "LA", "phase", "pupils", "school %", "community %", "gap pp",
                    "shrunk gap pp", "posterior 95%", "z", "shortfall", "flag", "beyond chance"], body,
                   "rllllrrrrrrrrll")
 
@@ -68,7 +68,7 @@ def trusts_table(result, indicator: str, top: int = 10) -> str:
              _num(r.shortfall, ".0f"), _num(r.z_adjusted, "+.2f"), _num(r.z, "+.2f"),
              "" if pd.isna(r.n_below) else f"{r.n_below:.0f} ({_num(100 * r.share_below, '.0f')}%)"]
             for r in rows.itertuples()]
-    return _table(["trust", "schools", "pupils", "gap pp", "shortfall", "adjusted z", "binomial z", "below 95%"],
+    return text_table(["trust", "schools", "pupils", "gap pp", "shortfall", "adjusted z", "binomial z", "below 95%"],
                   body, "lrrrrrrr")
 
 
@@ -91,7 +91,7 @@ def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str
         body.append([_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"), *figures,
                      "" if undefined or _hidden(r) else _num(r.GS, ".3f"),
                      "" if _hidden(r) else _num(r.isolation, ".3f")])
-    return _table(["area", "phase", "schools", "group %", "D raw", "D bias-corrected", "bootstrap 95%",
+    return text_table(["area", "phase", "schools", "group %", "D raw", "D bias-corrected", "bootstrap 95%",
                    "D random allocation", "GS", "isolation"], body, "llrrrrrrrr")
 
 
