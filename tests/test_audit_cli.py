@@ -77,3 +77,52 @@ def test_help_has_real_examples(runner):
     for command in ("audit", "trusts", "segregation"):
         res = runner.invoke(cli, [command, "--help"])
         assert res.exit_code == 0 and f"repaudit {command}" in res.output and "Examples:" in res.output
+
+
+def test_retired_overdispersion_flag_says_what_replaced_it(runner, db, tmp_path):
+    res = runner.invoke(cli, ["audit", "--db", str(db), "--overdispersion", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.startswith("note: --overdispersion is no longer needed: funnel limits allow for "
+                                 "over-dispersion by default (additive random-effects term")
+    res = runner.invoke(cli, ["audit", "--db", str(db), "-p", "overdispersion=bogus", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert res.output == ("Error: parameter overdispersion must be one of additive, multiplicative, none; "
+                          "got 'bogus'\n")
+
+
+def test_summary_states_the_share_flagged_with_phi_and_tau(runner, db, tmp_path):
+    res = runner.invoke(cli, ["audit", "--db", str(db), "--community", "la", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "o" / "meta.json").read_text())
+    est = meta["overdispersion"]["fsm"]["secondary"]
+    line = next(l for l in res.output.splitlines() if l.startswith("  flagged, secondary:"))
+    assert line == (f"  flagged, secondary: {100 * est['share_below_95']:.1f}% below the lower 95% limit (additive "
+                    f"random effects: phi {est['phi']:.1f}, tau {100 * est['tau']:.1f} pp, {est['schools']} schools); "
+                    f"{100 * est['share_below_95_beyond_chance']:.1f}% below the plain binomial limit")
+    areas = pd.read_csv(tmp_path / "o" / "areas.csv")
+    for col in ("D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random",
+                "D_school_resample95_low", "D_school_resample95_high", "D_undefined"):
+        assert col in areas.columns
+    one = areas[areas.schools == 1]
+    assert len(one) and (one.D_undefined == "not defined: one school").all() and one.D.isna().all()
+
+
+def test_validate_compares_models_with_numbers_worked_independently(runner, db, tmp_path):
+    import numpy as np
+
+    res = runner.invoke(cli, ["validate", "--db", str(db), "--community", "la,nearby-schools", "-p", "k=2",
+                              "--out", str(tmp_path / "v")])
+    assert res.exit_code == 0, res.output
+    assert "the community models compared" in res.output
+    pairs = pd.read_csv(tmp_path / "v" / "validation_pairs.csv").iloc[0]
+    with Warehouse(db, read_only=True) as wh:
+        la = repaudit.audit(wh, community="la", phase="secondary").audited("fsm").set_index("urn")
+        near = repaudit.audit(wh, community="nearby-schools", phase="secondary",
+                              params={"k": 2}).audited("fsm").set_index("urn")
+    common = la.index.intersection(near.index)
+    assert pairs.schools == len(common) == 3
+    assert pairs.gap_correlation == pytest.approx(np.corrcoef(la.gap_pp[common], near.gap_pp[common])[0, 1])
+    models = pd.read_csv(tmp_path / "v" / "validation_models.csv").set_index("community_model")
+    assert models.loc["la", "audited"] == len(la)
+    res = runner.invoke(cli, ["validate", "--db", str(db), "--community", "la,nowhere"])
+    assert res.exit_code == 1 and res.output.startswith("Error: --community: unknown model(s) nowhere; choose from")

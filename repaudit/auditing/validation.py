@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
-from . import models as models_mod
+from . import models as models_mod, settings
 from .run import audit
 
 BELOW = ("below_95", "below_998")
@@ -29,14 +29,23 @@ def compare_models(wh, indicator: str = "fsm", community=None, phase: str | None
     """Audit INDICATOR with each model of COMMUNITY (default: every registered model) and compare them
     (`compare_results`); a model that cannot run on the loaded data is listed with the reason."""
     results, failed = {}, {}
+    params = dict(params or {})
     for name in list(community or models_mod.names()):
         try:
-            results[name] = audit(wh, indicators=[indicator], community=name, phase=phase, params=params, **filters)
+            results[name] = audit(wh, indicators=[indicator], community=name, phase=phase,
+                                  params=_params_for(models_mod.get(name), params), **filters)
         except RepauditError as exc:
             failed[name] = f"not run: {exc}"
     out = compare_results(results, indicator, failed)
     out["meta"].update({"phase": phase, "filters": filters})
     return out
+
+
+def _params_for(model, params: dict) -> dict:
+    """The PARAMS that MODEL knows (its own, possibly prefixed, and the audit-wide settings): a parameter
+    of another model (k of nearby-schools) does not stop the comparison."""
+    known = {p.name for p in model.params} | set(settings.GENERAL)
+    return {k: v for k, v in params.items() if k in known or k.split(".", 1)[-1] in known}
 
 
 def compare_results(results: dict, indicator: str = "fsm", failed: dict | None = None) -> dict:
@@ -99,9 +108,10 @@ def summary(validation: dict) -> str:
         ["model", "audited", "below 95%", "beyond chance", "phi", "tau pp", "grammar", "grammar gap pp",
          "others gap pp", "note"],
         [[r.community_model, fmt(r.audited, ".0f"), fmt(100 * r.share_below_95, ".1f") + "%" if r.audited else "",
-          fmt(100 * r.share_below_95_beyond_chance, ".1f") + "%" if r.audited else "", r.phi or "", r.tau_pp or "",
+          fmt(100 * r.share_below_95_beyond_chance, ".1f") + "%" if r.audited else "",
+          r.phi if isinstance(r.phi, str) else "", r.tau_pp if isinstance(r.tau_pp, str) else "",
           fmt(r.grammar_schools, ".0f"), fmt(r.grammar_mean_gap_pp, "+.1f"), fmt(r.other_mean_gap_pp, "+.1f"),
-          r.note or ""] for r in m.itertuples()], "lrrrrrrrrl")
+          r.note if isinstance(r.note, str) else ""] for r in m.itertuples()], "lrrrrrrrrl")
     pairs_text = text_table(
         ["model A", "model B", "schools", "gap corr.", "rank corr.", "flagged by both", "A only", "B only",
          "change flag"],

@@ -5,6 +5,7 @@ from ..auditing import models
 from ..auditing.command import open_warehouse
 from ..auditing.indicators import INDICATORS
 from ..auditing.validation import compare_models, summary
+from ..errors import RepauditError
 from ..options import db_option
 from . import cli
 from .audit_cmd import _params
@@ -39,8 +40,8 @@ def validate_command(indicator, community, phase, region, la, years, params, out
     chosen = [c.strip() for c in community.split(",") if c.strip()] or None
     unknown = [c for c in chosen or [] if c not in models.names()]
     if unknown:
-        raise click.BadParameter(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(models.names())}",
-                                 param_hint="--community")
+        raise RepauditError(f"--community: unknown model(s) {', '.join(unknown)}; choose from "
+                            f"{', '.join(models.names())} (comma-separated)")
     with open_warehouse(db) as wh:
         result = compare_models(wh, indicator, chosen, None if phase == "all" else phase, _params(params),
                                 region=region, la=la, years=years)
