@@ -1,7 +1,9 @@
 -- name: audit_schools
 -- One row per input school: every URN in `schools` (GIAS) or `school_census` (SPC), with its attributes
 -- taken from GIAS first, the latest census row second and, for a new URN the census has not seen yet,
--- its predecessor's census row (admissions policy, religious character, region); its audit phase,
+-- its predecessor's census row (admissions policy, religious character, region) and, for a school
+-- with no roll or capacity of its own, its predecessors' (so a converted school keeps its places in
+-- the proximity model and its roll in the residential reach); its audit phase,
 -- whether it is selective or has a religious character, its trust or LA-maintained comparison group,
 -- and `scope_reason` (NULL for a state-funded mainstream primary or secondary school the audit covers;
 -- otherwise why not).
@@ -30,6 +32,11 @@ predecessor_census as (                  -- a new URN (e.g. a 2024 academy conve
     from successor s join census c on c.urn = s.urn
     qualify row_number() over (partition by s.successor order by c.year desc, c.urn) = 1
 ),
+predecessor_size as (                    -- its predecessors' pupils and capacity (merged ones summed)
+    select s.successor as urn, sum(coalesce(c.pupils, g.pupils)) as roll, sum(g.capacity) as capacity
+    from successor s left join census c on c.urn = s.urn left join schools g on g.urn = s.urn
+    group by s.successor
+),
 joined as (
     select
         coalesce(g.urn, c.urn) as urn,
@@ -49,8 +56,8 @@ joined as (
             as admissions_policy,
         coalesce(nullif(trim(g.religious_character), ''), c.religious_character, pc.religious_character)
             as religious_character,
-        coalesce(g.pupils, c.pupils) as roll,
-        g.capacity,
+        coalesce(g.pupils, c.pupils, ps.roll) as roll,
+        coalesce(g.capacity, ps.capacity) as capacity,
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
              else g.easting end as easting,             -- GIAS writes 0,0 or blanks for "no location"
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
@@ -66,6 +73,7 @@ joined as (
     left join academy_trust t on t.urn = coalesce(g.urn, c.urn)
     left join successor s on s.urn = coalesce(g.urn, c.urn)
     left join predecessor_census pc on pc.urn = coalesce(g.urn, c.urn)
+    left join predecessor_size ps on ps.urn = coalesce(g.urn, c.urn)
 ),
 classified as (
     select *,

@@ -9,51 +9,112 @@ from repaudit.auditing.relations import materialise
 from repaudit.auditing.run import audit
 
 
-def test_weighted_fit_matches_numpy_polyfit():
+def logit(p):
+    return np.log(p / (1 - p))
+
+
+def empirical_logit(rate, n):
+    return np.log((rate * n + 0.5) / (n - rate * n + 0.5))
+
+
+def expit(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def reference_fit(idaci, rate, n):
+    """A second implementation: numpy's weighted polyfit of the empirical logit of FSM on logit(IDACI)."""
+    slope, intercept = np.polyfit(logit(np.asarray(idaci)), empirical_logit(np.asarray(rate), np.asarray(n)), 1,
+                                  w=np.sqrt(n))
+    return intercept, slope
+
+
+def test_weighted_logit_fit_matches_numpy_polyfit():
     rng = np.random.default_rng(4)
-    x = rng.uniform(0, 0.5, 40)
+    x = rng.uniform(0.02, 0.5, 40)
     y = np.clip(0.02 + 0.9 * x + rng.normal(0, 0.03, 40), 0, 1)
     w = rng.integers(50, 1500, 40).astype(float)
     import pandas as pd
     rows = pd.DataFrame({"urn": range(40), "year": 2022, "phase": "secondary", "la": "900", "region": "R",
                          "selective": False, "rate": y, "idaci": x, "weight": w})
     expected, fits = calibrate(rows, level="la", min_schools=10)
-    slope, intercept = np.polyfit(x, y, 1, w=np.sqrt(w))
-    assert expected.to_numpy() == pytest.approx(np.clip(intercept + slope * x, 0, 1))
+    intercept, slope = reference_fit(x, y, w)
+    assert expected.to_numpy() == pytest.approx(expit(intercept + slope * logit(x)))
     la_fit = fits[fits.level == "la"].iloc[0]
     assert (la_fit.intercept, la_fit.slope) == (pytest.approx(intercept), pytest.approx(slope))
-    r = np.corrcoef(x, y)  # unweighted r only as a sanity bound; weighted r2 checked below
-    assert 0 < la_fit.r2 <= 1 and abs(r[0, 1]) > 0.5
+    assert la_fit.status == "used" and la_fit.used_by == 40
+    lx, ly = logit(x), empirical_logit(y, w)
     wm = lambda v: np.sum(w * v) / np.sum(w)  # noqa: E731
-    r2 = (wm((x - wm(x)) * (y - wm(y)))) ** 2 / (wm((x - wm(x)) ** 2) * wm((y - wm(y)) ** 2))
+    r2 = (wm((lx - wm(lx)) * (ly - wm(ly)))) ** 2 / (wm((lx - wm(lx)) ** 2) * wm((ly - wm(ly)) ** 2))
     assert la_fit.r2 == pytest.approx(r2)
 
 
-def test_small_la_falls_back_to_region_and_selective_left_out():
+def test_expected_rate_is_never_zero_or_negative():
+    import pandas as pd
+    # a straight line through these schools crosses zero at IDACI 0.04: a school whose community IDACI is
+    # 0.02 got an expected FSM rate of 0 (clipped), and no z; on the logit scale it is small but positive
+    idaci = np.array([0.05, 0.15, 0.3, 0.5, 0.02])
+    rate = np.array([0.01, 0.12, 0.3, 0.6, 0.05])
+    n = np.full(5, 200.0)
+    slope_line, intercept_line = np.polyfit(idaci[:4], rate[:4], 1)
+    assert intercept_line + slope_line * 0.02 < 0
+    rows = pd.DataFrame({"urn": range(5), "year": 2022, "phase": "secondary", "la": "a", "region": "R",
+                         "selective": [False] * 4 + [True], "rate": rate, "idaci": idaci, "weight": n})
+    expected, fits = calibrate(rows, level="england")
+    intercept, slope = reference_fit(idaci[:4], rate[:4], n[:4])          # the selective school is left out
+    assert expected.to_numpy() == pytest.approx(expit(intercept + slope * logit(idaci)))
+    assert (expected > 0).all() and (expected < 1).all()
+    assert expected[4] == pytest.approx(expit(intercept + slope * logit(0.02))) and expected[4] > 0.001
+
+
+def test_small_la_falls_back_to_region_with_the_reason_and_selective_left_out():
     import pandas as pd
     rows = pd.DataFrame({"urn": [1, 2, 3, 4], "year": 2022, "phase": "secondary", "la": ["a", "a", "b", "b"],
                          "region": "R", "selective": [False, False, False, True],
                          "rate": [0.1, 0.3, 0.2, 0.02], "idaci": [0.1, 0.3, 0.2, 0.25], "weight": 100.0})
     expected, fits = calibrate(rows, level="la", min_schools=3)
-    # no LA has 3 schools: the region fit on the three non-selective schools (a perfect line y = x)
-    assert expected.to_numpy() == pytest.approx([0.1, 0.3, 0.2, 0.25])
+    # no LA has 3 schools: every school uses the region's fit on the three non-selective schools
+    intercept, slope = reference_fit([0.1, 0.3, 0.2], [0.1, 0.3, 0.2], np.full(3, 100.0))
+    assert expected.to_numpy() == pytest.approx(expit(intercept + slope * logit(np.array([0.1, 0.3, 0.2, 0.25]))))
     assert set(fits[fits.used_by > 0].level) == {"region"}
+    la = fits[fits.level == "la"].set_index("area")
+    assert la.loc["a", "status"] == "refused: fewer than 3 schools" and la.loc["a", "used_by"] == 0
+
+
+def test_refused_slope_is_reported():
+    import pandas as pd
+    rows = pd.DataFrame({"urn": range(4), "year": 2022, "phase": "primary", "la": ["a", "a", "b", "b"],
+                         "region": "R", "selective": False, "rate": [0.3, 0.1, 0.1, 0.3],
+                         "idaci": [0.1, 0.3, 0.1, 0.3], "weight": 100.0})
+    expected, fits = calibrate(rows, level="la", min_schools=2)
+    la = fits[fits.level == "la"].set_index("area")
+    assert la.loc["a", "status"] == "refused: slope not positive (or IDACI does not vary)"
+    assert la.loc["b", "status"] == "used"
 
 
 def test_residential_fsm_from_calibrated_idaci(wh):
     audit_fixture.build(wh, rates=False)
-    r = audit(wh, community="residential", params={"method": "radius", "radius_km": 2,
+    r = audit(wh, community="residential", params={"method": "radius", "radius_km": 2, "share": "whole",
                                                     "calibration_level": "england"})
     x = np.array([0.7 / 3, 0.7 / 3, 0.275])                    # community IDACI by hand (see test_audit_models)
     y, w = np.array([0.1, 0.3, 0.25]), np.array([100, 100, 200.0])
-    slope, intercept = np.polyfit(x, y, 1, w=np.sqrt(w))
+    intercept, slope = reference_fit(x, y, w)
     got = r.schools.set_index("urn").loc[[1, 2, 3], "community_rate"].to_numpy()
-    assert got == pytest.approx(intercept + slope * x)
+    assert got == pytest.approx(expit(intercept + slope * logit(x)))
     cal = r.meta["calibration"]
     assert cal["level"] == "england" and cal["slope"] == pytest.approx(slope)
     assert cal["intercept"] == pytest.approx(intercept)
+    assert cal["centring"].startswith("an England-level fit centres England on zero")
     lsoa = r.lsoas[r.lsoas.phase == "secondary"].set_index("lsoa")["rate"]
-    assert lsoa["L3"] == pytest.approx(intercept + slope * 0.5)
+    assert lsoa["L3"] == pytest.approx(expit(intercept + slope * logit(0.5)))
+
+
+def test_calibration_level_is_a_choice_and_la_says_it_centres_each_la(wh):
+    audit_fixture.build(wh, rates=False)
+    default = audit(wh, community="residential", params={"calibration_min_schools": 2})
+    assert default.meta["calibration"]["level"] == "region"
+    la = audit(wh, community="residential", params={"calibration_level": "la", "calibration_min_schools": 2})
+    assert la.meta["calibration"]["centring"].startswith("an LA-level fit centres each LA on zero")
+    assert la.meta["calibration"]["school_years_by_level"]["la"] == 3
 
 
 def test_2011_deprivation_and_population_through_the_lookup(wh):
@@ -79,14 +140,16 @@ def test_2011_deprivation_and_population_through_the_lookup(wh):
 
 def test_few_schools_share_one_slope_with_a_level_per_year():
     import pandas as pd
-    # 2021: two schools on the line y = x; 2022: the same IDACI, FSM 0.05 higher, but only one school has
-    # data, so 2022 has no fit of its own: pooled slope 1 with 2022's own level (through its mean)
+    # 2021: two schools; 2022: the same IDACI, FSM 0.05 higher, but only one school has data, so 2022 has
+    # no fit of its own: one slope over the three points, with 2022's own level (through its mean)
     rows = pd.DataFrame({"urn": [1, 2, 1], "year": [2021, 2021, 2022], "phase": "primary", "la": "a", "region": "R",
                          "selective": False, "rate": [0.1, 0.3, 0.15], "idaci": [0.1, 0.3, 0.1],
                          "weight": 100.0})
     expected, fits = calibrate(rows, level="england", min_schools=10)
-    slope = fits[fits.level == "england, slope pooled over years"].slope.iloc[0]
-    x, y = np.array([0.1, 0.3, 0.1]), np.array([0.1, 0.3, 0.15])
-    assert slope == pytest.approx(np.polyfit(x, y, 1)[0])          # one slope over the three points
-    assert expected.to_numpy()[:2] == pytest.approx([0.1, 0.3])     # 2021 has its own fit
-    assert expected.to_numpy()[2] == pytest.approx(0.15)            # 2022: 0.15 - slope x 0.1 + slope x 0.1
+    pooled = fits[fits.level == "england, slope pooled over years"]
+    lx = logit(np.array([0.1, 0.3, 0.1]))
+    ly = empirical_logit(np.array([0.1, 0.3, 0.15]), np.full(3, 100.0))
+    assert pooled.slope.iloc[0] == pytest.approx(np.polyfit(lx, ly, 1)[0])
+    assert expected.to_numpy()[:2] == pytest.approx(expit(ly[:2]))           # 2021: a line through two points
+    assert expected.to_numpy()[2] == pytest.approx(expit(ly[2]))             # 2022: through its own mean
+    assert pooled.status.iloc[0] == "used: England's fit for the year was refused"

@@ -59,16 +59,18 @@ def test_nearby_schools_radius_and_type_override(fixture_wh):
 
 
 def test_residential_radius_and_reach_agree_by_hand(fixture_wh):
-    by_radius = audit(fixture_wh, community="residential", params={"method": "radius", "radius_km": 2})
+    by_radius = audit(fixture_wh, community="residential", params={"method": "radius", "radius_km": 2,
+                                                                   "share": "whole"})
     # A and B: L1 (100 x 0.1) + L2 (200 x 0.3) -> 0.7 / 3; C: L3 (100 x 0.5) + L4 (300 x 0.2) -> 0.275
     expected = {1: 0.7 / 3, 2: 0.7 / 3, 3: 0.275}
     assert rates(by_radius) == pytest.approx(expected)
     # reach m = 2: A (100 pupils) needs 200 children: L1 (100, 0.5 km), then L2 (1.5 km) reaches 300;
     # B's nearest is L2 (0.5 km) with 200 children, enough alone; C needs 400: L3 + L4 (1 km each)
-    by_reach = audit(fixture_wh, community="residential", params={"m": 2})
+    by_reach = audit(fixture_wh, community="residential", params={"m": 2, "share": "whole"})
     assert rates(by_reach) == pytest.approx({1: 0.7 / 3, 2: 0.3, 3: 0.275})
     # m = 1: A needs 100 children, which L1 alone has
-    assert rates(audit(fixture_wh, community="residential", params={"m": 1}))[1] == pytest.approx(0.1)
+    assert rates(audit(fixture_wh, community="residential", params={"m": 1, "share": "whole"}))[1] == \
+        pytest.approx(0.1)
 
 
 def test_residential_lsoas_output(fixture_wh):

@@ -6,7 +6,7 @@ import audit_fixture
 from repaudit.auditing.run import audit
 from repaudit.auditing.relations import materialise
 
-MODELS = ("la", "nearby-schools", "residential", "catchment", "flows", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "flows", "proximity")
 
 
 def unique(con, table, key):
@@ -47,7 +47,7 @@ def test_every_model_relation(wh, model):
     assert unique(con, "catchment_weight", "urn, year, area")
     assert con.execute("select count(*) from catchment_weight where not weight > 0").fetchone()[0] == 0
     assert unique(con, "area_values", "area, year")
-    if model != "la" and model != "nearby-schools":   # rates of LSOAs (supplied, or IDACI) are 0-1
+    if model not in ("la", "nearby-schools", "nearby-primaries"):   # rates of LSOAs (supplied, or IDACI) are 0-1
         assert con.execute("select count(*) from area_values where numerator < 0 or numerator > denominator"
                            ).fetchone()[0] == 0
     assert unique(con, "audit_sources", "urn")

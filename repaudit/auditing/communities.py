@@ -12,6 +12,13 @@ from .relations import materialise
 KM = 1000.0
 
 
+def pool(con) -> pd.DataFrame | None:
+    """The comparison pool of each school (queries/community_pool.sql) when the model built one."""
+    if not con.execute("select count(*) from duckdb_tables() where table_name = 'audit_pool'").fetchone()[0]:
+        return None
+    return con.execute("select * from audit_pool").df()
+
+
 def _require(con, table: str, what: str, how: str) -> None:
     if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
         raise WarehouseError(f"the {what} needs {table}, which is empty; load it first ({how})")
@@ -27,35 +34,80 @@ def build_la(con, indicator):
 @community_model(
     "nearby-schools",
     "the k nearest same-phase state-funded mainstream schools (or all within radius_km), the school "
-    "itself included, pupil-weighted; public data only",
+    "itself included, pupil-weighted; selective schools are compared with the schools around them but "
+    "left out of every other school's pool (exclude=selective); public data only",
     area_kind="school", needs_location=True,
     params=(Param("k", 10, "number of schools, the school itself included"),
             Param("radius_km", None, "if set, every school within this distance instead of the k nearest"),
-            Param("max_radius_km", 60, "never look further than this")),
+            Param("max_radius_km", 60, "never look further than this"),
+            Param("exclude", "selective", "schools left out of other schools' pools: selective (grammar "
+                  "schools) or none (independent and special schools are never in a pool)",
+                  ("selective", "none"))),
     overrides={"selective": {"k": 20}, "faith": {"k": 20}})
 def build_nearby_schools(con, indicator):
+    leave_out = con.execute("select min(exclude) from audit_sources").fetchone()[0] == "selective"
     radius = "try_cast(radius_km as double)"
+    own = "case when selective then 1 else 0 end" if leave_out else "0"
     sources = f"""select urn as src, phase as grp, easting, northing,
-                         case when {radius} is null then try_cast(k as double) end as need,
+                         case when {radius} is null then try_cast(k as double) - {own} end as need,
                          coalesce({radius}, try_cast(max_radius_km as double)) * {KM} as max_dist
                   from audit_sources"""
-    targets = """select s.urn::varchar as tgt, s.phase as grp, s.easting, s.northing, 1.0 as weight
-                 from audit_schools s
-                 where s.scope_reason is null and s.easting is not null and s.northing is not null
-                   and s.urn in (select urn from audit_values)"""
+    targets = f"""select s.urn::varchar as tgt, s.phase as grp, s.easting, s.northing, 1.0 as weight
+                  from audit_schools s
+                  where s.scope_reason is null and s.easting is not null and s.northing is not null
+                    and s.urn in (select urn from audit_values) {'and not s.selective' if leave_out else ''}"""
     neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM)
+    if leave_out:                           # a selective school is part of its own pool
+        con.execute("""insert into audit_pairs
+                       select urn::varchar, urn::varchar, 0.0, 1.0 from audit_sources
+                       where selective and urn in (select urn from audit_values)""")
     materialise(con, "catchment_weight", "community_nearby_schools")
+    materialise(con, "audit_pool", "community_pool")
+
+
+@community_model(
+    "nearby-primaries",
+    "for a secondary school, the FSM (or SEN) rate of the k nearest state-funded mainstream primary schools, "
+    "each weighted by its pupils / (distance + offset_km)^2 (the published 'mind the gap' method); the most "
+    "local open proxy of the community a secondary serves",
+    area_kind="school", needs_location=True, phases=("secondary",),
+    params=(Param("k", 18, "number of nearest primary schools"),
+            Param("offset_km", 1.0, "added to every distance before squaring, so the nearest primary "
+                  "does not dominate"),
+            Param("radius_km", None, "if set, every primary within this distance instead of the k nearest"),
+            Param("max_radius_km", 30, "never look further than this")))
+def build_nearby_primaries(con, indicator):
+    radius = "try_cast(radius_km as double)"
+    sources = f"""select urn as src, 'primary' as grp, easting, northing,
+                         case when {radius} is null then try_cast(k as double) end as need,
+                         coalesce({radius}, try_cast(max_radius_km as double)) * {KM} as max_dist
+                  from audit_sources where phase = 'secondary'"""
+    targets = """select s.urn::varchar as tgt, 'primary' as grp, s.easting, s.northing, 1.0 as weight
+                 from audit_schools s
+                 where s.phase = 'primary' and s.scope_reason is null and s.easting is not null
+                   and s.northing is not null and s.urn in (select urn from audit_values)"""
+    neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM)
+    materialise(con, "catchment_weight", "community_nearby_primaries")
+    materialise(con, "audit_pool", "community_pool")
 
 
 @community_model(
     "residential",
     "LSOAs around the school: the nearest until their child population of the phase reaches m x the "
-    "school's roll (method reach), or all within radius_km (method radius); weights = child population",
+    "school's roll (method reach), or all within radius_km (method radius); each LSOA's children are "
+    "shared among the schools that can serve it (share gravity: places / max(distance, floor_km)^decay, "
+    "normalised over the schools reaching the LSOA and its `competitors` nearest schools), or counted whole "
+    "for every school reaching it (share whole)",
     area_kind="lsoa", needs_location=True,
     params=(Param("method", "reach", "reach (m x roll) or radius (radius_km)", ("reach", "radius")),
             Param("m", 2.0, "child population to reach, as a multiple of the school's roll"),
             Param("radius_km", {"primary": 2.0, "secondary": 5.0}, "radius for method radius"),
-            Param("max_radius_km", 60, "never look further than this")),
+            Param("max_radius_km", 60, "never look further than this"),
+            Param("share", "gravity", "gravity (children shared among the schools that can serve the LSOA) "
+                  "or whole (every reaching school counts all its children)", ("gravity", "whole")),
+            Param("decay", 2.0, "distance decay exponent of the gravity share"),
+            Param("floor_km", 1.0, "distances below this count as this in the gravity share"),
+            Param("competitors", 3, "nearest same-phase schools of each LSOA always in its gravity share")),
     overrides={"selective": {"m": 5.0, "radius_km": {"primary": 5.0, "secondary": 15.0}},
                "faith": {"m": 4.0, "radius_km": {"primary": 4.0, "secondary": 10.0}}})
 def build_residential(con, indicator):
@@ -66,7 +118,25 @@ def build_residential(con, indicator):
                               else try_cast(radius_km as double) end * {KM} as max_dist
                   from audit_sources where method = 'radius' or roll > 0"""
     neighbours.nearest(con, sources, _lsoa_targets(), count_mode=False, first_radius=2 * KM)
-    materialise(con, "catchment_weight", "community_residential")
+    setting = lambda name: con.execute(f"select min({name}) from audit_sources").fetchone()[0]  # noqa: E731
+    gravity = setting("share") == "gravity"
+    if gravity:
+        con.execute("""create or replace temp table audit_places as
+            select urn, phase, easting, northing, coalesce(nullif(capacity, 0), roll) as places from audit_schools
+            where scope_reason is null and easting is not null and northing is not null
+              and coalesce(nullif(capacity, 0), roll) > 0""")
+        lsoas = f"""select lsoa || '|' || grp as src, grp, easting, northing,
+                           {float(setting('competitors'))} as need, {float(setting('max_radius_km')) * KM} as max_dist
+                    from ({_lsoa_targets().replace('as tgt', 'as lsoa')})"""
+        places = "select urn::varchar as tgt, phase as grp, easting, northing, places as weight from audit_places"
+        neighbours.nearest(con, lsoas, places, count_mode=True, first_radius=3 * KM, out="audit_lsoa_schools")
+    else:                                   # the query reads them only with gravity
+        con.execute("create or replace temp table audit_places as select null::integer as urn, "
+                    "null::double as places where false")
+        con.execute("create or replace temp table audit_lsoa_schools as select null::varchar as src, "
+                    "null::varchar as tgt, null::double as dist where false")
+    materialise(con, "catchment_weight", "community_residential", gravity=gravity,
+                decay=float(setting("decay")), floor_km=float(setting("floor_km")))
 
 
 def _lsoa_targets() -> str:

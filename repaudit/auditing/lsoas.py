@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .calibration import predict
+
 COLUMNS = ["lsoa", "indicator", "phase", "rate", "child_population"]
 
 
@@ -44,16 +46,16 @@ def calibrate_lsoas(con, part, fits, phase, year):
                            where lad_code is not null group by lad_code""").df()
     part = part.merge(areas, on="lad_code", how="left")
     part["rate"] = np.nan
-    fits = fits[(fits.phase == phase) & (fits.year == year)]
+    fits = fits[(fits.phase == phase) & (fits.year == year) & fits.status.str.startswith("used")]
     for level, col in (("la", "la"), ("region", "region"), ("england", None)):
         f = fits[fits.level == level]
         if f.empty:
             continue
         if col is None:
             a, b = float(f.intercept.iloc[0]), float(f.slope.iloc[0])
-            fill = np.clip(a + b * part["value"], 0, 1)
+            fill = predict(a, b, part["value"])
         else:
             m = part[[col]].merge(f[["area", "intercept", "slope"]], left_on=col, right_on="area", how="left")
-            fill = np.clip(m["intercept"].to_numpy() + m["slope"].to_numpy() * part["value"].to_numpy(), 0, 1)
+            fill = predict(m["intercept"].to_numpy(), m["slope"].to_numpy(), part["value"].to_numpy())
         part["rate"] = part["rate"].where(part["rate"].notna(), fill)
     return part

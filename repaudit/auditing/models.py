@@ -42,6 +42,7 @@ class CommunityModel:
     build: Callable
     params: tuple[Param, ...] = ()
     overrides: dict = field(default_factory=dict)      # school type -> {param: value or {phase: value}}
+    phases: tuple[str, ...] = ("primary", "secondary")  # phases of the schools it audits
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -50,12 +51,13 @@ class CommunityModel:
 MODELS: dict[str, CommunityModel] = {}
 
 
-def community_model(name, description, *, area_kind, needs_location, params=(), overrides=None):
+def community_model(name, description, *, area_kind, needs_location, params=(), overrides=None,
+                    phases=PHASES):
     """Decorator registering `build(con, context)` as community model NAME."""
 
     def register(build):
         MODELS[name] = CommunityModel(name, description, area_kind, needs_location, build, tuple(params),
-                                      overrides or {})
+                                      overrides or {}, tuple(phases))
         return build
 
     return register
@@ -142,6 +144,8 @@ def resolve(model: CommunityModel, params: dict, schools: pd.DataFrame) -> pd.Da
 def describe(model: CommunityModel) -> str:
     """The model's parameters, defaults and overrides as text for --help and the docs."""
     lines = [f"{model.name}: {model.description}"]
+    if model.phases != PHASES:
+        lines.append(f"    audits {' and '.join(model.phases)} schools only")
     for p in model.params:
         lines.append(f"    {p.name} = {p.default!r}: {p.help}")
     for kind, values in model.overrides.items():

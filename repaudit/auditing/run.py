@@ -17,6 +17,7 @@ from . import areas as areas_mod
 from . import calibration, dispersion as dispersion_mod, indicators as indicators_mod, lsoas, models, scope
 from . import schools as schools_mod, settings
 from . import trusts as trusts_mod
+from . import communities
 from .relations import materialise
 from .result import AuditResult
 
@@ -49,6 +50,7 @@ def _window_tables(con, indicator: str, years: list[int]) -> None:
     con.execute("create or replace temp table audit_years as select unnest(?::integer[]) as year", [years])
     con.execute("""create or replace temp table audit_values as select * from audit_school_values
                    where indicator = ? and year in (select year from audit_years)""", [indicator])
+    con.execute("drop table if exists audit_pool")
 
 
 NO_AREA_VALUES = {
@@ -153,8 +155,9 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
         no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
         values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
-        frames.append(schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
-                                           model.needs_location, None if indicator in build_info else no_values))
+        assembled = schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
+                                         model.needs_location, None if indicator in build_info else no_values)
+        frames.append(schools_mod.with_pool(assembled, communities.pool(con)))
         lsoa_frames.append(lsoas.lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "

@@ -14,10 +14,11 @@ import pandas as pd
 from . import stats
 from .indicators import INDICATORS
 
+POOL_COLUMNS = ["pool_schools", "pool_pupils", "pool_excluded_selective"]   # school-pool models only
 COLUMNS = ["urn", "name", "la", "la_name", "region", "trust", "trust_code", "phase", "type", "selective", "faith",
            "indicator", "community_model", "pupils", "school_rate", "community_rate", "gap_pp", "ratio", "z",
            "flag", "shortfall", "status", "exclusion_reason", "years", "vintage", "easting", "northing", "lat",
-           "lon"]
+           "lon"] + POOL_COLUMNS
 
 NO_AREAS = {
     "catchment": "no catchment polygon for the school, or no LSOA centroid inside it",
@@ -25,6 +26,7 @@ NO_AREAS = {
     "residential": "no LSOA with child population within reach",
     "proximity": "no children assigned to the school",
     "nearby-schools": "no same-phase school with data nearby",
+    "nearby-primaries": "no state-funded primary school with data within reach",
     "la": "no LA figure",
 }
 
@@ -108,6 +110,8 @@ def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame,
     no_areas = no_community or f"no community data ({NO_AREAS.get(model.name, 'no areas')})"
     rules = [
         (rows["scope_reason"].notna(), rows["scope_reason"]),
+        (~rows["phase"].isin(model.phases), f"outside the {model.name} model (it audits "
+                                            f"{' and '.join(model.phases)} schools only)"),
         (pd.Series(needs_location, index=rows.index) & ~located, "no location"),
         (~has_values & ~(rows["roll"].fillna(0) > 0), "no pupils"),
         (~has_values, f"no {label} data for the years"),
@@ -133,6 +137,15 @@ def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame,
     rows["selective"] = rows["selective"].fillna(False).astype(bool)
     rows["faith"] = rows["faith"].fillna(False).astype(bool)
     return rows
+
+
+def with_pool(rows: pd.DataFrame, pool: pd.DataFrame | None) -> pd.DataFrame:
+    """ROWS with the make-up of each audited school's comparison pool (empty for other models)."""
+    if pool is None or pool.empty:
+        return rows.assign(**{c: np.nan for c in POOL_COLUMNS})
+    out = rows.merge(pool[["urn"] + POOL_COLUMNS], on="urn", how="left")
+    out.loc[out["status"] != "audited", POOL_COLUMNS] = np.nan
+    return out
 
 
 def add_lat_lon(frame: pd.DataFrame) -> pd.DataFrame:

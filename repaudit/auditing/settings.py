@@ -10,7 +10,8 @@ GENERAL = {
     "overdispersion": ("additive", "allowance for over-dispersion in `flag`: additive (random-effects tau^2, "
                                    "Spiegelhalter 2005), multiplicative (z / sqrt(phi)) or none (plain binomial)"),
     "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
-    "calibration_level": ("la", "finest level of the IDACI -> FSM fit: la, region or england"),
+    "calibration_level": ("region", "finest level of the IDACI -> FSM fit: la (centres each LA on zero), "
+                                    "region or england"),
     "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
     "bootstrap_reps": (100, "replicates for the intervals of D and for D under random allocation"),
