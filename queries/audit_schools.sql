@@ -4,9 +4,20 @@
 -- its predecessor's census row (admissions policy, religious character, region) and, for a school
 -- with no roll or capacity of its own, its predecessors' (so a converted school keeps its places in
 -- the proximity model and its roll in the residential reach); its audit phase,
--- whether it is selective or has a religious character, its trust or LA-maintained comparison group,
+-- whether it is selective or has a religious character, its trust or LA-maintained comparison group
+-- (the GIAS trust code: from GIAS itself, else the group links, else the code of the academy trust whose
+-- name, in any group-links vintage, is the census trust name; 'name:' + that name only for a trust
+-- GIAS group links do not know, so one trust is one key),
 -- and `scope_reason` (NULL for a state-funded mainstream primary or secondary school the audit covers;
 -- otherwise why not).
+-- Entry: a secondary school that admits no Year 7 is outside the default scope,
+-- with `non_entry_reason` naming the rule: a 16-19 school (type, statutory low age 16+, or no pupils below
+-- Year 12 in the census), a university technical college or studio school (no local admission: they
+-- recruit across a sub-region, mostly at 14), or any school whose entry is at 14 (statutory low age 14-15
+-- or no pupils below Year 10). Upper schools of three-tier areas (entry at 13, Year 9) keep their local
+-- admission and are audited; middle schools stay in the phase DfE gives them; primary schools without a
+-- reception class (junior schools, entry at Year 3) admit at their area's transfer point and are audited.
+-- repaudit/auditing/scope.py lets `include_non_entry` audit them.
 -- Parameters: none.
 with census as (
     select * from school_census
@@ -19,6 +30,16 @@ academy_trust as (                       -- GIAS group links: the school's acade
       and coalesce(group_status, 'Open') not ilike 'closed%'
     qualify row_number() over (partition by urn order by joined_date desc nulls last, group_uid) = 1
 ),
+trust_codes_by_name as (                 -- GIAS trust codes by name, across every group-links vintage loaded
+    select name_key, group_uid, group_name from (
+        select lower(regexp_replace(trim(group_name), '\s+', ' ', 'g')) as name_key, group_uid,
+               max(group_name) as group_name, count(*) as schools
+        from trust_membership
+        where group_type in ('Multi-academy trust', 'Single-academy trust') and group_name is not null
+        group by all
+    )
+    qualify row_number() over (partition by name_key order by schools desc, group_uid) = 1
+),
 successors as (                          -- URNs another school took over from (GIAS links)
     select link_urn as urn, min(urn) as successor from school_links
     where link_type ilike 'predecessor%' and link_type not ilike '%split%' group by link_urn
@@ -28,7 +49,8 @@ successors as (                          -- URNs another school took over from (
 ),
 successor as (select urn, min(successor) as successor from successors group by urn),
 predecessor_census as (                  -- a new URN (e.g. a 2024 academy conversion) with no census row
-    select s.successor as urn, c.admissions_policy, c.religious_character, c.region, c.lad_code
+    select s.successor as urn, c.admissions_policy, c.religious_character, c.region, c.lad_code,
+           c.youngest_year_group
     from successor s join census c on c.urn = s.urn
     qualify row_number() over (partition by s.successor order by c.year desc, c.urn) = 1
 ),
@@ -56,6 +78,8 @@ joined as (
             as admissions_policy,
         coalesce(nullif(trim(g.religious_character), ''), c.religious_character, pc.religious_character)
             as religious_character,
+        g.statutory_low_age,
+        coalesce(c.youngest_year_group, pc.youngest_year_group) as youngest_year_group,
         coalesce(g.pupils, c.pupils, ps.roll) as roll,
         coalesce(g.capacity, ps.capacity) as capacity,
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
@@ -63,14 +87,18 @@ joined as (
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
              else g.northing end as northing,
         g.lsoa,
-        coalesce(g.trust_code, t.trust_code,
-                 case when nullif(trim(c.trust_name), '') is not null then 'name:' || trim(c.trust_name) end)
+        coalesce(g.trust_code, t.trust_code, tn.group_uid,
+                 case when nullif(trim(c.trust_name), '') is not null
+                      then 'name:' || lower(regexp_replace(trim(c.trust_name), '\s+', ' ', 'g')) end)
             as academy_trust_code,
-        coalesce(g.trust_name, t.trust_name, nullif(trim(c.trust_name), '')) as academy_trust_name,
+        coalesce(g.trust_name, t.trust_name, tn.group_name, nullif(trim(c.trust_name), '')) as academy_trust_name,
         s.successor
     from schools g
     full outer join census c on c.urn = g.urn
     left join academy_trust t on t.urn = coalesce(g.urn, c.urn)
+    left join trust_codes_by_name tn
+        on g.trust_code is null and t.trust_code is null
+       and tn.name_key = lower(regexp_replace(trim(c.trust_name), '\s+', ' ', 'g'))
     left join successor s on s.urn = coalesce(g.urn, c.urn)
     left join predecessor_census pc on pc.urn = coalesce(g.urn, c.urn)
     left join predecessor_size ps on ps.urn = coalesce(g.urn, c.urn)
@@ -103,6 +131,22 @@ classified as (
         end as kind
     from joined
 ),
+entry as (                               -- secondary schools that admit no Year 7 (see the header)
+    select *,
+        case when phase <> 'secondary' then null
+             when type ilike '%16 to 19%' or type ilike '%16-19%' or statutory_low_age >= 16
+                  or youngest_year_group >= 12
+                 then 'no Year 7 entry: 16-19 school (rule: 16-19 type, statutory low age 16 or more, '
+                      || 'or no pupils below Year 12)'
+             when type in ('University technical college', 'Studio schools')
+                 then 'no local admission: university technical college or studio school (rule: type; '
+                      || 'recruits across a sub-region, mostly at 14)'
+             when statutory_low_age in (14, 15) or youngest_year_group in (10, 11)
+                 then 'no Year 7 entry: entry at 14 (rule: statutory low age 14 or 15, or no pupils '
+                      || 'below Year 10)'
+        end as non_entry_reason
+    from classified
+),
 final as (
     select
         urn, name, la, la_name, lad_code,
@@ -129,9 +173,11 @@ final as (
             when phase = 'nursery' then 'nursery school (outside scope)'
             when phase = '16 plus' then '16 plus (outside scope)'
             when phase not in ('primary', 'secondary') then 'phase not primary or secondary (outside scope)'
+            else non_entry_reason
         end as scope_reason,
+        non_entry_reason, statutory_low_age, youngest_year_group,
         academy_trust_code, academy_trust_name, in_gias
-    from classified
+    from entry
 )
 select
     * exclude (academy_trust_code, academy_trust_name),

@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS schools (            -- GIAS edubasealldata, one row 
     pupils INTEGER,                             -- NumberOfPupils
     pct_fsm DOUBLE,                             -- PercentageFSM as a proportion
     capacity INTEGER,                           -- SchoolCapacity
+    statutory_low_age INTEGER,                  -- StatutoryLowAge: 16 for a 16-19 school, 14 for a UTC
+    statutory_high_age INTEGER,                 -- StatutoryHighAge
     easting DOUBLE,
     northing DOUBLE,
     lsoa VARCHAR,                               -- LSOA (code) as given (2011 or 2021 codes)
@@ -68,6 +70,7 @@ CREATE TABLE IF NOT EXISTS school_census (      -- SPC descriptive fields by sch
     admissions_policy VARCHAR,
     religious_character VARCHAR,
     pupils DOUBLE,                              -- headcount
+    youngest_year_group INTEGER,                -- lowest year group with pupils: Reception 0, Year 1 ... 14
     source_file VARCHAR, vintage VARCHAR, loaded_at TIMESTAMP,
     PRIMARY KEY (urn, year)
 );
@@ -199,3 +202,8 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw VARCHAR,
     loaded_at TIMESTAMP
 );
+
+-- Columns added since the first release, so a warehouse made by an earlier version gains them.
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_low_age INTEGER;
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_high_age INTEGER;
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS youngest_year_group INTEGER;

@@ -57,3 +57,46 @@ def test_areas_do_not_depend_on_the_model_and_follow_the_data(wh):
     changed = audit(wh, community="la").areas.set_index(["level", "area_code"])
     assert changed.loc[("la", "900"), "group_pupils"] == 120                 # 40 + 30 + 50, not stale
     assert changed.loc[("la", "900"), "D"] == pytest.approx(dissimilarity([40, 30, 50], [100, 100, 200]))
+
+
+def test_a_trust_under_two_keys_is_one_row(wh):
+    """A school in the 2022 group links (code T9) and one that joined later, known only by its census trust
+    name (spelled in capitals, with a double space), are one trust; the sponsor group of the same name is
+    not a trust. The group links (latest joined date 2022-03-14) are 3.2 years older than GIAS 20250524."""
+    audit_fixture.build(wh)
+    wh.con.execute("update schools set trust_code = null, trust_name = null, vintage = '20250524', "
+                   "source_file = 'edubasealldata20250524.csv'")
+    audit_fixture.insert(wh, "trust_membership", [
+        {"urn": 1, "group_uid": "T9", "group_name": "Northern Stars Academy Trust",
+         "group_type": "Multi-academy trust", "joined_date": "2022-03-14", "source_file": "links_2022.csv"},
+        {"urn": 2, "group_uid": "S9", "group_name": "Northern Stars Academy Trust", "group_type": "School sponsor",
+         "joined_date": "2020-01-01", "source_file": "links_2022.csv"},
+        {"urn": 3, "group_uid": "S9", "group_name": "Northern Stars Academy Trust", "group_type": "School sponsor",
+         "joined_date": "2020-01-01", "source_file": "links_2022.csv"}])
+    audit_fixture.insert(wh, "school_census", [{"urn": 2, "year": 2022, "name": "B Academy", "la_code": "900",
+                                                "trust_name": " NORTHERN STARS  ACADEMY TRUST",
+                                                "phase_type_grouping": "State-funded secondary", "pupils": 100}])
+    r = audit(wh, community="la", params={"min_trust_schools": 2})
+    t = r.trusts.set_index("trust_code")
+    assert list(r.trusts.trust_code[~r.trusts.comparison]) == ["T9"]
+    assert t.loc["T9", "schools"] == 2 and t.loc["T9", "trust_name"] == "Northern Stars Academy Trust"
+    assert t.loc["T9", "observed"] == pytest.approx(40) and bool(t.loc["T9", "ranked"])
+    assert r.meta["notes"][0] == (
+        "trusts: the GIAS group links (links_2022.csv, latest joined date 2022-03-14) are 3.2 years older than "
+        "GIAS (edubasealldata20250524.csv, 2025-05-24); schools that joined or changed trust since are placed by "
+        "their census trust name (merged into the GIAS trust code when the name is known): load a recent "
+        "group-links file (`repaudit load gias-groups FILE`)")
+
+
+def test_census_names_alone_are_one_trust_whatever_the_spelling(wh):
+    audit_fixture.build(wh)
+    wh.con.execute("update schools set trust_code = null, trust_name = null")
+    audit_fixture.insert(wh, "school_census", [
+        {"urn": u, "year": 2022, "name": n, "la_code": "900", "trust_name": tn,
+         "phase_type_grouping": "State-funded secondary", "pupils": 100}
+        for u, n, tn in ((1, "A Academy", "New Dawn Trust"), (2, "B Academy", "NEW DAWN  TRUST"))])
+    r = audit(wh, community="la", params={"min_trust_schools": 2})
+    trusts = r.trusts[~r.trusts.comparison]
+    assert len(trusts) == 1 and trusts.schools.iloc[0] == 2
+    assert trusts.trust_code.iloc[0] == "name:new dawn trust"
+    assert r.meta["notes"] == []                       # no group links: nothing to compare

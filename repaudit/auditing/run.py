@@ -91,7 +91,8 @@ def _synthetic(con) -> bool:
 
 
 def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
-          years=3, params=None, *, school_type=None, selective=None, faith=None) -> AuditResult:
+          years=3, params=None, *, school_type=None, selective=None, faith=None,
+          include_non_entry=False) -> AuditResult:
     """Audit how representative each school's intake is of its local community.
 
     wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
@@ -102,6 +103,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
     (overdispersion = additive | multiplicative | none, min_trust_schools, calibration_level,
     bootstrap_reps, ...); docs/methodology.md states every formula and default.
+    include_non_entry: audit the secondary schools that admit no Year 7 (16-19 schools, UTCs, studio
+    schools, entry at 14), which are otherwise excluded with the rule named.
     Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
     """
     params = dict(params or {})
@@ -112,7 +115,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
-    scope.prepare(con)
+    scope.prepare(con, include_non_entry)
     inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust, school_type=school_type,
                           selective=selective, faith=faith)
     everyone = con.execute("select * from audit_schools").df()
@@ -179,13 +182,14 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "phase": phase,
         "filters": {"phase": phase, "region": region, "la": la, "trust": trust, "type": school_type,
                     "selective": selective, "faith": faith},
+        "include_non_entry": bool(include_non_entry),
         "calibration": calibration.summary(fits_all, general["calibration_level"]),
         "overdispersion": dispersion,
         "vintages": _meta_vintages(con),
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "suppressed": False,
         "synthetic": _synthetic(con),
-        "notes": notes,
+        "notes": trusts_mod.vintage_notes(con) + notes,
         "model_info": build_info,
         "counts": table.groupby(["indicator", "status"]).size().unstack(fill_value=0).to_dict("index"),
     }

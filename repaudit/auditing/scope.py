@@ -8,15 +8,33 @@ from ..errors import RepauditError, WarehouseError
 from .relations import materialise
 
 PHASES = ("primary", "secondary")
+NEWER_COLUMNS = {"schools": ("statutory_low_age", "statutory_high_age"), "school_census": ("youngest_year_group",)}
 
 
-def prepare(con) -> None:
-    """Build the tables audit_schools (queries/audit_schools.sql) and audit_school_values."""
+def _check_upgraded(con) -> None:
+    """A WarehouseError when the warehouse predates columns the audit reads (a read-only connection
+    cannot add them; opening the file for writing once, as any load does, adds them)."""
+    have = {(t, c) for t, c in con.execute("select table_name, column_name from duckdb_columns()").fetchall()}
+    missing = [f"{t}.{c}" for t, cols in NEWER_COLUMNS.items() for c in cols if (t, c) not in have]
+    if missing:
+        raise WarehouseError("the warehouse was made by an earlier version of repaudit and lacks "
+                             f"{', '.join(missing)}; upgrade it by loading any file into it once "
+                             "(e.g. `repaudit load gias FILE --db DB`), "
+                             "or reload GIAS and the SPC to fill the new columns")
+
+
+def prepare(con, include_non_entry: bool = False) -> None:
+    """Build the tables audit_schools (queries/audit_schools.sql) and audit_school_values. Secondary
+    schools that admit no Year 7 (16-19 schools, UTCs, studio schools, entry at 14) are outside the
+    scope with the rule named, unless INCLUDE_NON_ENTRY."""
     counts = con.execute("select (select count(*) from schools), (select count(*) from school_census)").fetchone()
     if not any(counts):
         raise WarehouseError("the warehouse has no schools: load GIAS (`repaudit load gias FILE`) or the school "
                              "census (`repaudit load spc FILE`) first, or run `repaudit load-sample`")
+    _check_upgraded(con)
     materialise(con, "audit_schools", "audit_schools")
+    if include_non_entry:
+        con.execute("update audit_schools set scope_reason = null where scope_reason = non_entry_reason")
     materialise(con, "audit_school_values", "school_values")
 
 

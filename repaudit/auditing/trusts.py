@@ -11,9 +11,14 @@ fewer than `min_schools` audited schools are listed but not ranked.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pandas as pd
 
 from . import stats
+
+STALE_DAYS = 180            # group links this much older than GIAS are worth a warning
 
 COLUMNS = ["trust_code", "trust_name", "indicator", "community_model", "schools", "pupils", "observed", "expected",
            "gap_pp", "shortfall", "z", "z_adjusted", "n_below", "share_below", "ranked", "comparison"]
@@ -67,4 +72,35 @@ def ranking(trusts: pd.DataFrame, indicator: str, include_comparison: bool = Tru
     return out.sort_values("z_adjusted", na_position="last").reset_index(drop=True)
 
 
+def _gias_date(con) -> tuple[dt.date, str] | None:
+    """The date of the latest GIAS establishments file loaded (from its vintage, YYYYMMDD) and its name."""
+    rows = con.execute("""select vintage, source_file from schools where vintage is not null
+                          group by all order by vintage desc""").fetchall()
+    for vintage, source_file in rows:
+        found = re.search(r"(20\d{2})(\d{2})(\d{2})", str(vintage))
+        if found:
+            try:
+                return dt.date(*map(int, found.groups())), source_file
+            except ValueError:
+                continue
+    return None
 
+
+def vintage_notes(con) -> list[str]:
+    """A warning when the GIAS group links (school -> trust) are much older than GIAS itself: schools
+    that joined or changed trust since then are placed by their census trust name, matched to the GIAS
+    trust code by name where the name is known."""
+    gias = _gias_date(con)
+    links = con.execute("""select max(joined_date), min(source_file) from trust_membership
+                           where group_type in ('Multi-academy trust', 'Single-academy trust')
+                             and joined_date < current_date""").fetchone()
+    if gias is None or links[0] is None:
+        return []
+    links_date = links[0] if isinstance(links[0], dt.date) else pd.Timestamp(links[0]).date()
+    days = (gias[0] - links_date).days
+    if days <= STALE_DAYS:
+        return []
+    return [f"trusts: the GIAS group links ({links[1]}, latest joined date {links_date.isoformat()}) are "
+            f"{days / 365.25:.1f} years older than GIAS ({gias[1]}, {gias[0].isoformat()}); schools that joined "
+            "or changed trust since are placed by their census trust name (merged into the GIAS trust code when "
+            "the name is known): load a recent group-links file (`repaudit load gias-groups FILE`)"]

@@ -47,6 +47,8 @@ def audit_options(f):
         click.option("--faith/--no-faith", default=None, help="Only schools with, or without, a religious character."),
         click.option("--years", default=3, show_default=True, type=click.IntRange(1, 20),
                      help="Pool the last N years with data."),
+        click.option("--include-non-entry", is_flag=True, help="Also audit secondary schools that admit no "
+                     "Year 7 (16-19 schools, UTCs, studio schools, entry at 14), excluded by default."),
         click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
                      help="Model or audit parameter, e.g. k=15, selective.m=5, min_trust_schools=5."),
         click.option("--overdispersion", is_flag=True,

@@ -36,6 +36,8 @@ NUMBERS = {
     "pupils": ["NumberOfPupils", "number_of_pupils"],
     "pct_fsm": ["PercentageFSM", "percentage_fsm"],
     "capacity": ["SchoolCapacity", "school_capacity"],
+    "statutory_low_age": ["StatutoryLowAge", "statutory_low_age"],
+    "statutory_high_age": ["StatutoryHighAge", "statutory_high_age"],
     "easting": ["Easting"],
     "northing": ["Northing"],
 }
@@ -65,7 +67,7 @@ def read(path, vintage=None, **_):
         frame[name] = _number(cols, name, keep, notes)
     for name in DATES:
         frame[name] = known_dates(cols[name][keep], DATES[name][0], notes) if name in cols else None
-    for name in ("pupils", "capacity"):
+    for name in ("pupils", "capacity", "statutory_low_age", "statutory_high_age"):
         frame[name] = frame[name].round().astype("Int64")
     if "pct_fsm" in cols:
         frame["pct_fsm"] = frame["pct_fsm"] / 100.0

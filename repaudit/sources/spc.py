@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ..warehouse import LoadResult, TableRows
 from .lsoa_codes import find_column
-from .reader import RawTable, parse_number, read_csv_table, resolve_columns
+from .reader import RawTable, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
 from .school_keys import (URN_ALIASES, YEAR_ALIASES, column_values, flag_bad_urns, flag_unreadable,
@@ -73,6 +75,7 @@ def read(path, vintage=None, year=None, **_):
     for name in TEXT:
         census[name] = column_values(cols, name, keep)
     census["pupils"] = parse_number(cols["pupils"][keep]).to_numpy()
+    census["youngest_year_group"] = youngest_year_group(table, keep)
     indicators = fsm_rows(cols, keep, base, census, notes)
     notes.insert(0, f"FSM denominator: '{spelled(table, base)}'")
     return LoadResult(SOURCE, Path(path).name, vintage or vintage_from_name(path), len(table.frame) + skipped,
@@ -100,6 +103,25 @@ def fsm_rows(cols: pd.DataFrame, keep: np.ndarray, base: str, census: pd.DataFra
     notes.extend(missing_note("FSM counts", reason))
     return pd.DataFrame({"urn": census["urn"], "year": census["year"], "indicator": "fsm", "numerator": numerator,
                          "denominator": parse_number(cols[base][keep]).to_numpy(), "missing_reason": reason})
+
+
+YEAR_GROUP = re.compile(r"^(?:fulltime|parttime)(?:girls|boys)(reception|yeargroup(\d+))$")
+
+
+def youngest_year_group(table: RawTable, keep: np.ndarray) -> np.ndarray:
+    """The lowest national-curriculum year group with pupils (Reception = 0, Year 1 ... Year 14) from the
+    headcounts by sex, full/part time and year group ('Full time girls Year group 7', ...); NaN where the
+    file has no such columns. A school with none below Year 12 admits no Year 7 (a 16-19 school)."""
+    groups: dict[int, list[str]] = {}
+    for column in table.frame.columns:
+        found = YEAR_GROUP.match(normalise(column))
+        if found:
+            groups.setdefault(0 if found.group(1) == "reception" else int(found.group(2)), []).append(column)
+    out = np.full(int(keep.sum()), np.nan)
+    for group in sorted(groups, reverse=True):
+        counts = sum(parse_number(table.frame[c][keep]).fillna(0).to_numpy() for c in groups[group])
+        out = np.where(counts > 0, group, out)
+    return out
 
 
 def spelled(table: RawTable, canonical: str) -> str:
