@@ -5,9 +5,12 @@ national-scale warehouse (bench/national_data.py) and on the real national files
     .venv/bin/python bench/audit_bench.py --only generated --keep /tmp/national.duckdb
 
 Each step runs in its own process so its peak memory (resident set, DuckDB included) is its own; the
-wall time is the audit calls alone (imports and opening the warehouse are reported apart). The last
-step audits with every model but flows one after another in one process, as a user comparing models
-would (the area table, which no model changes, is computed once).
+wall time is the audit calls alone (imports and opening the warehouse are reported apart), and includes
+the statistics of docs/methodology.md (random-effects flags, shrunken ranking, D with its bias
+correction, random-allocation benchmark and intervals). The last step audits with every model but flows
+one after another in one process, as a user comparing models would (the area table, which no model
+changes, is computed once). On the real files it then prints `repaudit validate`: the share flagged, phi
+and tau, the grammar-school gap per model and the agreement between models.
 Targets on a 2-core machine: all models but flows together <= 20 s and each <= 2 GB; flows <= 60 s.
 """
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-MODELS = ("la", "nearby-schools", "residential", "catchment", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "proximity")
 INDICATORS = ("fsm", "sen_support", "ehcp")
 
 CHILD = """
@@ -102,7 +105,12 @@ def main(argv=None):
         print(f"\nReal national files loaded in {time.perf_counter() - started:.1f} s")
         print("\n".join(lines))
         report("Real national data (GIAS 2025 subset, SPC 2022/23, IoD2019 via the lookup, centroids, Census "
-               "2021), indicator fsm", db, ("la", "nearby-schools", "residential", "proximity"), ("fsm",))
+               "2021), indicator fsm", db, ("la", "nearby-schools", "nearby-primaries", "residential", "proximity"),
+               ("fsm",))
+        print("\nThe models compared on the real data (repaudit validate --phase secondary): share flagged, phi "
+              "and tau, grammar-school gap, agreement between models", flush=True)
+        subprocess.run([sys.executable, "-m", "repaudit", "validate", "--db", str(db), "--phase", "secondary"],
+                       cwd=ROOT)
 
 
 if __name__ == "__main__":

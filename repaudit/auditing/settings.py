@@ -2,6 +2,8 @@
 conversion of parameter values given as text (from the command line) to numbers or booleans."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..errors import RepauditError
@@ -19,14 +21,31 @@ GENERAL = {
 }
 
 
+MINIMUM = {"min_trust_schools": 1, "calibration_min_schools": 1, "bootstrap_reps": 0, "seed": 0}
+
+
 def general(params: dict) -> dict:
-    """The audit-wide settings: defaults, overridden by PARAMS (text converted to the default's type)."""
+    """The audit-wide settings: defaults, overridden by PARAMS (text converted to the default's type;
+    the counts in MINIMUM must be whole numbers of at least their minimum)."""
     out = {k: v for k, (v, _) in GENERAL.items()}
     for key, value in params.items():
-        if key in GENERAL:
+        if key in MINIMUM:
+            out[key] = whole_number(key, value, MINIMUM[key])
+        elif key in GENERAL:
             default = GENERAL[key][0]
             out[key] = coerce(key, value, type(default))
     return out
+
+
+def whole_number(key, value, minimum: int) -> int:
+    """VALUE as an int of at least MINIMUM, or a RepauditError naming the parameter."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not math.isfinite(number) or number != int(number) or number < minimum:
+        raise RepauditError(f"parameter {key} must be a whole number of {minimum} or more; got '{value}'")
+    return int(number)
 
 
 def coerce(key, value, kind):

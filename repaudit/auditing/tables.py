@@ -28,7 +28,7 @@ def text_table(header: list[str], rows: list[list[str]], align: str) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     fmt = lambda cells: "  ".join(c.rjust(w) if a == "r" else c.ljust(w)  # noqa: E731
                                   for c, w, a in zip(cells, widths, align))
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+    return "\n".join(line.rstrip() for line in [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
 
 
 def schools_table(result, indicator: str, top: int = 10, selective=None, faith=None, school_type=None) -> str:
