@@ -96,8 +96,13 @@ def resample(group, total, reps=200, seed=0, rate=None) -> np.ndarray:
     big = var >= 5
     if big.any():
         z = rng.standard_normal((reps, int(big.sum())), dtype=np.float32)
-        mean, sd = (t[big] * p[big]).astype(np.float32), np.sqrt(var[big]).astype(np.float32)
-        out[:, big] = np.clip(np.rint(mean + sd * z), 0, t[big].astype(np.float32))
+        z *= np.sqrt(var[big]).astype(np.float32)
+        z += (t[big] * p[big]).astype(np.float32)
+        np.rint(z, out=z)
+        np.clip(z, 0, t[big].astype(np.float32), out=z)
+        if big.all():
+            return z
+        out[:, big] = z
     if (~big).any():
         small = ~big
         out[:, small] = rng.binomial(np.broadcast_to(t[small].astype(np.int64), (reps, int(small.sum()))),
@@ -105,38 +110,38 @@ def resample(group, total, reps=200, seed=0, rate=None) -> np.ndarray:
     return out
 
 
-def _bootstrap_d(inv, n_groups, t, resampled, chunk=25):
-    """D of every group in each resample (rows of RESAMPLED): array (reps, n_groups). T is every
-    school's total, or an array (reps, schools) when the schools themselves were resampled."""
-    reps, n = resampled.shape
+def _d_sorted(starts, counts, t, draws, chunk=25):
+    """D of every group in each row of DRAWS (group counts F_i*, schools sorted by group: group g holds
+    columns starts[g] .. starts[g] + counts[g] - 1): array (rows, groups). T is every school's total, or
+    an array shaped like DRAWS when the schools themselves were resampled. NaN where D is not defined."""
+    reps = len(draws)
     t = np.asarray(t, dtype=float)
-    out = np.empty((reps, n_groups))
-    for start in range(0, reps, chunk):
-        f = resampled[start:start + chunk].astype(float)
-        c = len(f)
-        tt = np.broadcast_to(t, (reps, n))[start:start + c] if t.ndim == 1 else t[start:start + c]
-        key = (np.arange(c)[:, None] * n_groups + inv[None, :]).ravel()
-        big_f = np.bincount(key, f.ravel(), c * n_groups).reshape(c, n_groups)
-        big_t = np.bincount(key, tt.ravel(), c * n_groups).reshape(c, n_groups)
-        fg, tg = big_f[:, inv], big_t[:, inv]
+    fixed = t.ndim == 1
+    out = np.empty((reps, len(starts)))
+    if fixed:
+        big_t_fixed = np.add.reduceat(t, starts)
+    for first in range(0, reps, chunk):
+        f = np.asarray(draws[first:first + chunk], dtype=float)
+        tt = t if fixed else t[first:first + chunk]
+        big_f = np.add.reduceat(f, starts, axis=1)
+        big_t = big_t_fixed[None, :] if fixed else np.add.reduceat(tt, starts, axis=1)
+        undefined = (big_f <= 0) | (big_f >= big_t) | (counts < 2)[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.abs(f / fg - (tt - f) / (tg - fg))
+            term = np.abs(f / np.repeat(big_f, counts, axis=1)
+                          - (tt - f) / np.repeat(np.broadcast_to(big_t, big_f.shape) - big_f, counts, axis=1))
         term[~np.isfinite(term)] = 0.0
-        d = 0.5 * np.bincount(key, term.ravel(), c * n_groups).reshape(c, n_groups)
-        d[(big_f <= 0) | (big_f >= big_t)] = np.nan
-        out[start:start + c] = d
+        d = 0.5 * np.add.reduceat(term, starts, axis=1)
+        d[undefined] = np.nan
+        out[first:first + len(f)] = d
     return out
 
 
-def _school_resamples(inv, n_groups, reps, rng):
-    """REPS resamples, with replacement, of the schools within each group: array (reps, schools) of
-    indices, each school's slot filled by a school of the same group drawn at random."""
-    order = np.argsort(inv, kind="stable")
-    counts = np.bincount(inv, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    u = rng.random((reps, len(inv)))
-    pick = starts[inv][None, :] + np.floor(u * counts[inv][None, :]).astype(np.int64)
-    return order[pick]
+def _school_resamples(starts, counts, reps, rng):
+    """REPS resamples, with replacement, of the schools within each group (schools sorted by group):
+    array (reps, schools) of positions, each school's slot filled by a school of its group at random."""
+    group = np.repeat(np.arange(len(starts)), counts)
+    u = rng.random((reps, len(group)))
+    return starts[group][None, :] + np.floor(u * counts[group][None, :]).astype(np.int64)
 
 
 def _column_mean(values):
@@ -185,15 +190,19 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
     f, t = _pair(group, total)
     uniq, inv, big_f, big_t, d, gs, iso = _grouped(codes, f, t)
     n_groups = len(uniq)
+    order = np.argsort(inv, kind="stable")
+    counts = np.bincount(inv, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    fs, ts = f[order], np.rint(t[order])
+    d = _d_sorted(starts, counts, t[order], fs[None, :])[0]      # the same arithmetic as the resamples
     nan = np.full(n_groups, np.nan)
     d_bc, bc_low, bc_high, sr_low, sr_high, d_random = nan, nan, nan, nan, nan, nan
     alpha = (1.0 - level) / 2.0
     rng = np.random.default_rng([seed, 1])
     if resampled is None and reps > 0:
         resampled = resample(f, t, reps, seed)
-    tr = np.rint(t)
     if resampled is not None and len(resampled):
-        boot = _bootstrap_d(inv, n_groups, tr, resampled)
+        boot = _d_sorted(starts, counts, ts, resampled[:, order])
         mean_boot = _column_mean(boot)
         q_low, q_high = _column_quantile(boot, alpha), _column_quantile(boot, 1.0 - alpha)
         d_bc = np.clip(2 * d - mean_boot, 0.0, 1.0)
@@ -201,10 +210,10 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
         reps = len(resampled)
     if reps > 0:
         share = np.where(big_t > 0, big_f / np.where(big_t > 0, big_t, 1.0), 0.0)
-        chance = resample(f, t, reps, int(rng.integers(2 ** 31)), rate=share[inv])
-        d_random = _column_mean(_bootstrap_d(inv, n_groups, tr, chance))
-        picks = _school_resamples(inv, n_groups, reps, rng)
-        by_school = _bootstrap_d(inv, n_groups, t[picks], f[picks])
+        chance = resample(fs, t[order], reps, int(rng.integers(2 ** 31)), rate=np.repeat(share, counts))
+        d_random = _column_mean(_d_sorted(starts, counts, ts, chance))
+        picks = _school_resamples(starts, counts, reps, rng)
+        by_school = _d_sorted(starts, counts, t[order][picks], fs[picks])
         sr_low, sr_high = _column_quantile(by_school, alpha), _column_quantile(by_school, 1.0 - alpha)
     schools = np.bincount(inv, t > 0, minlength=n_groups)
     reason = undefined_reason(schools, big_f, big_t)
@@ -215,7 +224,7 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
         "pupils": big_t,
         "group_pupils": big_f,
         "share": np.where(big_t > 0, big_f / np.where(big_t > 0, big_t, 1.0), np.nan),
-        "D": d,
+        "D": np.where(defined, d, np.nan),
         "D_bc": np.where(defined, d_bc, np.nan),
         "D_bc_bootstrap95_low": np.where(defined, bc_low, np.nan),
         "D_bc_bootstrap95_high": np.where(defined, bc_high, np.nan),
@@ -223,6 +232,6 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
         "D_school_resample95_high": np.where(defined, sr_high, np.nan),
         "D_random": np.where(defined, d_random, np.nan),
         "D_undefined": reason,
-        "GS": gs,
+        "GS": np.where(defined, gs, np.nan),
         "isolation": iso,
     })
