@@ -16,6 +16,7 @@ from ..errors import RepauditError
 from . import stats
 
 MODES = ("additive", "multiplicative", "none")
+BELOW, ABOVE = ["below_95", "below_998"], ["above_95", "above_998"]
 COLUMNS = ["z_adjusted", "beyond_chance_flag", "gap_shrunk_pp", "gap_shrunk_posterior95_low_pp",
            "gap_shrunk_posterior95_high_pp", "rank"]
 
@@ -35,14 +36,18 @@ def apply(table: pd.DataFrame, mode: str = "additive") -> tuple[pd.DataFrame, di
     beyond_chance_flag, z_adjusted, the shrunken gap and its 95% posterior interval (pp) and rank
     (1 = least representative, per indicator); and the estimates {indicator: {phase: {...}}}."""
     mode = check_mode(mode)
-    out = table.copy()
-    for col in COLUMNS:
-        out[col] = np.nan if col not in ("beyond_chance_flag",) else None
-    out["flag"] = None
+    n_rows = len(table)
+    values = {col: np.full(n_rows, np.nan) for col in ("z_adjusted", "gap_shrunk_pp", "gap_shrunk_posterior95_low_pp",
+                                                       "gap_shrunk_posterior95_high_pp")}
+    flags = np.full(n_rows, None, dtype=object)
+    chance = np.full(n_rows, None, dtype=object)
     estimates: dict = {}
-    audited = out["status"] == "audited"
-    for (indicator, phase), rows in out[audited].groupby(["indicator", "phase"], sort=True):
-        ps, pc, n = (rows[c].astype(float).to_numpy() for c in ("school_rate", "community_rate", "pupils"))
+    audited = (table["status"] == "audited").to_numpy()
+    keys = table["indicator"].astype(str) + "\t" + table["phase"].astype(str)
+    for key, positions in pd.Series(np.arange(n_rows))[audited].groupby(keys[audited].to_numpy()):
+        indicator, phase = key.split("\t")
+        at = positions.to_numpy()
+        ps, pc, n = (table[c].to_numpy(dtype=float)[at] for c in ("school_rate", "community_rate", "pupils"))
         est = stats.random_effects(ps, pc, n)
         est["mode"] = mode
         z = stats.z_score(ps, pc, n)
@@ -53,20 +58,19 @@ def apply(table: pd.DataFrame, mode: str = "additive") -> tuple[pd.DataFrame, di
         else:
             adjusted = z
         mean, low, high = stats.shrunken_gap(ps, pc, n, est["tau2"], est["mu"])
-        idx = rows.index
-        out.loc[idx, "z_adjusted"] = adjusted
-        out.loc[idx, "flag"] = stats.flag(adjusted)
-        out.loc[idx, "beyond_chance_flag"] = stats.flag(z)
-        out.loc[idx, "gap_shrunk_pp"] = 100 * mean
-        out.loc[idx, "gap_shrunk_posterior95_low_pp"] = 100 * low
-        out.loc[idx, "gap_shrunk_posterior95_high_pp"] = 100 * high
-        flags = pd.Series(stats.flag(adjusted))
-        est["share_below_95"] = float(flags.isin(["below_95", "below_998"]).mean())
-        est["share_above_95"] = float(flags.isin(["above_95", "above_998"]).mean())
-        est["share_below_95_beyond_chance"] = float(pd.Series(stats.flag(z)).isin(["below_95", "below_998"]).mean())
+        values["z_adjusted"][at] = adjusted
+        values["gap_shrunk_pp"][at] = 100 * mean
+        values["gap_shrunk_posterior95_low_pp"][at] = 100 * low
+        values["gap_shrunk_posterior95_high_pp"][at] = 100 * high
+        flags[at], chance[at] = stats.flag(adjusted), stats.flag(z)
+        est["share_below_95"] = float(np.isin(flags[at], BELOW).mean())
+        est["share_above_95"] = float(np.isin(flags[at], ABOVE).mean())
+        est["share_below_95_beyond_chance"] = float(np.isin(chance[at], BELOW).mean())
         estimates.setdefault(indicator, {})[phase] = {k: _plain(v) for k, v in est.items()}
-    order = out[audited].sort_values(["indicator", "gap_shrunk_pp", "z"], na_position="last")
-    out.loc[order.index, "rank"] = order.groupby("indicator").cumcount() + 1
+    out = table.assign(flag=flags, beyond_chance_flag=chance, **values)
+    ranked = out[audited].sort_values(["indicator", "gap_shrunk_pp", "z"], na_position="last")
+    out["rank"] = np.nan
+    out.loc[ranked.index, "rank"] = ranked.groupby("indicator").cumcount().to_numpy() + 1
     return out, estimates
 
 
