@@ -126,3 +126,32 @@ def test_validate_compares_models_with_numbers_worked_independently(runner, db, 
     assert models.loc["la", "audited"] == len(la)
     res = runner.invoke(cli, ["validate", "--db", str(db), "--community", "la,nowhere"])
     assert res.exit_code == 1 and res.output.startswith("Error: --community: unknown model(s) nowhere; choose from")
+
+
+def test_mixed_vintages_are_said_in_one_line_and_every_table_states_its_years(runner, db, tmp_path):
+    # FSM is 2022/23 in the fixture; add SEN support for 2018/19 only
+    with Warehouse(db) as wh:
+        audit_fixture.insert(wh, "school_indicators", [
+            {"urn": u, "year": 2018, "indicator": "sen_support", "numerator": k, "denominator": n}
+            for u, k, n in ((1, 12, 100), (2, 15, 100), (3, 20, 200))])
+    out = tmp_path / "o"
+    res = runner.invoke(cli, ["audit", "--db", str(db), "--community", "nearby-schools", "-p", "k=2",
+                              "--indicator", "fsm,sen_support", "--out", str(out), "--report", "--map"])
+    assert res.exit_code == 0, res.output
+    note = "years differ by indicator: SEN support is 2018/19, FSM is 2022/23"
+    assert res.output.splitlines()[0] == f"note: {note}"
+    assert "FSM, 2022/23, community: nearby-schools" in res.output
+    assert "SEN support, 2018/19, community: nearby-schools" in res.output
+    assert json.loads((out / "meta.json").read_text())["years_note"] == note
+    for name in ("schools", "trusts", "areas"):
+        frame = pd.read_csv(out / f"{name}.csv", dtype={"years": str})
+        if name == "schools":
+            frame = frame[frame.status == "audited"]
+        years = frame.groupby("indicator")["years"].agg(set).to_dict()
+        assert years == (
+            {"fsm": {"2022"}, "sen_support": {"2018"}} if name == "schools"
+            else {"fsm": {"2022/23"}, "sen_support": {"2018/19"}}), name
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f'data-field="years_note">{note}<' in report
+    assert "FSM: 2022/23; SEN support: 2018/19" in report
+    assert note in (out / "map.html").read_text(encoding="utf-8")

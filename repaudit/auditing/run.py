@@ -170,6 +170,9 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     trusts = trusts_mod.rank(table, general["min_trust_schools"], dispersion)
     filtered = any(v is not None for v in (region, la, trust, school_type, selective, faith))
     areas = areas_mod.segregation(table, general["bootstrap_reps"], general["seed"], england=not filtered)
+    year_labels = {ind: indicators_mod.label_years(ys) for ind, ys in windows.items()}
+    trusts["years"] = trusts["indicator"].map(year_labels)
+    areas["years"] = areas["indicator"].map(year_labels)
     fits_all = pd.concat(calibrations, ignore_index=True) if calibrations else None
     meta = {
         "community_model": model.name,
