@@ -1,6 +1,6 @@
 """The real public files in ../shared/data/real that have a SOURCE, with the options each needs:
 one list for the all-files load test and the load benchmark; and the national set the audit tests and
-the audit benchmark load (GIAS 2025 and its links and group links, SPC 2022/23, IoD2019 IDACI through
+the audit benchmark load (GIAS 2025 and its links and group links, SPC 2022/23, SEN 2018/19, IoD2019 IDACI through
 the ONS lookup, 2021 centroids and Census 2021 population)."""
 
 REAL_FILES = [
@@ -34,6 +34,7 @@ NATIONAL_FILES = [
     ("gias-links", "gias/links_edubasealldata20250422.csv.gz", {}),
     ("gias-groups", "gias/gias_allgroupslinks_202203_ajb1970.csv.gz", {}),
     ("spc", "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz", {}),
+    ("sen", "spc_sen/performance_tables_england_census_KSPDeveloper.csv.gz", {"year": 2018}),
     ("lsoa-lookup", "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz", {}),
     ("lsoa-centroids", "geography/LSOA_Dec_2021_PWC_EW.csv.gz", {}),
     ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz", {}),

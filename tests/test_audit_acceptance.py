@@ -103,3 +103,21 @@ def test_model_comparison_figures(audits):
     row = p[(p.model_a == "la") & (p.model_b == "nearby-schools")].iloc[0]
     assert row.change_flag == change and row.gap_correlation == pytest.approx(
         np.corrcoef(la.loc[common, "gap_pp"], near.loc[common, "gap_pp"])[0, 1])
+
+
+def test_every_indicator_and_phase_keeps_d_inside_its_interval_and_states_its_years(national_db):
+    # SEN support and EHC plan (2018/19) beside FSM (2022/23), primary and secondary: the rows where the old
+    # interval excluded its own D (England primary EHC plan: D 0.319, interval 0.267-0.272) now carry a
+    # bias-corrected D inside its interval and the D that random allocation gives
+    with Warehouse(national_db, read_only=True) as wh:
+        r = repaudit.audit(wh, indicators="all", community="la")
+    assert r.meta["years_note"] == "years differ by indicator: SEN support and EHC plan are 2018/19, FSM is 2022/23"
+    areas = r.areas
+    assert set(areas.indicator) == {"fsm", "sen_support", "ehcp"}
+    assert dict(areas.groupby("indicator").years.first()) == {"fsm": "2022/23", "sen_support": "2018/19",
+                                                             "ehcp": "2018/19"}
+    defined = areas[areas.D_undefined.isna()]
+    assert (defined.D_bc_bootstrap95_low <= defined.D_bc).all() and (defined.D_bc <= defined.D_bc_bootstrap95_high).all()
+    assert (defined.D_school_resample95_low <= defined.D).all() and (defined.D <= defined.D_school_resample95_high).all()
+    ehc = areas.query("level == 'england' and indicator == 'ehcp' and phase == 'primary'").iloc[0]
+    assert ehc.D_random > 0.1 and ehc.D_bc < ehc.D          # much of primary EHC-plan D is chance
