@@ -67,11 +67,15 @@ def apply(table: pd.DataFrame, mode: str = "additive") -> tuple[pd.DataFrame, di
         est["share_above_95"] = float(np.isin(flags[at], ABOVE).mean())
         est["share_below_95_beyond_chance"] = float(np.isin(chance[at], BELOW).mean())
         estimates.setdefault(indicator, {})[phase] = {k: _plain(v) for k, v in est.items()}
-    out = table.assign(flag=flags, beyond_chance_flag=chance, **values)
-    ranked = out[audited].sort_values(["indicator", "gap_shrunk_pp", "z"], na_position="last")
-    out["rank"] = np.nan
-    out.loc[ranked.index, "rank"] = ranked.groupby("indicator").cumcount().to_numpy() + 1
-    return out, estimates
+    at = np.flatnonzero(audited)
+    indicator = table["indicator"].astype(str).to_numpy()[at]
+    order = at[np.lexsort((table["z"].to_numpy(dtype=float)[at], values["gap_shrunk_pp"][at], indicator))]
+    ordered = table["indicator"].astype(str).to_numpy()[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    rank = np.full(n_rows, np.nan)
+    rank[order] = np.arange(len(order)) - start + 1
+    return table.assign(flag=flags, beyond_chance_flag=chance, rank=rank, **values), estimates
 
 
 def _plain(value):

@@ -126,10 +126,13 @@ def _d_sorted(starts, counts, t, draws, chunk=25):
         big_f = np.add.reduceat(f, starts, axis=1)
         big_t = big_t_fixed[None, :] if fixed else np.add.reduceat(tt, starts, axis=1)
         undefined = (big_f <= 0) | (big_f >= big_t) | (counts < 2)[None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.abs(f / np.repeat(big_f, counts, axis=1)
-                          - (tt - f) / np.repeat(np.broadcast_to(big_t, big_f.shape) - big_f, counts, axis=1))
-        term[~np.isfinite(term)] = 0.0
+        others = np.broadcast_to(big_t, big_f.shape) - big_f
+        term = np.repeat(np.where(big_f > 0, big_f, np.inf), counts, axis=1)    # 0 / inf = 0: no NaN to clean
+        np.divide(f, term, out=term)
+        rest = np.repeat(np.where(others > 0, others, np.inf), counts, axis=1)
+        np.divide(tt - f, rest, out=rest)
+        np.subtract(term, rest, out=term)
+        np.abs(term, out=term)
         d = 0.5 * np.add.reduceat(term, starts, axis=1)
         d[undefined] = np.nan
         out[first:first + len(f)] = d
