@@ -143,8 +143,11 @@ def _school_resamples(starts, counts, reps, rng):
     """REPS resamples, with replacement, of the schools within each group (schools sorted by group):
     array (reps, schools) of positions, each school's slot filled by a school of its group at random."""
     group = np.repeat(np.arange(len(starts)), counts)
-    u = rng.random((reps, len(group)))
-    return starts[group][None, :] + np.floor(u * counts[group][None, :]).astype(np.int64)
+    size = counts[group]
+    u = rng.random((reps, len(group)), dtype=np.float32)
+    u *= size.astype(np.float32)
+    offset = np.minimum(u.astype(np.int32), (size - 1).astype(np.int32))   # float32 may round up to the size
+    return offset + starts[group].astype(np.int32)
 
 
 def _column_mean(values):
