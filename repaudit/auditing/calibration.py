@@ -12,9 +12,9 @@ years of the window and each year keeps its own level (the line passes through t
 means). Selective schools are left out of the fits by default: their intakes are what the audit
 examines, so they must not set the yardstick.
 
-A fit within an area centres that area on zero: the pupil-weighted mean gap of the schools fitted is
-about zero by construction (exactly zero for a straight-line fit), so an LA-level fit hides every
-difference between LAs and a region-level fit every difference between regions (CENTRING below).
+A fit within an area centres that area on zero: the pupil-weighted residuals of the schools fitted average
+zero on the logit scale by construction (gaps in percentage points average close to zero), so an LA-level
+fit largely hides the differences between LAs and a region-level fit those between regions (CENTRING).
 """
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ from ..errors import RepauditError
 LEVELS = ("la", "region", "england")
 EPS = 1e-3                        # IDACI is clipped to [EPS, 1 - EPS] before its logit
 CENTRING = {
-    "la": "an LA-level fit centres each LA on zero: the schools of an LA with its own fit have a "
-          "pupil-weighted mean gap of about zero by construction, so differences between LAs are removed",
+    "la": "an LA-level fit centres each LA on zero: within an LA with its own fit, the non-selective schools' "
+          "residuals average zero on the logit scale by construction, so differences between LAs (including "
+          "the effect of selection on its other schools) are largely removed from the gaps",
     "region": "a region-level fit centres each region on zero: differences between regions are removed, "
               "differences between the LAs of a region are kept",
     "england": "an England-level fit centres England on zero: differences between LAs and regions are kept",

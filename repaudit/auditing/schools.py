@@ -24,7 +24,8 @@ NO_AREAS = {
     "catchment": "no catchment polygon for the school, or no LSOA centroid inside it",
     "flows": "no residence flows for the school in the years",
     "residential": "no LSOA with child population within reach",
-    "proximity": "no children assigned to the school",
+    "proximity": "no children assigned to the school: the children of the LSOAs near it all found a nearer "
+                 "school with room",
     "nearby-schools": "no same-phase school with data nearby",
     "nearby-primaries": "no state-funded primary school with data within reach",
     "la": "no LA figure",

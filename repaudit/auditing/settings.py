@@ -34,6 +34,10 @@ def general(params: dict) -> dict:
         elif key in GENERAL:
             default = GENERAL[key][0]
             out[key] = coerce(key, value, type(default))
+    levels = ("la", "region", "england")
+    if out["calibration_level"] not in levels:
+        raise RepauditError(f"parameter calibration_level must be one of {', '.join(levels)}; "
+                            f"got '{out['calibration_level']}'")
     return out
 
 
