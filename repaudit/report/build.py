@@ -98,6 +98,19 @@ def area_table(areas: pd.DataFrame) -> tuple[list[dict], int]:
     return out, left_out
 
 
+def _funnel_tau2(meta, indicator, audited) -> float:
+    """The between-school variance the funnel limits allow for: the additive tau^2 of the indicator's
+    phase (pupil-weighted over the phases plotted together); 0 when the flags do not use it."""
+    by_phase = ((meta.get("overdispersion") or {}).get(indicator)) or {}
+    if not isinstance(by_phase, dict) or not by_phase or audited.empty:
+        return 0.0
+    if any(not isinstance(e, dict) or e.get("mode") != "additive" for e in by_phase.values()):
+        return 0.0
+    weights = audited.groupby("phase")["pupils"].sum()
+    total = sum(weights.get(p, 0.0) for p in by_phase)
+    return float(sum(weights.get(p, 0.0) * e["tau2"] for p, e in by_phase.items()) / total) if total else 0.0
+
+
 def _d_text(r) -> str:
     """Bias-corrected D with its bootstrap interval and D under random allocation, or why D is not defined."""
     if isinstance(r.get("D_undefined"), str):
@@ -164,7 +177,8 @@ def context(shared, *, map_href: str | None, top: int) -> dict:
             "above": int(audited["flag"].isin(["above_95", "above_998"]).sum()),
             "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
             "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
-            "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}")),
+            "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}",
+                                        tau2=_funnel_tau2(meta, ind, audited))),
             "schools": school_table(rows, top), "trusts": trust_table(trusts, top),
             "ranked_trusts": int((trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
             "unranked": int((~trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
