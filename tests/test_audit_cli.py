@@ -74,9 +74,13 @@ def test_errors_are_one_line_without_traceback(runner, db, tmp_path):
 
 
 def test_help_has_real_examples(runner):
-    for command in ("audit", "trusts", "segregation"):
+    from pathlib import Path
+
+    for command in ("audit", "trusts", "segregation", "validate"):
         res = runner.invoke(cli, [command, "--help"])
         assert res.exit_code == 0 and f"repaudit {command}" in res.output and "Examples:" in res.output
+        assert "docs/methodology.md" in " ".join(res.output.split()), command     # the file is in the project
+    assert (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").is_file()
 
 
 def test_retired_overdispersion_flag_says_what_replaced_it(runner, db, tmp_path):
@@ -155,3 +159,16 @@ def test_mixed_vintages_are_said_in_one_line_and_every_table_states_its_years(ru
     assert f'data-field="years_note">{note}<' in report
     assert "FSM: 2022/23; SEN support: 2018/19" in report
     assert note in (out / "map.html").read_text(encoding="utf-8")
+
+
+def test_methodology_states_every_audit_setting_with_its_default():
+    from pathlib import Path
+
+    from repaudit.auditing.settings import GENERAL
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "methodology.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip() for line in text.splitlines()
+            if line.startswith("| `")}
+    for key, (default, _) in GENERAL.items():
+        assert key in rows, key
+        assert rows[key] == str(default).lower() if isinstance(default, bool) else rows[key] == str(default), key
