@@ -105,7 +105,7 @@ def tau_squared(phi, se) -> float:
 
 
 def random_effects(school_rate, community_rate, pupils, trim=0.1) -> dict:
-    """Spiegelhalter's additive over-dispersion (METHODS 5b) for one set of schools: phi from the
+    """Spiegelhalter's additive over-dispersion (docs/methodology.md §4.1) for one set of schools: phi from the
     winsorised z-scores, the DerSimonian-Laird tau^2 (in squared proportions), tau, the prior mean mu of
     the gaps (precision-weighted with weights 1/(s^2 + tau^2)) and the number of schools I used."""
     se, gap = np.broadcast_arrays(standard_error(community_rate, pupils), _arr(school_rate) - _arr(community_rate))
