@@ -1,4 +1,4 @@
-"""Flags and ranking that allow for over-dispersion (docs/methodology.md §4.1-4.2), per indicator and phase.
+"""Flags and ranking that allow for over-dispersion, per indicator and phase (docs/methodology.md §4.1-4.2).
 
 Two questions, two flags: `beyond_chance_flag` compares the plain binomial z with the funnel limits
 (does the school differ from its community beyond chance?); `flag`, the default, compares the z that
