@@ -112,3 +112,24 @@ def test_shrunken_gap_by_hand():
     assert mean[1] < mean[0]
     # with tau^2 = 0 every school is pulled all the way to mu
     assert list(stats.shrunken_gap([0.1, 0.3], 0.2, [100, 100], 0.0, 0.0)[0]) == [0.0, 0.0]
+
+
+def test_a_phase_without_spread_reports_phi_as_not_available():
+    import json
+
+    import pandas as pd
+
+    from repaudit.auditing import dispersion, trusts
+
+    # every secondary's community rate is 1: no binomial spread, so no z, phi or tau for that phase
+    table = pd.DataFrame({"urn": [1, 2, 3, 4], "status": "audited", "indicator": "fsm",
+                          "phase": ["primary", "primary", "secondary", "secondary"],
+                          "pupils": [100.0, 200.0, 300.0, 300.0], "school_rate": [0.1, 0.3, 1.0, 1.0],
+                          "community_rate": [0.2, 0.2, 1.0, 1.0], "z": [-2.5, 3.5355, np.nan, np.nan],
+                          "group_code": "T1", "group_name": "Trust", "community_model": "la"})
+    out, est = dispersion.apply(table)
+    assert est["fsm"]["secondary"]["phi"] is None and est["fsm"]["secondary"]["schools"] == 0
+    json.dumps(est, allow_nan=False)
+    assert "phi n/a, tau 0.0 pp" in dispersion.describe(est, "fsm")[1]
+    assert list(out["rank"].iloc[:2]) == [1, 2]
+    trusts.rank(out, 1, est)                     # no error from the phase without phi

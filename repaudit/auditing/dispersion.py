@@ -79,17 +79,22 @@ def apply(table: pd.DataFrame, mode: str = "additive") -> tuple[pd.DataFrame, di
 
 
 def _plain(value):
-    return value if isinstance(value, str) else (int(value) if isinstance(value, (int, np.integer))
-                                                 else round(float(value), 10))
+    """A JSON-ready value for meta.json: text as is, integers as int, floats rounded, NaN as None."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return None if not np.isfinite(value) else round(float(value), 10)
 
 
 def describe(estimates: dict, indicator: str) -> list[str]:
     """One line per phase: the share flagged, phi and tau, e.g. 'secondary: 9.8% below the lower 95%
     limit (additive random effects: phi 31.2, tau 6.1 pp, 3,100 schools); 34.0% below the plain binomial limit'."""
     out = []
+    number = lambda v, scale=1: "n/a" if v is None else f"{scale * v:.1f}"  # noqa: E731
     for phase, e in (estimates.get(indicator) or {}).items():
-        allowance = {"additive": f"additive random effects: phi {e['phi']:.1f}, tau {100 * e['tau']:.1f} pp",
-                     "multiplicative": f"multiplicative: phi {e['phi']:.1f}",
+        allowance = {"additive": f"additive random effects: phi {number(e['phi'])}, tau {number(e['tau'], 100)} pp",
+                     "multiplicative": f"multiplicative: phi {number(e['phi'])}",
                      "none": "no over-dispersion allowance"}[e["mode"]]
         out.append(f"{phase}: {100 * e['share_below_95']:.1f}% below the lower 95% limit ({allowance}, "
                    f"{e['schools']:,} schools); {100 * e['share_below_95_beyond_chance']:.1f}% below the plain "

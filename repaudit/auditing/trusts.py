@@ -29,10 +29,10 @@ def _between_school_variance(rows: pd.DataFrame, dispersion: dict) -> pd.Series:
     extra = pd.Series(0.0, index=rows.index)
     for (indicator, phase), part in rows.groupby(["indicator", "phase"]):
         est = (dispersion.get(indicator) or {}).get(phase) or {}
-        if est.get("mode") == "additive":
+        if est.get("mode") == "additive" and est.get("tau2"):
             extra[part.index] = part["pupils"] ** 2 * est["tau2"]
         elif est.get("mode") == "multiplicative":
-            extra[part.index] = part["variance"] * (max(1.0, est["phi"]) - 1.0)
+            extra[part.index] = part["variance"] * (max(1.0, est["phi"] or 1.0) - 1.0)
     return extra
 
 

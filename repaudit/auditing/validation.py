@@ -71,8 +71,9 @@ def compare_results(results: dict, indicator: str = "fsm", failed: dict | None =
 
 def _model_row(name: str, a: pd.DataFrame, estimates: dict) -> dict:
     grammar = a[a["selective"]]
-    per_phase = lambda key, scale: "; ".join(f"{p} {scale * e[key]:.1f}" if len(estimates) > 1 else  # noqa: E731
-                                             f"{scale * e[key]:.1f}" for p, e in estimates.items())
+    number = lambda v, scale: "n/a" if v is None else f"{scale * v:.1f}"  # noqa: E731
+    per_phase = lambda key, scale: "; ".join(f"{p} {number(e[key], scale)}" if len(estimates) > 1 else  # noqa: E731
+                                             number(e[key], scale) for p, e in estimates.items())
     return {"community_model": name, "audited": len(a),
             "share_below_95": float(a["flag"].isin(BELOW).mean()),
             "share_below_95_beyond_chance": float(a["beyond_chance_flag"].isin(BELOW).mean()),
