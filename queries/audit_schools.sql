@@ -20,7 +20,7 @@
 -- repaudit/auditing/scope.py lets `include_non_entry` audit them.
 -- Parameters: none.
 with census as (
-    select * from school_census
+    select *, lower(regexp_replace(trim(trust_name), '\s+', ' ', 'g')) as trust_key from school_census
     qualify row_number() over (partition by urn order by year desc) = 1
 ),
 academy_trust as (                       -- GIAS group links: the school's academy trust, if any
@@ -88,17 +88,14 @@ joined as (
              else g.northing end as northing,
         g.lsoa,
         coalesce(g.trust_code, t.trust_code, tn.group_uid,
-                 case when nullif(trim(c.trust_name), '') is not null
-                      then 'name:' || lower(regexp_replace(trim(c.trust_name), '\s+', ' ', 'g')) end)
+                 case when nullif(c.trust_key, '') is not null then 'name:' || c.trust_key end)
             as academy_trust_code,
         coalesce(g.trust_name, t.trust_name, tn.group_name, nullif(trim(c.trust_name), '')) as academy_trust_name,
         s.successor
     from schools g
     full outer join census c on c.urn = g.urn
     left join academy_trust t on t.urn = coalesce(g.urn, c.urn)
-    left join trust_codes_by_name tn
-        on g.trust_code is null and t.trust_code is null
-       and tn.name_key = lower(regexp_replace(trim(c.trust_name), '\s+', ' ', 'g'))
+    left join trust_codes_by_name tn on tn.name_key = c.trust_key
     left join successor s on s.urn = coalesce(g.urn, c.urn)
     left join predecessor_census pc on pc.urn = coalesce(g.urn, c.urn)
     left join predecessor_size ps on ps.urn = coalesce(g.urn, c.urn)

@@ -129,7 +129,7 @@ def build_residential(con, indicator):
                            {float(setting('competitors'))} as need, {float(setting('max_radius_km')) * KM} as max_dist
                     from ({_lsoa_targets().replace('as tgt', 'as lsoa')})"""
         places = "select urn::varchar as tgt, phase as grp, easting, northing, places as weight from audit_places"
-        neighbours.nearest(con, lsoas, places, count_mode=True, first_radius=3 * KM, out="audit_lsoa_schools")
+        neighbours.nearest(con, lsoas, places, count_mode=True, first_radius=1.2 * KM, out="audit_lsoa_schools")
     else:                                   # the query reads them only with gravity
         con.execute("create or replace temp table audit_places as select null::integer as urn, "
                     "null::double as places where false")
