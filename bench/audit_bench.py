@@ -5,9 +5,12 @@ national-scale warehouse (bench/national_data.py) and on the real national files
     .venv/bin/python bench/audit_bench.py --only generated --keep /tmp/national.duckdb
 
 Each step runs in its own process so its peak memory (resident set, DuckDB included) is its own; the
-wall time is the audit calls alone (imports and opening the warehouse are reported apart). The last
-step audits with every model but flows one after another in one process, as a user comparing models
-would (the area table, which no model changes, is computed once).
+wall time is the audit calls alone (imports and opening the warehouse are reported apart), and includes
+the statistics of docs/methodology.md (random-effects flags, shrunken ranking, D with its bias
+correction, random-allocation benchmark and intervals). The last step audits with every model but flows
+one after another in one process, as a user comparing models would (the area table, which no model
+changes, is computed once). On the real files it then prints `repaudit validate`: the share flagged, phi
+and tau, the grammar-school gap per model and the agreement between models.
 Targets on a 2-core machine: all models but flows together <= 20 s and each <= 2 GB; flows <= 60 s.
 """
 from __future__ import annotations
@@ -22,19 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-MODELS = ("la", "nearby-schools", "residential", "catchment", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "proximity")
 INDICATORS = ("fsm", "sen_support", "ehcp")
-
-REAL_FILES = [  # (source, file under ../shared/data/real, options)
-    ("gias", "gias/edubasealldata20250524_reheadered_subset.csv.gz", {}),
-    ("gias-links", "gias/links_edubasealldata20250422.csv.gz", {}),
-    ("gias-groups", "gias/gias_allgroupslinks_202203_ajb1970.csv.gz", {}),
-    ("spc", "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz", {}),
-    ("lsoa-lookup", "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz", {}),
-    ("lsoa-centroids", "geography/LSOA_Dec_2021_PWC_EW.csv.gz", {}),
-    ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz", {}),
-    ("iod", "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz", {}),
-]
 
 CHILD = """
 import json, re, sys, time
@@ -62,7 +54,7 @@ def run_step(db, models, indicators) -> dict:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}"}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(out.stdout.splitlines()) if line.startswith("{")))
 
 
 def report(title, db, models, indicators):
@@ -80,16 +72,10 @@ def report(title, db, models, indicators):
 
 def load_real(db) -> list[str]:
     sys.path.insert(0, str(ROOT))
-    from repaudit.load import load_file
-    from repaudit.warehouse import Warehouse
+    sys.path.insert(0, str(ROOT / "tests"))
+    from real_files import load_national
 
-    lines = []
-    with Warehouse(db) as wh:
-        for source, name, options in REAL_FILES:
-            started = time.perf_counter()
-            result = load_file(wh, source, REAL / name, **options)
-            lines.append(f"  load {source:<15}{time.perf_counter() - started:>6.1f} s  {result.rows_loaded:>9,} rows")
-    return lines
+    return [f"  load {source:<15}{seconds:>6.1f} s  {rows:>9,} rows" for source, seconds, rows in load_national(db, REAL)]
 
 
 def main(argv=None):
@@ -119,7 +105,12 @@ def main(argv=None):
         print(f"\nReal national files loaded in {time.perf_counter() - started:.1f} s")
         print("\n".join(lines))
         report("Real national data (GIAS 2025 subset, SPC 2022/23, IoD2019 via the lookup, centroids, Census "
-               "2021), indicator fsm", db, ("la", "nearby-schools", "residential", "proximity"), ("fsm",))
+               "2021), indicator fsm", db, ("la", "nearby-schools", "nearby-primaries", "residential", "proximity"),
+               ("fsm",))
+        print("\nThe models compared on the real data (repaudit validate --phase secondary): share flagged, phi "
+              "and tau, grammar-school gap, agreement between models", flush=True)
+        subprocess.run([sys.executable, "-m", "repaudit", "validate", "--db", str(db), "--phase", "secondary"],
+                       cwd=ROOT)
 
 
 if __name__ == "__main__":

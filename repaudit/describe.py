@@ -94,6 +94,14 @@ def title(meta: dict) -> str:
     return f"How representative are schools of their communities? {names}".strip()
 
 
+def years_by_indicator_text(meta: dict) -> str:
+    """The years of each indicator ('FSM: 2022/23; SEN support: 2018/19') when they differ, else the years."""
+    by = meta.get("years_by_indicator") or {}
+    if by and len({tuple(v) for v in by.values()}) > 1:
+        return "; ".join(f"{indicator_short(k)}: {years_text(v)}" for k, v in by.items())
+    return years_text(meta.get("years"))
+
+
 def subtitle(meta: dict) -> str:
-    return (f"{area_text(meta)} · {years_text(meta.get('years'))} · "
+    return (f"{area_text(meta)} · {years_by_indicator_text(meta)} · "
             f"community model: {meta.get('community_model', 'not stated')}")

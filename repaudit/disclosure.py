@@ -17,9 +17,11 @@ PRIVATE_INDICATORS = frozenset({"cin"})      # school-level counts only the user
 PRIVATE_MODELS = frozenset({"flows"})        # community built from user-supplied residence flows
 SMALL_MIN, SMALL_MAX = 1, 4                  # counts in this range are never published
 
-SCHOOL_VALUES = ("school_rate", "gap_pp", "ratio", "z", "shortfall")
-TRUST_VALUES = ("observed", "gap_pp", "shortfall", "z", "n_below", "share_below")
-AREA_VALUES = ("group_pupils", "share", "D", "GS", "isolation", "D_low", "D_high")
+SCHOOL_VALUES = ("school_rate", "gap_pp", "ratio", "z", "shortfall", "z_adjusted", "gap_shrunk_pp",
+                 "gap_shrunk_posterior95_low_pp", "gap_shrunk_posterior95_high_pp")
+TRUST_VALUES = ("observed", "gap_pp", "shortfall", "z", "z_adjusted", "n_below", "share_below")
+AREA_VALUES = ("group_pupils", "share", "D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random",
+               "D_school_resample95_low", "D_school_resample95_high", "GS", "isolation")
 
 RULE = (f"counts of {SMALL_MIN}-{SMALL_MAX} from private data (CIN, residence flows) and values they could be "
         "derived from are suppressed")
@@ -98,8 +100,9 @@ def _suppress_schools(schools: pd.DataFrame) -> pd.DataFrame:
     for col in SCHOOL_VALUES:
         if col in out:
             out[col] = out[col].astype(float).mask(hide)
-    if "flag" in out and hide.any():
-        out.loc[hide, "flag"] = None
+    for col in ("flag", "beyond_chance_flag", "rank"):
+        if col in out and hide.any():
+            out.loc[hide, col] = None
     return out
 
 

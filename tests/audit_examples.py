@@ -96,7 +96,9 @@ def area_rows(schools):
         out.append({"level": "la", "area_code": "846", "area_name": "Brighton and Hove", "indicator": ind,
                     "phase": "Secondary", "schools": len(part), "pupils": big_t, "group_pupils": big_f,
                     "share": big_f / big_t, "D": d, "GS": 0.5 * np.abs(f / big_f - t / big_t).sum(),
-                    "isolation": float(((f / big_f) * (f / t)).sum()), "D_low": d - 0.05, "D_high": d + 0.05})
+                    "isolation": float(((f / big_f) * (f / t)).sum()), "D_bc": d - 0.01,
+                    "D_bc_bootstrap95_low": d - 0.05, "D_bc_bootstrap95_high": d + 0.03, "D_random": 0.02,
+                    "D_school_resample95_low": d - 0.1, "D_school_resample95_high": d + 0.1, "D_undefined": None})
     return pd.DataFrame(out)
 
 

@@ -20,6 +20,17 @@ def real():
     return REAL
 
 
+@pytest.fixture(scope="session")
+def national_db(real, tmp_path_factory):
+    """A warehouse file holding the real national files (tests/real_files.py NATIONAL_FILES), built once
+    per test session; open it read-only."""
+    from real_files import load_national
+
+    path = tmp_path_factory.mktemp("national") / "england.duckdb"
+    load_national(path, real)
+    return path
+
+
 @pytest.fixture
 def wh():
     with Warehouse(":memory:") as w:

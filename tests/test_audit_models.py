@@ -42,7 +42,7 @@ def test_nearby_schools_k2(fixture_wh):
     assert rates(r) == pytest.approx({1: 0.2, 2: 0.2, 3: 80 / 300})
     s = r.schools.set_index("urn")
     assert s.loc[1, "z"] == pytest.approx(-2.5)            # -0.1 / sqrt(0.2 * 0.8 / 100)
-    assert s.loc[1, "flag"] == "below_95" and s.loc[2, "flag"] == "above_95"
+    assert s.loc[1, "beyond_chance_flag"] == "below_95" and s.loc[2, "beyond_chance_flag"] == "above_95"
     assert s.loc[1, "shortfall"] == pytest.approx(10.0)
     assert s.loc[3, "z"] == pytest.approx(z(0.25, 80 / 300, 200))
 

@@ -25,9 +25,12 @@ def test_planted_schools_are_the_least_representative_for_fsm(sample_wh, model):
     r = repaudit.audit(sample_wh, indicators=["fsm"], community=model)
     ranked = r.audited("fsm")
     assert len(PLANTED) == 3
-    assert set(ranked.urn.head(3)) == PLANTED, ranked[["urn", "name", "z"]].head(5)
-    assert (ranked.head(3).flag == "below_998").all()
-    assert (ranked.head(3).gap_pp < -10).all()
+    # ranked on the shrunken gap, the planted schools are among the first four (a 216-pupil primary
+    # with a -15 pp gap can come between them) and each differs from its community beyond chance
+    assert PLANTED <= set(ranked.urn.head(4)), ranked[["urn", "name", "gap_shrunk_pp", "z"]].head(5)
+    planted = ranked[ranked.urn.isin(PLANTED)]
+    assert (planted.beyond_chance_flag == "below_998").all()
+    assert (planted.gap_pp < -9).all() and (planted["rank"] <= 4).all()
 
 
 def test_every_sample_school_once_per_indicator(sample_wh):
@@ -43,26 +46,37 @@ def test_planted_trust_and_flows_sen(sample_wh):
     r = repaudit.audit(sample_wh, indicators=["fsm", "sen_support"], community="flows",
                        params={"min_trust_schools": 2})
     planted_trusts = set(r.schools[r.schools.urn.isin(PLANTED)].group_code.dropna())
-    ranked = r.trusts[(r.trusts.indicator == "fsm") & r.trusts.ranked].sort_values("z")
+    ranked = r.trusts[(r.trusts.indicator == "fsm") & r.trusts.ranked].sort_values("z_adjusted")
     assert ranked.trust_code.iloc[0] in planted_trusts
     sen = r.audited("sen_support").set_index("urn")
-    assert (sen.loc[sorted(PLANTED), "flag"] == "below_998").all()
+    assert (sen.loc[sorted(PLANTED), "beyond_chance_flag"] == "below_998").all()
 
 
-def test_overdispersion_divides_z_by_the_root_of_phi(sample_wh):
+def test_overdispersion_allowance_per_phase(sample_wh):
     import numpy as np
 
     from repaudit.auditing import stats
 
-    plain = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools")
+    plain = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools", params={"overdispersion": "none"})
+    additive = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools")
     wide = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools",
-                          params={"overdispersion": "true"})
-    z = plain.audited("fsm").set_index("urn").z
-    phi = stats.overdispersion(z.to_numpy())
-    assert phi > 1 and wide.meta["overdispersion"]["fsm"] == pytest.approx(phi)
-    got = wide.audited("fsm").set_index("urn").z.reindex(z.index)
-    assert got.to_numpy() == pytest.approx(z.to_numpy() / np.sqrt(phi))
-    # the pooled trust z allows for it too
-    t0 = plain.trusts.set_index("trust_code").z
-    t1 = wide.trusts.set_index("trust_code").z.reindex(t0.index)
-    assert t1.to_numpy() == pytest.approx(t0.to_numpy() / np.sqrt(phi))
+                          params={"overdispersion": "multiplicative"})
+    a = plain.audited("fsm").set_index("urn")
+    assert (a.flag == a.beyond_chance_flag).all()
+    for phase, rows in a.groupby("phase"):
+        # phi and tau^2 recomputed from the schools of the phase with the formulas of stats
+        z = stats.z_score(rows.school_rate, rows.community_rate, rows.pupils)
+        phi = stats.winsorised_phi(z)
+        tau2 = stats.tau_squared(phi, stats.standard_error(rows.community_rate, rows.pupils))
+        est = additive.meta["overdispersion"]["fsm"][phase]
+        assert est["phi"] == pytest.approx(phi) and est["tau2"] == pytest.approx(tau2) and tau2 > 0
+        got = additive.audited("fsm").set_index("urn").loc[rows.index]
+        assert got.z.to_numpy() == pytest.approx(z)                              # z stays the plain z
+        assert got.z_adjusted.to_numpy() == pytest.approx(
+            (rows.school_rate - rows.community_rate).to_numpy()
+            / np.sqrt(rows.community_rate * (1 - rows.community_rate) / rows.pupils + tau2).to_numpy())
+        old = wide.audited("fsm").set_index("urn").loc[rows.index]
+        assert old.z_adjusted.to_numpy() == pytest.approx(z / np.sqrt(max(1.0, phi)))
+    # the old on/off setting still reads: true -> additive, false -> none
+    again = repaudit.audit(sample_wh, indicators=["fsm"], community="nearby-schools", params={"overdispersion": "true"})
+    assert again.meta["overdispersion"] == additive.meta["overdispersion"]

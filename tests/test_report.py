@@ -66,7 +66,8 @@ def test_segregation_indices_equal_the_audit_output(written):
         want = result.areas[result.areas["indicator"] == row["attrs"]["data-indicator"]].iloc[0]
         for col in ("D", "GS", "isolation"):
             assert row["cells"][col] == f"{want[col]:.3f}"
-        assert row["cells"]["D_interval"] == f"{want['D_low']:.3f} to {want['D_high']:.3f}"
+        assert row["cells"]["D_interval"] == (f"{want['D_bc']:.3f} ({want['D_bc_bootstrap95_low']:.3f} to "
+                                              f"{want['D_bc_bootstrap95_high']:.3f}); random allocation 0.020")
         assert row["cells"]["group_pupils"] == f"{want['group_pupils']:,.0f}"
 
 

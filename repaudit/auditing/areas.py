@@ -1,5 +1,6 @@
 """Segregation of each indicator's pupils across the schools of every LA, region, trust and England
-(METHODS §5), per phase, with a bias-corrected bootstrap interval for D (repaudit/auditing/indices.py).
+(METHODS §5), per phase: raw D, bias-corrected D with its interval, D under random allocation and a
+school-resampling interval (repaudit/auditing/indices.py); D is "not defined" for one school.
 
 Uses every in-scope school with data for the indicator, whether or not its community could be
 measured: the indices need only the schools' own counts (pupils = average yearly denominator).
@@ -11,7 +12,8 @@ import pandas as pd
 from .indices import indices_by_area, resample
 
 COLUMNS = ["level", "area_code", "area_name", "indicator", "phase", "schools", "pupils", "group_pupils", "share",
-           "D", "GS", "isolation", "D_low", "D_high"]
+           "D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random", "D_school_resample95_low",
+           "D_school_resample95_high", "D_undefined", "GS", "isolation"]
 LEVELS = {
     "la": ("la", "la_name"),
     "region": ("region", "region"),
@@ -56,8 +58,8 @@ def _segregation(rows: pd.DataFrame, reps: int, seed: int, england: bool) -> pd.
         if part.empty:
             continue
         key = part["indicator"] + "\t" + part["phase"] + "\t" + part[code_col].astype(str)
-        table = indices_by_area(key.to_numpy(), part["group"].to_numpy(), part["pupils"].to_numpy(), reps=0,
-                                resampled=None if draws is None else draws[:, keep])
+        table = indices_by_area(key.to_numpy(), part["group"].to_numpy(), part["pupils"].to_numpy(), reps=reps,
+                                seed=seed, resampled=None if draws is None else draws[:, keep])
         parts = table["code"].str.split("\t", expand=True)
         names = part.assign(_key=key).groupby("_key")[name_col].first()
         table = table.assign(level=level, indicator=parts[0], phase=parts[1],

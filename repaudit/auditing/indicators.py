@@ -67,3 +67,16 @@ def label_years(years: list[int]) -> str:
         return ""
     tag = lambda y: f"{y}/{(y + 1) % 100:02d}"  # noqa: E731
     return tag(years[0]) if len(years) == 1 else f"{tag(years[0])}-{tag(years[-1])}"
+
+
+def vintage_note(windows: dict) -> str | None:
+    """One line saying which years each indicator comes from when they differ, e.g. 'years differ by
+    indicator: SEN support and EHC plan are 2018/19, FSM 2022/23'; None when all share one window."""
+    groups: dict = {}
+    for name, years in windows.items():
+        groups.setdefault(tuple(years), []).append(INDICATORS[name].label)
+    if len(groups) < 2:
+        return None
+    parts = [f"{' and '.join(labels)} {'are' if len(labels) > 1 else 'is'} {label_years(list(years))}"
+             for years, labels in sorted(groups.items(), key=lambda kv: kv[0])]
+    return "years differ by indicator: " + ", ".join(parts)

@@ -10,7 +10,13 @@ P = F / T:
 
 Check values: schools (F, T) = (100,100), (60,100), (40,100), (0,100) give D = 0.6, GS = 0.3,
 isolation = 0.76; equal shares everywhere give D = GS = 0; complete separation gives D = 1.
-The indices are NaN when the group is absent (F = 0) or everyone (F = T).
+D and GS are not defined (NaN) for one school, or when the group is absent (F = 0) or everyone (F = T).
+
+Small schools inflate D even when pupils are allocated at random (METHODS §5b), so `indices_by_area`
+reports beside the raw D: the bias-corrected D_bc = 2D - mean(D*) of Allen, Burgess, Davidson and
+Windmeijer (2015), with F_i* ~ Binomial(T_i, F_i/T_i), and its basic bootstrap interval from the same
+draws; a school-resampling percentile interval of D; and D_random, the mean D when every school's group
+count is drawn as Binomial(T_i, P) (the same pupils allocated at random).
 """
 from __future__ import annotations
 
@@ -33,7 +39,7 @@ def dissimilarity(group, total) -> float:
     every school to have the system's rate. Check: (100,60,40,0 of 100 each) -> 0.6."""
     f, t = _pair(group, total)
     big_f, big_t = f.sum(), t.sum()
-    if big_f <= 0 or big_f >= big_t:
+    if big_f <= 0 or big_f >= big_t or np.count_nonzero(t > 0) < 2:
         return float("nan")
     return float(0.5 * np.abs(f / big_f - (t - f) / (big_t - big_f)).sum())
 
@@ -43,7 +49,7 @@ def gorard(group, total) -> float:
     school of its own with no replacement. Check: (100,60,40,0 of 100 each) -> 0.3."""
     f, t = _pair(group, total)
     big_f, big_t = f.sum(), t.sum()
-    if big_f <= 0 or big_f >= big_t:
+    if big_f <= 0 or big_f >= big_t or np.count_nonzero(t > 0) < 2:
         return float("nan")
     return float(0.5 * np.abs(f / big_f - t / big_t).sum())
 
@@ -69,27 +75,34 @@ def _grouped(codes, f, t):
         d = 0.5 * np.bincount(inv, np.abs(f / big_f[inv] - (t - f) / (big_t - big_f)[inv]), n)
         gs = 0.5 * np.bincount(inv, np.abs(f / big_f[inv] - t / big_t[inv]), n)
         iso = np.bincount(inv, np.where(t > 0, (f / big_f[inv]) * (f / np.where(t > 0, t, 1.0)), 0.0), n)
-    undefined = (big_f <= 0) | (big_f >= big_t)
+    undefined = (big_f <= 0) | (big_f >= big_t) | (np.bincount(inv, t > 0, n) < 2)
     d[undefined] = gs[undefined] = np.nan
     iso[big_f <= 0] = np.nan
     return uniq, inv, big_f, big_t, d, gs, iso
 
 
-def resample(group, total, reps=200, seed=0) -> np.ndarray:
-    """REPS parametric resamples of every school's group count, F_i* ~ Binomial(T_i, F_i/T_i), as an
-    array (reps, schools). Where T p (1-p) >= 5 the binomial is drawn from its normal approximation
-    (rounded, kept within 0..T), which is indistinguishable at that size and far faster."""
+def resample(group, total, reps=200, seed=0, rate=None) -> np.ndarray:
+    """REPS parametric resamples of every school's group count, F_i* ~ Binomial(T_i, p_i), as an array
+    (reps, schools); p_i = F_i/T_i, or RATE (e.g. the area's P, for random allocation). Where
+    T p (1-p) >= 5 the binomial is drawn from its normal approximation (rounded, kept within 0..T),
+    which is indistinguishable at that size and far faster."""
     f, t = _pair(group, total)
     t = np.rint(t)
-    p = np.clip(np.where(t > 0, f / np.where(t > 0, t, 1.0), 0.0), 0.0, 1.0)
+    p = np.clip(np.where(t > 0, f / np.where(t > 0, t, 1.0), 0.0) if rate is None else
+                np.broadcast_to(np.asarray(rate, dtype=float), t.shape), 0.0, 1.0)
     rng = np.random.default_rng(seed)
     out = np.empty((reps, len(t)), dtype=np.float32)
     var = t * p * (1 - p)
     big = var >= 5
     if big.any():
         z = rng.standard_normal((reps, int(big.sum())), dtype=np.float32)
-        mean, sd = (t[big] * p[big]).astype(np.float32), np.sqrt(var[big]).astype(np.float32)
-        out[:, big] = np.clip(np.rint(mean + sd * z), 0, t[big].astype(np.float32))
+        z *= np.sqrt(var[big]).astype(np.float32)
+        z += (t[big] * p[big]).astype(np.float32)
+        np.rint(z, out=z)
+        np.clip(z, 0, t[big].astype(np.float32), out=z)
+        if big.all():
+            return z
+        out[:, big] = z
     if (~big).any():
         small = ~big
         out[:, small] = rng.binomial(np.broadcast_to(t[small].astype(np.int64), (reps, int(small.sum()))),
@@ -97,24 +110,52 @@ def resample(group, total, reps=200, seed=0) -> np.ndarray:
     return out
 
 
-def _bootstrap_d(inv, n_groups, t, resampled, chunk=25):
-    """D of every group in each resample (rows of RESAMPLED): array (reps, n_groups)."""
-    reps, n = resampled.shape
-    big_t = np.bincount(inv, t, n_groups)
-    out = np.empty((reps, n_groups))
-    for start in range(0, reps, chunk):
-        f = resampled[start:start + chunk].astype(float)
-        c = len(f)
-        key = (np.arange(c)[:, None] * n_groups + inv[None, :]).ravel()
-        big_f = np.bincount(key, f.ravel(), c * n_groups).reshape(c, n_groups)
-        fg = big_f[:, inv]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.abs(f / fg - (t - f) / (big_t[inv] - fg))
-        term[~np.isfinite(term)] = 0.0
-        d = 0.5 * np.bincount(key, term.ravel(), c * n_groups).reshape(c, n_groups)
-        d[(big_f <= 0) | (big_f >= big_t[None, :])] = np.nan
-        out[start:start + c] = d
+def _d_sorted(starts, counts, t, draws, chunk=25):
+    """D of every group in each row of DRAWS (group counts F_i*, schools sorted by group: group g holds
+    columns starts[g] .. starts[g] + counts[g] - 1): array (rows, groups). T is every school's total, or
+    an array shaped like DRAWS when the schools themselves were resampled. NaN where D is not defined."""
+    reps = len(draws)
+    t = np.asarray(t, dtype=float)
+    fixed = t.ndim == 1
+    out = np.empty((reps, len(starts)))
+    if fixed:
+        big_t_fixed = np.add.reduceat(t, starts)
+    for first in range(0, reps, chunk):
+        f = np.asarray(draws[first:first + chunk], dtype=float)
+        tt = t if fixed else t[first:first + chunk]
+        big_f = np.add.reduceat(f, starts, axis=1)
+        big_t = big_t_fixed[None, :] if fixed else np.add.reduceat(tt, starts, axis=1)
+        undefined = (big_f <= 0) | (big_f >= big_t) | (counts < 2)[None, :]
+        others = np.broadcast_to(big_t, big_f.shape) - big_f
+        term = np.repeat(np.where(big_f > 0, big_f, np.inf), counts, axis=1)    # 0 / inf = 0: no NaN to clean
+        np.divide(f, term, out=term)
+        rest = np.repeat(np.where(others > 0, others, np.inf), counts, axis=1)
+        np.divide(tt - f, rest, out=rest)
+        np.subtract(term, rest, out=term)
+        np.abs(term, out=term)
+        d = 0.5 * np.add.reduceat(term, starts, axis=1)
+        d[undefined] = np.nan
+        out[first:first + len(f)] = d
     return out
+
+
+def _school_resamples(starts, counts, reps, rng):
+    """REPS resamples, with replacement, of the schools within each group (schools sorted by group):
+    array (reps, schools) of positions, each school's slot filled by a school of its group at random."""
+    group = np.repeat(np.arange(len(starts)), counts)
+    size = counts[group]
+    u = rng.random((reps, len(group)), dtype=np.float32)
+    u *= size.astype(np.float32)
+    offset = np.minimum(u.astype(np.int32), (size - 1).astype(np.int32))   # float32 may round up to the size
+    return offset + starts[group].astype(np.int32)
+
+
+def _column_mean(values):
+    """The mean of each column, ignoring NaN; NaN for a column with no value."""
+    valid = ~np.isnan(values)
+    count = valid.sum(axis=0)
+    total = np.where(valid, values, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _column_quantile(values, q):
@@ -131,34 +172,72 @@ def _column_quantile(values, q):
     return out
 
 
-def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled=None) -> pd.DataFrame:
-    """D, GS and isolation for every area code, with a bias-corrected bootstrap interval for D.
+UNDEFINED = {"one": "not defined: one school", "none": "not defined: no pupils of the group",
+             "all": "not defined: every pupil is in the group"}
 
-    The interval resamples each school's group count (see `resample`; pass RESAMPLED to reuse one set
-    of resamples for several groupings) and reports the basic bootstrap interval (2D - q_high,
-    2D - q_low): small schools inflate D, and the interval shifts down by that bias, so in small
-    systems it may lie below the point estimate.
-    Returns columns code, schools, pupils, group_pupils, share, D, GS, isolation, D_low, D_high.
+
+def undefined_reason(schools, group_pupils, pupils):
+    """Why D is not defined for each area (one school, F = 0 or F = T), or None where it is."""
+    schools, big_f, big_t = (np.asarray(x, dtype=float) for x in (schools, group_pupils, pupils))
+    return np.select([schools < 2, big_f <= 0, big_f >= big_t], [UNDEFINED["one"], UNDEFINED["none"], UNDEFINED["all"]],
+                     default=None).astype(object)
+
+
+def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled=None) -> pd.DataFrame:
+    """D, GS and isolation for every area code, with what D would be by chance and its intervals.
+
+    D_bc: bias-corrected D, 2D - mean(D*) over parametric resamples F_i* ~ Binomial(T_i, F_i/T_i)
+    (`resample`; pass RESAMPLED to reuse one set of draws for several groupings), and its basic bootstrap
+    interval (2D - q_high, 2D - q_low) from the same draws, which contains D_bc. D_school_resample95_*:
+    percentile interval of D over resamples of the area's schools with replacement. D_random: mean D over
+    draws F_i ~ Binomial(T_i, P) (random allocation of the same pupils). All clipped to [0, 1]; NaN where D
+    is not defined (D_undefined says why). Seeded: the same inputs and SEED give the same table.
     """
     f, t = _pair(group, total)
     uniq, inv, big_f, big_t, d, gs, iso = _grouped(codes, f, t)
+    n_groups = len(uniq)
+    order = np.argsort(inv, kind="stable")
+    counts = np.bincount(inv, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    fs, ts = f[order], np.rint(t[order])
+    d = _d_sorted(starts, counts, t[order], fs[None, :])[0]      # the same arithmetic as the resamples
+    nan = np.full(n_groups, np.nan)
+    d_bc, bc_low, bc_high, sr_low, sr_high, d_random = nan, nan, nan, nan, nan, nan
+    alpha = (1.0 - level) / 2.0
+    rng = np.random.default_rng([seed, 1])
     if resampled is None and reps > 0:
         resampled = resample(f, t, reps, seed)
     if resampled is not None and len(resampled):
-        boot = _bootstrap_d(inv, len(uniq), np.rint(t), resampled)
-        alpha = (1.0 - level) / 2.0
+        boot = _d_sorted(starts, counts, ts, resampled[:, order])
+        mean_boot = _column_mean(boot)
         q_low, q_high = _column_quantile(boot, alpha), _column_quantile(boot, 1.0 - alpha)
-    else:
-        q_low = q_high = np.full(len(uniq), np.nan)
+        d_bc = np.clip(2 * d - mean_boot, 0.0, 1.0)
+        bc_low, bc_high = np.clip(2 * d - q_high, 0.0, 1.0), np.clip(2 * d - q_low, 0.0, 1.0)
+        reps = len(resampled)
+    if reps > 0:
+        share = np.where(big_t > 0, big_f / np.where(big_t > 0, big_t, 1.0), 0.0)
+        chance = resample(fs, t[order], reps, int(rng.integers(2 ** 31)), rate=np.repeat(share, counts))
+        d_random = _column_mean(_d_sorted(starts, counts, ts, chance))
+        picks = _school_resamples(starts, counts, reps, rng)
+        by_school = _d_sorted(starts, counts, t[order][picks], fs[picks])
+        sr_low, sr_high = _column_quantile(by_school, alpha), _column_quantile(by_school, 1.0 - alpha)
+    schools = np.bincount(inv, t > 0, minlength=n_groups)
+    reason = undefined_reason(schools, big_f, big_t)
+    defined = pd.isna(reason)
     return pd.DataFrame({
         "code": uniq,
-        "schools": np.bincount(inv, minlength=len(uniq)),
+        "schools": np.bincount(inv, minlength=n_groups),
         "pupils": big_t,
         "group_pupils": big_f,
         "share": np.where(big_t > 0, big_f / np.where(big_t > 0, big_t, 1.0), np.nan),
-        "D": d,
-        "GS": gs,
+        "D": np.where(defined, d, np.nan),
+        "D_bc": np.where(defined, d_bc, np.nan),
+        "D_bc_bootstrap95_low": np.where(defined, bc_low, np.nan),
+        "D_bc_bootstrap95_high": np.where(defined, bc_high, np.nan),
+        "D_school_resample95_low": np.where(defined, sr_low, np.nan),
+        "D_school_resample95_high": np.where(defined, sr_high, np.nan),
+        "D_random": np.where(defined, d_random, np.nan),
+        "D_undefined": reason,
+        "GS": np.where(defined, gs, np.nan),
         "isolation": iso,
-        "D_low": np.clip(2 * d - q_high, 0.0, 1.0),
-        "D_high": np.clip(2 * d - q_low, 0.0, 1.0),
     })

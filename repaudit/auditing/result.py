@@ -21,11 +21,13 @@ class AuditResult:
     meta: dict = field(default_factory=dict)
 
     def audited(self, indicator: str | None = None) -> pd.DataFrame:
-        """Audited schools (optionally of one indicator), least representative first (lowest z)."""
+        """Audited schools (optionally of one indicator), least representative first: lowest shrunken
+        (empirical-Bayes) gap, the `rank` column (docs/methodology.md)."""
         rows = self.schools[self.schools["status"] == "audited"]
         if indicator is not None:
             rows = rows[rows["indicator"] == indicator]
-        return rows.sort_values("z", na_position="last").reset_index(drop=True)
+        key = "gap_shrunk_pp" if "gap_shrunk_pp" in rows else "z"
+        return rows.sort_values([key, "z"], na_position="last").reset_index(drop=True)
 
     def __repr__(self):
         counts = self.schools["status"].value_counts().to_dict() if len(self.schools) else {}

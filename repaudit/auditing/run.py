@@ -14,7 +14,8 @@ import pandas as pd
 from .. import sql
 from ..errors import WarehouseError
 from . import areas as areas_mod
-from . import calibration, indicators as indicators_mod, lsoas, models, scope, schools as schools_mod, settings
+from . import calibration, dispersion as dispersion_mod, indicators as indicators_mod, lsoas, models, scope
+from . import schools as schools_mod, settings
 from . import trusts as trusts_mod
 from . import communities
 from .relations import materialise
@@ -100,7 +101,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     filter the schools audited; communities still reach across the filters.
     years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
     'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
-    (overdispersion, min_trust_schools, calibration_level, bootstrap_reps, ...).
+    (overdispersion = additive | multiplicative | none, min_trust_schools, calibration_level,
+    bootstrap_reps, ...); docs/methodology.md states every formula and default.
     include_non_entry: audit the secondary schools that admit no Year 7 (16-19 schools, UTCs, studio
     schools, entry at 14), which are otherwise excluded with the rule named.
     Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
@@ -109,6 +111,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     model = models.get(community)
     models.check_params(model, params, set(settings.GENERAL))
     general = settings.general(params)
+    general["overdispersion"] = dispersion_mod.check_mode(general["overdispersion"])
     model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
@@ -122,7 +125,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
                                  "them with `repaudit load lsoa-centroids FILE`")
         materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
         materialise(con, "audit_lsoa_areas", "lsoa_areas")
-    frames, lsoa_frames, calibrations, notes, windows, dispersion, build_info = [], [], [], [], {}, {}, {}
+    frames, lsoa_frames, calibrations, notes, windows, build_info = [], [], [], [], {}, {}
     for indicator in names:
         years_used = indicators_mod.window(con, indicator, years)
         label = indicators_mod.INDICATORS[indicator].label
@@ -151,8 +154,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         per_year = _community_by_year(con, indicator, sources, general, calibrations)
         fits = calibrations[-1] if len(calibrations) > before else None
         pooled = schools_mod.pool(per_year)
-        compared, phi = schools_mod.compare(pooled, general["overdispersion"])
-        dispersion[indicator] = phi
+        compared = schools_mod.compare(pooled)
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
         no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
         values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
@@ -164,9 +166,13 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "
                              + "; ".join(notes))
     table = schools_mod.add_lat_lon(pd.concat(frames, ignore_index=True))
+    table, dispersion = dispersion_mod.apply(table, general["overdispersion"])
     trusts = trusts_mod.rank(table, general["min_trust_schools"], dispersion)
     filtered = any(v is not None for v in (region, la, trust, school_type, selective, faith))
     areas = areas_mod.segregation(table, general["bootstrap_reps"], general["seed"], england=not filtered)
+    year_labels = {ind: indicators_mod.label_years(ys) for ind, ys in windows.items()}
+    trusts["years"] = trusts["indicator"].map(year_labels)
+    areas["years"] = areas["indicator"].map(year_labels)
     fits_all = pd.concat(calibrations, ignore_index=True) if calibrations else None
     meta = {
         "community_model": model.name,
@@ -175,6 +181,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "indicators": list(windows),
         "years": sorted({y for ys in windows.values() for y in ys}),
         "years_by_indicator": windows,
+        "years_note": indicators_mod.vintage_note(windows),
         "phase": phase,
         "filters": {"phase": phase, "region": region, "la": la, "trust": trust, "type": school_type,
                     "selective": selective, "faith": faith},
@@ -189,6 +196,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "model_info": build_info,
         "counts": table.groupby(["indicator", "status"]).size().unstack(fill_value=0).to_dict("index"),
     }
-    schools = table[schools_mod.COLUMNS + ["group_code", "group_name", "la_maintained", "successor"]]
+    schools = table[schools_mod.COLUMNS + dispersion_mod.COLUMNS + ["group_code", "group_name", "la_maintained",
+                                                                    "successor"]]
     return AuditResult(schools.reset_index(drop=True), trusts, areas,
                        pd.concat(lsoa_frames, ignore_index=True), meta)

@@ -80,21 +80,19 @@ def school_only(per_year: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-def compare(pooled: pd.DataFrame, overdispersion: bool) -> tuple[pd.DataFrame, float]:
-    """Add school_rate, community_rate, pupils, gap_pp, ratio, z, flag, shortfall; return the
-    over-dispersion factor used (1 unless asked for)."""
+def compare(pooled: pd.DataFrame) -> pd.DataFrame:
+    """Add school_rate, community_rate, pupils, gap_pp, ratio, the plain binomial z and shortfall (in whole
+    pupils); the flags, which need every school of the phase, come from repaudit/auditing/dispersion.py."""
     out = pooled.copy()
     out["school_rate"] = out["numerator"] / out["denominator"]
     out["community_rate"] = out["expected"] / out["denominator"]
     out["pupils"] = out["denominator"] / out["n_years"]
-    z = stats.z_score(out["school_rate"], out["community_rate"], out["pupils"])
-    phi = stats.overdispersion(z) if overdispersion and len(out) else 1.0
-    out["z"] = z / np.sqrt(phi)
+    out["z"] = stats.z_score(out["school_rate"], out["community_rate"], out["pupils"])
     out["gap_pp"] = stats.gap_pp(out["school_rate"], out["community_rate"])
     out["ratio"] = stats.ratio(out["school_rate"], out["community_rate"])
-    out["flag"] = stats.flag(out["z"])
-    out["shortfall"] = stats.shortfall(out["school_rate"], out["community_rate"], out["pupils"])
-    return out, phi
+    out["flag"] = None
+    out["shortfall"] = np.round(stats.shortfall(out["school_rate"], out["community_rate"], out["pupils"]))
+    return out
 
 
 def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame, weighted: set,

@@ -2,27 +2,36 @@
 conversion of parameter values given as text (from the command line) to numbers or booleans."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..errors import RepauditError
 
 GENERAL = {
-    "overdispersion": (False, "divide z by the square root of the over-dispersion factor (Spiegelhalter 2005)"),
+    "overdispersion": ("additive", "allowance for over-dispersion in `flag`: additive (random-effects tau^2, "
+                                   "Spiegelhalter 2005), multiplicative (z / sqrt(phi)) or none (plain binomial)"),
     "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
     "calibration_level": ("region", "finest level of the IDACI -> FSM fit: la (centres each LA on zero), "
                                     "region or england"),
     "calibration_min_schools": (10, "schools an LA (or region) needs for its own fit"),
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
-    "bootstrap_reps": (100, "bootstrap replicates for the interval of D"),
-    "seed": (0, "random seed of the bootstrap"),
+    "bootstrap_reps": (100, "replicates for the intervals of D and for D under random allocation"),
+    "seed": (0, "random seed of the replicates"),
 }
 
 
+MINIMUM = {"min_trust_schools": 1, "calibration_min_schools": 1, "bootstrap_reps": 0, "seed": 0}
+
+
 def general(params: dict) -> dict:
-    """The audit-wide settings: defaults, overridden by PARAMS (text converted to the default's type)."""
+    """The audit-wide settings: defaults, overridden by PARAMS (text converted to the default's type;
+    the counts in MINIMUM must be whole numbers of at least their minimum)."""
     out = {k: v for k, (v, _) in GENERAL.items()}
     for key, value in params.items():
-        if key in GENERAL:
+        if key in MINIMUM:
+            out[key] = whole_number(key, value, MINIMUM[key])
+        elif key in GENERAL:
             default = GENERAL[key][0]
             out[key] = coerce(key, value, type(default))
     levels = ("la", "region", "england")
@@ -30,6 +39,17 @@ def general(params: dict) -> dict:
         raise RepauditError(f"parameter calibration_level must be one of {', '.join(levels)}; "
                             f"got '{out['calibration_level']}'")
     return out
+
+
+def whole_number(key, value, minimum: int) -> int:
+    """VALUE as an int of at least MINIMUM, or a RepauditError naming the parameter."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not math.isfinite(number) or number != int(number) or number < minimum:
+        raise RepauditError(f"parameter {key} must be a whole number of {minimum} or more; got '{value}'")
+    return int(number)
 
 
 def coerce(key, value, kind):

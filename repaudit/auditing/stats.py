@@ -1,4 +1,5 @@
-"""Per-school representativeness statistics (METHODS §4): gap, ratio, z, funnel limits, flags, shortfall.
+"""Per-school representativeness statistics (METHODS §4, §5b): gap, ratio, z, funnel limits (binomial and
+with Spiegelhalter's additive over-dispersion), flags, shortfall and the empirical-Bayes (shrunken) gap.
 
 Pure functions on numbers or numpy arrays, shared by the audit and the admissions simulator.
 Notation: p_s the school's rate, p_c the community rate, n pupils, all rates 0-1 proportions.
@@ -73,18 +74,80 @@ def shortfall(school_rate, community_rate, pupils):
     return _arr(pupils) * (_arr(community_rate) - _arr(school_rate))
 
 
-def overdispersion(z, trim=0.1):
-    """Multiplicative over-dispersion factor phi = mean of the winsorised z^2 (Spiegelhalter 2005), at least 1.
-
-    The `trim` share of z-scores at each end is pulled in to the trimmed range first, so a few extreme
-    schools cannot inflate phi. Divide z by sqrt(phi) (or pass `dispersion=phi`) to allow for it.
-    """
+def winsorised_phi(z, trim=0.1) -> float:
+    """phi = mean of z^2 after z-scores below the TRIM / above the 1 - TRIM quantile are set to those
+    quantiles (Spiegelhalter 2005), so a few extreme schools cannot inflate it. NaN with no finite z."""
     z = _arr(z)
     z = z[np.isfinite(z)]
     if len(z) == 0:
-        return 1.0
+        return float("nan")
     lo, hi = np.quantile(z, [trim, 1.0 - trim])
-    return float(max(1.0, np.mean(np.clip(z, lo, hi) ** 2)))
+    return float(np.mean(np.clip(z, lo, hi) ** 2))
+
+
+def overdispersion(z, trim=0.1):
+    """Multiplicative over-dispersion factor: the winsorised phi, at least 1 (1 with no finite z).
+    Divide z by sqrt(phi) (or pass `dispersion=phi`) to allow for it."""
+    phi = winsorised_phi(z, trim)
+    return 1.0 if not np.isfinite(phi) else max(1.0, phi)
+
+
+def tau_squared(phi, se) -> float:
+    """DerSimonian-Laird between-school variance from phi and the schools' standard errors:
+    tau^2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w) with w = 1/s^2, or 0 when I phi <= I - 1."""
+    s = _arr(se)
+    s = s[np.isfinite(s) & (s > 0)]
+    n = len(s)
+    if n < 2 or not np.isfinite(phi) or n * phi <= n - 1:
+        return 0.0
+    w = 1.0 / s ** 2
+    return float((n * phi - (n - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
+
+
+def random_effects(school_rate, community_rate, pupils, trim=0.1) -> dict:
+    """Spiegelhalter's additive over-dispersion (docs/methodology.md §4.1) for one set of schools: phi from the
+    winsorised z-scores, the DerSimonian-Laird tau^2 (in squared proportions), tau, the prior mean mu of
+    the gaps (precision-weighted with weights 1/(s^2 + tau^2)) and the number of schools I used."""
+    se, gap = np.broadcast_arrays(standard_error(community_rate, pupils), _arr(school_rate) - _arr(community_rate))
+    ok = np.isfinite(se) & (se > 0) & np.isfinite(gap)
+    phi = winsorised_phi(gap[ok] / se[ok], trim)
+    tau2 = tau_squared(phi, se[ok])
+    w = 1.0 / (se[ok] ** 2 + tau2)
+    mu = float((w * gap[ok]).sum() / w.sum()) if ok.any() else float("nan")
+    return {"schools": int(ok.sum()), "phi": phi, "tau2": tau2, "tau": float(np.sqrt(tau2)), "mu": mu}
+
+
+def adjusted_z(school_rate, community_rate, pupils, tau2=0.0):
+    """`(p_s - p_c) / sqrt(s^2 + tau^2)`, s^2 = p_c (1 - p_c) / n: z against the spread schools
+    genuinely show; comparing it with +-1.96 is comparing p_s with the limits p_c -+ 1.96 sqrt(s^2 + tau^2)."""
+    se = standard_error(community_rate, pupils)
+    total = np.sqrt(se ** 2 + _arr(tau2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, (_arr(school_rate) - _arr(community_rate)) / np.where(total > 0, total, 1.0),
+                        np.nan)
+
+
+def random_effects_limits(community_rate, pupils, tau2, level=0.95):
+    """Lower and upper funnel limits `p_c -/+ z_level sqrt(s^2 + tau^2)`, clipped to [0, 1]."""
+    k = NormalDist().inv_cdf(0.5 + level / 2.0)
+    width = k * np.sqrt(standard_error(community_rate, pupils) ** 2 + _arr(tau2))
+    p_c = _arr(community_rate)
+    return np.clip(p_c - width, 0.0, 1.0), np.clip(p_c + width, 0.0, 1.0)
+
+
+def shrunken_gap(school_rate, community_rate, pupils, tau2, mu, level=0.95):
+    """Empirical-Bayes gap (proportions) with prior N(mu, tau^2): posterior mean mu + B (d - mu) with
+    B = tau^2 / (tau^2 + s^2), posterior sd sqrt(B) s, and the LEVEL posterior interval.
+    Returns (mean, low, high); a small school is pulled towards mu, a large one barely moves."""
+    se = standard_error(community_rate, pupils)
+    d = _arr(school_rate) - _arr(community_rate)
+    total = se ** 2 + _arr(tau2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(total > 0, _arr(tau2) / np.where(total > 0, total, 1.0), np.nan)
+    mean = mu + b * (d - mu)
+    sd = np.sqrt(b) * se
+    k = NormalDist().inv_cdf(0.5 + level / 2.0)
+    return mean, mean - k * sd, mean + k * sd
 
 
 def pooled_z(observed, expected, variance):

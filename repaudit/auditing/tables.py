@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import dispersion
 from .indicators import INDICATORS, label_years
-
 WIDTH = 44
 
 
@@ -24,15 +24,16 @@ def _hidden(row) -> bool:
     return bool(value) and not pd.isna(value)
 
 
-def _table(header: list[str], rows: list[list[str]], align: str) -> str:
+def text_table(header: list[str], rows: list[list[str]], align: str) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     fmt = lambda cells: "  ".join(c.rjust(w) if a == "r" else c.ljust(w)  # noqa: E731
                                   for c, w, a in zip(cells, widths, align))
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+    return "\n".join(line.rstrip() for line in [fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
 
 
 def schools_table(result, indicator: str, top: int = 10, selective=None, faith=None, school_type=None) -> str:
-    """The TOP least representative audited schools for INDICATOR (lowest z first)."""
+    """The TOP least representative audited schools for INDICATOR: lowest shrunken gap first, with its 95%
+    posterior interval, the plain z, the shortfall in whole pupils and both flags."""
     rows = result.audited(indicator)
     if selective is not None:
         rows = rows[rows["selective"] == selective]
@@ -40,42 +41,65 @@ def schools_table(result, indicator: str, top: int = 10, selective=None, faith=N
         rows = rows[rows["faith"] == faith]
     if school_type:
         rows = rows[rows["type"].fillna("").str.casefold() == school_type.casefold()]
-    body = [[str(r.urn), _cut(r.name), _cut(r.la_name, 22), r.phase or "", _num(r.pupils, ".0f"),
-             _num(100 * r.school_rate, ".1f"), _num(100 * r.community_rate, ".1f"), _num(r.gap_pp, "+.1f"),
-             _num(r.z, "+.2f"), _num(r.shortfall, ".0f"), "suppressed" if _hidden(r) else r.flag or ""]
+    body = [[_num(getattr(r, "rank", None), ".0f"), str(r.urn), _cut(r.name, 40), _cut(r.la_name, 22), r.phase or "",
+             _num(r.pupils, ".0f"), _num(100 * r.school_rate, ".1f"), _num(100 * r.community_rate, ".1f"),
+             _num(r.gap_pp, "+.1f"), _num(getattr(r, "gap_shrunk_pp", None), "+.1f"),
+             _interval(getattr(r, "gap_shrunk_posterior95_low_pp", None),
+                       getattr(r, "gap_shrunk_posterior95_high_pp", None), "+.1f"),
+             _num(r.z, "+.2f"), _num(r.shortfall, ".0f"),
+             "suppressed" if _hidden(r) else r.flag or "",
+             "suppressed" if _hidden(r) else getattr(r, "beyond_chance_flag", None) or ""]
             for r in rows.head(top).itertuples()]
-    return _table(["URN", "school", "LA", "phase", "pupils", "school %", "community %", "gap pp", "z",
-                   "shortfall", "flag"], body, "llllrrrrrrl")
+    return text_table(["rank", "URN", "school", "LA", "phase", "pupils", "school %", "community %", "gap pp",
+                   "shrunk gap pp", "posterior 95%", "z", "shortfall", "flag", "beyond chance"], body,
+                  "rllllrrrrrrrrll")
+
+
+def _interval(low, high, fmt) -> str:
+    return "" if low is None or pd.isna(low) else f"{_num(low, fmt)} to {_num(high, fmt)}"
 
 
 def trusts_table(result, indicator: str, top: int = 10) -> str:
-    """The TOP ranked trusts for INDICATOR, lowest pooled z first (LA-maintained groups included)."""
+    """The TOP ranked trusts for INDICATOR, lowest adjusted pooled z first (LA-maintained groups included)."""
     t = result.trusts
-    rows = t[(t["indicator"] == indicator) & t["ranked"]].sort_values("z").head(top)
+    rows = t[(t["indicator"] == indicator) & t["ranked"]].sort_values("z_adjusted").head(top)
     body = [[_cut(r.trust_name), str(r.schools), _num(r.pupils, ".0f"),
              "suppressed" if _hidden(r) else _num(r.gap_pp, "+.1f"),
-             _num(r.shortfall, ".0f"), _num(r.z, "+.2f"),
+             _num(r.shortfall, ".0f"), _num(r.z_adjusted, "+.2f"), _num(r.z, "+.2f"),
              "" if pd.isna(r.n_below) else f"{r.n_below:.0f} ({_num(100 * r.share_below, '.0f')}%)"]
             for r in rows.itertuples()]
-    return _table(["trust", "schools", "pupils", "gap pp", "shortfall", "pooled z", "below 95%"], body, "lrrrrrr")
+    return text_table(["trust", "schools", "pupils", "gap pp", "shortfall", "adjusted z", "binomial z", "below 95%"],
+                  body, "lrrrrrrr")
 
 
 def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str:
-    """The TOP most segregated areas of LEVEL for INDICATOR (highest D first), with the interval of D."""
+    """The TOP most segregated areas of LEVEL for INDICATOR (highest bias-corrected D first): raw D, bias-
+    corrected D with its bootstrap interval, D under random allocation, or why D is not defined."""
     a = result.areas
-    rows = a[(a["indicator"] == indicator) & (a["level"] == level)].sort_values("D", ascending=False).head(top)
-    body = [[_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"),
-             "suppressed" if _hidden(r) else _num(r.D, ".3f"),
-             "" if pd.isna(r.D_low) else f"{_num(r.D_low, '.3f')}-{_num(r.D_high, '.3f')}", _num(r.GS, ".3f"),
-             _num(r.isolation, ".3f")]
-            for r in rows.itertuples()]
-    return _table(["area", "phase", "schools", "group %", "D", "D interval", "GS", "isolation"], body, "llrrrlrr")
+    rows = a[(a["indicator"] == indicator) & (a["level"] == level)]
+    rows = rows.sort_values(["D_bc", "D"], ascending=False, na_position="last").head(top)
+    body = []
+    for r in rows.itertuples():
+        undefined = r.D_undefined if isinstance(r.D_undefined, str) else None
+        if _hidden(r):
+            figures = ["suppressed", "", "", ""]
+        elif undefined:
+            figures = [undefined, "", "", ""]
+        else:
+            figures = [_num(r.D, ".3f"), _num(r.D_bc, ".3f"),
+                       _interval(r.D_bc_bootstrap95_low, r.D_bc_bootstrap95_high, ".3f"), _num(r.D_random, ".3f")]
+        body.append([_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"), *figures,
+                     "" if undefined or _hidden(r) else _num(r.GS, ".3f"),
+                     "" if _hidden(r) else _num(r.isolation, ".3f")])
+    return text_table(["area", "phase", "schools", "group %", "D raw", "D bias-corrected", "bootstrap 95%",
+                   "D random allocation", "GS", "isolation"], body, "llrrrrrrrr")
 
 
 def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> str:
-    """Heading, counts and the top of each ranking for every indicator of RESULT."""
+    """Heading, counts, the share flagged with phi and tau, and the top of each ranking for every
+    indicator of RESULT; the years of each indicator, and one line when they differ."""
     meta = result.meta
-    parts = []
+    parts = [f"note: {meta['years_note']}"] if meta.get("years_note") else []
     for indicator in meta["indicators"]:
         label = INDICATORS[indicator].label
         years = label_years(meta["years_by_indicator"][indicator])
@@ -88,18 +112,21 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
         parts += [f"  excluded: {n} {reason}" for reason, n in reasons.head(5).items()]
         if len(reasons) > 5:
             parts.append(f"  excluded: {reasons.iloc[5:].sum()} for {len(reasons) - 5} other reasons (see schools.csv)")
+        parts += [f"  flagged, {line}" for line in dispersion.describe(meta.get("overdispersion") or {}, indicator)]
         if "schools" in sections:
-            parts += [f"\nLeast representative schools ({label}, lowest z first):", schools_table(result, indicator, top)]
+            parts += [f"\nLeast representative schools ({label}, {years}, lowest shrunken gap first; flag = "
+                      "unusual among schools, beyond chance = plain binomial test):",
+                      schools_table(result, indicator, top)]
         if "trusts" in sections:
-            parts += [f"\nTrusts ({label}, pooled z, at least {meta['params']['min_trust_schools']} schools):",
-                      trusts_table(result, indicator, top)]
+            parts += [f"\nTrusts ({label}, {years}, pooled z allowing for over-dispersion, at least "
+                      f"{meta['params']['min_trust_schools']} schools):", trusts_table(result, indicator, top)]
         if "areas" in sections:
             names = {"england": "England", "region": "region", "la": "LA"}
             for level in ("england", "region", "la"):
                 if level == "england" and not (result.areas["level"] == "england").any():
                     continue
                 parts += [f"\nSegregation{'' if level == 'england' else ' by ' + names[level]} "
-                          f"({label}{', highest D first' if level != 'england' else ''}):",
+                          f"({label}, {years}{', highest bias-corrected D first' if level != 'england' else ''}):",
                           areas_table(result, indicator, level, top)]
         parts.append("")
     for note in meta.get("notes", []):

@@ -112,3 +112,4 @@ with interrupt_exits():
     from . import audit_cmd  # noqa: E402,F401
     from . import map_cmd  # noqa: E402,F401
     from . import simulate_cmd  # noqa: E402,F401
+    from . import validate_cmd  # noqa: E402,F401

@@ -51,7 +51,9 @@ def audit_options(f):
                      "Year 7 (16-19 schools, UTCs, studio schools, entry at 14), excluded by default."),
         click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
                      help="Model or audit parameter, e.g. k=15, selective.m=5, min_trust_schools=5."),
-        click.option("--overdispersion", is_flag=True, help="Allow for over-dispersion in z and funnel flags."),
+        click.option("--overdispersion", is_flag=True,
+                     help="No longer needed: flags allow for over-dispersion by default (additive random effects); "
+                          "-p overdispersion=multiplicative|none for the other limits."),
         click.option("--top", default=10, show_default=True, type=click.IntRange(0), help="Rows of each ranking to show."),
         click.option("--unsuppressed", is_flag=True,
                      help="Show and write small counts of private data (CIN, flows) for internal use only."),
@@ -62,14 +64,22 @@ def audit_options(f):
     return f
 
 
+RETIRED_OVERDISPERSION = ("note: --overdispersion is no longer needed: funnel limits allow for over-dispersion by "
+                          "default (additive random-effects term, docs/methodology.md); -p overdispersion="
+                          "multiplicative gives the old z / sqrt(phi) limits, -p overdispersion=none the plain "
+                          "binomial ones.")
+
+
 def _run(indicators, community, params, overdispersion, db, **options):
     p = _params(params)
     if overdispersion:
-        p["overdispersion"] = True
+        click.echo(RETIRED_OVERDISPERSION, err=True)
     return audit_to_files(db, indicators=list(indicators), community=community, params=p, **options)
 
 
-EPILOG = ("\b\nMODELS (parameters and their defaults; faith and selective schools have their own):\n\n"
+EPILOG = ("Every formula, default and reference, the community models and their known biases, and how to read "
+          "flags and intervals: docs/methodology.md in the repaudit repository.\n\n"
+          "\b\nMODELS (parameters and their defaults; faith and selective schools have their own):\n\n"
           + _models_help() + "\n\n\b\nAUDIT-WIDE PARAMETERS:\n"
           + "\n".join(f"  {k} = {v!r}: {h}" for k, (v, h) in GENERAL.items()))
 
@@ -90,7 +100,11 @@ EPILOG = ("\b\nMODELS (parameters and their defaults; faith and selective school
 @click.option("--report", "report_html", is_flag=True, help="Also write the shareable report (report.html).")
 def audit_command(top, unsuppressed, out, formats, map_html, report_html, **options):
     """Audit how representative each school's intake is of its local community; write schools.*, trusts.*
-    and areas.* into --out and print the top of each ranking."""
+    and areas.* into --out and print the top of each ranking.
+
+    `flag` answers "is this school unusual among schools?" (funnel limits allowing for over-dispersion);
+    `beyond_chance_flag` answers "does it differ from its community beyond chance?" (plain binomial).
+    Schools are ranked on the shrunken (empirical-Bayes) gap with its 95% posterior interval."""
     result, paths = _run(out=out, formats=formats, map_html=map_html, report_html=report_html,
                          unsuppressed=unsuppressed, **options)
     click.echo(tables.summary(for_sharing(result, unsuppressed), top))
@@ -113,7 +127,8 @@ def trusts_command(top, unsuppressed, **options):
              "  repaudit segregation --indicator all --region 'South East' --top 20")
 @audit_options
 def segregation_command(top, unsuppressed, **options):
-    """Segregation indices by LA and region: dissimilarity D (with a bias-corrected interval), Gorard GS
-    and isolation (METHODS §5)."""
+    """Segregation indices by LA and region: raw dissimilarity D, bias-corrected D with its bootstrap
+    interval, D under random allocation, a school-resampling interval, Gorard GS and isolation
+    (docs/methodology.md). D is "not defined" for one school or when no or every pupil is in the group."""
     result, _ = _run(out=None, unsuppressed=unsuppressed, **options)
     click.echo(tables.summary(for_sharing(result, unsuppressed), top, sections=("areas",)))

@@ -46,6 +46,8 @@ def _banners(meta) -> list[dict]:
         banners.append({"kind": "unsuppressed", "text": meta["unsuppressed_warning"]})
     if meta.get("synthetic"):
         banners.append({"kind": "synthetic", "text": "Synthetic sample data: these are not real schools."})
+    if meta.get("years_note"):
+        banners.append({"kind": "vintage", "text": meta["years_note"]})
     return banners
 
 

@@ -17,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .. import describe
+from ..auditing import dispersion
 from ..disclosure import RULE, for_sharing
 from ..maps.build import COMMUNITY_LABELS
 from ..maps.features import drawable, excluded_counts
@@ -44,9 +45,10 @@ def _hidden(row) -> bool:
 
 
 def school_table(rows: pd.DataFrame, top: int) -> list[dict]:
-    """Audited schools of one indicator, most significantly under-representing first (z ascending)."""
+    """Audited schools of one indicator, least representative first (the audit's rank: shrunken gap)."""
     audited = rows[rows["status"] == "audited"].copy()
-    audited["_order"] = audited["z"].where(audited["z"].notna(), float("inf"))
+    order = audited["rank"] if "rank" in audited else audited["z"]
+    audited["_order"] = order.where(order.notna(), float("inf"))
     out = []
     for rank, (_, r) in enumerate(audited.sort_values(["_order", "urn"]).head(top).iterrows(), start=1):
         hide = _hidden(r)
@@ -98,9 +100,30 @@ def area_table(areas: pd.DataFrame) -> tuple[list[dict], int]:
                     "phase": fmt.text(r.get("phase")), "schools": fmt.count(r["schools"]),
                     "pupils": fmt.count(r["pupils"]), "group_pupils": fmt.count(r["group_pupils"], hide),
                     "share": fmt.pct(r["share"], hide), "D": fmt.num(r["D"], 3, hide),
-                    "D_interval": fmt.SUPPRESSED if hide else f"{fmt.num(r['D_low'], 3)} to {fmt.num(r['D_high'], 3)}",
+                    "D_interval": fmt.SUPPRESSED if hide else _d_text(r),
                     "GS": fmt.num(r["GS"], 3, hide), "isolation": fmt.num(r["isolation"], 3, hide)})
     return out, left_out
+
+
+def _funnel_tau2(meta, indicator, audited) -> float:
+    """The between-school variance the funnel limits allow for: the additive tau^2 of the indicator's
+    phase (pupil-weighted over the phases plotted together); 0 when the flags do not use it."""
+    by_phase = ((meta.get("overdispersion") or {}).get(indicator)) or {}
+    if not isinstance(by_phase, dict) or not by_phase or audited.empty:
+        return 0.0
+    if any(not isinstance(e, dict) or e.get("mode") != "additive" for e in by_phase.values()):
+        return 0.0
+    weights = audited.groupby("phase")["pupils"].sum()
+    total = sum(weights.get(p, 0.0) for p in by_phase)
+    return float(sum(weights.get(p, 0.0) * e["tau2"] for p, e in by_phase.items()) / total) if total else 0.0
+
+
+def _d_text(r) -> str:
+    """Bias-corrected D with its bootstrap interval and D under random allocation, or why D is not defined."""
+    if isinstance(r.get("D_undefined"), str):
+        return fmt.text(r["D_undefined"])
+    return (f"{fmt.num(r['D_bc'], 3)} ({fmt.num(r['D_bc_bootstrap95_low'], 3)} to "
+            f"{fmt.num(r['D_bc_bootstrap95_high'], 3)}); random allocation {fmt.num(r['D_random'], 3)}")
 
 
 def excluded_table(schools: pd.DataFrame, limit: int = 300) -> tuple[list[dict], int]:
@@ -140,10 +163,7 @@ def _vintages(meta) -> list[tuple[str, str]]:
 
 def _years(meta) -> str:
     """The pooled years, per indicator when they differ."""
-    by = meta.get("years_by_indicator") or {}
-    if by and len({tuple(v) for v in by.values()}) > 1:
-        return "; ".join(f"{describe.indicator_short(k)}: {describe.years_text(v)}" for k, v in by.items())
-    return describe.years_text(meta.get("years"))
+    return describe.years_by_indicator_text(meta)
 
 
 def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict:
@@ -164,7 +184,8 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict
             "above": int(audited["flag"].isin(["above_95", "above_998"]).sum()),
             "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
             "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
-            "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}")),
+            "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}",
+                                        tau2=_funnel_tau2(meta, ind, audited))),
             "schools": school_table(rows, top), "trusts": trust_table(trusts, top),
             "ranked_trusts": int((trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
             "unranked": int((~trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
@@ -180,7 +201,9 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict
         "model": fmt.text(meta.get("community_model")),
         "model_text": meta.get("community_description") or describe.model_text(meta.get("community_model")),
         "notes": [fmt.text(n) for n in meta.get("notes") or []],
-        "overdispersion": {describe.indicator_short(k): fmt.num(v, 2) for k, v in (meta.get("overdispersion") or {}).items()},
+        "overdispersion": {describe.indicator_short(k): "; ".join(dispersion.describe(meta["overdispersion"], k))
+                           for k in (meta.get("overdispersion") or {})},
+        "years_note": meta.get("years_note"),
         "params": json.dumps(meta.get("params") or {}, sort_keys=True, default=str),
         "calibration": _calibration(meta), "vintages": _vintages(meta),
         "suppression": meta.get("suppression"), "rule": RULE, "top": top,

@@ -5,6 +5,8 @@ schools, all but the TOOLTIPS most extreme are drawn as compact dot paths (flagg
 Schools are compared with different community rates, so each is drawn at the rate it would show around
 the pupil-weighted mean community rate P with the same z: y = P + z sqrt(P (1 - P) / n). A school is then
 outside a drawn limit exactly when its z is, and with one community rate for all, y is the school's rate.
+When the flags allow for over-dispersion (TAU2 > 0, the between-school variance), the plot uses the
+adjusted z and the limits P -+ k sqrt(P (1 - P) / n + TAU2), so the drawn limits are the flags' limits.
 """
 from __future__ import annotations
 
@@ -38,9 +40,9 @@ def centre(rows: pd.DataFrame) -> float:
     return float((rows["pupils"] * rows["community_rate"]).sum() / rows["pupils"].sum())
 
 
-def standardised_rate(z, pupils, p_bar):
-    """P + z sqrt(P (1 - P) / n): the school's position on a funnel centred on P."""
-    return p_bar + np.asarray(z, float) * np.sqrt(p_bar * (1 - p_bar) / np.asarray(pupils, float))
+def standardised_rate(z, pupils, p_bar, tau2=0.0):
+    """P + z sqrt(P (1 - P) / n + tau^2): the school's position on a funnel centred on P."""
+    return p_bar + np.asarray(z, float) * np.sqrt(p_bar * (1 - p_bar) / np.asarray(pupils, float) + tau2)
 
 
 def _nice_ticks(lo, hi, count=5):
@@ -70,18 +72,21 @@ def _place_label(placed, x, y, chars, char_width=6.2, line=12.0):
     return None
 
 
-def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funnel", labels: int = 12) -> str:
+def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funnel", labels: int = 12,
+               tau2: float = 0.0) -> str:
     """The SVG markup (every name escaped) of the funnel plot of SCHOOLS (one indicator's rows); PLOT_ID
-    keeps its clip path unique in the page."""
+    keeps its clip path unique in the page; TAU2 > 0 draws the limits allowing for over-dispersion."""
     rows = plotted(schools)
     esc = html.escape
     if rows.empty:
         return f'<p class="empty">No schools with a z-score to plot for {esc(indicator_label)}.</p>'
     p_bar = centre(rows)
-    rows["y"] = standardised_rate(rows["z"], rows["pupils"], p_bar)
+    adjusted = tau2 > 0 and "z_adjusted" in rows and rows["z_adjusted"].notna().all()
+    tau2 = tau2 if adjusted else 0.0
+    rows["y"] = standardised_rate(rows["z_adjusted"] if adjusted else rows["z"], rows["pupils"], p_bar, tau2)
     n_max = float(rows["pupils"].max()) * 1.05
     n_grid = np.linspace(max(5.0, float(rows["pupils"].min()) * 0.8), n_max, 80)
-    se = np.sqrt(p_bar * (1 - p_bar) / n_grid)
+    se = np.sqrt(p_bar * (1 - p_bar) / n_grid + tau2)
     y_lo = max(0.0, min(float(rows["y"].min()), p_bar - Z998 * se[-1] * 1.5))
     y_hi = min(1.0, max(float(rows["y"].max()), p_bar + Z998 * se[-1] * 1.5))
     pad = (y_hi - y_lo) * 0.05 or 0.01
