@@ -115,3 +115,19 @@ def test_catchment_outlines_only_for_the_schools_asked(wh):
     lon, lat = lonlat([530500.0], [105000.0])
     assert list(outlines["features"][0]["geometry"]["coordinates"][0][0]) == [lon[0], lat[0]]
     assert catchment_polygons(wh, [900003]) is None and catchment_polygons(None, [900001]) is None
+
+
+def test_an_audited_school_without_a_location_is_left_off_the_map_and_said():
+    from repaudit.maps import map_page
+    from map_page import element_arguments
+
+    result = example_result()
+    unplaced = result.schools["urn"] == 900001
+    result.schools.loc[unplaced, ["lat", "lon", "easting", "northing"]] = float("nan")
+    assert (result.schools.loc[unplaced, "status"] == "audited").all()
+    audited = set(result.schools.loc[result.schools["status"] == "audited", "urn"])
+    drawn = drawable(result.schools)
+    assert set(drawn["urn"]) == audited - {900001}
+    config = element_arguments(map_page(result), "RepauditSetup")[0]
+    assert {"kind": "unplaced", "text": "1 audited school has no location and is not drawn (listed in "
+            "schools.csv)."} in config["banners"]

@@ -14,7 +14,7 @@ from folium.folium import _default_css, _default_js
 from .. import describe
 from ..disclosure import for_sharing
 from .community import community_data
-from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table
+from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table, unplaced_text
 from .geometry import catchment_polygons
 from ..output_set import new_run_id, write_text_atomically
 from . import page
@@ -40,8 +40,8 @@ def _indicators(result) -> list[str]:
     return listed + [i for i in present if i not in listed]
 
 
-def _banners(meta) -> list[dict]:
-    banners = []
+def _banners(meta, unplaced: str | None = None) -> list[dict]:
+    banners = [{"kind": "unplaced", "text": unplaced}] if unplaced else []
     if meta.get("unsuppressed_warning"):
         banners.append({"kind": "unsuppressed", "text": meta["unsuppressed_warning"]})
     if meta.get("synthetic"):
@@ -75,7 +75,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     community = community_data(shared, wh, indicators, drawn)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
     config = {
-        "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta),
+        "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta, unplaced_text(shared.schools, drawn)),
         "community_model": str(meta.get("community_model", "not stated")),
         "palette": palette_json(), "schools": table, "bounds": _bounds(drawn),
         "suppressed_text": SUPPRESSED_TEXT, "vintage": describe.vintage_text(meta),

@@ -37,7 +37,8 @@ def _clean(value):
 
 
 def drawable(schools: pd.DataFrame) -> pd.DataFrame:
-    """Audited school rows with lon/lat (from lat/lon or easting/northing), rounded to 5 decimals."""
+    """Audited school rows with lon/lat (from lat/lon or easting/northing), rounded to 5 decimals; schools with no
+    location (GIAS gives none, or it was rejected) cannot be drawn and are left out (see unplaced_text)."""
     rows = schools[schools["status"] == "audited"].copy()
     lon = rows["lon"].astype(float) if "lon" in rows else pd.Series(np.nan, rows.index)
     lat = rows["lat"].astype(float) if "lat" in rows else pd.Series(np.nan, rows.index)
@@ -46,7 +47,17 @@ def drawable(schools: pd.DataFrame) -> pd.DataFrame:
         plon, plat = lonlat(rows.loc[need, "easting"], rows.loc[need, "northing"])
         lon[need], lat[need] = plon, plat
     rows["lon"], rows["lat"] = lon.round(DECIMALS), lat.round(DECIMALS)
-    return rows
+    return rows[np.isfinite(rows["lon"]) & np.isfinite(rows["lat"])]
+
+
+def unplaced_text(schools: pd.DataFrame, drawn: pd.DataFrame) -> str | None:
+    """A sentence naming how many audited schools are not on the map for want of a location, or None."""
+    audited = set(schools.loc[schools["status"] == "audited", "urn"])
+    missing = len(audited - set(drawn["urn"]))
+    if not missing:
+        return None
+    return (f"{missing} audited school{'s have' if missing > 1 else ' has'} no location and "
+            f"{'are' if missing > 1 else 'is'} not drawn (listed in schools.csv).")
 
 
 def school_table(rows: pd.DataFrame) -> tuple[dict, dict[int, int]]:
