@@ -27,7 +27,8 @@ def pages(tmp_path_factory):
     db = hostile.build(work / "w.duckdb")
     policy = hostile.POLICY
     runs = {
-        "audit": ["audit", "--db", str(db), "--out", "audit", "--format", "csv,xlsx", "--map", "--report"],
+        "audit": ["audit", "--db", str(db), "--out", "audit", "--format", "csv,xlsx", "--map", "--report",
+                  "-p", "overdispersion=none"],     # binomial flags: the hostile catchment's school is flagged
         "synthetic": ["simulate", "--policy", str(policy), "--synthetic", "--la", "990", "--catchments",
                       hostile.CATCHMENT_LAYER, "--db", str(db), "--runs", "2", "--out", "synthetic"],
         "applications": ["simulate", "--policy", str(policy), "--applications", str(hostile.FOLDER / "applications.csv"),
