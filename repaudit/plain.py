@@ -58,6 +58,21 @@ def shortfall_range(row) -> tuple[float, float] | None:
     return float(short) - half, float(short) + half
 
 
+def shortfall_ranges(frame):
+    """shortfall_range of every row of FRAME, as two float arrays (low, high), NaN where there is none."""
+    import numpy as np
+    import pandas as pd
+
+    def col(name):
+        return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float) if name in frame else \
+            np.full(len(frame), np.nan)
+    n, pc, short = col("pupils"), col("community_rate"), col("shortfall")
+    half = Z95 * np.sqrt(np.clip(n * pc * (1 - pc), 0, None))
+    low, high = col("shortfall_low"), col("shortfall_high")
+    own = ~(np.isnan(low) | np.isnan(high))
+    return np.where(own, low, short - half), np.where(own, high, short + half)
+
+
 def trust_shortfall_range(row) -> tuple[float, float] | None:
     """95% range of a trust's total shortfall: its own columns if present, else shortfall +- 1.96 sd where
     sd = |shortfall / z| (the standard deviation its pooled z was computed with)."""

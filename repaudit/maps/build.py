@@ -11,7 +11,7 @@ from pathlib import Path
 import folium
 from folium.folium import _default_css, _default_js
 
-from .. import describe
+from .. import describe, plain
 from ..disclosure import for_sharing
 from .community import community_data
 from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table
@@ -79,7 +79,9 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "suppressed_text": SUPPRESSED_TEXT, "vintage": describe.vintage_text(meta),
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
+        "flag_words": plain.FLAG_WORDS,
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
+                             "phrase": plain.group_phrase(ind),
                              "counts": {"drawn": len(layers[ind]["features"]),
                                         "excluded": sum(excluded_counts(shared.schools, ind).values()),
                                         "reasons": excluded_counts(shared.schools, ind)}}

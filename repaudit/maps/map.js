@@ -125,12 +125,43 @@
     return layer;
   };
 
+  function whole(x) { return Math.round(x).toLocaleString("en-GB"); }
+  /* "352 fewer than a representative intake (95% range 330 to 374)": whole pupils, as repaudit.plain words it. */
+  R.shortfallWords = function (h, lo, hi) {
+    if (h === undefined || h === null) return "shortfall not available";
+    var n = Math.round(h);
+    var words = n > 0 ? whole(n) + " fewer than a representative intake" :
+      n < 0 ? whole(-n) + " more than a representative intake" : "about as many as a representative intake";
+    if (lo !== undefined && lo !== null && hi !== undefined && hi !== null) {
+      var a = n < 0 ? -hi : lo, b = n < 0 ? -lo : hi;
+      words += " (95% range " + whole(Math.min(a, b)) + " to " + whole(Math.max(a, b)) + ")";
+    }
+    return words;
+  };
+  R.sentence = function (p, indicator) {
+    var ind = R.config.indicators[indicator];
+    if (p.x) return "Values for this school are " + R.config.suppressed_text + ".";
+    if (p.s === undefined || p.c === undefined) return "Rates are not available for this school.";
+    return pct(p.s) + " of pupils " + ind.phrase + ", against " + pct(p.c) + " in the community around it: " +
+      R.shortfallWords(p.h, p.hl, p.hh) + ".";
+  };
+  R.flagWords = function (p) {
+    if (p.x || p.f === undefined) return "";
+    var w = R.config.flag_words[R.FLAGS[p.f]] || R.FLAG_TEXT[R.FLAGS[p.f]];
+    return w.charAt(0).toUpperCase() + w.slice(1) + ".";
+  };
+
   R.popup = function (p, indicator) {
     var s = R.schools[p.i];
     var ind = R.config.indicators[indicator];
     var root = el("div", "repaudit-popup");
     el("div", "repaudit-popup-name", s.name, root);
-    var table = el("table", null, null, root);
+    el("p", "repaudit-popup-sentence", R.sentence(p, indicator), root).setAttribute("data-field", "sentence");
+    var flag = R.flagWords(p);
+    if (flag) el("p", "repaudit-popup-flag", flag, root).setAttribute("data-field", "flag_words");
+    var details = el("details", null, null, root);
+    el("summary", null, "Details", details);
+    var table = el("table", null, null, details);
     function row(label, value, field) {
       var tr = el("tr", null, null, table);
       if (field) tr.setAttribute("data-field", field);
@@ -153,7 +184,7 @@
     row("Ratio (school / community)", p.x ? hidden : num(p.r, 2), "ratio");
     row("z-score", p.x ? hidden : num(p.z, 2), "z");
     row("Funnel plot", p.x ? hidden : p.f === undefined ? "n/a" : R.FLAG_TEXT[R.FLAGS[p.f]], "flag");
-    row("Shortfall (pupils)", p.x ? hidden : num(p.h, 1), "shortfall");
+    row("Shortfall (pupils)", p.x ? hidden : R.shortfallWords(p.h, p.hl, p.hh), "shortfall");
     row("Years pooled", s.years || "n/a", "years");
     row("Community model", R.config.community_model, "community_model");
     row("Data vintage", s.vintage || R.config.vintage || "n/a", "vintage");
