@@ -13,7 +13,7 @@ from folium.folium import _default_css, _default_js
 
 from .. import describe, plain
 from ..disclosure import for_sharing
-from .community import community_data
+from .community import area_box, community_data
 from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table
 from .geometry import catchment_polygons
 from ..output_set import new_run_id, write_text_atomically
@@ -55,6 +55,12 @@ def _label(text: str) -> str:
     return re.sub(r"[^\w ,.()+:/-]", "", text)
 
 
+def _one_area(meta) -> bool:
+    """True when the audit was limited to an area (LA, region or trust): its map carries only nearby data."""
+    filters = meta.get("filters") or {}
+    return any(filters.get(k) for k in ("la", "region", "trust"))
+
+
 def _bounds(drawn):
     if drawn.empty:
         return None
@@ -70,7 +76,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     indicators = _indicators(shared)
     table, index = school_table(drawn)
     layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
-    community = community_data(shared, wh, indicators, drawn)
+    community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
     config = {
         "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta),
