@@ -34,3 +34,10 @@ def test_la_map_carries_its_own_and_neighbouring_lsoas_only(wh):
     assert _community_codes(map_page(result, wh)) == {"E01000001", "E01000002"}
     result.meta["filters"] = {}                          # a national map keeps every LSOA
     assert _community_codes(map_page(result, wh)) == set(CENTROIDS)
+
+
+def test_with_boundaries_only_the_polygons_near_the_area_are_kept(wh):
+    for code, (e, n) in CENTROIDS.items():
+        wh.con.execute(f"INSERT INTO lsoa_boundaries (lsoa, geom) VALUES ('{code}', ST_GeomFromText("
+                       f"'POLYGON(({e} {n}, {e + 400} {n}, {e + 400} {n + 400}, {e} {n + 400}, {e} {n}))'))")
+    assert _community_codes(map_page(_result(), wh)) == {"E01000001", "E01000002"}

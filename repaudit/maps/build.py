@@ -18,13 +18,17 @@ from .features import drawable, excluded_counts, flagged_urns, indicator_feature
 from .geometry import catchment_polygons
 from ..output_set import new_run_id, write_text_atomically
 from . import page
-from .layers import CatchmentLayer, CommunityLayer, Controls, SchoolLayer, Setup, SharedData
+from .areas import area_layer
+from .layers import AreaLayer, CatchmentLayer, CommunityLayer, Controls, SchoolLayer, Setup, SharedData
 from .palette import palette_json
 
 CANVAS_ABOVE = 3000      # more circles than this are drawn on a canvas rather than as SVG elements
 COMMUNITY_LABELS = {"polygons": "LSOA areas", "centroids": "LSOA centroids",
                     "schools": "around each school: no LSOA geometry loaded or school-based model"}
 SUPPRESSED_TEXT = "suppressed (fewer than 5 children)"
+AREA_ZOOM = 9            # below this zoom a national map shows local authorities, from it the schools
+AREA_NOTE = ("Outlines are approximate: each local authority is the area nearer its own schools than any "
+             "other authority's (built from school locations, no boundary file needed).")
 
 
 def leaflet_assets() -> tuple[list, list]:
@@ -78,6 +82,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
     community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
+    areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators)
     config = {
         "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta),
         "community_model": str(meta.get("community_model", "not stated")),
@@ -86,6 +91,9 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
         "flag_words": plain.FLAG_WORDS,
+        "areas": None if areas is None else {"classes": areas["classes"], "zoom": AREA_ZOOM, "note": AREA_NOTE},
+        "phases": sorted({str(p).lower() for p in drawn["phase"].dropna()} & {"primary", "secondary"})
+        if "phase" in drawn else [],
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
                              "phrase": plain.group_phrase(ind),
                              "counts": {"drawn": len(layers[ind]["features"]),
@@ -108,9 +116,11 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         phase = f", {layer['phase']}" if layer["phase"] and layer["key"] != layer["indicator"] else ""
         CommunityLayer(community["kind"], data_name, layer["key"], layer["indicator"],
                        _label(f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})"),
-                       show=k == 0 and community["kind"] != "schools").add_to(fmap)
+                       show=k == 0 and community["kind"] != "schools" and areas is None).add_to(fmap)
     if catchments is not None:
         CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)
+    if areas is not None:
+        AreaLayer(areas["geojson"]).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Controls().add_to(fmap)
     fmap.repaudit_title = describe.title(meta)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import shapely.geometry
 
 from .features import _clean
 from .geometry import lsoa_centroids, lsoa_polygons
@@ -62,11 +63,8 @@ def lsoas_in_box(wh, codes, box) -> set[str] | None:
         if polygons is None:
             return None
         def inside(feature):
-            ring = feature["geometry"]["coordinates"]
-            while isinstance(ring[0][0], list):
-                ring = ring[0]
-            lon, lat = ring[0]
-            return box[0] <= lon <= box[2] and box[1] <= lat <= box[3]
+            point = shapely.geometry.shape(feature["geometry"]).representative_point()
+            return box[0] <= point.x <= box[2] and box[1] <= point.y <= box[3]
         return {f["properties"]["l"] for f in polygons["features"] if inside(f)}
     keep = centroids["lon"].between(box[0], box[2]) & centroids["lat"].between(box[1], box[3])
     return set(centroids.loc[keep, "lsoa"])
