@@ -124,13 +124,14 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Controls().add_to(fmap)
     fmap.repaudit_title = describe.title(meta)
+    fmap.repaudit_description = f"Map of how representative school intakes are: {describe.subtitle(meta)}"
     return fmap
 
 
 def map_page(result, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> str:
     """The HTML page of the interactive map of RESULT, carrying RUN_ID (a new one if not given)."""
     fmap = build_map(result, wh, unsuppressed=unsuppressed)
-    return page.render(fmap, fmap.repaudit_title, run_id or new_run_id())
+    return page.render(fmap, fmap.repaudit_title, run_id or new_run_id(), fmap.repaudit_description)
 
 
 def write_map(result, path, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> Path:
