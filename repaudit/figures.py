@@ -21,7 +21,11 @@ SOURCE = "Source: repaudit audit of DfE school census and GIAS data"
 
 
 def _pyplot():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise RepauditError("static figures (--png, --svg) need matplotlib, which is not installed: run "
+                            "`pip install matplotlib` in repaudit's environment") from None
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"
     import matplotlib.pyplot as plt
