@@ -113,9 +113,10 @@ def findings(shared, top_note: str) -> dict:
         trusts = shared.trusts[shared.trusts["indicator"] == ind] if not shared.trusts.empty else shared.trusts
         blocks.append({
             "key": ind, "short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
-            "audited": len(audited), "excluded": int(rows["urn"].nunique() - audited["urn"].nunique()),
-            "under": len(under), "under_shortfall": plain.whole(short[short > 0].sum()) if len(under) else "0",
+            "audited": f"{len(audited):,}", "excluded": f"{rows['urn'].nunique() - audited['urn'].nunique():,}",
+            "under": f"{len(under):,}", "under_shortfall": plain.whole(short[short > 0].sum()) if len(under) else "0",
             "schools": _school_items(rows, ind, meta), "trusts": _trust_items(trusts),
             "segregation": segregation_items(shared.areas, ind),
         })
-    return {"area": describe.area_text(meta), "blocks": blocks, "top_note": top_note}
+    area = describe.area_text(meta)
+    return {"area": area[:1].upper() + area[1:], "blocks": blocks, "top_note": top_note}
