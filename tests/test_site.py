@@ -131,7 +131,7 @@ def test_cli_site_on_the_sample_and_unsuppressed_refused(runner, tmp_path):
     assert runner.invoke(cli, ["load-sample", "--db", str(db)]).exit_code == 0
     out = runner.invoke(cli, ["site", "--db", str(db), "--out", str(tmp_path / "site"), "--no-progress"])
     assert out.exit_code == 0, out.output
-    assert re.fullmatch(rf"Site: {re.escape(str(tmp_path / 'site'))}/index.html - \d+ pages \(1 local authorities, "
+    assert re.fullmatch(rf"Site: {re.escape(str(tmp_path / 'site'))}/index.html - \d+ pages \(1 local authority, "
                         r"\d+ trusts\), \d+\.\d MB, \d+ s\n", out.output)
     assert broken_links(tmp_path / "site") == []
     bad = runner.invoke(cli, ["site", "--db", str(db), "--unsuppressed"])

@@ -30,5 +30,7 @@ def site_command(top, unsuppressed, db, out, progress, **options):
     with open_warehouse(db) as wh:
         result = audit(wh, **_audit_args(**options))
         site = build_site(result, out, wh, progress=show)
-    click.echo(f"Site: {site.folder}/index.html - {site.pages:,} pages ({site.la_pages:,} local authorities, "
-               f"{site.trust_pages:,} trusts), {site.bytes / 1e6:.1f} MB, {site.seconds:.0f} s")
+    las = f"{site.la_pages:,} local authorit{'y' if site.la_pages == 1 else 'ies'}"
+    trusts = f"{site.trust_pages:,} trust{'' if site.trust_pages == 1 else 's'}"
+    click.echo(f"Site: {site.folder}/index.html - {site.pages:,} pages ({las}, {trusts}), {site.bytes / 1e6:.1f} MB, "
+               f"{site.seconds:.0f} s")
