@@ -87,3 +87,24 @@ def test_areas_at_national_zoom_schools_when_zoomed_in_and_a_phase_choice(browse
     assert page.locator("path.repaudit-school").count() == 5
     assert "5 schools audited; 2 not audited" in page.locator(".repaudit-excluded summary").inner_text()
     assert log.errors == []
+
+
+def test_keyboard_reaches_search_phase_and_layers_and_opens_a_school(browser, tmp_path):
+    page, log = open_page(browser, write_map(national_example(), tmp_path / "k.html"))
+    page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.closest('.repaudit-search') ? 'search' : "
+                                     "document.activeElement.closest('.repaudit-phase') ? 'phase' : "
+                                     "document.activeElement.closest('.leaflet-control-layers') ? 'layers' : "
+                                     "document.activeElement.tagName"))
+        if {"search", "phase", "layers"} <= set(reached):
+            break
+    assert {"search", "phase", "layers"} <= set(reached)
+    page.focus(".repaudit-search input")
+    page.keyboard.type("Alpha")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
+    assert page.locator(".repaudit-popup-name").inner_text() == "Alpha Academy"
+    assert log.errors == []
