@@ -237,7 +237,7 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables:
         "notes": [fmt.text(n) for n in meta.get("notes") or []],
         "overdispersion": {describe.indicator_short(k): fmt.num(v, 2) for k, v in (meta.get("overdispersion") or {}).items()},
         "params": params_in_words(meta), "links": links,
-        "findings": findings(shared, top_note=""), "la_areas_left_out": la_areas_left_out,
+        "findings": findings(shared), "la_areas_left_out": la_areas_left_out,
         "calibration": _calibration(meta), "vintages": _vintages(meta),
         "school_sources": describe.vintage_text(meta),
         "suppression": meta.get("suppression"), "rule": RULE, "top": top,

@@ -100,7 +100,7 @@ def segregation_items(areas: pd.DataFrame, indicator: str) -> list[str]:
     return out
 
 
-def findings(shared, top_note: str) -> dict:
+def findings(shared) -> dict:
     """Everything the findings section says, from a result that has been through disclosure control."""
     meta = shared.meta
     indicators = [str(i) for i in meta.get("indicators") or shared.schools["indicator"].unique()]
@@ -119,4 +119,4 @@ def findings(shared, top_note: str) -> dict:
             "segregation": segregation_items(shared.areas, ind),
         })
     area = describe.area_text(meta)
-    return {"area": area[:1].upper() + area[1:], "blocks": blocks, "top_note": top_note}
+    return {"area": area[:1].upper() + area[1:], "blocks": blocks}
