@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ from .output_set import OutputSet
 from .safe_text import for_csv
 from .xlsx import write_xlsx
 
-FORMATS = ("csv", "xlsx", "parquet", "geojson")
+FORMATS = ("csv", "xlsx", "parquet", "geojson", "gpkg")
+POINT_FORMATS = ("geojson", "gpkg")      # school points only
 TABLES = ("schools", "trusts", "areas")
 
 
@@ -31,7 +33,7 @@ def parse_formats(text) -> tuple[str, ...]:
 
 def file_names() -> list[str]:
     """Every file name `write` can produce (meta.json aside)."""
-    return [f"{t}.{f}" for t in TABLES for f in FORMATS if f != "geojson" or t == "schools"]
+    return [f"{t}.{f}" for t in TABLES for f in FORMATS if f not in POINT_FORMATS or t == "schools"]
 
 
 def _plain(value):
@@ -64,9 +66,28 @@ def _geojson(schools: pd.DataFrame, path: Path) -> None:
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, default=str), encoding="utf-8")
 
 
+def _gpkg(schools: pd.DataFrame, path: Path) -> dict:
+    """A GeoPackage layer 'schools' of points in British National Grid (EPSG:27700), for QGIS; schools without
+    a location keep an empty geometry. Text cells are cleaned as for CSV (control characters, formulas)."""
+    import geopandas as gpd
+    clean, counts = for_csv(schools)
+    e = pd.to_numeric(clean.get("easting"), errors="coerce") if "easting" in clean else pd.Series(np.nan, clean.index)
+    n = pd.to_numeric(clean.get("northing"), errors="coerce") if "northing" in clean else pd.Series(np.nan, clean.index)
+    geometry = gpd.points_from_xy(e, n)
+    geometry = [None if pd.isna(x) or pd.isna(y) else g for g, x, y in zip(geometry, e, n)]
+    frame = gpd.GeoDataFrame(clean.reset_index(drop=True), geometry=geometry, crs="EPSG:27700")
+    for column in frame.columns:
+        if column != "geometry" and frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The filename extension should be")   # the set's temporary name
+        frame.to_file(path, layer="schools", driver="GPKG")
+    return counts
+
+
 def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet) -> tuple[str, dict] | None:
     """Write one table in one format to its temporary path in FILES; returns (file name, cleaning counts)."""
-    if fmt == "geojson" and name != "schools":
+    if fmt in POINT_FORMATS and name != "schools":
         return None
     file_name = f"{name}.{fmt}"
     path, counts = files.path(file_name), {}
@@ -80,6 +101,8 @@ def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet) -> 
             frame.to_parquet(path, index=False)
         elif fmt == "geojson":
             _geojson(frame, path)
+        elif fmt == "gpkg":
+            counts = _gpkg(frame, path)
     except OSError as exc:
         raise explain(exc, files.final(path)) from None
     return file_name, counts

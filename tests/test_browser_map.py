@@ -30,7 +30,7 @@ def _load(browser, path):
 
 
 def _popup_field(page, field):
-    return page.locator(f".leaflet-popup-content tr[data-field={field}] td").inner_text()
+    return page.locator(f".leaflet-popup-content tr[data-field={field}] td").text_content()
 
 
 def _open(page, urn):
@@ -58,6 +58,21 @@ def test_page_loads_offline_without_errors_and_draws_every_audited_school(map_pa
     assert log.errors == [] and log.refused == [] and log.dialogs == []
 
 
+def test_popup_opens_with_a_sentence_and_folds_the_details(map_page):
+    _, page, log = map_page
+    _open(page, 900001)
+    first = page.locator(".leaflet-popup-content .repaudit-popup > p").first
+    assert first.inner_text() == ("10.0% of pupils are eligible for free school meals, against 20.0% in the community "
+                                  "around it: 100 fewer than a representative intake (95% range 75 to 125).")
+    assert page.locator(".leaflet-popup-content [data-field=flag_words]").inner_text() == \
+        "Far fewer than its community (below the 99.8% funnel limit)."
+    assert page.locator(".leaflet-popup-content details").get_attribute("open") is None
+    assert not page.locator(".leaflet-popup-content tr[data-field=z]").is_visible()
+    page.locator(".leaflet-popup-content summary").click()
+    assert page.locator(".leaflet-popup-content tr[data-field=z]").is_visible()
+    assert log.errors == []
+
+
 def test_clicking_a_school_opens_a_popup_with_its_gap_and_metrics(map_page):
     _, page, log = map_page
     _open(page, 900001)
@@ -65,7 +80,8 @@ def test_clicking_a_school_opens_a_popup_with_its_gap_and_metrics(map_page):
     assert _popup_field(page, "gap_pp") == "-10.0 pp"          # 100 * (0.10 - 0.20)
     assert _popup_field(page, "school_rate") == "10.0%"
     assert _popup_field(page, "community_rate") == "20.0%"
-    assert _popup_field(page, "shortfall") == "100.0"          # 1000 * (0.20 - 0.10)
+    # 1000 * (0.20 - 0.10) = 100, 95% range 100 +- 1.96 sqrt(1000 * 0.2 * 0.8) = 75 to 125
+    assert _popup_field(page, "shortfall") == "100 fewer than a representative intake (95% range 75 to 125)"
     assert _popup_field(page, "z") == "-7.91"                  # -0.1 / sqrt(0.2 * 0.8 / 1000)
     assert "99.8%" in _popup_field(page, "flag")
     assert _popup_field(page, "community_model") == "nearby-schools"

@@ -20,3 +20,18 @@ def test_report_opens_offline_without_errors_and_sorts(tmp_path):
         screenshot(page.locator("#indicator-fsm"), "report_browser_test.png")
         assert [u for u in requests if not u.startswith("file:")] == []
         assert log.errors == [] and log.refused == [] and log.dialogs == []
+
+
+def test_first_screen_shows_findings_with_a_school_and_a_whole_pupil_shortfall(tmp_path):
+    import re
+    path = write_report(example_result(("fsm", "sen")), tmp_path / "report.html")
+    with chromium() as browser:
+        page, log = open_page(browser, path, viewport=(1400, 900))
+        first = page.locator("#findings ol.finding-schools li").first
+        box = first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900          # on the first screen, unscrolled
+        text = first.inner_text()
+        assert text.startswith("Alpha Academy (Brighton and Hove): 10.0% of pupils")
+        assert re.search(r": \d+ fewer than a representative intake \(95% range \d+ to \d+\)", text)
+        screenshot(page, "report_first_screen.png")
+        assert log.errors == []

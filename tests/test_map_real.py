@@ -76,6 +76,10 @@ def test_real_map_opens_offline_with_ten_circles(brighton):
         page.locator("path.urn-114579").click(force=True)
         page.wait_for_selector(".repaudit-popup")
         assert page.locator(".repaudit-popup-name").inner_text() == "Varndean School"
-        rate = page.locator(".leaflet-popup-content tr[data-field=school_rate] td").inner_text()
+        rate = page.locator(".leaflet-popup-content tr[data-field=school_rate] td").text_content()
         assert rate == f"{100 * fsm[114579]:.1f}%"
+        community = page.locator(".leaflet-popup-content tr[data-field=community_rate] td").text_content()
+        first = page.locator(".repaudit-popup > p").first.inner_text()
+        assert first.startswith(f"{rate} of pupils are eligible for free school meals, against {community} in the "
+                                "community around it: ") and " representative intake (95% range " in first
         assert log.errors == [] and log.refused == []

@@ -43,15 +43,17 @@ def audit_to_files(db, out=None, formats=("csv",), *, map_html=False, report_htm
         files = OutputSet(out_dir, origin=origin(db, result),
                           family=results.file_names() + ["map.html", "report.html"])
         with files:
+            tables = {}
             if out is not None:
                 results.write(result, out_dir, formats, unsuppressed=unsuppressed, files=files)
+                tables = {name: name for name in results.file_names() if name.rsplit(".", 1)[1] in results.parse_formats(formats)}
             map_path = out_dir / "map.html" if map_html else None
             if map_html:
                 files.write_text("map.html", map_page(result, wh, unsuppressed=unsuppressed, run_id=files.run_id))
             if report_html:
                 files.write_text("report.html", report_page(
                     result, map_href=map_href(map_path, out_dir / "report.html"), unsuppressed=unsuppressed,
-                    run_id=files.run_id))
+                    run_id=files.run_id, tables=tables))
     if files.notes:
         result.meta = {**result.meta, "notes": [*(result.meta.get("notes") or []), *files.notes]}
     return result, files.written

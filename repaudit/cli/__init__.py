@@ -111,5 +111,6 @@ with interrupt_exits():
     from . import fetch_cmd  # noqa: E402,F401
     from . import audit_cmd  # noqa: E402,F401
     from . import map_cmd  # noqa: E402,F401
+    from . import site_cmd  # noqa: E402,F401
     from . import simulate_cmd  # noqa: E402,F401
     from . import validate_cmd  # noqa: E402,F401

@@ -95,7 +95,7 @@ EPILOG = ("Every formula, default and reference, the community models and their 
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for schools.*, trusts.*, areas.* and meta.json.")
 @click.option("--format", "formats", default="csv", show_default=True,
-              help=f"Comma-separated output formats: {', '.join(FORMATS)} (geojson: schools only).")
+              help=f"Comma-separated output formats: {', '.join(FORMATS)} (geojson, gpkg: school points only).")
 @click.option("--map", "map_html", is_flag=True, help="Also write the interactive map (map.html).")
 @click.option("--report", "report_html", is_flag=True, help="Also write the shareable report (report.html).")
 def audit_command(top, unsuppressed, out, formats, map_html, report_html, **options):

@@ -25,8 +25,13 @@ def _size(path) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
 
 
+def _figures(kind, png, svg) -> list:
+    return [(kind, p) for p in (png, svg) if p]
+
+
 def _echo(published):
-    for label, path in (("Map", published.map_path), ("Report", published.report_path)):
+    for label, path in (("Map", published.map_path), ("Report", published.report_path),
+                        *(("Figure", p) for p in published.figures)):
         if path:
             click.echo(f"{label}: {path} ({_size(path)})")
     click.echo(f"{published.audited:,} schools audited, {published.excluded:,} not audited (reasons in the "
@@ -41,10 +46,13 @@ def _echo(published):
 @audit_options
 @click.option("--out", type=click.Path(dir_okay=False), default=str(OUTPUT_DIR / "map.html"), show_default=True,
               help="HTML file to write.")
-def map_command(top, unsuppressed, db, out, **options):
+@click.option("--png", type=click.Path(dir_okay=False), help="Also draw the map as a static PNG figure (1200x675).")
+@click.option("--svg", type=click.Path(dir_okay=False), help="Also draw the map as a static SVG figure.")
+def map_command(top, unsuppressed, db, out, png, svg, **options):
     """Write an interactive map of the audit: schools coloured by their gap (one layer per indicator),
     community rates, catchments of flagged schools, a trust filter, search and a legend."""
-    published = audit_and_publish(db, map_path=out, unsuppressed=unsuppressed, **_audit_args(**options))
+    published = audit_and_publish(db, map_path=out, unsuppressed=unsuppressed, figures=_figures("map", png, svg),
+                                  **_audit_args(**options))
     _echo(published)
 
 
@@ -58,13 +66,15 @@ def map_command(top, unsuppressed, db, out, **options):
 @click.option("--map", "map_out", type=click.Path(dir_okay=False),
               help="Also write the interactive map here, linked from the report [default: map.html beside it].")
 @click.option("--no-map", is_flag=True, help="Write the report only.")
+@click.option("--png", type=click.Path(dir_okay=False), help="Also draw the funnel plot as a static PNG figure (1200x675).")
+@click.option("--svg", type=click.Path(dir_okay=False), help="Also draw the funnel plot as a static SVG figure.")
 @click.pass_context
-def report_command(ctx, top, unsuppressed, db, out, map_out, no_map, **options):
+def report_command(ctx, top, unsuppressed, db, out, map_out, no_map, png, svg, **options):
     """Write one self-contained HTML report: what was audited, ranked schools and trusts, funnel plots,
     segregation indices, a map overview and plain notes on method and limits (50 schools per ranking
     unless --top says otherwise)."""
     rows = top if ctx.get_parameter_source("top") is not ParameterSource.DEFAULT else REPORT_ROWS
     map_path = None if no_map else (map_out or Path(out).with_name("map.html"))
     published = audit_and_publish(db, map_path=map_path, report_path=out, unsuppressed=unsuppressed, top=rows,
-                                  **_audit_args(**options))
+                                  figures=_figures("funnel", png, svg), **_audit_args(**options))
     _echo(published)

@@ -11,20 +11,24 @@ from pathlib import Path
 import folium
 from folium.folium import _default_css, _default_js
 
-from .. import describe
+from .. import describe, plain
 from ..disclosure import for_sharing
-from .community import community_data
+from .community import area_box, community_data
 from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table, unplaced_text
 from .geometry import catchment_polygons
 from ..output_set import new_run_id, write_text_atomically
 from . import page
-from .layers import CatchmentLayer, CommunityLayer, Controls, SchoolLayer, Setup, SharedData
+from .areas import area_layer
+from .layers import AreaLayer, CatchmentLayer, CommunityLayer, Controls, SchoolLayer, Setup, SharedData
 from .palette import palette_json
 
 CANVAS_ABOVE = 3000      # more circles than this are drawn on a canvas rather than as SVG elements
 COMMUNITY_LABELS = {"polygons": "LSOA areas", "centroids": "LSOA centroids",
                     "schools": "around each school: no LSOA geometry loaded or school-based model"}
 SUPPRESSED_TEXT = "suppressed (fewer than 5 children)"
+AREA_ZOOM = 9            # below this zoom a national map shows local authorities, from it the schools
+AREA_NOTE = ("Outlines are approximate: each local authority is the area nearer its own schools than any "
+             "other authority's (built from school locations, no boundary file needed).")
 
 
 def leaflet_assets() -> tuple[list, list]:
@@ -57,6 +61,12 @@ def _label(text: str) -> str:
     return re.sub(r"[^\w ,.()+:/-]", "", text)
 
 
+def _one_area(meta) -> bool:
+    """True when the audit was limited to an area (LA, region or trust): its map carries only nearby data."""
+    filters = meta.get("filters") or {}
+    return any(filters.get(k) for k in ("la", "region", "trust"))
+
+
 def _bounds(drawn):
     if drawn.empty:
         return None
@@ -72,16 +82,23 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     indicators = _indicators(shared)
     table, index = school_table(drawn)
     layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
-    community = community_data(shared, wh, indicators, drawn)
+    community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
+    areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators)
     config = {
-        "title": describe.title(meta), "subtitle": describe.subtitle(meta), "banners": _banners(meta, unplaced_text(shared.schools, drawn)),
+        "title": describe.title(meta), "subtitle": describe.subtitle(meta),
+        "banners": _banners(meta, unplaced_text(shared.schools, drawn)),
         "community_model": str(meta.get("community_model", "not stated")),
         "palette": palette_json(), "schools": table, "bounds": _bounds(drawn),
         "suppressed_text": SUPPRESSED_TEXT, "vintage": describe.vintage_text(meta),
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
+        "flag_words": plain.FLAG_WORDS,
+        "areas": None if areas is None else {"classes": areas["classes"], "zoom": AREA_ZOOM, "note": AREA_NOTE},
+        "phases": sorted({str(p).lower() for p in drawn["phase"].dropna()} & {"primary", "secondary"})
+        if "phase" in drawn else [],
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
+                             "phrase": plain.group_phrase(ind),
                              "counts": {"drawn": len(layers[ind]["features"]),
                                         "excluded": sum(excluded_counts(shared.schools, ind).values()),
                                         "reasons": excluded_counts(shared.schools, ind)}}
@@ -102,19 +119,22 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         phase = f", {layer['phase']}" if layer["phase"] and layer["key"] != layer["indicator"] else ""
         CommunityLayer(community["kind"], data_name, layer["key"], layer["indicator"],
                        _label(f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})"),
-                       show=k == 0 and community["kind"] != "schools").add_to(fmap)
+                       show=k == 0 and community["kind"] != "schools" and areas is None).add_to(fmap)
     if catchments is not None:
         CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)
+    if areas is not None:
+        AreaLayer(areas["geojson"]).add_to(fmap)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Controls().add_to(fmap)
     fmap.repaudit_title = describe.title(meta)
+    fmap.repaudit_description = f"Map of how representative school intakes are: {describe.subtitle(meta)}"
     return fmap
 
 
 def map_page(result, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> str:
     """The HTML page of the interactive map of RESULT, carrying RUN_ID (a new one if not given)."""
     fmap = build_map(result, wh, unsuppressed=unsuppressed)
-    return page.render(fmap, fmap.repaudit_title, run_id or new_run_id())
+    return page.render(fmap, fmap.repaudit_title, run_id or new_run_id(), fmap.repaudit_description)
 
 
 def write_map(result, path, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> Path:

@@ -5,7 +5,10 @@ An LSOA can have one rate per indicator and phase (primary and secondary childre
 layer has a key: the indicator, or indicator_phase when the result has rates for several phases."""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+import shapely.geometry
 
 from .features import _clean
 from .geometry import lsoa_centroids, lsoa_polygons
@@ -37,11 +40,46 @@ def _rates_by_lsoa(lsoas: pd.DataFrame, layers) -> dict[str, dict]:
     return out
 
 
-def community_data(result, wh, indicators, drawn: pd.DataFrame) -> dict:
+MARGIN_KM = 8.0          # an area's map carries community data this far beyond its schools (its neighbours)
+
+
+def area_box(drawn: pd.DataFrame, margin_km: float = MARGIN_KM) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) in degrees: the drawn schools' extent widened by MARGIN_KM; None if none."""
+    rows = drawn.dropna(subset=["lon", "lat"])
+    if rows.empty:
+        return None
+    lat = float(rows["lat"].mean())
+    dlat, dlon = margin_km / 111.0, margin_km / (111.0 * max(0.2, math.cos(math.radians(lat))))
+    return (float(rows["lon"].min()) - dlon, float(rows["lat"].min()) - dlat,
+            float(rows["lon"].max()) + dlon, float(rows["lat"].max()) + dlat)
+
+
+def lsoas_in_box(wh, codes, box) -> set[str] | None:
+    """The LSOAs of CODES whose centroid (or, with no centroids loaded, boundary) lies in BOX; None when the
+    warehouse has no geometry to tell."""
+    centroids = lsoa_centroids(wh, codes)
+    if centroids.empty:
+        polygons = lsoa_polygons(wh, codes)
+        if polygons is None:
+            return None
+        def inside(feature):
+            point = shapely.geometry.shape(feature["geometry"]).representative_point()
+            return box[0] <= point.x <= box[2] and box[1] <= point.y <= box[3]
+        return {f["properties"]["l"] for f in polygons["features"] if inside(f)}
+    keep = centroids["lon"].between(box[0], box[2]) & centroids["lat"].between(box[1], box[3])
+    return set(centroids.loc[keep, "lsoa"])
+
+
+def community_data(result, wh, indicators, drawn: pd.DataFrame, box=None) -> dict:
     """{kind, layers, geojson, breaks, missing}: kind 'polygons', 'centroids' or 'schools' (no LSOA geometry
     or no LSOA rates); layers [{key, indicator, phase}]; breaks = class edges (lowest rate, breaks, highest
-    rate) per layer key; missing = LSOAs with rates but no geometry."""
+    rate) per layer key; missing = LSOAs with rates but no geometry. With BOX (west, south, east, north),
+    only the LSOAs inside it are carried (a map of one area carries its own and its neighbours' data)."""
     lsoas = result.lsoas if result.lsoas is not None else pd.DataFrame()
+    if box is not None and not lsoas.empty:
+        near = lsoas_in_box(wh, lsoas["lsoa"].astype(str).unique(), box)
+        if near is not None:
+            lsoas = lsoas[lsoas["lsoa"].astype(str).isin(near)]
     layers, rates = [], {}
     if not lsoas.empty:
         lsoas = lsoas[lsoas["indicator"].isin(indicators)].assign(rate=lambda f: pd.to_numeric(f["rate"], errors="coerce"))

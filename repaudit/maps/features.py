@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import describe
+from .. import describe, plain
 from .geometry import DECIMALS, lonlat
 
 FLAG_CODES = {"below_998": 0, "below_95": 1, "within": 2, "above_95": 3, "above_998": 4}
@@ -98,9 +98,13 @@ def _column(part: pd.DataFrame, column: str, decimals: int) -> list:
 
 def indicator_features(rows: pd.DataFrame, indicator: str, index: dict[int, int]) -> dict:
     """One FeatureCollection of the drawable schools of INDICATOR; properties i (school index), n, s, c, g,
-    r, z, h (see NUMBERS), f (flag code) and x = 1 when the values are suppressed."""
+    r, z, h (see NUMBERS), hl and hh (the 95% range of the shortfall, repaudit.plain), f (flag code) and
+    x = 1 when the values are suppressed."""
     part = rows[(rows["indicator"] == indicator) & rows["lon"].notna() & rows["lat"].notna()]
     columns = {key: _column(part, column, decimals) for key, (column, decimals) in NUMBERS.items()}
+    low, high = plain.shortfall_ranges(part)
+    columns["hl"] = [None if math.isnan(v) else float(round(v, 1)) for v in low]
+    columns["hh"] = [None if math.isnan(v) else float(round(v, 1)) for v in high]
     flags = [FLAG_CODES.get(_clean(f)) for f in part["flag"].tolist()] if "flag" in part else [None] * len(part)
     hidden = part["suppressed"].astype(bool).tolist() if "suppressed" in part else [False] * len(part)
     features = []

@@ -108,3 +108,19 @@ class Controls(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "RepauditControls"
+
+
+class AreaLayer(MacroElement):
+    """The LA choropleth shown at national zoom in place of the schools (repaudit.areaLayer switches them by
+    zoom); its GeoJSON is the element's argument. Add it after the school layers."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            repaudit.areaLayer({{ this._parent.get_name() }}, repaudit.data("{{ this.get_name() }}")[0]);
+        {% endmacro %}
+    """)
+
+    def __init__(self, geojson: dict):
+        super().__init__()
+        self._name = "AreaLayer"
+        self.arguments = [geojson]

@@ -16,6 +16,9 @@
   R.community = {};
   R.current = null;
   R.trust = "";
+  R.phase = "all";
+  R.area = null;
+  R.areaMode = false;
 
   function el(tag, className, text, parent) {
     var node = document.createElement(tag);
@@ -72,7 +75,7 @@
         var p = m.feature.properties;
         var style = R.schoolStyle(p);
         m.setRadius(Math.max(1.5, style.radius * k));
-        m.setStyle({ weight: Math.max(0.4, style.weight * Math.max(k, 0.5)) });
+        m.setStyle({ weight: style.weight ? Math.max(0.4, style.weight * Math.max(k, 0.5)) : 0 });
       });
     });
   };
@@ -88,6 +91,7 @@
     R.config = config;
     R.schools = decodeSchools(config.schools);
     map.createPane("repaudit-community").style.zIndex = 350;
+    map.createPane("repaudit-areas").style.zIndex = 360;
     map.createPane("repaudit-catchments").style.zIndex = 380;
     map.createPane("repaudit-schools").style.zIndex = 410;
     if (config.bounds) map.fitBounds(config.bounds, { padding: [20, 20] });
@@ -100,7 +104,7 @@
     return {
       radius: R.radius(p.n), fillColor: R.gapColour(p.x ? null : p.g), fillOpacity: 0.85,
       color: strong ? "#000000" : flagged ? "#333333" : "#6f6f6f",
-      weight: strong ? 3 : flagged ? 2 : 0.7, flagged: flagged
+      weight: strong ? 3 : flagged ? 2 : 0, flagged: flagged
     };
   };
 
@@ -125,12 +129,43 @@
     return layer;
   };
 
+  function whole(x) { return Math.round(x).toLocaleString("en-GB"); }
+  /* "352 fewer than a representative intake (95% range 330 to 374)": whole pupils, as repaudit.plain words it. */
+  R.shortfallWords = function (h, lo, hi) {
+    if (h === undefined || h === null) return "shortfall not available";
+    var n = Math.round(h);
+    var words = n > 0 ? whole(n) + " fewer than a representative intake" :
+      n < 0 ? whole(-n) + " more than a representative intake" : "about as many as a representative intake";
+    if (lo !== undefined && lo !== null && hi !== undefined && hi !== null) {
+      var a = n < 0 ? -hi : lo, b = n < 0 ? -lo : hi;
+      words += " (95% range " + whole(Math.min(a, b)) + " to " + whole(Math.max(a, b)) + ")";
+    }
+    return words;
+  };
+  R.sentence = function (p, indicator) {
+    var ind = R.config.indicators[indicator];
+    if (p.x) return "Values for this school are " + R.config.suppressed_text + ".";
+    if (p.s === undefined || p.c === undefined) return "Rates are not available for this school.";
+    return pct(p.s) + " of pupils " + ind.phrase + ", against " + pct(p.c) + " in the community around it: " +
+      R.shortfallWords(p.h, p.hl, p.hh) + ".";
+  };
+  R.flagWords = function (p) {
+    if (p.x || p.f === undefined) return "";
+    var w = R.config.flag_words[R.FLAGS[p.f]] || R.FLAG_TEXT[R.FLAGS[p.f]];
+    return w.charAt(0).toUpperCase() + w.slice(1) + ".";
+  };
+
   R.popup = function (p, indicator) {
     var s = R.schools[p.i];
     var ind = R.config.indicators[indicator];
     var root = el("div", "repaudit-popup");
     el("div", "repaudit-popup-name", s.name, root);
-    var table = el("table", null, null, root);
+    el("p", "repaudit-popup-sentence", R.sentence(p, indicator), root).setAttribute("data-field", "sentence");
+    var flag = R.flagWords(p);
+    if (flag) el("p", "repaudit-popup-flag", flag, root).setAttribute("data-field", "flag_words");
+    var details = el("details", null, null, root);
+    el("summary", null, "Details", details);
+    var table = el("table", null, null, details);
     function row(label, value, field) {
       var tr = el("tr", null, null, table);
       if (field) tr.setAttribute("data-field", field);
@@ -153,7 +188,7 @@
     row("Ratio (school / community)", p.x ? hidden : num(p.r, 2), "ratio");
     row("z-score", p.x ? hidden : num(p.z, 2), "z");
     row("Funnel plot", p.x ? hidden : p.f === undefined ? "n/a" : R.FLAG_TEXT[R.FLAGS[p.f]], "flag");
-    row("Shortfall (pupils)", p.x ? hidden : num(p.h, 1), "shortfall");
+    row("Shortfall (pupils)", p.x ? hidden : R.shortfallWords(p.h, p.hl, p.hh), "shortfall");
     row("Years pooled", s.years || "n/a", "years");
     row("Community model", R.config.community_model, "community_model");
     row("Data vintage", s.vintage || R.config.vintage || "n/a", "vintage");
@@ -210,18 +245,75 @@
     });
   };
 
-  R.filterTrust = function (code) {
-    R.trust = code;
+  /* Schools shown: those of the chosen trust (R.trust) and phase (R.phase). */
+  R.applyFilters = function () {
+    var code = R.trust;
     Object.keys(R.layers).forEach(function (key) {
       var entry = R.layers[key];
       entry.layer.clearLayers();
       entry.markers.forEach(function (m) {
         var s = R.schools[m.schoolIndex];
         var key2 = s.trust_code || s.trust || "";
-        if (code === "" || (code === "__none__" ? key2 === "" : key2 === code)) entry.layer.addLayer(m);
+        var trustOk = code === "" || (code === "__none__" ? key2 === "" : key2 === code);
+        var phaseOk = R.phase === "all" || String(s.phase || "").toLowerCase() === R.phase;
+        if (trustOk && phaseOk) entry.layer.addLayer(m);
       });
     });
+    if (R.area) R.area.setStyle(R.areaStyle);
+    R.renderLegend();
+  };
+  R.filterTrust = function (code) {
+    R.trust = code;
+    R.applyFilters();
     if (R.trustSelect) R.trustSelect.value = code;
+  };
+  R.filterPhase = function (phase) {
+    R.phase = phase;
+    R.applyFilters();
+    if (R.phaseSelect) R.phaseSelect.value = phase;
+  };
+
+  /* The local-authority layer of a national map: coloured by the pupil-weighted gap of the current
+     indicator and phase, drawn below config.areas.zoom in place of the schools. */
+  R.areaKey = function () { return R.current + "_" + R.phase; };
+  R.areaColour = function (gap) {
+    var cls = R.config.areas.classes[R.areaKey()];
+    if (gap === undefined || gap === null || !cls) return R.config.palette.no_data;
+    return cls.colours[binOf(gap, cls.breaks)];
+  };
+  R.areaStyle = function (f) {
+    return { fillColor: R.areaColour(f.properties[R.areaKey()]), fillOpacity: 0.8, color: "#ffffff", weight: 0.6 };
+  };
+  R.areaLayer = function (map, geojson) {
+    var ind = function () { return R.config.indicators[R.current]; };
+    R.area = L.geoJSON(geojson, {
+      pane: "repaudit-areas", style: R.areaStyle,
+      onEachFeature: function (f, l) {
+        l.bindTooltip(function () {
+          var gap = f.properties[R.areaKey()];
+          var box = el("div", null, f.properties.a + ": ");
+          el("b", null, gap === undefined ? "no audited schools" : signed(gap, 1) + " pp", box);
+          el("div", null, "pupil-weighted " + ind().short + " gap of its schools; click to zoom in", box);
+          return box;
+        }, { sticky: true });
+        l.on("click", function () { map.fitBounds(l.getBounds()); if (map.getZoom() < R.config.areas.zoom) map.setZoom(R.config.areas.zoom); });
+      }
+    });
+    return R.area;
+  };
+  R.zoomMode = function () {
+    if (!R.area) return;
+    var national = R.map.getZoom() < R.config.areas.zoom;
+    var entry = R.layers[R.current];
+    if (national) {
+      if (!R.map.hasLayer(R.area)) R.map.addLayer(R.area);
+      if (entry && R.map.hasLayer(entry.layer)) { R.map.removeLayer(entry.layer); R.schoolsHidden = true; }
+    } else {
+      if (R.map.hasLayer(R.area)) R.map.removeLayer(R.area);
+      if (entry && R.schoolsHidden) { R.schoolsHidden = false; R.map.addLayer(entry.layer); }
+    }
+    R.areaMode = national;
+    R.renderLegend();
   };
 
   R.find = function (query) {
@@ -239,7 +331,8 @@
 
   R.show = function (marker) {
     var entry = R.layers[R.current];
-    if (!entry.layer.hasLayer(marker)) R.filterTrust("");
+    if (!entry.layer.hasLayer(marker)) { R.trust = ""; R.filterPhase("all"); if (R.trustSelect) R.trustSelect.value = ""; }
+    if (R.area && R.map.getZoom() < R.config.areas.zoom) R.map.setZoom(R.config.areas.zoom);
     R.map.setView(marker.getLatLng(), Math.max(R.map.getZoom(), 14));
     marker.fire("click", { latlng: marker.getLatLng() }, true);
   };
@@ -289,6 +382,17 @@
     R.trustSelect = select;
   }
 
+  function phaseFilter(panel) {
+    var phases = R.config.phases || [];
+    if (phases.length < 2) return;
+    var label = el("label", "repaudit-phase", "Phase ", panel);
+    var select = el("select", null, null, label);
+    el("option", null, "All phases", select).value = "all";
+    phases.forEach(function (p) { el("option", null, p.charAt(0).toUpperCase() + p.slice(1), select).value = p; });
+    select.addEventListener("change", function () { R.filterPhase(select.value); });
+    R.phaseSelect = select;
+  }
+
   function swatch(parent, colour, text, outline, radius) {
     var row = el("div", "repaudit-key", null, parent);
     var svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -313,14 +417,22 @@
     var cfg = R.config;
     var ind = cfg.indicators[R.current];
     el("div", "repaudit-legend-title", ind ? ind.label : "", box);
-    el("div", "repaudit-legend-sub", "Gap: school rate minus community rate (percentage points)", box);
-    cfg.palette.gap_legend.forEach(function (pair) { swatch(box, pair[0], pair[1] + " pp"); });
-    swatch(box, cfg.palette.no_data, "suppressed or not available");
-    el("div", "repaudit-legend-sub", "Outline: funnel-plot flag", box);
-    swatch(box, "#ffffff", "outside the 99.8% limits", ["#000000", 3]);
-    swatch(box, "#ffffff", "outside the 95% limits", ["#333333", 2]);
-    swatch(box, "#ffffff", "within the limits", ["#6f6f6f", 0.7]);
-    el("div", "repaudit-legend-sub", "Circle size: number of pupils", box);
+    if (R.areaMode) {
+      var cls = cfg.areas.classes[R.areaKey()];
+      el("div", "repaudit-legend-sub", "Local authorities: pupil-weighted gap of their " +
+        (R.phase === "all" ? "" : R.phase + " ") + "schools (percentage points; classes at quantiles of the authorities)", box);
+      if (cls) cls.colours.forEach(function (c, k) { swatch(box, c, cls.labels[k] + " pp", ["#ffffff", 0], 7); });
+      else el("div", "repaudit-legend-note", "no audited schools of this phase", box);
+      el("div", "repaudit-legend-note", "Zoom in (or click an authority) to see its schools. " + cfg.areas.note, box);
+    } else {
+      el("div", "repaudit-legend-sub", "Gap: school rate minus community rate (percentage points)", box);
+      cfg.palette.gap_legend.forEach(function (pair) { swatch(box, pair[0], pair[1] + " pp"); });
+      swatch(box, cfg.palette.no_data, "suppressed or not available");
+      el("div", "repaudit-legend-sub", "Outline: only flagged schools", box);
+      swatch(box, "#ffffff", "outside the 99.8% limits", ["#000000", 3]);
+      swatch(box, "#ffffff", "outside the 95% limits", ["#333333", 2]);
+      el("div", "repaudit-legend-sub", "Circle size: number of pupils", box);
+    }
     (R.community[R.current] || []).forEach(function (community) {
       if (!R.map.hasLayer(community)) return;
       var edges = cfg.community.breaks[community.repauditKey] || [];
@@ -333,9 +445,10 @@
     });
     var counts = ind ? ind.counts : null;
     if (counts) {
-      el("div", "repaudit-legend-sub", counts.drawn + " schools shown; " + counts.excluded + " excluded", box);
+      var more = el("details", "repaudit-excluded", null, box);
+      el("summary", null, counts.drawn + " schools audited; " + counts.excluded + " not audited (list)", more);
       Object.keys(counts.reasons).forEach(function (reason) {
-        el("div", "repaudit-legend-note", counts.reasons[reason] + " " + reason, box);
+        el("div", "repaudit-legend-note", counts.reasons[reason] + " " + reason, more);
       });
     }
   };
@@ -350,6 +463,7 @@
         el("div", "repaudit-title", cfg.title, panel);
         el("div", "repaudit-subtitle", cfg.subtitle, panel);
         searchBox(panel);
+        phaseFilter(panel);
         trustFilter(panel);
         L.DomEvent.disableClickPropagation(panel);
         L.DomEvent.disableScrollPropagation(panel);
@@ -378,12 +492,15 @@
         });
         if (shown && R.community[R.current]) map.addLayer(R.community[R.current][0]);
         if (R.searchInput) R.searchInput.dispatchEvent(new Event("input"));
+        if (R.area) { R.area.setStyle(R.areaStyle); R.zoomMode(); }
         R.renderLegend();
       }
     });
     map.on("overlayadd overlayremove", R.renderLegend);
     map.on("zoomend", R.rescale);
+    map.on("zoomend", R.zoomMode);
     R.rescale();
+    R.zoomMode();
     R.renderLegend();
     R.ready = true;
   };

@@ -24,12 +24,13 @@ def arguments(element) -> dict:
     return out
 
 
-def head(title: str, run_id: str, data: dict) -> str:
-    """What goes at the marker in <head>: title, run id, styles, the data and the page's script."""
+def head(title: str, run_id: str, data: dict, description: str = "") -> str:
+    """What goes at the marker in <head>: title, description, run id, styles, the data and the page's script."""
     script = asset("map.js")
     if "</script" in script.lower():
         raise ValueError("map.js must not contain '</script'")
     return (f"<title>{html.escape(title)}</title>\n"
+            f'<meta name="description" content="{html.escape(description or title)}">\n'
             f'<meta name="repaudit-run" content="{html.escape(run_id)}">\n'
             f"<style>{asset('map.css')}</style>\n"
             f'<script type="application/json" id="repaudit-data">{script_json(data)}</script>\n'
@@ -42,9 +43,9 @@ def fill(fmap, marker: str, insert: str) -> str:
     page = fmap.get_root().render()
     if page.count(marker) != 1:
         raise ValueError(f"the page holds {page.count(marker)} '{marker}' markers, not 1")
-    return page.replace(marker, insert, 1)
+    return page.replace("<html>", '<html lang="en">', 1).replace(marker, insert, 1)
 
 
-def render(fmap, title: str, run_id: str) -> str:
+def render(fmap, title: str, run_id: str, description: str = "") -> str:
     """The HTML page of FMAP, with its data put in after folium's rendering."""
-    return fill(fmap, Setup.ASSETS, head(title, run_id, arguments(fmap)))
+    return fill(fmap, Setup.ASSETS, head(title, run_id, arguments(fmap), description))

@@ -6,7 +6,6 @@ context variables, autoescaped, never as template text, and the environment is s
 are built in Python with every name passed through html.escape."""
 from __future__ import annotations
 
-import json
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -25,12 +24,16 @@ from ..maps.palette import gap_legend
 from ..output_set import new_run_id, write_text_atomically
 from . import format as fmt
 from .dotmap import dotmap_svg
+from .findings import findings
 from .funnel import funnel_svg
 
 FLAG_TEXT = {"below_998": "below 99.8% limit", "below_95": "below 95% limit", "within": "within limits",
              "above_95": "above 95% limit", "above_998": "above 99.8% limit"}
 LEVELS = {"england": 0, "region": 1, "la": 2, "trust": 3}
 MAX_TRUST_AREAS = 100    # more trust-level index rows than this stay in areas.csv (repaudit audit), not the report
+MAX_LA_AREAS = 30        # local-authority index rows shown per indicator and phase (most segregated first)
+MAX_EXCLUDED = 100       # schools not audited listed in the report; all are in schools.csv
+TABLE_FILES = ("schools", "trusts", "areas")
 
 
 def _env() -> jinja2.Environment:
@@ -82,15 +85,26 @@ def trust_table(rows: pd.DataFrame, top: int) -> list[dict]:
     return out
 
 
-def area_table(areas: pd.DataFrame) -> tuple[list[dict], int]:
-    """Segregation indices by area (England, region, LA; trusts too when there are at most MAX_TRUST_AREAS
-    rows of them), each with its interval for D; also how many trust rows were left to the CSV output."""
+def _cap_las(areas: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """AREAS keeping, per indicator and phase, the MAX_LA_AREAS local authorities with the highest D; and how
+    many LA rows were left out."""
+    las = areas[areas["level"] == "la"]
+    keys = [las["indicator"], las["phase"].fillna("").astype(str)] if "phase" in las else [las["indicator"]]
+    kept = las.sort_values("D", ascending=False, na_position="last").groupby(keys, sort=False).head(MAX_LA_AREAS)
+    return pd.concat([areas[areas["level"] != "la"], kept]), len(las) - len(kept)
+
+
+def area_table(areas: pd.DataFrame) -> tuple[list[dict], int, int]:
+    """Segregation indices by area (England, region, the most segregated LAs; trusts too when there are at
+    most MAX_TRUST_AREAS rows of them), each with its interval for D; also how many trust and LA rows were
+    left to the areas table written beside the report."""
     if areas.empty:
-        return [], 0
+        return [], 0, 0
     trusts = areas["level"] == "trust"
     left_out = int(trusts.sum()) if trusts.sum() > MAX_TRUST_AREAS else 0
     if left_out:
         areas = areas[~trusts]
+    areas, las_left_out = _cap_las(areas)
     areas = areas.assign(_level=areas["level"].map(LEVELS).fillna(9))
     out = []
     for _, r in areas.sort_values(["indicator", "_level", "area_name"]).iterrows():
@@ -102,7 +116,7 @@ def area_table(areas: pd.DataFrame) -> tuple[list[dict], int]:
                     "share": fmt.pct(r["share"], hide), "D": fmt.num(r["D"], 3, hide),
                     "D_interval": fmt.SUPPRESSED if hide else _d_text(r),
                     "GS": fmt.num(r["GS"], 3, hide), "isolation": fmt.num(r["isolation"], 3, hide)})
-    return out, left_out
+    return out, left_out, las_left_out
 
 
 def _funnel_tau2(meta, indicator, audited) -> float:
@@ -126,7 +140,7 @@ def _d_text(r) -> str:
             f"{fmt.num(r['D_bc_bootstrap95_high'], 3)}); random allocation {fmt.num(r['D_random'], 3)}")
 
 
-def excluded_table(schools: pd.DataFrame, limit: int = 300) -> tuple[list[dict], int]:
+def excluded_table(schools: pd.DataFrame, limit: int = MAX_EXCLUDED) -> tuple[list[dict], int]:
     out = schools[schools["status"] != "audited"]
     grouped = (out.groupby(["urn", "name"], dropna=False)
                .agg(reason=("exclusion_reason", lambda s: "; ".join(sorted({fmt.text(x) or "no reason given" for x in s}))),
@@ -152,6 +166,32 @@ def _calibration(meta) -> dict | None:
     return {"headline": headline, "fields": CALIBRATION_FIELDS, "fits": fits}
 
 
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value_text(v)}" for k, v in value.items())
+    if value is None:
+        return "not set"
+    return fmt.text(value)
+
+
+def params_in_words(meta) -> list[dict]:
+    """The audit's parameters as (what it means, value) pairs, in words taken from the model registry and
+    the audit-wide settings; a parameter neither knows keeps its own name."""
+    from ..auditing import models
+    from ..auditing.settings import GENERAL
+    helps = {k: h for k, (_, h) in GENERAL.items()}
+    model = models.MODELS.get(meta.get("community_model")) if meta.get("community_model") in models.names() else None
+    if model is not None:
+        helps.update({p.name: p.help for p in model.params})
+    out = []
+    for key, value in sorted((meta.get("params") or {}).items()):
+        words = helps.get(key, str(key).replace("_", " "))
+        out.append({"name": fmt.text(key), "words": words[0].upper() + words[1:], "value": _value_text(value)})
+    return out
+
+
 def _vintages(meta) -> list[tuple[str, str]]:
     """(warehouse table, 'file (vintage); ...') for every table the audit read."""
     out = []
@@ -166,8 +206,21 @@ def _years(meta) -> str:
     return describe.years_by_indicator_text(meta)
 
 
-def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict:
-    """Everything the template shows, from a result that has been through disclosure control."""
+def table_links(files: dict | None) -> dict:
+    """{table: href} for the full tables written beside the report (CSV preferred, then XLSX)."""
+    out = {}
+    for table in TABLE_FILES:
+        for ext in ("csv", "xlsx"):
+            name = f"{table}.{ext}"
+            if files and name in files:
+                out[table] = files[name]
+                break
+    return out
+
+
+def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables: dict | None = None) -> dict:
+    """Everything the template shows, from a result that has been through disclosure control; TABLES maps
+    written file names (schools.csv ...) to their links from the report."""
     meta = shared.meta
     drawn = drawable(shared.schools)
     indicators = [str(i) for i in meta.get("indicators") or shared.schools["indicator"].unique()]
@@ -192,9 +245,11 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict
         })
     first = indicators[0] if indicators else None
     excluded, n_excluded = excluded_table(shared.schools)
-    areas, trust_areas_left_out = area_table(shared.areas)
+    areas, trust_areas_left_out, la_areas_left_out = area_table(shared.areas)
+    links = table_links(tables)
     return {
         "title": describe.title(meta), "subtitle": describe.subtitle(meta), "meta": meta,
+        "description": f"Audit of how representative school intakes are: {describe.area_text(meta)}, {_years(meta)}.",
         "generated_at": fmt.text(meta.get("generated_at")),
         "unsuppressed_warning": meta.get("unsuppressed_warning"), "synthetic": bool(meta.get("synthetic")),
         "area": describe.area_text(meta), "years": _years(meta),
@@ -204,8 +259,10 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict
         "overdispersion": {describe.indicator_short(k): "; ".join(dispersion.describe(meta["overdispersion"], k))
                            for k in (meta.get("overdispersion") or {})},
         "years_note": meta.get("years_note"),
-        "params": json.dumps(meta.get("params") or {}, sort_keys=True, default=str),
+        "params": params_in_words(meta), "links": links,
+        "findings": findings(shared), "la_areas_left_out": la_areas_left_out,
         "calibration": _calibration(meta), "vintages": _vintages(meta),
+        "school_sources": describe.vintage_text(meta),
         "suppression": meta.get("suppression"), "rule": RULE, "top": top,
         "indicators": sections, "areas": areas, "trust_areas_left_out": trust_areas_left_out,
         "excluded": excluded, "n_excluded": n_excluded,
@@ -217,11 +274,12 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "") -> dict
 
 
 def report_page(result, *, map_href: str | None = None, unsuppressed: bool = False, top: int = 50,
-                run_id: str | None = None) -> str:
-    """The HTML of the report of RESULT, linking the map at MAP_HREF (relative), carrying RUN_ID."""
+                run_id: str | None = None, tables: dict | None = None, nav: dict | None = None) -> str:
+    """The HTML of the report of RESULT, linking the map at MAP_HREF (relative) and the full tables TABLES
+    ({file name: href}), carrying RUN_ID."""
     shared = for_sharing(result, unsuppressed)
     return _env().get_template("template.html").render(
-        **context(shared, map_href=map_href, top=top, run_id=run_id or new_run_id()))
+        **context(shared, map_href=map_href, top=top, run_id=run_id or new_run_id(), tables=tables), nav=nav)
 
 
 def map_href(map_path, report_path) -> str | None:

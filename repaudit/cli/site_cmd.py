@@ -1,0 +1,36 @@
+"""`repaudit site`: audit with the options of `repaudit audit`, then write the static site folder."""
+import sys
+
+import click
+
+from ..auditing.command import open_warehouse
+from ..auditing.run import audit
+from ..errors import RepauditError
+from ..paths import OUTPUT_DIR
+from ..site import build_site
+from . import cli
+from .audit_cmd import audit_options
+from .map_cmd import _audit_args
+
+
+@cli.command("site", epilog="\b\nExamples:\n"
+             "  repaudit site\n"
+             "  repaudit site --db output/england.duckdb --phase secondary --out output/site-secondary")
+@audit_options
+@click.option("--out", type=click.Path(file_okay=True), default=str(OUTPUT_DIR / "site"), show_default=True,
+              help="Folder to write the site into (replaced only when the new site is complete).")
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: when run in a terminal].")
+def site_command(top, unsuppressed, db, out, progress, **options):
+    """Write a static site: an England index (summary, every LA and trust ranked, search), one page per local
+    authority (findings, map, schools, segregation against region and England, trusts) and one page per
+    trust, each with its CSV, data years, model and disclosure note. Works from disk or any static host."""
+    if unsuppressed:
+        raise RepauditError("the site is for sharing, so disclosure control always applies: leave out --unsuppressed")
+    show = sys.stderr.isatty() if progress is None else progress
+    with open_warehouse(db) as wh:
+        result = audit(wh, **_audit_args(**options))
+        site = build_site(result, out, wh, progress=show)
+    las = f"{site.la_pages:,} local authorit{'y' if site.la_pages == 1 else 'ies'}"
+    trusts = f"{site.trust_pages:,} trust{'' if site.trust_pages == 1 else 's'}"
+    click.echo(f"Site: {site.folder}/index.html - {site.pages:,} pages ({las}, {trusts}), {site.bytes / 1e6:.1f} MB, "
+               f"{site.seconds:.0f} s")

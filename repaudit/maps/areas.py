@@ -1,0 +1,134 @@
+"""The national map's area layer: one shape per local authority, coloured by the pupil-weighted gap of its
+audited schools, drawn at national zoom instead of 20,000 dots.
+
+The outlines are built from the audit's own schools (every school the warehouse placed, audited or not):
+each school's Voronoi cell, clipped to REACH_M around it, is given to the school's LA and the cells of an LA
+are dissolved. The result follows real boundaries only roughly (a line halfway between schools of
+neighbouring LAs) but needs no boundary file, so it works on any warehouse; it is simplified to SIMPLIFY_M."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .geometry import lonlat
+
+REACH_M = 6000.0        # a cell reaches at most this far from its school (keeps coasts and empty moors open)
+SIMPLIFY_M = 400.0      # invisible at national zoom, where this layer is drawn
+DECIMALS = 3            # about 100 m
+PHASES = ("all", "primary", "secondary")
+
+
+def _points(schools: pd.DataFrame) -> pd.DataFrame:
+    """One row per school with la_name and BNG easting/northing (from lon/lat when only those are known)."""
+    one = schools.drop_duplicates("urn")
+    one = one[one["la_name"].notna()].copy()
+    e = pd.to_numeric(one["easting"], errors="coerce") if "easting" in one else pd.Series(np.nan, one.index)
+    n = pd.to_numeric(one["northing"], errors="coerce") if "northing" in one else pd.Series(np.nan, one.index)
+    need = (e.isna() | n.isna()) & one["lon"].notna() & one["lat"].notna() if "lon" in one else e.isna() & False
+    if need.any():
+        from pyproj import Transformer
+        bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+        e[need], n[need] = bng.transform(one.loc[need, "lon"].astype(float).to_numpy(),
+                                         one.loc[need, "lat"].astype(float).to_numpy())
+    one["e"], one["n"] = e, n
+    one = one[one["e"].notna() & one["n"].notna()]
+    return one.drop_duplicates(["e", "n"])
+
+
+def outlines(schools: pd.DataFrame) -> dict[str, shapely.Geometry]:
+    """{LA name: polygon in EPSG:27700} from the schools' clipped Voronoi cells, dissolved by LA."""
+    pts = _points(schools)
+    if len(pts) < 3:
+        return {}
+    points = shapely.points(pts["e"].to_numpy(), pts["n"].to_numpy())
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points), ordered=True))
+    if len(cells) != len(points):
+        return {}
+    clipped = shapely.intersection(cells, shapely.buffer(points, REACH_M, quad_segs=4))
+    out = {}
+    for la, idx in pts.groupby("la_name").indices.items():
+        shape = shapely.simplify(shapely.union_all(clipped[idx], grid_size=50), SIMPLIFY_M, preserve_topology=True)
+        if not shape.is_empty:
+            out[str(la)] = shape
+    return out
+
+
+def _to_lonlat(geom):
+    def project(coords):
+        lon, lat = lonlat(coords[:, 0], coords[:, 1])
+        return np.round(np.column_stack([lon, lat]), DECIMALS)
+    return shapely.transform(geom, project)
+
+
+def weighted_gaps(drawn: pd.DataFrame, indicators) -> dict[str, dict[str, float]]:
+    """{LA: {'<indicator>_<phase>': pupil-weighted gap in pp}} over audited, unsuppressed schools; phase
+    'all' pools both (METHODS §4: sum(n gap) / sum(n))."""
+    rows = drawn[drawn["gap_pp"].notna() & (drawn["pupils"] > 0) & drawn["la_name"].notna()]
+    if "suppressed" in rows:
+        rows = rows[~rows["suppressed"].astype(bool)]
+    phase = rows["phase"].fillna("").astype(str).str.lower() if "phase" in rows else pd.Series("", rows.index)
+    out: dict[str, dict[str, float]] = {}
+    for ind in indicators:
+        for ph in PHASES:
+            part = rows[(rows["indicator"] == ind) & ((phase == ph) if ph != "all" else True)]
+            if part.empty:
+                continue
+            weighted = (part["pupils"] * part["gap_pp"]).groupby(part["la_name"]).sum() / \
+                part["pupils"].groupby(part["la_name"]).sum()
+            for la, gap in weighted.items():
+                out.setdefault(str(la), {})[f"{ind}_{ph}"] = round(float(gap), 2)
+    return out
+
+
+def quantile_breaks(values, classes: int = 6) -> list[float]:
+    """Inner class edges at the quantiles of VALUES (rounded to 0.1 pp, duplicates dropped)."""
+    v = np.array([x for x in values if x is not None and not math.isnan(x)], dtype=float)
+    if v.size < 2:
+        return []
+    qs = np.quantile(v, [k / classes for k in range(1, classes)])
+    return sorted({round(float(q), 1) for q in qs})
+
+
+def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators) -> dict | None:
+    """{geojson, classes} for the LA layer: features with properties a (LA name) and one gap per
+    indicator_phase key; classes per key: breaks at the quantiles of the LAs' gaps, their colours and
+    legend labels. None when nothing can be drawn."""
+    shapes = outlines(shared_schools)
+    gaps = weighted_gaps(drawn, indicators)
+    features = []
+    for la, shape in sorted(shapes.items()):
+        if la not in gaps:
+            continue
+        features.append({"type": "Feature", "properties": {"a": la, **gaps[la]},
+                         "geometry": shapely.geometry.mapping(_to_lonlat(shape))})
+    if not features:
+        return None
+    keys = sorted({k for f in features for k in f["properties"] if k != "a"})
+    breaks = {k: quantile_breaks([f["properties"].get(k) for f in features if k in f["properties"]]) for k in keys}
+    classes = {k: {"breaks": b, "colours": class_colours(b), "labels": class_labels(b)} for k, b in breaks.items()}
+    return {"geojson": {"type": "FeatureCollection", "features": features}, "classes": classes}
+
+
+def class_colours(breaks) -> list[str]:
+    """A colour for each class cut by BREAKS from the diverging gap palette: classes wholly below 0 take reds
+    (the lowest the strongest), the class holding 0 the pale middle, classes above 0 blues."""
+    from .palette import GAP_COLOURS
+    reds, middle, blues = list(GAP_COLOURS[:4]), GAP_COLOURS[4], list(GAP_COLOURS[5:])
+    edges = [-math.inf, *breaks, math.inf]
+    kinds = ["below" if hi <= 0 else "above" if lo >= 0 else "middle" for lo, hi in zip(edges[:-1], edges[1:])]
+    n_below, n_above = kinds.count("below"), kinds.count("above")
+    pick = lambda scale, n: [scale[round(k * (len(scale) - 1) / max(n - 1, 1))] for k in range(n)] if n else []
+    below = pick(reds[::-1], n_below)[::-1] if n_below > 1 else reds[1:2] * n_below
+    above = pick(blues, n_above) if n_above > 1 else blues[1:2] * n_above
+    return below + [middle] * kinds.count("middle") + above
+
+
+def class_labels(breaks) -> list[str]:
+    """'below -2.7', '-2.7 to -1.8', ..., '1.4 and above' (percentage points)."""
+    if not breaks:
+        return ["all"]
+    return ([f"below {breaks[0]:+.1f}"] + [f"{a:+.1f} to {b:+.1f}" for a, b in zip(breaks[:-1], breaks[1:])]
+            + [f"{breaks[-1]:+.1f} and above"])

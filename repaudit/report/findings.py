@@ -1,0 +1,122 @@
+"""The findings that open the report: a few plain-English statements generated from an audit result
+(area and years, schools audited, the least representative schools and trusts with whole-pupil shortfalls
+and their 95% ranges, segregation against region and England, and the caveats that matter).
+
+Which column ranks the schools, and which flags mean "under-represents", are read from the result
+(meta['ranking'] or meta['rank_by'] names the column, else z; a flag beginning 'below' is under)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import describe, plain
+
+FINDINGS_SCHOOLS = 5
+FINDINGS_TRUSTS = 3
+LEVEL_WORDS = {"england": "England", "region": "region", "la": "local authority", "trust": "trust"}
+
+
+def rank_column(frame: pd.DataFrame, meta: dict) -> str:
+    """The column the result ranks on (lowest first = least representative), as the result names it."""
+    ranking = meta.get("ranking")
+    name = ranking.get("column") if isinstance(ranking, dict) else meta.get("rank_by")
+    return name if name in frame else "z"
+
+
+def least_representative(rows: pd.DataFrame, meta: dict, n: int) -> pd.DataFrame:
+    """The N audited, unsuppressed rows ranked lowest, those flagged under-representing first."""
+    audited = rows[rows["status"] == "audited"]
+    if "suppressed" in audited:
+        audited = audited[~audited["suppressed"].astype(bool)]
+    col = rank_column(audited, meta)
+    audited = audited.assign(_under=~audited["flag"].map(plain.under), _key=pd.to_numeric(audited[col], errors="coerce"))
+    return audited[audited["_key"].notna()].sort_values(["_under", "_key", "urn"]).head(n)
+
+
+def _school_items(rows, indicator, meta) -> list[dict]:
+    out = []
+    for _, r in least_representative(rows, meta, FINDINGS_SCHOOLS).iterrows():
+        short = r.get("shortfall")
+        if plain.missing(short) or float(short) <= 0:
+            continue
+        out.append({"urn": int(r["urn"]), "name": str(r["name"]), "la": "" if plain.missing(r.get("la_name")) else str(r["la_name"]),
+                    "sentence": plain.school_sentence(r, indicator), "flag": plain.flag_words(r.get("flag")),
+                    "shortfall": plain.whole(short)})
+    return out
+
+
+def _trust_items(trusts: pd.DataFrame) -> list[dict]:
+    if trusts.empty:
+        return []
+    ranked = trusts[trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)]
+    if "suppressed" in ranked:
+        ranked = ranked[~ranked["suppressed"].astype(bool)]
+    ranked = ranked[pd.to_numeric(ranked["shortfall"], errors="coerce") > 0]
+    out = []
+    for _, t in ranked.sort_values(["z", "trust_name"]).head(FINDINGS_TRUSTS).iterrows():
+        out.append({"name": str(t["trust_name"]), "schools": plain.whole(t["schools"]),
+                    "gap": f"{float(t['gap_pp']):+.1f}",
+                    "shortfall": plain.shortfall_words(t["shortfall"], plain.trust_shortfall_range(t)),
+                    "below": plain.whole(t["n_below"]) if not plain.missing(t.get("n_below")) else "n/a"})
+    return out
+
+
+def _d_text(row) -> str:
+    interval = ""
+    if not plain.missing(row.get("D_low")) and not plain.missing(row.get("D_high")):
+        interval = f" (interval {float(row['D_low']):.2f} to {float(row['D_high']):.2f})"
+    return f"{float(row['D']):.2f}{interval}"
+
+
+def segregation_items(areas: pd.DataFrame, indicator: str) -> list[str]:
+    """One sentence per phase: D of the area audited, against its region and England when the result has them."""
+    if areas.empty:
+        return []
+    rows = areas[(areas["indicator"] == indicator) & areas["D"].notna() & (areas["level"] != "trust")]
+    if "suppressed" in rows:
+        rows = rows[~rows["suppressed"].astype(bool)]
+    out = []
+    for phase, part in rows.groupby(rows["phase"].fillna("all phases").astype(str), sort=True):
+        las = part[part["level"] == "la"]
+        regions, england = part[part["level"] == "region"], part[part["level"] == "england"]
+        if len(las) == 1:
+            la = las.iloc[0]
+            text = f"{phase} schools in {la['area_name']}: D = {_d_text(la)}"
+            if len(regions) == 1:
+                text += f"; {regions.iloc[0]['area_name']}: {float(regions.iloc[0]['D']):.2f}"
+            text += f"; England: {float(england.iloc[0]['D']):.2f}." if len(england) else \
+                "; region and England are not in this result (the audit was limited to this area)."
+        elif len(england):
+            text = f"{phase} schools in England: D = {_d_text(england.iloc[0])}"
+            if len(las):
+                top = las.sort_values("D", ascending=False).head(3)
+                text += "; most segregated local authorities: " + ", ".join(
+                    f"{r.area_name} ({float(r.D):.2f})" for r in top.itertuples(index=False))
+            text += "."
+        elif len(regions) == 1:
+            text = f"{phase} schools in {regions.iloc[0]['area_name']}: D = {_d_text(regions.iloc[0])}."
+        else:
+            continue
+        out.append(text[0].upper() + text[1:])
+    return out
+
+
+def findings(shared) -> dict:
+    """Everything the findings section says, from a result that has been through disclosure control."""
+    meta = shared.meta
+    indicators = [str(i) for i in meta.get("indicators") or shared.schools["indicator"].unique()]
+    blocks = []
+    for ind in indicators:
+        rows = shared.schools[shared.schools["indicator"] == ind]
+        audited = rows[rows["status"] == "audited"]
+        under = audited[audited["flag"].map(plain.under)]
+        short = pd.to_numeric(under["shortfall"], errors="coerce")
+        trusts = shared.trusts[shared.trusts["indicator"] == ind] if not shared.trusts.empty else shared.trusts
+        blocks.append({
+            "key": ind, "short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
+            "audited": f"{len(audited):,}", "excluded": f"{rows['urn'].nunique() - audited['urn'].nunique():,}",
+            "under": f"{len(under):,}", "under_shortfall": plain.whole(short[short > 0].sum()) if len(under) else "0",
+            "schools": _school_items(rows, ind, meta), "trusts": _trust_items(trusts),
+            "segregation": segregation_items(shared.areas, ind),
+        })
+    area = describe.area_text(meta)
+    return {"area": area[:1].upper() + area[1:], "blocks": blocks}

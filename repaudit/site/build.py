@@ -1,0 +1,179 @@
+"""Build the static site of a national audit: index.html (England summary, every LA and trust ranked,
+a search box), la/<n>/index.html per local authority (its report: findings, schools, segregation against
+region and England, trusts; its map; its schools.csv) and trust/<n>.html per trust (with its CSV).
+
+Pages come from fixed, sandboxed, autoescaping templates; every name is a context variable shown as text.
+Folder and file names are numbers, never input text. The site is written into a temporary folder beside
+OUT and swapped in only once complete: a failed build leaves OUT as it was."""
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .. import describe, plain
+from ..auditing.result import AuditResult
+from ..disclosure import RULE, for_sharing
+from ..errors import RepauditError
+from ..maps import map_page
+from ..report import report_page
+from ..report import format as fmt
+from ..safe_text import for_csv
+from .tables import la_ranking, trust_ranking
+
+SCHOOL_COLUMNS = ["urn", "name", "la_name", "region", "trust", "phase", "type", "indicator", "pupils", "school_rate",
+                  "community_rate", "gap_pp", "z", "flag", "shortfall", "status", "exclusion_reason", "years"]
+
+
+@dataclass
+class Site:
+    """What was built: the folder, pages written, bytes on disk, seconds taken, LA pages with audited schools."""
+    folder: Path
+    pages: int
+    bytes: int
+    seconds: float
+    la_pages: int
+    trust_pages: int
+
+
+def _env() -> jinja2.Environment:
+    return ImmutableSandboxedEnvironment(loader=jinja2.FunctionLoader(
+        lambda name: files("repaudit.site").joinpath(name).read_text(encoding="utf-8")),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    clean, _ = for_csv(frame[[c for c in SCHOOL_COLUMNS if c in frame]] if "urn" in frame else frame)
+    clean.to_csv(path, index=False)
+
+
+def _footer(meta) -> dict:
+    return {"years": describe.years_text(meta.get("years")), "model": str(meta.get("community_model", "not stated")),
+            "model_text": meta.get("community_description") or describe.model_text(meta.get("community_model")),
+            "rule": RULE, "sources": describe.vintage_text(meta), "synthetic": bool(meta.get("synthetic"))}
+
+
+def la_result(shared: AuditResult, la_name: str) -> AuditResult:
+    """The part of a national result about one LA: its schools, the trusts (and comparison group) they belong
+    to, the LA's own, its region's and England's segregation rows, meta filtered to the LA."""
+    schools = shared.schools[shared.schools["la_name"] == la_name]
+    groups = set(schools["group_code"].dropna()) if "group_code" in schools else set()
+    trusts = shared.trusts[shared.trusts["trust_code"].isin(groups)] if not shared.trusts.empty else shared.trusts
+    regions = set(schools["region"].dropna())
+    areas = shared.areas
+    if not areas.empty:
+        keep = (areas["level"] == "england") | ((areas["level"] == "region") & areas["area_name"].isin(regions)) | \
+               ((areas["level"] == "la") & (areas["area_name"] == la_name))
+        areas = areas[keep]
+    meta = {**shared.meta, "filters": {**(shared.meta.get("filters") or {}), "la": la_name}}
+    return AuditResult(schools, trusts, areas, shared.lsoas, meta)
+
+
+def _progress(total: int, show: bool):
+    from tqdm import tqdm
+    return tqdm(total=total, disable=not show, unit="page", desc="Writing site", leave=False)
+
+
+def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top: int = 50) -> Site:
+    """Write the site of RESULT (a national audit) into the folder OUT, replacing it only when complete."""
+    start = time.perf_counter()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise RepauditError(f"{out}: is a file; the site is written as a folder, give a folder name (e.g. output/site)")
+    shared = for_sharing(result, False)
+    meta = shared.meta
+    indicator = str((meta.get("indicators") or shared.schools["indicator"].unique())[0])
+    env, footer = _env(), _footer(meta)
+    las = la_ranking(shared.schools, shared.areas, indicator)
+    trusts = trust_ranking(shared.trusts, indicator)
+    temp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
+    temp.mkdir(parents=True)
+    try:
+        (temp / "la").mkdir()
+        (temp / "trust").mkdir()
+        bar = _progress(len(las) + len(trusts) + 1, progress)
+        la_links = {}
+        for k, row in las.iterrows():
+            folder = temp / "la" / f"{k + 1:03d}"
+            folder.mkdir()
+            part = la_result(result, row["la_name"])
+            _csv(for_sharing(part, False).schools, folder / "schools.csv")
+            (folder / "map.html").write_text(map_page(part, wh), encoding="utf-8")
+            (folder / "index.html").write_text(report_page(
+                part, map_href="map.html", top=top, tables={"schools.csv": "schools.csv"},
+                nav={"home": "../../index.html", "label": "All local authorities and trusts"}), encoding="utf-8")
+            la_links[row["la_name"]] = f"la/{k + 1:03d}/index.html"
+            bar.update()
+        trust_links = {}
+        page = env.get_template("trust.html")
+        for k, row in trusts.iterrows():
+            name = f"{k + 1:04d}"
+            schools = shared.schools[(shared.schools.get("group_code") == row["trust_code"]) &
+                                     (shared.schools["indicator"] == indicator)]
+            _csv(schools, temp / "trust" / f"{name}.csv")
+            audited = schools[schools["status"] == "audited"].sort_values("z")
+            (temp / "trust" / f"{name}.html").write_text(page.render(
+                name=fmt.text(row["trust_name"]), footer=footer, csv=f"{name}.csv", home="../index.html",
+                indicator=describe.indicator_label(indicator), ranked=bool(row["ranked"]),
+                summary={"schools": fmt.count(row["schools"]), "pupils": fmt.count(row["pupils"]),
+                         "gap": fmt.gap(row["gap_pp"]), "z": fmt.num(row["z"], 2), "below": fmt.count(row["n_below"]),
+                         "shortfall": plain.shortfall_words(row["shortfall"], plain.trust_shortfall_range(row))},
+                schools=[{"name": fmt.text(r["name"]), "la": fmt.text(r.get("la_name")),
+                          "la_href": "../" + la_links[r["la_name"]] if r.get("la_name") in la_links else None,
+                          "sentence": plain.school_sentence(r, indicator), "flag": plain.flag_words(r.get("flag"))}
+                         for _, r in audited.iterrows()]), encoding="utf-8")
+            trust_links[row["trust_code"]] = f"trust/{name}.html"
+            bar.update()
+        _write_index(env, temp, shared, indicator, las, trusts, la_links, trust_links, footer)
+        bar.update()
+        bar.close()
+        _swap(temp, out)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    pages = sum(1 for _ in out.rglob("*.html"))
+    return Site(out, pages, size, time.perf_counter() - start, len(la_links), len(trust_links))
+
+
+def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_links, footer) -> None:
+    schools = shared.schools[(shared.schools["indicator"] == indicator)]
+    audited = schools[schools["status"] == "audited"]
+    under = audited[audited["flag"].map(plain.under)]
+    from ..report.findings import segregation_items
+    england = segregation_items(shared.areas[shared.areas["level"] != "la"], indicator) if not shared.areas.empty else []
+    _csv(schools, folder / "schools.csv")
+    (folder / "index.html").write_text(env.get_template("index.html").render(
+        title="How representative are schools of their communities? England", footer=footer,
+        indicator=describe.indicator_label(indicator), short=describe.indicator_short(indicator),
+        summary={"audited": f"{audited['urn'].nunique():,}", "under": f"{len(under):,}",
+                 "shortfall": plain.whole(under.loc[under["shortfall"] > 0, "shortfall"].sum()) if len(under) else "0",
+                 "las": f"{len(las):,}", "trusts": f"{len(trusts):,}"},
+        segregation=england,
+        las=[{"rank": k + 1, "name": fmt.text(r["la_name"]), "href": la_links.get(r["la_name"]),
+              "region": fmt.text(r["region"]), "audited": fmt.count(r["audited"]), "gap": fmt.gap(r["gap"]),
+              "below": fmt.count(r["below"]), "shortfall": fmt.count(r["shortfall"]),
+              "d_primary": fmt.num(r["D_primary"], 2), "d_secondary": fmt.num(r["D_secondary"], 2)}
+             for k, r in las.iterrows()],
+        trusts=[{"rank": k + 1 if r["ranked"] else "", "name": fmt.text(r["trust_name"]),
+                 "href": trust_links.get(r["trust_code"]), "schools": fmt.count(r["schools"]),
+                 "gap": fmt.gap(r["gap_pp"]), "z": fmt.num(r["z"], 2), "below": fmt.count(r["n_below"]),
+                 "shortfall": fmt.count(r["shortfall"])} for k, r in trusts.iterrows()]), encoding="utf-8")
+
+
+def _swap(temp: Path, out: Path) -> None:
+    """Put TEMP in OUT's place; the previous OUT is removed only after the new one is there."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+        out.rename(old)
+    temp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,40 @@
+"""The site's rankings, computed from the audit result: local authorities (pupil-weighted gap, schools
+below the funnel, their total shortfall, D by phase) and trusts (as the result ranks them)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import plain
+
+
+def _visible(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[~frame["suppressed"].astype(bool)] if "suppressed" in frame else frame
+
+
+def la_ranking(schools: pd.DataFrame, areas: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """One row per LA: la_name, region, audited, gap (pupil-weighted, pp), below (schools flagged under),
+    shortfall (whole pupils short in those schools), D_primary, D_secondary; most pupils short first."""
+    rows = _visible(schools[(schools["indicator"] == indicator) & (schools["status"] == "audited")])
+    rows = rows[rows["la_name"].notna()]
+    under = rows["flag"].map(plain.under)
+    frame = rows.assign(_w=rows["pupils"] * rows["gap_pp"], _under=under,
+                        _short=rows["shortfall"].where(under & (rows["shortfall"] > 0), 0.0))
+    out = frame.groupby("la_name").agg(region=("region", "first"), audited=("urn", "nunique"),
+                                       pupils=("pupils", "sum"), weighted=("_w", "sum"), below=("_under", "sum"),
+                                       shortfall=("_short", "sum")).reset_index()
+    out["gap"] = out["weighted"] / out["pupils"]
+    las = areas[(areas["level"] == "la") & (areas["indicator"] == indicator)] if not areas.empty else areas
+    for phase in ("primary", "secondary"):
+        part = las[las["phase"].astype(str).str.lower() == phase] if not las.empty else las
+        d = dict(zip(part["area_name"], part["D"])) if not part.empty else {}
+        out[f"D_{phase}"] = out["la_name"].map(d)
+    return out.sort_values(["shortfall", "la_name"], ascending=[False, True]).reset_index(drop=True)
+
+
+def trust_ranking(trusts: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """Trust rows of INDICATOR (LA-maintained comparison groups left out): ranked ones by pooled z, lowest
+    first, then those with too few schools to rank."""
+    if trusts.empty:
+        return trusts
+    rows = _visible(trusts[(trusts["indicator"] == indicator) & ~trusts["comparison"].astype(bool)])
+    return rows.assign(_r=~rows["ranked"].astype(bool)).sort_values(["_r", "z", "trust_name"]).reset_index(drop=True)

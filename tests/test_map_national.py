@@ -1,0 +1,110 @@
+"""The national map's local-authority layer: outlines dissolved from school cells, pupil-weighted gaps
+(hand-worked), quantile classes coloured from the diverging palette; and in Chromium, areas at national
+zoom and schools once zoomed in, a phase choice, outlines only on flagged schools."""
+import pytest
+
+from audit_examples import example_result
+from browser_support import chromium, open_page
+from map_page import element_arguments
+from repaudit.maps import write_map
+from repaudit.maps.areas import class_colours, class_labels, outlines, quantile_breaks, weighted_gaps
+from repaudit.maps.features import drawable
+from repaudit.maps.palette import GAP_COLOURS
+
+
+def national_example():
+    """The example result as a national audit: two schools moved to a second LA, and a primary among them."""
+    result = example_result(("fsm",))
+    s = result.schools
+    s.loc[s["urn"].isin([900003, 900005]), "la_name"] = "Lewes"
+    s.loc[s["urn"] == 900004, "phase"] = "Primary"
+    result.meta["filters"] = {}
+    return result
+
+
+def test_outlines_give_each_la_the_cells_of_its_schools():
+    result = national_example()
+    shapes = outlines(result.schools)
+    assert set(shapes) == {"Brighton and Hove", "Lewes"}
+    assert not shapes["Brighton and Hove"].intersects(shapes["Lewes"].buffer(-100))      # cells do not overlap
+    for urn, la in ((900001, "Brighton and Hove"), (900003, "Lewes"), (900005, "Lewes")):
+        row = result.schools[result.schools["urn"] == urn].iloc[0]
+        import shapely
+        assert shapes[la].contains(shapely.Point(row["easting"], row["northing"]))
+
+
+def test_pupil_weighted_gap_per_la_and_phase_is_hand_worked():
+    gaps = weighted_gaps(drawable(national_example().schools), ["fsm"])
+    # Brighton and Hove: Alpha 1000 x -10, the XSS school 400 x -2, Gamma (primary) 200 x -3 -> -11,400 / 1,600
+    assert gaps["Brighton and Hove"]["fsm_all"] == round(-11400 / 1600, 2) == -7.12
+    assert gaps["Brighton and Hove"]["fsm_secondary"] == round(-10800 / 1400, 2)
+    assert gaps["Brighton and Hove"]["fsm_primary"] == -3.0
+    # Lewes: Beta 600 x +5, the script-named school 300 x -5 -> 1,500 / 900
+    assert gaps["Lewes"] == {"fsm_all": round(1500 / 900, 2), "fsm_secondary": round(1500 / 900, 2)}
+
+
+def test_quantile_classes_and_their_colours():
+    assert quantile_breaks([-4, -3, -2, -1, 0, 1, 2, 3], classes=4) == [-2.2, -0.5, 1.2]
+    # two classes below 0: strongest and palest red; the class holding 0: the middle; one class above: a mid blue
+    assert class_colours([-2.2, -0.5, 1.2]) == [GAP_COLOURS[0], GAP_COLOURS[3], GAP_COLOURS[4], GAP_COLOURS[6]]
+    assert class_labels([-2.2, -0.5, 1.2]) == ["below -2.2", "-2.2 to -0.5", "-0.5 to +1.2", "+1.2 and above"]
+    assert len(class_colours([-3, -2, -1, 1, 2])) == 6
+
+
+def test_only_national_maps_carry_the_area_layer(tmp_path):
+    html = write_map(national_example(), tmp_path / "n.html").read_text(encoding="utf-8")
+    features = element_arguments(html, "AreaLayer")[0]["features"]
+    assert sorted(f["properties"]["a"] for f in features) == ["Brighton and Hove", "Lewes"]
+    la_map = write_map(example_result(("fsm",)), tmp_path / "la.html").read_text(encoding="utf-8")
+    assert "AreaLayer" not in la_map
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+def test_areas_at_national_zoom_schools_when_zoomed_in_and_a_phase_choice(browser, tmp_path):
+    page, log = open_page(browser, write_map(national_example(), tmp_path / "n.html"))
+    page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
+    state = "[repaudit.areaMode, repaudit.map.hasLayer(repaudit.area), repaudit.map.hasLayer(repaudit.layers.fsm.layer)]"
+    page.evaluate("repaudit.map.setZoom(7, {animate: false})")
+    page.wait_for_timeout(300)
+    assert page.evaluate(state) == [True, True, False]
+    assert page.locator("path.repaudit-school").count() == 0
+    assert page.locator(".repaudit-legend").inner_text().count("pp") >= 2
+    page.evaluate("repaudit.map.setZoom(12, {animate: false})")
+    page.wait_for_timeout(300)
+    assert page.evaluate(state) == [False, False, True]
+    assert page.locator("path.repaudit-school").count() == 5
+    # emphasis only for flagged schools: unflagged circles have no outline
+    widths = page.evaluate("repaudit.layers.fsm.markers.map(function (m) { return [m.options.className.indexOf('flagged') >= 0, m.options.weight]; })")
+    assert all((w > 0) == flagged for flagged, w in widths)
+    page.select_option(".repaudit-phase select", "primary")
+    assert page.locator("path.repaudit-school").count() == 1
+    page.select_option(".repaudit-phase select", "all")
+    assert page.locator("path.repaudit-school").count() == 5
+    assert "5 schools audited; 2 not audited" in page.locator(".repaudit-excluded summary").inner_text()
+    assert log.errors == []
+
+
+def test_keyboard_reaches_search_phase_and_layers_and_opens_a_school(browser, tmp_path):
+    page, log = open_page(browser, write_map(national_example(), tmp_path / "k.html"))
+    page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.closest('.repaudit-search') ? 'search' : "
+                                     "document.activeElement.closest('.repaudit-phase') ? 'phase' : "
+                                     "document.activeElement.closest('.leaflet-control-layers') ? 'layers' : "
+                                     "document.activeElement.tagName"))
+        if {"search", "phase", "layers"} <= set(reached):
+            break
+    assert {"search", "phase", "layers"} <= set(reached)
+    page.focus(".repaudit-search input")
+    page.keyboard.type("Alpha")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
+    assert page.locator(".repaudit-popup-name").inner_text() == "Alpha Academy"
+    assert log.errors == []

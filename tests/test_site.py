@@ -1,0 +1,139 @@
+"""`repaudit site`: every link of every page resolves, each page has title, language and description, names
+are text, the index ranks LAs with hand-worked shortfalls, a failed build leaves the previous site."""
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from audit_examples import XSS_IMG, XSS_SCRIPT, XSS_TRUST, example_result
+from repaudit.cli import cli
+from repaudit.errors import RepauditError
+from repaudit.site import build_site
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.lang, self.title, self.description, self._in_title = [], None, "", None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag == "title":
+            self._in_title = True
+        if tag == "meta" and attrs.get("name") == "description":
+            self.description = attrs.get("content")
+        for key in ("href", "src"):
+            if attrs.get(key):
+                self.links.append(attrs[key])
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def national_example():
+    result = example_result(("fsm",))
+    result.schools.loc[result.schools["urn"].isin([900003, 900005]), "la_name"] = XSS_IMG
+    result.meta["filters"] = {}
+    return result
+
+
+def broken_links(folder: Path) -> list[str]:
+    """Every relative href/src of every HTML page that does not lead to a file of the site."""
+    bad = []
+    for page in folder.rglob("*.html"):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for link in parser.links:
+            if re.match(r"^(https?:|data:|#|mailto:)", link):
+                continue
+            target = (page.parent / link.split("#")[0]).resolve()
+            if not target.is_file() or folder.resolve() not in target.parents:
+                bad.append(f"{page.relative_to(folder)} -> {link}")
+    return bad
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "site"
+    return build_site(national_example(), out)
+
+
+def test_every_link_resolves_and_every_page_has_title_lang_description(site):
+    assert broken_links(site.folder) == []
+    assert site.la_pages == 2 and site.trust_pages == 2 and site.pages == 1 + 2 * 2 + 2
+    for page in site.folder.rglob("*.html"):
+        parser = Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert parser.lang == "en" and parser.title.strip() and parser.description, page
+
+
+def test_the_link_check_catches_a_missing_page(tmp_path):
+    (tmp_path / "index.html").write_text('<a href="la/001/index.html">x</a><a href="../outside.html">y</a>')
+    (tmp_path.parent / "outside.html").write_text("")
+    assert broken_links(tmp_path) == ["index.html -> la/001/index.html", "index.html -> ../outside.html"]
+
+
+def test_index_ranks_las_by_shortfall_and_shows_names_as_text(site):
+    html = (site.folder / "index.html").read_text(encoding="utf-8")
+    for raw in (XSS_IMG, XSS_SCRIPT, XSS_TRUST):
+        assert raw not in html
+    rows = re.findall(r'<tr class="row"><td class="num">(\d+)</td><td><a href="([^"]+)">([^<]+)</a></td>.*?</tr>',
+                      html, re.S)
+    las = [r for r in rows if r[1].startswith("la/")]
+    # Brighton and Hove keeps Alpha (short 100, below 99.8%), the other LA the school with z -2.17 (short 15)
+    assert [(r[0], r[2]) for r in las] == [("1", "Brighton and Hove"), ("2", "&lt;img src=x onerror=alert(1)&gt;")]
+    first = re.search(r'<tr class="row"><td class="num">1</td><td><a href="la/001/index.html">Brighton and Hove</a>'
+                      r'</td>\s*<td>South East</td><td class="num">3</td><td class="num">([^<]+)</td>'
+                      r'<td class="num">1</td>\s*<td class="num">100</td>', html)
+    # gap: (1000 x -10 + 400 x -2 + 200 x -3) / 1600
+    assert first and first.group(1) == f"{(-10000 - 800 - 600) / 1600:+.1f}"
+
+
+def test_la_page_compares_with_region_and_england_when_the_result_has_them(tmp_path):
+    result = national_example()
+    base = result.areas.iloc[0].to_dict()
+    import pandas as pd
+    result.areas = pd.DataFrame([{**base, "level": "england", "area_code": "E92", "area_name": "England", "D": 0.31},
+                                 {**base, "level": "region", "area_code": "SE", "area_name": "South East", "D": 0.27},
+                                 {**base, "level": "la", "area_code": "846", "area_name": "Brighton and Hove",
+                                  "D": 0.2, "D_low": 0.15, "D_high": 0.25}])
+    site = build_site(result, tmp_path / "s")
+    page = (site.folder / "la" / "001" / "index.html").read_text(encoding="utf-8")
+    assert "Secondary schools in Brighton and Hove: D = 0.20 (interval 0.15 to 0.25); South East: 0.27; England: 0.31." in page
+    assert '<a href="../../index.html">' in page and '<a href="schools.csv"' in page and 'href="map.html"' in page
+
+
+def test_a_failed_build_leaves_the_previous_site(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    build_site(national_example(), out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    import repaudit.site.build as site_build
+
+    def broken(*args, **kwargs):
+        raise RepauditError("disk full")
+    monkeypatch.setattr(site_build, "_write_index", broken)
+    with pytest.raises(RepauditError):
+        build_site(national_example(), out)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_cli_site_on_the_sample_and_unsuppressed_refused(runner, tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert runner.invoke(cli, ["load-sample", "--db", str(db)]).exit_code == 0
+    out = runner.invoke(cli, ["site", "--db", str(db), "--out", str(tmp_path / "site"), "--no-progress"])
+    assert out.exit_code == 0, out.output
+    assert re.fullmatch(rf"Site: {re.escape(str(tmp_path / 'site'))}/index.html - \d+ pages \(1 local authority, "
+                        r"\d+ trusts\), \d+\.\d MB, \d+ s\n", out.output)
+    assert broken_links(tmp_path / "site") == []
+    bad = runner.invoke(cli, ["site", "--db", str(db), "--unsuppressed"])
+    assert (bad.exit_code, bad.output) == (1, "Error: the site is for sharing, so disclosure control always applies: "
+                                               "leave out --unsuppressed\n")
