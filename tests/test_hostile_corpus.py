@@ -8,12 +8,12 @@ import shutil
 import tomllib
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from repaudit.cli import cli
 from repaudit.sample import load_sample
 from repaudit.warehouse import Warehouse
+from warehouse_state import warehouse_state
 
 CORPUS = Path(__file__).resolve().parent / "hostile"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,16 +47,6 @@ def sample_setup(tmp_path_factory):
                                       "--map", "--report", "--top", "3"])
     assert result.exit_code == 0, result.output
     return db, out
-
-
-def warehouse_state(db: Path) -> dict[str, tuple]:
-    """Row count and an order-free content hash of every table: equal states mean an unchanged warehouse."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()]
-        return {t: con.execute(f'SELECT count(*), sum(hash(x)) FROM "{t}" AS x').fetchone() for t in tables}
-    finally:
-        con.close()
 
 
 def folder_state(folder: Path) -> dict[str, str]:

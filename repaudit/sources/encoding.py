@@ -38,11 +38,11 @@ def decode_text(path: str | Path, data: bytes) -> Decoded:
     except UnicodeDecodeError:
         pass
     lines = body.splitlines(keepends=True)
-    bad = [(row, line) for row, line in enumerate(lines, start=1) if not line.isascii() and not _is_utf8(line)]
+    bad = [(row, line) for row, line in enumerate(lines, start=1) if not line.isascii() and not is_utf8(line)]
     _refuse_undefined(path, bad)
     first_row, first_line = bad[0]
     byte = _first_bad_byte(first_line)
-    if bom or any(not line.isascii() and _is_utf8(line) for line in lines):
+    if bom or any(not line.isascii() and is_utf8(line) for line in lines):
         return _mixed(lines, bad)
     high = len(body) - len(body.translate(None, HIGH_BYTES))
     if high > MAX_HIGH_BYTE_SHARE * max(len(body), 1):
@@ -93,7 +93,7 @@ def _first_bad_byte(line: bytes) -> int:
     return 0
 
 
-def _is_utf8(line: bytes) -> bool:
+def is_utf8(line: bytes) -> bool:
     try:
         line.decode("utf-8")
     except UnicodeDecodeError:

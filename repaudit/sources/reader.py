@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
 from .cell_text import CONTROL, clean_control_characters, has_mojibake, repair_mojibake
-from .encoding import decode_text
+from .encoding import is_utf8, decode_text
 from .header import delimiter_of, normalise, repeated_names
 
 SUPPRESSION_TOKENS = {
@@ -285,7 +285,7 @@ def read_csv_into_duckdb(path: str | Path, con, table: str) -> list[str] | None:
         return None
     data = open_bytes(path)
     header = read_header(path)
-    if looks_binary(data) or not header or not _is_utf8(data):
+    if looks_binary(data) or not header or not is_utf8(data):
         return None
     delimiter, sep_line = delimiter_of(data[:20000].split(b"\n", 1)[0].decode("utf-8", "replace"))
     if sep_line or delimiter == ";" or not all(header) or repeated_names(header) or CONTROL_BYTES.search(data):
@@ -314,14 +314,6 @@ def read_csv_into_duckdb(path: str | Path, con, table: str) -> list[str] | None:
         con.execute(f"DROP TABLE {table}")
         return None
     return names
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _literal(text: str) -> str:
