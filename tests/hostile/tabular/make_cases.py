@@ -226,17 +226,17 @@ def flows_cases():
 
 def iod_cases():
     rows = [f"E0199{i:04d},Sampleshire (synthetic) {i:03d},0.1{i % 10},0.0{i % 10}5" for i in range(1, 31)]
-    case("iod-one-idaci-of-1-7", "iod", write("iod_IoD2019_idaci_1_7.csv", lines(
+    case("iod-one-idaci-of-1-7", "iod", write("iod_synthetic_IoD2019_idaci_1_7.csv", lines(
         IOD, *rows, "E01990031,Sampleshire (synthetic) 031,0.12,1.7")), "rejects",
         ["IDACI Score 1.7 is outside 0-1", "'IDACI Score' is on a 0-1 scale (0-1 proportions; 30 of 31 values lie "
                                            "within 0-1); 1 value outside it rejected"], 1)
-    case("iod-idaci-fits-neither-scale", "iod", write("iod_IoD2019_idaci_neither.csv", lines(
+    case("iod-idaci-fits-neither-scale", "iod", write("iod_synthetic_IoD2019_idaci_neither.csv", lines(
         IOD, *rows[:20], *[f"E0199{i:04d},S,0.1,1.{i % 7}" for i in range(40, 46)])), "error",
         ["'IDACI Score' fits neither 0-1 proportions nor 0-100 percentages"])
-    case("iod-idaci-percent", "iod", write("iod_IoD2019_idaci_percent.csv", lines(
+    case("iod-idaci-percent", "iod", write("iod_synthetic_IoD2019_idaci_percent.csv", lines(
         IOD, *[f"E0199{i:04d},S,0.1,{10 + i}.5" for i in range(1, 6)])), "accepted",
         ["'IDACI Score' is on a 0-100 scale (0-100 percentages; 5 of 5 values are above 1): divided by 100"])
-    case("iod-idaci-negative", "iod", write("iod_IoD2019_idaci_negative.csv", lines(
+    case("iod-idaci-negative", "iod", write("iod_synthetic_IoD2019_idaci_negative.csv", lines(
         IOD, *rows, "E01990031,S,0.12,-0.2")), "rejects", ["IDACI Score -0.2 is outside 0-1"], 1)
     case("iod-imd-decile-11", "iod", write("iod_IMD2019_decile_11.csv", lines(
         IMD, "E01990001,29199,9", "E01990002,100,11")), "rejects",
