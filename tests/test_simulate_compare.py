@@ -96,3 +96,14 @@ def test_monte_carlo_is_reproducible_and_intervals_bracket_the_mean():
     t = a.schools.dropna(subset=["change_lo"])
     assert (t["change_lo"] <= t["change_mean"] + 1e-12).all() and (t["change_mean"] <= t["change_hi"] + 1e-12).all()
     assert not compare(game, pol, base, runs=30, seed=5).schools.equals(a.schools)
+
+
+def test_change_map_colour_classes_are_stepped_and_diverging():
+    from repaudit.simulate.change_map import COLOURS, NO_INTAKE, colour, legend
+
+    assert [colour(x) for x in (-7, -6, -3.5, -1, 0.0, 0.99, 1, 2.9, 3, 5.9, 6, 9.3)] == [
+        COLOURS[0], COLOURS[1], COLOURS[1], COLOURS[3], COLOURS[3], COLOURS[3], COLOURS[4], COLOURS[4], COLOURS[5],
+        COLOURS[5], COLOURS[6], COLOURS[6]]
+    assert colour(float("nan")) == NO_INTAKE
+    assert [k["label"] for k in legend()] == ["below -6 pp", "-6 to -3 pp", "-3 to -1 pp", "within 1 pp",
+                                              "+1 to +3 pp", "+3 to +6 pp", "+6 pp or more", "no intake"]

@@ -46,14 +46,24 @@ class ChangeLayer(MacroElement):
         self._name = "ChangeLayer"
 
 
+STEPS = (-6.0, -3.0, -1.0, 1.0, 3.0, 6.0)                          # class edges of the change, in pp
+COLOURS = ("#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788")   # ColorBrewer PuOr
+NO_INTAKE = "#bdbdbd"
+
+
 def colour(change_pp: float) -> str:
-    """Diverging colour: blue when the FSM share rises, red when it falls, grey when within 1 pp."""
-    if not np.isfinite(change_pp) or abs(change_pp) < 1:
-        return "#9e9e9e"
-    strength = min(abs(change_pp) / 10.0, 1.0)
-    if change_pp > 0:
-        return f"#{int(200 - 170 * strength):02x}{int(220 - 120 * strength):02x}ff"
-    return f"#ff{int(200 - 160 * strength):02x}{int(200 - 160 * strength):02x}"
+    """Colour-blind-safe diverging class of a change in FSM share: orange falls, purple rises, pale within 1 pp."""
+    if not np.isfinite(change_pp):
+        return NO_INTAKE
+    return COLOURS[int(np.searchsorted(STEPS, change_pp, side="right"))]
+
+
+def legend() -> list[dict]:
+    """The colour classes with their labels, falls first."""
+    edges = [-np.inf, *STEPS, np.inf]
+    labels = [f"{lo:+g} to {hi:+g} pp" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels[0], labels[-1], labels[3] = f"below {STEPS[0]:+g} pp", f"{STEPS[-1]:+g} pp or more", "within 1 pp"
+    return [{"colour": c, "label": t} for c, t in zip(COLOURS, labels)] + [{"colour": NO_INTAKE, "label": "no intake"}]
 
 
 def _pct(x, decimals: int) -> str:
@@ -83,6 +93,10 @@ def map_data(game: Game, comparison: Comparison) -> dict:
             "urn": int(urn), "name": str(game.schools.name[j]), "pan": int(game.schools.pan[j]),
             "lat": float(lat[j]), "lon": float(lon[j]), "radius": float(5 + np.sqrt(game.schools.pan[j]) / 2),
             "colour": colour(change), "change": "n/a" if not np.isfinite(change) else f"{change:+.1f} pp",
+            "order": float(change) if np.isfinite(change) else 0.0,
+            "cells": [_pct(row["baseline_mean"], 1), _pct(row["policy_mean"], 1),
+                      f"{_signed(row['change_mean'])} ({_signed(row['change_lo'])} to {_signed(row['change_hi'])})",
+                      _pct(first.loc[urn, "policy_mean"], 0), _places(directed.loc[urn, "policy_mean"])],
             "lines": [
                 f"FSM share: {_pct(row['baseline_mean'], 1)} \u2192 {_pct(row['policy_mean'], 1)} "
                 f"({_signed(row['change_mean'])} pp, 95% {_signed(row['change_lo'])} to {_signed(row['change_hi'])})",
@@ -98,7 +112,15 @@ def map_data(game: Game, comparison: Comparison) -> dict:
                       for name, geom in zip(game.catchments.names, shapes)]
     title = (f"{comparison.meta['policy']} vs {comparison.meta['baseline']}: change in FSM share "
              f"({comparison.meta['runs']} lottery runs)")
-    return {"title": title, "schools": schools, "catchments": catchments}
+    synthetic = bool(game.meta.get("synthetic"))
+    caveat = ("Synthetic cohort: the applicants are modelled from open data, not real applications, so the changes "
+              "show what the rules do to a modelled cohort." if synthetic else
+              "Applicants from the applications file given.")
+    schools.sort(key=lambda school: -school["order"])
+    return {"title": title, "schools": schools, "catchments": catchments, "legend": legend(), "caveat": caveat,
+            "intervals": f"95% intervals over {comparison.meta.get('intervals', 'lottery draws')}",
+            "columns": ["School", "FSM share before", "FSM share after", "Change, pp (95%)",
+                        "First preference after", "Directed places after"]}
 
 
 def change_map(game: Game, comparison: Comparison) -> folium.Map:
