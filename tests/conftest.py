@@ -40,3 +40,14 @@ def wh():
 @pytest.fixture
 def runner():
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    """A warehouse file holding the synthetic sample, built once per test module (tests only read it)."""
+    from repaudit.sample import load_sample
+
+    db = tmp_path_factory.mktemp("sample") / "w.duckdb"
+    with Warehouse(db) as wh:
+        load_sample(wh)
+    return db

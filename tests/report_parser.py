@@ -64,3 +64,12 @@ def table_rows(report: ReportTables, cls: str, indicator: str) -> list[dict]:
     """Rows of <table class=CLS data-indicator=INDICATOR> (schools or trusts), in page order."""
     return [r for r in report.rows if r["table"] and r["table"].get("class") == cls
             and r["table"].get("data-indicator") == indicator and r["cells"]]
+
+
+def polyline_y(points: str, x: float) -> float:
+    """The y of an SVG polyline's points ('x,y x,y ...') at X, by linear interpolation (funnel-plot limit lines)."""
+    pts = [tuple(map(float, p.split(","))) for p in points.split()]
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x0 <= x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    raise AssertionError(f"x={x} outside the limit line")

@@ -3,18 +3,10 @@ allowance, a school is outside the drawn 95% limit exactly when its `flag` says 
 import pytest
 
 import repaudit
-from report_parser import parse
+from report_parser import parse, polyline_y
 from repaudit.report import write_report
 from repaudit.sample import load_sample
 from repaudit.warehouse import Warehouse
-
-
-def _polyline_y(points, x):
-    pts = [tuple(map(float, p.split(","))) for p in points.split()]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        if x0 <= x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    raise AssertionError(f"x={x} outside the limit line")
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +30,8 @@ def test_flags_and_drawn_limits_agree(report):
     assert set(circles) == set(audited.index)
     for urn, c in circles.items():
         x, y = float(c["cx"]), float(c["cy"])                       # SVG y grows downwards
-        below = y > _polyline_y(limits["lower-95"], x)
-        above = y < _polyline_y(limits["upper-95"], x)
+        below = y > polyline_y(limits["lower-95"], x)
+        above = y < polyline_y(limits["upper-95"], x)
         flag = audited.loc[urn, "flag"]
         assert below == (flag in ("below_95", "below_998")), (urn, flag)
         assert above == (flag in ("above_95", "above_998")), (urn, flag)

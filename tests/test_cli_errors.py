@@ -160,16 +160,6 @@ def test_a_real_bug_is_still_reported_as_one(tmp_path, runner, loaded, monkeypat
                                     "\"urn\" not found). This is a bug in repaudit")
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    from repaudit.sample import load_sample
-
-    db = tmp_path_factory.mktemp("sample") / "w.duckdb"
-    with Warehouse(db) as wh:
-        load_sample(wh)
-    return db
-
-
 @pytest.mark.parametrize("failure,expected", [
     (PermissionError(13, "Permission denied", "{out}/schools.csv"),
      "Error: {out}/schools.csv: permission denied: change its permissions, or choose another path"),

@@ -13,18 +13,9 @@ import repaudit
 from repaudit.cli import cli
 from repaudit.errors import RepauditError
 from repaudit.output_set import OutputSet
-from repaudit.sample import load_sample
 from repaudit.warehouse import Warehouse
 
 RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
-
-
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("sample") / "w.duckdb"
-    with Warehouse(db) as wh:
-        load_sample(wh)
-    return db
 
 
 def state(folder):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from audit_examples import XSS_IMG, XSS_SCRIPT, XSS_TRUST, example_result
-from report_parser import parse, table_rows
+from report_parser import parse, polyline_y, table_rows
 from repaudit.report import write_report
 from repaudit.report.funnel import standardised_rate
 
@@ -80,14 +80,6 @@ def test_summary_counts_flags_and_total_shortfall(written):
         "5", "2", "1", "1", "129")
 
 
-def _polyline_y(points, x):
-    pts = [tuple(map(float, p.split(","))) for p in points.split()]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
-        if x0 <= x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
-    raise AssertionError(f"x={x} outside the limit line")
-
-
 def test_funnel_plot_places_schools_against_the_limits(written):
     result, _, report = written
     shapes = [s for s in report.shapes if s["section"] and s["section"].get("id") == "indicator-fsm"]
@@ -96,11 +88,11 @@ def test_funnel_plot_places_schools_against_the_limits(written):
     assert set(circles) == {900001, 900002, 900003, 900004, 900005}
     y = lambda urn: float(circles[urn]["cy"])
     x = lambda urn: float(circles[urn]["cx"])
-    assert y(900001) > _polyline_y(limits["lower-998"], x(900001))                        # z -7.91: below 99.8%
-    assert _polyline_y(limits["lower-998"], x(900005)) > y(900005) > _polyline_y(limits["lower-95"], x(900005))
-    assert _polyline_y(limits["upper-95"], x(900003)) > y(900003) > _polyline_y(limits["upper-998"], x(900003))
+    assert y(900001) > polyline_y(limits["lower-998"], x(900001))                        # z -7.91: below 99.8%
+    assert polyline_y(limits["lower-998"], x(900005)) > y(900005) > polyline_y(limits["lower-95"], x(900005))
+    assert polyline_y(limits["upper-95"], x(900003)) > y(900003) > polyline_y(limits["upper-998"], x(900003))
     for urn in (900002, 900004):                                                           # within the limits
-        assert _polyline_y(limits["lower-95"], x(urn)) > y(urn) > _polyline_y(limits["upper-95"], x(urn))
+        assert polyline_y(limits["lower-95"], x(urn)) > y(urn) > polyline_y(limits["upper-95"], x(urn))
     labels = {int(s["attrs"]["data-urn"]): s["text"] for s in shapes if s["tag"] == "text" and "data-urn" in s["attrs"]}
     assert labels == {900001: "Alpha Academy", 900003: "Beta School", 900005: XSS_SCRIPT}   # flagged ones only
     # with one common community rate the plotted value is the school's own rate
