@@ -168,3 +168,14 @@ def test_same_seed_same_scenario_and_allocation(real):
     assert np.array_equal(a.applicants.prefs, b.applicants.prefs) and np.array_equal(a.applicants.fsm, b.applicants.fsm)
     pol, base = load_policy("brighton-2025"), load_policy("baseline")
     assert np.array_equal(solve(a, pol, seed=9, others=base).school, solve(b, pol, seed=9, others=base).school)
+
+
+def test_the_brighton_folder_or_its_parent_both_name_the_files(real, tmp_path):
+    from repaudit.errors import InputFileError
+    from repaudit.simulate.scenarios import data_root
+
+    assert data_root(real) == real and data_root(real / "brighton") == real
+    with pytest.raises(InputFileError, match="expected a folder holding brighton/catchulator_secondary"):
+        data_root(tmp_path)
+    a, b = brighton(real, seed=3), brighton(real / "brighton", seed=3)
+    assert np.array_equal(a.applicants.prefs, b.applicants.prefs) and np.array_equal(a.applicants.fsm, b.applicants.fsm)

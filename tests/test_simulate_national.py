@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from repaudit.cli import cli
-from repaudit.errors import WarehouseError
+from repaudit.errors import RepauditError, WarehouseError
 from repaudit.simulate.inputs import SelectiveEntry
 from repaudit.simulate.national import la_market, national_frames, resolve_la
 from repaudit.warehouse import LoadResult, TableRows, Warehouse
@@ -62,15 +62,17 @@ def frames(tmp_path):
         return national_frames(wh)
 
 
-@pytest.mark.parametrize("text", ["Countyshire", "countyshire", "900", "E07000902", "Southdale", "E07000901"])
+@pytest.mark.parametrize("text", ["Countyshire", "countyshire", "900", "E07000902", "Southdale", "E07000901",
+                                  "county", " COUNTYSHIRE "])
 def test_an_la_is_found_by_name_old_code_or_the_ons_code_of_one_of_its_districts(frames, text):
     assert resolve_la(frames, text) == ("900", "Countyshire")
 
 
 def test_an_unknown_la_is_an_error_with_similar_names(frames):
     assert resolve_la(frames, "E06000901") == ("901", "Cityton")
-    with pytest.raises(WarehouseError, match="no local authority 'County' in the warehouse .* similar names: Countyshire"):
-        resolve_la(frames, "County")
+    with pytest.raises(RepauditError, match="no local authority in the warehouse matches --la 'Contyshire': "
+                                            "did you mean Countyshire \\(900\\)"):
+        resolve_la(frames, "Contyshire")
 
 
 def test_idaci_follows_the_lsoa_lookup_from_2011_to_2021(frames):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import RepauditError, WarehouseError
+from .. import names
 from .relations import materialise
 
 PHASES = ("primary", "secondary")
@@ -38,8 +39,30 @@ def prepare(con, include_non_entry: bool = False) -> None:
     materialise(con, "audit_school_values", "school_values")
 
 
-def _match(values: pd.Series, wanted: str) -> pd.Series:
-    return values.astype("string").str.strip().str.casefold().eq(wanted.strip().casefold()).fillna(False)
+NAMED = {  # option: (what it names, code column, name column, other code columns)
+    "region": ("region", "region", "region", ()),
+    "type": ("school type", "type", "type", ()),
+    "la": ("local authority", "la", "la_name", ("lad_code",)),
+    "trust": ("trust", "group_code", "group_name", ("trust_code",)),
+}
+
+
+def choices(schools: pd.DataFrame, option: str) -> list[names.Choice]:
+    """What --OPTION can name among SCHOOLS: one Choice per code, with its name and other codes."""
+    _, code, name, others = NAMED[option]
+    rows = schools[list(dict.fromkeys([code, name, *others]))].dropna(subset=[code]).drop_duplicates(code)
+    return [names.Choice(str(r[code]), str(r[name]) if pd.notna(r[name]) else str(r[code]),
+                         tuple(str(r[o]) for o in others if pd.notna(r[o])))
+            for r in rows.to_dict("records")]
+
+
+def _named(schools: pd.DataFrame, option: str, wanted: str) -> pd.Series:
+    """The schools that --OPTION WANTED names: a code or name in any case, or a unique start of a name
+    (repaudit.names); an error with the closest names when it names none. A trust is matched by its
+    trust code too, so an LA-maintained group and an academy trust are found the same way."""
+    what, code, _, _ = NAMED[option]
+    found = names.find(wanted, choices(schools, option), what, option, missing="no school matches")
+    return schools[code].astype("string").eq(found.code).fillna(False)
 
 
 def select(con, phase=None, region=None, la=None, trust=None, school_type=None, selective=None,
@@ -56,23 +79,9 @@ def select(con, phase=None, region=None, la=None, trust=None, school_type=None, 
         keep &= schools["selective"].fillna(False).astype(bool).eq(bool(selective))
     if faith is not None:
         keep &= schools["faith"].fillna(False).astype(bool).eq(bool(faith))
-    checks = (("region", region, ["region"]),
-              ("type", school_type, ["type"]),
-              ("la", la, ["la", "lad_code", "la_name"]),
-              ("trust", trust, ["trust_code", "trust", "group_code", "group_name"]))
-    for option, wanted, columns in checks:
-        if wanted is None:
-            continue
-        hit = pd.Series(False, index=schools.index)
-        for column in columns:
-            hit |= _match(schools[column], str(wanted))
-        if not hit.any():
-            shown_column = {"trust": "trust", "type": "type"}.get(option, columns[-1])
-            known = sorted(set(schools[shown_column].dropna().astype(str)))
-            shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
-            raise RepauditError(f"no school matches --{option} '{wanted}'. Values in the warehouse include: "
-                                f"{shown or 'none'}")
-        keep &= hit
+    for option, wanted in (("region", region), ("type", school_type), ("la", la), ("trust", trust)):
+        if wanted is not None:
+            keep &= _named(schools, option, str(wanted))
     chosen = schools[keep].reset_index(drop=True)
     if chosen.empty:
         raise RepauditError("no school matches all the filters given together (phase, region, la, trust, type, "

@@ -82,7 +82,8 @@ def _choice(values):
 @click.option("--la", help="Local authority for --synthetic: name, old code (846) or ONS code (E06000043); "
                             "'all' runs every LA of the warehouse and writes national.csv.")
 @click.option("--brighton", "brighton_dir", type=click.Path(exists=True, file_okay=False),
-              help="Build the Brighton and Hove scenario from this folder of public files.")
+              help="Build the Brighton and Hove scenario from this folder of public files (one holding "
+                   "brighton/ and gias/, such as ../shared/data/real, or its brighton/ folder).")
 @click.option("--entry-year", type=int, default=2025, show_default=True, help="Entry year of the Brighton scenario.")
 @click.option("--capacities", type=click.Path(exists=True, dir_okay=False), help="Capacities CSV: urn, pan.")
 @click.option("--first-preferences", type=click.Path(exists=True, dir_okay=False),

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import names
 from ..errors import WarehouseError
 from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
 
@@ -116,17 +117,15 @@ def _fsm_shares(wh) -> pd.Series:
 
 
 def resolve_la(frames: NationalFrames, text: str) -> tuple[str, str]:
-    """(old LA code, LA name) for a name, an old code, or an ONS code of the LA or one of its districts."""
-    key = str(text).strip().lower()
-    las = frames.las
-    for col in ("la_name", "la_code", "lad_code", "lad_name"):
-        hit = las[las[col].fillna("").str.lower() == key]
-        if not hit.empty:
-            return str(hit["la_code"].iloc[0]), str(hit["la_name"].iloc[0])
-    near = sorted(n for n in las["la_name"].dropna().unique() if key[:4] and key[:4] in n.lower())[:5]
-    raise WarehouseError(f"no local authority '{text}' in the warehouse (give an LA name such as 'Kent', an old code "
-                         f"such as 886, or an ONS code such as E06000043)"
-                         + (f"; similar names: {', '.join(near)}" if near else ""))
+    """(old LA code, LA name) for a name, an old code, or an ONS code of the LA or one of its districts, in
+    any case or by a unique start of the name (repaudit.names); the closest names when none matches."""
+    las = frames.las.dropna(subset=["la_code"])
+    aliases = las.groupby("la_code")[["lad_code", "lad_name"]].agg(lambda c: tuple(c.dropna().astype(str)))
+    choices = [names.Choice(str(code), str(name), aliases.loc[code, "lad_code"] + aliases.loc[code, "lad_name"])
+               for code, name in las.drop_duplicates("la_code")[["la_code", "la_name"]].itertuples(index=False)]
+    found = names.find(text, choices, "local authority", "la",
+                       missing="no local authority in the warehouse matches")
+    return found.code, found.name
 
 
 def all_las(frames: NationalFrames) -> list[tuple[str, str]]:

@@ -46,6 +46,17 @@ POSTCODES = "brighton/dennett_bn_postcodes_pop1.csv.gz"
 GIAS = "gias/edubasealldata20250524_reheadered_subset.csv.gz"
 
 
+def data_root(folder: str | Path) -> Path:
+    """The folder laid out like ../shared/data/real that FOLDER names: itself when it holds brighton/ and
+    gias/, or its parent when FOLDER is that brighton/ folder; an error saying what is expected otherwise."""
+    folder = Path(folder)
+    for root in (folder, folder.parent):
+        if (root / ACTUALS).is_file() and (root / GIAS).is_file():
+            return root
+    raise InputFileError(folder, f"expected a folder holding {ACTUALS} and {GIAS} (as ../shared/data/real does), "
+                                 "or its brighton/ folder")
+
+
 def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, preferences: int = 3,
              model: ChoiceModel | None = None, rates: SyntheticRates | None = None,
              city_share: float | None = None, response=None, behaviour=None) -> Game:
@@ -53,7 +64,7 @@ def brighton(real_dir: str | Path, entry_year: int = 2025, seed: int = 0, prefer
     CITY_SHARE: the cohort's FSM share (default: the actuals file's FSM target over PAN, 23.1%). MODEL: the
     choice model before calibration; RESPONSE: (fsm_response, a function of the schools' LA-admission flags
     giving the schools where FSM children have priority), see synthetic.py."""
-    real = Path(real_dir)
+    real = data_root(real_dir)
     schools, siblings, fsm_share, file_share = _schools(real, entry_year)
     city_share = file_share if city_share is None else float(city_share)
     *counts, offered = _factsheet(real / FACTSHEET, schools, entry_year, ("pref1", "pref2", "pref3", "off_total"))
