@@ -108,3 +108,29 @@ def test_keyboard_reaches_search_phase_and_layers_and_opens_a_school(browser, tm
     page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
     assert page.locator(".repaudit-popup-name").inner_text() == "Alpha Academy"
     assert log.errors == []
+
+
+def test_search_from_the_opening_view_lands_on_the_school_at_once_and_its_popup_stays_on_screen(browser, tmp_path):
+    result = national_example()
+    page, log = open_page(browser, write_map(result, tmp_path / "s.html"))
+    page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
+    page.evaluate("repaudit.map.setView([52.5, -1.5], 7, {animate: false})")   # a national map's opening view
+    assert page.evaluate("repaudit.areaMode") is True                   # the LA layer, no schools
+    page.locator(".repaudit-search input").fill("Beta")
+    page.locator(".repaudit-search input").press("Enter")             # no wait between the two: one Enter
+    page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
+    beta = result.schools.set_index("urn").loc[900003]
+    zoom, lat, lon = page.evaluate("[repaudit.map.getZoom(), repaudit.map.getCenter().lat, repaudit.map.getCenter().lng]")
+    page.wait_for_timeout(600)                                         # any animation still pending would move it now
+    assert page.evaluate("repaudit.map.getZoom()") == zoom >= 13
+    popup = page.evaluate("repaudit.map.latLngToContainerPoint([%f, %f])" % (beta["lat"], beta["lon"]))
+    size = page.evaluate("[repaudit.map.getSize().x, repaudit.map.getSize().y]")
+    assert 0 <= popup["x"] <= size[0] and 0 <= popup["y"] <= size[1]   # the school is in view
+    assert page.locator(".repaudit-popup-name").inner_text() == "Beta School"
+    page.set_viewport_size({"width": 900, "height": 420})
+    page.locator(".leaflet-popup-content summary").click()
+    page.wait_for_timeout(200)
+    top = page.evaluate("document.querySelector('.leaflet-popup').getBoundingClientRect().top - "
+                        "repaudit.map.getContainer().getBoundingClientRect().top")
+    assert top >= 0                                                    # "Details" did not push it off the top
+    assert log.errors == []

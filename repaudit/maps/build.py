@@ -27,6 +27,7 @@ COMMUNITY_LABELS = {"polygons": "LSOA areas", "centroids": "LSOA centroids",
                     "schools": "around each school: no LSOA geometry loaded or school-based model"}
 SUPPRESSED_TEXT = "suppressed (fewer than 5 children)"
 AREA_ZOOM = 9            # below this zoom a national map shows local authorities, from it the schools
+SEARCH_ZOOM = 14         # a school found by the search box is shown at least this close
 AREA_NOTE = ("Outlines are approximate: each local authority is the area nearer its own schools than any "
              "other authority's (built from school locations, no boundary file needed).")
 
@@ -89,7 +90,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "title": describe.title(meta), "subtitle": describe.subtitle(meta),
         "banners": _banners(meta, unplaced_text(shared.schools, drawn)),
         "community_model": str(meta.get("community_model", "not stated")),
-        "palette": palette_json(), "schools": table, "bounds": _bounds(drawn),
+        "palette": palette_json(), "schools": table, "bounds": _bounds(drawn), "search_zoom": SEARCH_ZOOM,
         "suppressed_text": SUPPRESSED_TEXT, "vintage": describe.vintage_text(meta),
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},

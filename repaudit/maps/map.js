@@ -122,7 +122,8 @@
         return marker;
       }
     });
-    layer.bindPopup(function (marker) { return R.popup(marker.feature.properties, indicator); }, { maxWidth: 380 });
+    layer.bindPopup(function (marker) { return R.popup(marker.feature.properties, indicator, layer); },
+                    { maxWidth: 380, maxHeight: R.map ? Math.max(240, R.map.getSize().y - 60) : 480 });
     layer.repauditIndicator = indicator;
     R.layers[indicator] = { layer: layer, markers: markers, geojson: geojson };
     if (R.current === null) R.current = indicator;
@@ -155,7 +156,16 @@
     return w.charAt(0).toUpperCase() + w.slice(1) + ".";
   };
 
-  R.popup = function (p, indicator) {
+  /* An opened "Details" makes the popup taller upwards: pan the map so that its top stays on screen. */
+  R.keepOnScreen = function (owner) {
+    var popup = owner && owner.getPopup && owner.getPopup();
+    var box = popup && popup.getElement();
+    if (!box) return;
+    var above = box.getBoundingClientRect().top - R.map.getContainer().getBoundingClientRect().top - 10;
+    if (above < 0) R.map.panBy([0, above], { animate: false });
+  };
+
+  R.popup = function (p, indicator, owner) {
     var s = R.schools[p.i];
     var ind = R.config.indicators[indicator];
     var root = el("div", "repaudit-popup");
@@ -164,6 +174,7 @@
     var flag = R.flagWords(p);
     if (flag) el("p", "repaudit-popup-flag", flag, root).setAttribute("data-field", "flag_words");
     var details = el("details", null, null, root);
+    details.addEventListener("toggle", function () { if (details.open) R.keepOnScreen(owner); });
     el("summary", null, "Details", details);
     var table = el("table", null, null, details);
     function row(label, value, field) {
@@ -332,8 +343,10 @@
   R.show = function (marker) {
     var entry = R.layers[R.current];
     if (!entry.layer.hasLayer(marker)) { R.trust = ""; R.filterPhase("all"); if (R.trustSelect) R.trustSelect.value = ""; }
-    if (R.area && R.map.getZoom() < R.config.areas.zoom) R.map.setZoom(R.config.areas.zoom);
-    R.map.setView(marker.getLatLng(), Math.max(R.map.getZoom(), 14));
+    /* One view change, not animated, so that nothing pending overrides it: zoomend (and with it the switch
+       from the LA layer to the schools) happens before the popup opens. */
+    R.map.setView(marker.getLatLng(), Math.max(R.map.getZoom(), R.config.search_zoom), { animate: false });
+    if (R.zoomMode) R.zoomMode();
     marker.fire("click", { latlng: marker.getLatLng() }, true);
   };
 
