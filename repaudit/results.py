@@ -15,7 +15,8 @@ from .disclosure import for_sharing
 from .errors import RepauditError, explain
 from .output_set import OutputSet
 from .safe_text import for_csv
-from .xlsx import write_xlsx
+from . import workbook
+from .xlsx import write_book
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson", "gpkg")
 POINT_FORMATS = ("geojson", "gpkg")      # school points only
@@ -85,8 +86,9 @@ def _gpkg(schools: pd.DataFrame, path: Path) -> dict:
     return counts
 
 
-def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet) -> tuple[str, dict] | None:
-    """Write one table in one format to its temporary path in FILES; returns (file name, cleaning counts)."""
+def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet, meta: dict) -> tuple[str, dict] | None:
+    """Write one table in one format to its temporary path in FILES; returns (file name, cleaning counts).
+    The workbook is laid out for people (repaudit.workbook); the other formats hold the table as it is."""
     if fmt in POINT_FORMATS and name != "schools":
         return None
     file_name = f"{name}.{fmt}"
@@ -96,7 +98,7 @@ def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet) -> 
             clean, counts = for_csv(frame)
             clean.to_csv(path, index=False)
         elif fmt == "xlsx":
-            counts = write_xlsx(frame, path, sheet_name=name)
+            counts = write_book(path, workbook.sheets(name, frame), workbook.readme(name, meta))
         elif fmt == "parquet":
             frame.to_parquet(path, index=False)
         elif fmt == "geojson":
@@ -133,7 +135,7 @@ def write(result, out_dir, formats=("csv",), unsuppressed: bool = False, *, file
         for name in TABLES:
             frame = getattr(shared, name)
             for fmt in formats:
-                done = _write_table(frame, name, fmt, files)
+                done = _write_table(frame, name, fmt, files, shared.meta)
                 if done is not None:
                     cleaned[done[0]] = done[1]
         files.set_meta(json.loads(json.dumps({**shared.meta, "text_cleaned": _cleaning_notes(cleaned)},
