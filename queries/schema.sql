@@ -170,6 +170,15 @@ CREATE TABLE IF NOT EXISTS catchments (         -- published catchment polygons
     PRIMARY KEY (layer, catchment_id)
 );
 
+CREATE TABLE IF NOT EXISTS la_boundaries (      -- local authority outlines (ONS LAD or county/unitary)
+    area VARCHAR NOT NULL,                      -- the ONS code when the file has one, else the name
+    code VARCHAR,
+    name VARCHAR,
+    geom GEOMETRY,                              -- EPSG:27700
+    source_file VARCHAR, vintage VARCHAR, loaded_at TIMESTAMP,
+    PRIMARY KEY (area)
+);
+
 CREATE TABLE IF NOT EXISTS flows (              -- residence flows: where each school's pupils live
     urn INTEGER NOT NULL,
     lsoa VARCHAR NOT NULL,

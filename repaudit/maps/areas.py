@@ -1,10 +1,12 @@
 """The national map's area layer: one shape per local authority, coloured by the pupil-weighted gap of its
 audited schools, drawn at national zoom instead of 20,000 dots.
 
-The outlines are built from the audit's own schools (every school the warehouse placed, audited or not):
+The outlines are the real ones when the warehouse holds LA boundaries (`repaudit load la-boundaries`):
+district outlines are dissolved into the LA their schools belong to (a county's districts into the county).
+Otherwise they are built from the audit's own schools (every school the warehouse placed, audited or not):
 each school's Voronoi cell, clipped to REACH_M around it, is given to the school's LA and the cells of an LA
-are dissolved. The result follows real boundaries only roughly (a line halfway between schools of
-neighbouring LAs) but needs no boundary file, so it works on any warehouse; it is simplified to SIMPLIFY_M."""
+are dissolved, which follows real boundaries only roughly but needs no boundary file. Both are simplified
+to SIMPLIFY_M."""
 from __future__ import annotations
 
 import math
@@ -56,6 +58,44 @@ def outlines(schools: pd.DataFrame) -> dict[str, shapely.Geometry]:
     return out
 
 
+def _boundary_areas(wh) -> pd.DataFrame:
+    """The warehouse's LA boundaries with the LA (la_name) each belongs to: by its ONS code or name, as a
+    district of the schools' LAs (GIAS district codes, or the LSOA lookup's district names) or as an LA."""
+    return wh.con.execute("""
+        with placed as (                       -- each school's district: from GIAS, else from its LSOA
+            select coalesce(s.lad_code, l21.lad_code, l11.lad_code) as lad_code, s.la_name
+            from schools s
+            left join (select distinct lsoa21, lad_code from lsoa_lookup) l21 on s.lad_code is null and l21.lsoa21 = s.lsoa
+            left join (select distinct lsoa11, lad_code from lsoa_lookup) l11
+                   on s.lad_code is null and l21.lad_code is null and l11.lsoa11 = s.lsoa
+            where s.la_name is not null),
+        districts as (
+            select lad_code, mode(la_name) as la_name from placed where lad_code is not null group by lad_code),
+        names as (select distinct lad_name, lad_code from lsoa_lookup where lad_name is not null),
+        las as (select distinct la_name from schools where la_name is not null)
+        select b.area, coalesce(d1.la_name, d2.la_name, l.la_name) as la_name, st_aswkb(b.geom) as wkb
+        from la_boundaries b
+        left join districts d1 on d1.lad_code = b.code
+        left join names n on b.code is null and lower(n.lad_name) = lower(b.name)
+        left join districts d2 on d2.lad_code = n.lad_code
+        left join las l on lower(l.la_name) = lower(b.name)
+        order by b.area""").df()
+
+
+def boundary_outlines(wh) -> dict[str, shapely.Geometry]:
+    """{LA name: polygon in EPSG:27700} from the loaded LA boundaries, dissolved by LA; {} when none are loaded."""
+    if wh is None or not wh.count("la_boundaries"):
+        return {}
+    rows = _boundary_areas(wh).dropna(subset=["la_name", "wkb"])
+    shapes = shapely.from_wkb([bytes(w) for w in rows["wkb"]])
+    out = {}
+    for la, idx in rows.groupby("la_name").indices.items():
+        shape = shapely.simplify(shapely.union_all(shapes[idx], grid_size=50), SIMPLIFY_M, preserve_topology=True)
+        if not shape.is_empty:
+            out[str(la)] = shape
+    return out
+
+
 def _to_lonlat(geom):
     def project(coords):
         lon, lat = lonlat(coords[:, 0], coords[:, 1])
@@ -92,11 +132,13 @@ def quantile_breaks(values, classes: int = 6) -> list[float]:
     return sorted({round(float(q), 1) for q in qs})
 
 
-def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators) -> dict | None:
-    """{geojson, classes} for the LA layer: features with properties a (LA name) and one gap per
+def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators, wh=None) -> dict | None:
+    """{geojson, classes, real} for the LA layer: features with properties a (LA name) and one gap per
     indicator_phase key; classes per key: breaks at the quantiles of the LAs' gaps, their colours and
-    legend labels. None when nothing can be drawn."""
-    shapes = outlines(shared_schools)
+    legend labels; real: whether the outlines are the loaded LA boundaries (else built from schools). An LA
+    with schools but no loaded boundary takes its school-built outline. None when nothing can be drawn."""
+    real = boundary_outlines(wh)
+    shapes = {**outlines(shared_schools), **real} if real else outlines(shared_schools)
     gaps = weighted_gaps(drawn, indicators)
     features = []
     for la, shape in sorted(shapes.items()):
@@ -109,7 +151,8 @@ def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators) ->
     keys = sorted({k for f in features for k in f["properties"] if k != "a"})
     breaks = {k: quantile_breaks([f["properties"].get(k) for f in features if k in f["properties"]]) for k in keys}
     classes = {k: {"breaks": b, "colours": class_colours(b), "labels": class_labels(b)} for k, b in breaks.items()}
-    return {"geojson": {"type": "FeatureCollection", "features": features}, "classes": classes}
+    return {"geojson": {"type": "FeatureCollection", "features": features}, "classes": classes,
+            "real": bool(real)}
 
 
 def class_colours(breaks) -> list[str]:

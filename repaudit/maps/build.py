@@ -29,7 +29,9 @@ SUPPRESSED_TEXT = "suppressed (fewer than 5 children)"
 AREA_ZOOM = 9            # below this zoom a national map shows local authorities, from it the schools
 SEARCH_ZOOM = 14         # a school found by the search box is shown at least this close
 AREA_NOTE = ("Outlines are approximate: each local authority is the area nearer its own schools than any "
-             "other authority's (built from school locations, no boundary file needed).")
+             "other authority's (built from school locations; load real outlines with `repaudit load "
+             "la-boundaries`).")
+REAL_AREA_NOTE = "Local authority outlines: the loaded boundary file, simplified."
 
 
 def leaflet_assets() -> tuple[list, list]:
@@ -85,7 +87,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
     community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
-    areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators)
+    areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators, wh)
     config = {
         "title": describe.title(meta), "subtitle": describe.subtitle(meta),
         "banners": _banners(meta, unplaced_text(shared.schools, drawn)),
@@ -95,7 +97,8 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
         "flag_words": plain.FLAG_WORDS,
-        "areas": None if areas is None else {"classes": areas["classes"], "zoom": AREA_ZOOM, "note": AREA_NOTE},
+        "areas": None if areas is None else {"classes": areas["classes"], "zoom": AREA_ZOOM,
+                                            "note": REAL_AREA_NOTE if areas["real"] else AREA_NOTE},
         "phases": sorted({str(p).lower() for p in drawn["phase"].dropna()} & {"primary", "secondary"})
         if "phase" in drawn else [],
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
