@@ -7,6 +7,10 @@ import sys
 from contextlib import contextmanager
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager or `kill` stopping the command): cleaned up like Ctrl-C, reported as 'Terminated.'"""
+
+
 class RepauditError(Exception):
     """Any problem the user can fix: the message says what was found, what was expected and where."""
 
@@ -73,6 +77,10 @@ def explain(exc: BaseException, path=None) -> RepauditError | None:
         return exc
     if isinstance(exc, OSError):
         return _os_error(exc, path or exc.filename)
+    if isinstance(exc, UnicodeEncodeError) and "surrogates not allowed" in str(exc):
+        return RepauditError(f"{path or 'a file name'}: a file name holds bytes that are not UTF-8 (as unzip leaves "
+                             "names from Windows zips), which this step cannot use: rename the file (for example with "
+                             "`convmv -f cp1252 -t utf8`), then run the command again")
     duckdb = sys.modules.get("duckdb")
     if duckdb is not None and isinstance(exc, duckdb.Error) and not is_interrupt(exc):
         return _duckdb_error(str(exc), path)

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from . import sources as _sources  # noqa: F401
 from .sources import registry
-from .errors import MissingColumnError, RepauditError, about
+from .errors import MissingColumnError, RepauditError, explain
+from .output_guard import check_target, protect
+from .output_set import OutputSet
 from .paths import check_file_target
 from .safe_text import for_csv
 from .sources.detect import check_kind, check_known, explain_missing_columns
@@ -56,8 +57,12 @@ def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path |
     either every file is loaded or nothing changes. With REJECTS_FILE, every rejected row is also written there
     as CSV (source, source_file, row_number, reason, raw)."""
     check_warehouse_path(db)
+    protect(db, "the warehouse")
+    for path in paths:
+        protect(path, "a file being loaded")
     if rejects_file is not None:
         check_file_target(rejects_file, "--rejects", "rejects.csv")
+        check_target(Path(rejects_file), "--rejects")
         if any(Path(rejects_file).resolve() == Path(path).resolve() for path in paths):
             raise RepauditError(f"--rejects {rejects_file} is one of the files being loaded and would be "
                                 "overwritten; give another file name")
@@ -80,29 +85,29 @@ def stored_so_far(db: str | Path):
 
 def commit(db: str | Path, results: list[LoadResult], rejects_file: str | Path | None = None) -> list[LoadResult]:
     """Store RESULTS in the warehouse DB in one transaction and their rejects in REJECTS_FILE, all or nothing:
-    the rejects go to a temporary file renamed into place once the warehouse has committed, and a warehouse
-    this call created is removed again when storing fails."""
+    the rejects go to a temporary file renamed into place (repaudit.output_set) once the warehouse has
+    committed, and a warehouse this call created is removed again when storing fails."""
     check_warehouse_path(db)
     created = str(db) != MEMORY and not Path(db).exists()
-    pending = write_rejects(results, rejects_file) if rejects_file is not None else None
+    rejects = write_rejects(results, rejects_file) if rejects_file is not None else None
     try:
         with Warehouse(db) as wh:
             wh.store_all(results)
-        if pending is not None:
-            with about(rejects_file):
-                pending.replace(rejects_file)
+        if rejects is not None:
+            rejects.commit()
     except BaseException:
-        if pending is not None:
-            pending.unlink(missing_ok=True)
+        if rejects is not None:
+            rejects.discard()
         if created:
             remove_warehouse(db)
         raise
     return results
 
 
-def write_rejects(results: list[LoadResult], target: str | Path) -> Path:
+def write_rejects(results: list[LoadResult], target: str | Path) -> OutputSet:
     """Every rejected row of RESULTS as CSV (source, source_file, row_number, reason, raw), written whole to a
-    temporary file beside TARGET and returned; the caller renames it to TARGET, so TARGET is never half-written."""
+    temporary file beside TARGET; the caller commits the returned set (renaming it to TARGET) or discards it,
+    so TARGET is never half-written, and is refused if it is a file repaudit did not write."""
     target = Path(target)
     frames = []
     for result in results:
@@ -111,15 +116,16 @@ def write_rejects(results: list[LoadResult], target: str | Path) -> Path:
         rows.insert(0, "source", result.source)
         frames.append(rows)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REJECT_COLUMNS)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.part")
-    with about(target):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            for_csv(table[REJECT_COLUMNS])[0].to_csv(temp, index=False)   # no live formulas
-        except BaseException:
-            temp.unlink(missing_ok=True)
+    files = OutputSet(target.parent, option="--rejects")
+    try:
+        for_csv(table[REJECT_COLUMNS])[0].to_csv(files.path(target), index=False)   # no live formulas
+    except BaseException as exc:
+        files.discard()
+        error = explain(exc, target)
+        if error is None or error is exc:
             raise
-    return temp
+        raise error from None
+    return files
 
 
 def summary(result: LoadResult, db: str | Path) -> list[str]:

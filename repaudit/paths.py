@@ -1,5 +1,7 @@
-"""Where the project keeps things (the SQL folder, the bundled sample, default outputs) and the check that a
-file path given by the user can be written."""
+"""Where the project keeps things (the SQL folder, the bundled sample, default outputs), the check that a
+file path given by the user can be written, and how a path whose name is not UTF-8 is shown."""
+import codecs
+import os
 from pathlib import Path
 
 from .errors import RepauditError
@@ -28,3 +30,28 @@ def check_file_target(path, option: str, example: str):
             if not parent.is_dir():
                 raise RepauditError(f"{option} {target}: {parent} is a file, not a folder; choose another path")
             break
+
+
+def is_utf8_name(path) -> bool:
+    """PATH's name is valid UTF-8 (a name from a Windows zip unpacked by unzip may hold Windows-1252 bytes)."""
+    try:
+        os.fsencode(str(path)).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def shown(path) -> str:
+    """PATH as text that can be printed and stored: bytes of the name that are not UTF-8 are read as
+    Windows-1252 (what a zip made on Windows holds), so 'caf\\xe9.csv' shows as 'café.csv'."""
+    text = str(path)
+    if is_utf8_name(text):
+        return text
+    return os.fsencode(text).decode("utf-8", errors="repaudit-cp1252")
+
+
+def _as_cp1252(error: UnicodeDecodeError):
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("repaudit-cp1252", _as_cp1252)

@@ -9,7 +9,7 @@ from pathlib import Path
 from .auditing.command import open_warehouse
 from .auditing.run import audit
 from .maps import map_page
-from .output_set import OutputSet
+from .output_set import OutputSet, distinct
 from .report import report_page
 from .report.build import map_href
 
@@ -36,8 +36,13 @@ def audit_and_publish(db, *, map_path=None, report_path=None, unsuppressed: bool
     formats = [(kind, Path(p), figure_format(p)) for kind, p in figures]
     map_path = Path(map_path) if map_path else None
     report_path = Path(report_path) if report_path else None
+    distinct({"--out": report_path or map_path, "--map": map_path if report_path else None,
+              **{f"--{fmt}": path for _, path, fmt in formats}})
     first = report_path or map_path or (formats[0][1] if formats else Path("."))
     files = OutputSet(first.parent)
+    for path in (map_path, report_path, *(path for _, path, _ in formats)):
+        if path is not None:
+            files.check(path)
     with files:
         with open_warehouse(db) as wh:
             result = audit(wh, **audit_args)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +68,10 @@ def _geojson(schools: pd.DataFrame, path: Path) -> None:
 
 def _gpkg(schools: pd.DataFrame, path: Path) -> dict:
     """A GeoPackage layer 'schools' of points in British National Grid (EPSG:27700), for QGIS; schools without
-    a location keep an empty geometry. Text cells are cleaned as for CSV (control characters, formulas)."""
+    a location keep an empty geometry. Text cells are cleaned as for CSV (control characters, formulas). GDAL
+    builds the file in memory and Python writes it, so a full disk is reported as such, naming the file."""
+    import io
+
     import geopandas as gpd
     clean, counts = for_csv(schools)
     e = pd.to_numeric(clean.get("easting"), errors="coerce") if "easting" in clean else pd.Series(np.nan, clean.index)
@@ -80,9 +82,9 @@ def _gpkg(schools: pd.DataFrame, path: Path) -> dict:
     for column in frame.columns:
         if column != "geometry" and frame[column].dtype == object:
             frame[column] = frame[column].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The filename extension should be")   # the set's temporary name
-        frame.to_file(path, layer="schools", driver="GPKG")
+    buffer = io.BytesIO()
+    frame.to_file(buffer, layer="schools", driver="GPKG")
+    path.write_bytes(buffer.getvalue())
     return counts
 
 
@@ -128,7 +130,7 @@ def write(result, out_dir, formats=("csv",), unsuppressed: bool = False, *, file
     that no spreadsheet runs them (see repaudit.safe_text and repaudit.xlsx); meta.json says what was changed."""
     formats = parse_formats(formats)
     own = files is None
-    files = files if files is not None else OutputSet(out_dir, origin=origin)
+    files = files if files is not None else OutputSet(out_dir, origin=origin, kind="audit")
     try:
         shared = for_sharing(result, unsuppressed)
         cleaned = {}

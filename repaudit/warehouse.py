@@ -10,7 +10,8 @@ import pandas as pd
 
 from . import sql
 from .errors import RepauditError, WarehouseError, about, is_interrupt
-from .paths import check_file_target
+from .output_guard import protect
+from .paths import check_file_target, is_utf8_name, shown
 
 MEMORY = ":memory:"
 DUCKDB_MAGIC = b"DUCK"      # bytes 8-11 of every DuckDB database file
@@ -52,6 +53,9 @@ class LoadResult:
     rows_skipped: int = 0                   # file rows left out on purpose (e.g. summary rows); a note says why
     file_rows_loaded: int | None = None     # file rows stored, when one file row feeds several table rows
 
+    def __post_init__(self):
+        self.source_file = shown(self.source_file)     # a name from a Windows zip is stored as readable text
+
     @property
     def rows_rejected(self) -> int:
         return len(self.rejects)
@@ -76,6 +80,10 @@ def check_warehouse_path(path: str | Path):
         return
     target = Path(path)
     check_file_target(target, "--db", "repaudit.duckdb")
+    if not is_utf8_name(target):
+        raise RepauditError(f"--db {shown(target)}: the name holds bytes that are not UTF-8 (as unzip leaves names "
+                            "from Windows zips), which DuckDB cannot open; rename the file (for example with "
+                            "`convmv -f cp1252 -t utf8`) or give another --db")
     if target.is_file():
         with about(target), open(target, "rb") as handle:
             head = handle.read(12)
@@ -97,6 +105,7 @@ class Warehouse:
     def __init__(self, path: str | Path = MEMORY, read_only: bool = False):
         self.path = str(path)
         check_warehouse_path(self.path)
+        protect(self.path, "the warehouse")
         try:
             with about(self.path):
                 if self.path != MEMORY:

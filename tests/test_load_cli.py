@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from load_support import db_path, error_line, query, run_load, write_csv
 from repaudit.cli import cli
 from repaudit.load import SOURCES
+from repaudit.output_guard import LEDGER
 from repaudit.warehouse import Warehouse
 from warehouse_state import warehouse_state
 
@@ -195,7 +196,7 @@ def test_rejects_file_is_written_whole_or_not_at_all(tmp_path, runner):
     failed = run_load(runner, tmp_path, "cin-schools", first, bad, "--rejects", rejects)
     assert error_line(failed).startswith(f"Error: {bad}: ")
     assert rejects.read_bytes() == kept
-    assert sorted(p.name for p in rejects.parent.iterdir()) == ["rejects.csv"]
+    assert sorted(p.name for p in rejects.parent.iterdir()) == [LEDGER, "rejects.csv"]
 
 
 def test_a_full_disk_while_writing_rejects_names_the_file_and_changes_nothing(tmp_path, runner, monkeypatch):

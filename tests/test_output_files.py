@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 import repaudit
 from repaudit.cli import cli
 from repaudit.errors import RepauditError
+from repaudit.output_guard import LEDGER
 from repaudit.output_set import OutputSet
 from repaudit.warehouse import Warehouse
 
@@ -19,8 +20,9 @@ RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 
 
 def state(folder):
-    """Every file in FOLDER (hidden ones too) with its sha256."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    """Every file in FOLDER (hidden ones too, but not repaudit's record of what it wrote) with its sha256."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())
+            if p.is_file() and p.name != LEDGER}
 
 
 def audit(runner, db, out, *extra):
@@ -118,7 +120,8 @@ def test_control_characters_never_break_the_xlsx_and_are_counted(sample_db, tmp_
 
 
 def test_output_set_renames_only_when_every_file_is_complete(tmp_path):
-    (tmp_path / "a.txt").write_text("old a")
+    with OutputSet(tmp_path) as files:
+        files.write_text("a.txt", "old a")
     with pytest.raises(ZeroDivisionError):
         with OutputSet(tmp_path) as files:
             files.write_text("a.txt", "new a")
@@ -138,7 +141,7 @@ def test_report_and_its_map_carry_one_run_id(runner, sample_db, tmp_path):
     ids = {re.search(r'<meta name="repaudit-run" content="([^"]+)">', p.read_text(encoding="utf-8")).group(1)
            for p in (report, tmp_path / "r" / "map.html")}
     assert len(ids) == 1 and RUN_ID.match(ids.pop())
-    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["map.html", "report.html"]
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == [LEDGER, "map.html", "report.html"]
 
 
 SIMULATE = ["simulate", "--policy", "fsm-quota", "--synthetic", "--la", "990", "--runs", "2"]
@@ -176,7 +179,7 @@ def test_a_simulation_into_a_folder_of_another_policy_says_so(runner, sample_db,
 
 def test_output_files_that_no_meta_json_vouches_for_are_named(runner, sample_db, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
+    assert audit(runner, sample_db, out).exit_code == 0
     (out / "map.html").write_text("<p>a map from an older version</p>")
     (out / "notes.txt").write_text("the user's own file")
     result = audit(runner, sample_db, out)
@@ -185,3 +188,7 @@ def test_output_files_that_no_meta_json_vouches_for_are_named(runner, sample_db,
     assert (f"note: map.html in {out} is not from this run ({run}) and no meta.json records the run that wrote "
             "them") in result.output
     assert "notes.txt" not in result.output and (out / "notes.txt").read_text() == "the user's own file"
+    refused = audit(runner, sample_db, out, "--map")
+    assert refused.exit_code == 1
+    assert f"Error: {out / 'map.html'} exists and was not written by repaudit" in refused.output
+    assert (out / "map.html").read_text() == "<p>a map from an older version</p>"

@@ -35,13 +35,15 @@ def audit_to_files(db, out=None, formats=("csv",), *, map_html=False, report_htm
     from ..report import report_page
     from ..report.build import map_href
 
+    files = None
+    if out is not None or map_html or report_html:
+        out_dir = Path(out if out is not None else "output")
+        files = OutputSet(out_dir, family=results.file_names() + ["map.html", "report.html"], kind="audit")
     with open_warehouse(db) as wh:
         result = audit(wh, **options)
-        if out is None and not (map_html or report_html):
+        if files is None:
             return result, []
-        out_dir = Path(out if out is not None else "output")
-        files = OutputSet(out_dir, origin=origin(db, result),
-                          family=results.file_names() + ["map.html", "report.html"])
+        files.origin = {k: v for k, v in origin(db, result).items() if v is not None}
         with files:
             tables = {}
             if out is not None:

@@ -121,3 +121,22 @@ def summary(validation: dict) -> str:
           fmt(r.change_flag, ".0f")] for r in p.itertuples()], "llrrrrrrr")
     return (f"{head}\n\n{models_text}\n\nPairs of models, over the schools both audit (flag = below the lower 95% "
             f"limit allowing for over-dispersion):\n{pairs_text}\n")
+
+
+FILES = ("validation_models.csv", "validation_pairs.csv")
+
+
+def output_files(out) -> "OutputSet":
+    """The output set of `repaudit validate --out OUT`, checked before any model runs."""
+    from ..output_set import OutputSet
+    return OutputSet(out, kind="validate", family=FILES)
+
+
+def write(validation: dict, files) -> list:
+    """Write the models and pairs tables as CSV into FILES (from `output_files`), all or nothing; no text cell
+    can run as a spreadsheet formula."""
+    from ..safe_text import for_csv
+    with files:
+        for name in ("models", "pairs"):
+            for_csv(validation[name])[0].to_csv(files.path(f"validation_{name}.csv"), index=False)
+    return files.written

@@ -5,51 +5,89 @@ import sys
 import threading
 from contextlib import contextmanager
 
-from ..errors import explain, is_interrupt   # standard library only: imported before anything Ctrl-C could stop
+from ..errors import Terminated, explain, is_interrupt   # standard library only: imported before Ctrl-C could stop
+
+OUTPUT_OPTIONS = {"out", "out_dir", "rejects_file", "map_out", "png", "svg"}
+INPUTS = {"db": "the warehouse", "cache": "the download cache"}
 
 
 @contextmanager
 def interrupt_exits():
-    """Ctrl-C, whether Python or a running DuckDB query sees it, ends the command with 'Interrupted.' and 130."""
+    """Ctrl-C, whether Python or a running DuckDB query sees it, ends the command with 'Interrupted.' and 130;
+    SIGTERM with 'Terminated.' and 143. Either way temporary files have been removed on the way out."""
     try:
         yield
     except BaseException as exc:
         if not is_interrupt(exc):
             raise
+        if isinstance(exc, Terminated):
+            sys.stderr.write("Terminated.\n")
+            sys.exit(143)
         sys.stderr.write("Interrupted.\n")
         sys.exit(130)
 
 
 class CtrlC:
-    """Remembers a Ctrl-C while a command runs, even when a library turns the KeyboardInterrupt it raised into an
-    error of its own (DuckDB does, while converting a data frame)."""
+    """Turns Ctrl-C (SIGINT) and SIGTERM into exceptions while a command runs, so every `with` block cleans up,
+    and remembers the signal even when a library turns the exception into an error of its own (DuckDB does,
+    while converting a data frame)."""
 
     def __init__(self):
-        self.seen, self.previous = False, None
+        self.seen, self.previous = None, {}
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._pressed)
+            for number in (signal.SIGINT, signal.SIGTERM):
+                self.previous[number] = signal.signal(number, self._pressed)
         return self
 
     def _pressed(self, signum, frame):
-        self.seen = True
-        raise KeyboardInterrupt
+        self.seen = signum
+        raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+    def stop(self) -> KeyboardInterrupt:
+        return Terminated() if self.seen == signal.SIGTERM else KeyboardInterrupt()
 
     def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for number, handler in self.previous.items():
+            signal.signal(number, handler)
+
+
+def protect_inputs(ctx) -> None:
+    """Mark the command's warehouse, cache and input files as things no output may replace (repaudit.output_guard)."""
+    from ..output_guard import clear_protected, protect
+
+    clear_protected()
+    types = {p.name: p.type for p in ctx.command.params}
+    for name, value in ctx.params.items():
+        if name in OUTPUT_OPTIONS or value in (None, ""):
+            continue
+        is_path = name in INPUTS or isinstance(types.get(name), click.Path) or name in ("policy", "baseline")
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if is_path and isinstance(item, (str, os.PathLike)) and (name in INPUTS or os.path.lexists(item)):
+                protect(item, INPUTS.get(name, "an input of this command"), tree=name == "cache" or os.path.isdir(item))
 
 
 with interrupt_exits():
     import click
 
     from .. import __version__
+    from ..paths import shown
+
+
+class RepauditCommand(click.Command):
+    """A command that protects its inputs from its outputs before it runs."""
+
+    def invoke(self, ctx):
+        protect_inputs(ctx)
+        return super().invoke(ctx)
 
 
 class RepauditGroup(click.Group):
-    """Turns library errors, and failures of the machine (a full disk, a locked warehouse), into a one-paragraph
+    """Runs RepauditCommands; turns library errors, and failures of the machine (a full disk, a locked warehouse), into a one-paragraph
     message and exit code 1, Ctrl-C into 'Interrupted.' and 130, never a traceback."""
+
+    command_class = RepauditCommand
 
     def make_context(self, *args, **kwargs):
         with interrupt_exits():
@@ -67,10 +105,10 @@ class RepauditGroup(click.Group):
                 sys.exit(1)
             except Exception as exc:
                 if is_interrupt(exc) or ctrl_c.seen:
-                    raise KeyboardInterrupt from None
+                    raise ctrl_c.stop() from None
                 error = explain(exc)
                 if error is not None:
-                    click.echo(f"Error: {error}", err=True)
+                    click.echo(f"Error: {shown(error)}", err=True)
                     sys.exit(1)
                 if os.environ.get("REPAUDIT_DEBUG"):
                     raise
@@ -102,6 +140,9 @@ def cli():
 
 
 def main():
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")     # a file name that is not UTF-8 prints as it is
     cli(prog_name="repaudit")
 
 

@@ -1,7 +1,10 @@
 """`repaudit simulate`: compare an admissions policy with a baseline by deferred acceptance."""
+from pathlib import Path
+
 import click
 
 from ..options import db_option
+from ..output_guard import check_folder
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
@@ -123,6 +126,8 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
     acceptance: the equal-preference scheme), over many lottery draws."""
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
+    if out_dir:
+        check_folder(Path(out_dir), "simulate")           # before anything runs: the outputs can go there
     if synthetic and la.strip().lower() == "all":
         extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts != 1), ("--sweep", sweep_spec),
                                           ("--facts", facts), ("--capacities", capacities),

@@ -6,6 +6,7 @@ import click
 from ..auditing.command import open_warehouse
 from ..auditing.run import audit
 from ..errors import RepauditError
+from ..output_set import OutputFolder
 from ..paths import OUTPUT_DIR
 from ..site import build_site
 from . import cli
@@ -18,7 +19,8 @@ from .map_cmd import _audit_args
              "  repaudit site --db output/england.duckdb --phase secondary --out output/site-secondary")
 @audit_options
 @click.option("--out", type=click.Path(file_okay=True), default=str(OUTPUT_DIR / "site"), show_default=True,
-              help="Folder to write the site into (replaced only when the new site is complete).")
+              help="Folder to write the site into: new, empty or an earlier site, replaced only when the new site is "
+                   "complete (a link to a folder is kept and the folder it points to replaced).")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: when run in a terminal].")
 def site_command(top, unsuppressed, db, out, progress, **options):
     """Write a static site: an England index (summary, every LA and trust ranked, search), one page per local
@@ -27,6 +29,7 @@ def site_command(top, unsuppressed, db, out, progress, **options):
     if unsuppressed:
         raise RepauditError("the site is for sharing, so disclosure control always applies: leave out --unsuppressed")
     show = sys.stderr.isatty() if progress is None else progress
+    OutputFolder(out, kind="site")                    # refuse a place the site cannot go before auditing
     with open_warehouse(db) as wh:
         result = audit(wh, **_audit_args(**options))
         site = build_site(result, out, wh, progress=show)
@@ -34,3 +37,5 @@ def site_command(top, unsuppressed, db, out, progress, **options):
     trusts = f"{site.trust_pages:,} trust{'' if site.trust_pages == 1 else 's'}"
     click.echo(f"Site: {site.folder}/index.html - {site.pages:,} pages ({las}, {trusts}), {site.bytes / 1e6:.1f} MB, "
                f"{site.seconds:.0f} s")
+    for note in site.notes:
+        click.echo(f"note: {note}")

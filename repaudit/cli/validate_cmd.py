@@ -4,7 +4,7 @@ import click
 from ..auditing import models
 from ..auditing.command import open_warehouse
 from ..auditing.indicators import INDICATORS
-from ..auditing.validation import compare_models, summary
+from ..auditing.validation import compare_models, output_files, summary, write
 from ..errors import RepauditError
 from ..options import db_option
 from . import cli
@@ -28,27 +28,22 @@ from .audit_cmd import _params
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Model or audit parameter, as for `repaudit audit`.")
 @click.option("--out", type=click.Path(file_okay=False), help="Also write validation_models.csv and "
-              "validation_pairs.csv into this folder.")
+              "validation_pairs.csv into this folder (new, empty or an earlier validation's).")
 @db_option
 def validate_command(indicator, community, phase, region, la, years, params, out, db):
     """Compare the community models on the loaded data: per model the share of schools flagged, phi and tau,
     and the grammar schools' mean gap; per pair of models the correlation of their gaps and ranks and how
     many schools change flag. A conclusion that holds under every model is robust to the choice of model
     (docs/methodology.md in the repaudit repository explains each model and its known biases)."""
-    from pathlib import Path
-
     chosen = [c.strip() for c in community.split(",") if c.strip()] or None
     unknown = [c for c in chosen or [] if c not in models.names()]
     if unknown:
         raise RepauditError(f"--community: unknown model(s) {', '.join(unknown)}; choose from "
                             f"{', '.join(models.names())} (comma-separated)")
+    files = output_files(out) if out else None
     with open_warehouse(db) as wh:
         result = compare_models(wh, indicator, chosen, None if phase == "all" else phase, _params(params),
                                 region=region, la=la, years=years)
     click.echo(summary(result))
-    if out:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in ("models", "pairs"):
-            result[name].to_csv(folder / f"validation_{name}.csv", index=False)
-        click.echo(f"Wrote {folder / 'validation_models.csv'}, {folder / 'validation_pairs.csv'}")
+    if files is not None:
+        click.echo("Wrote " + ", ".join(str(p) for p in write(result, files)))

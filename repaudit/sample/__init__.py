@@ -13,16 +13,17 @@ README = "SYNTHETIC.md"
 
 
 def generate(out_dir: str | Path, seed: int = SEED) -> list[Path]:
-    """Write every sample file and SYNTHETIC.md into OUT_DIR; the same seed gives the same bytes."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write every sample file and SYNTHETIC.md into OUT_DIR (new, empty or an earlier sample), all or nothing;
+    the same seed gives the same bytes."""
+    from ..output_set import OutputSet
+
+    files = OutputSet(out_dir, kind="sample")
     sample = build_sample(seed)
-    written = []
-    for f in SAMPLE_FILES:
-        (out / f.name).write_bytes(f.write(sample))
-        written.append(out / f.name)
-    (out / README).write_bytes(synthetic_md(sample))
-    return written + [out / README]
+    with files:
+        for f in SAMPLE_FILES:
+            files.write_bytes(f.name, f.write(sample))
+        files.write_bytes(README, synthetic_md(sample))
+    return files.written
 
 
 def read_sample(folder: str | Path = SAMPLE_DIR) -> list:

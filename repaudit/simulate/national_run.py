@@ -57,7 +57,7 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
     if out_dir:
         with OutputSet(out_dir, origin={"policy": policy.name, "baseline": baseline.name,
                                         "applicants_from": "synthetic cohorts of every LA"},
-                       family=["national.csv"]) as files:
+                       family=["national.csv"], kind="simulate") as files:
             for_csv(table)[0].to_csv(files.path("national.csv"), index=False, float_format="%.6g")
         out.written = files.written
     return out

@@ -35,7 +35,8 @@ def origin(comparison: Comparison) -> dict:
 def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
     """Write every output file into OUT_DIR (created), all or nothing (repaudit.output_set); returns the paths
     written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers."""
-    files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"])
+    files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"],
+                      kind="simulate")
     with files:
         cleaned = {}
         tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}

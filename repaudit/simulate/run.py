@@ -197,7 +197,7 @@ def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *,
     written = []
     if out_dir:
         with OutputSet(out_dir, origin={"policy": meta["policy"], "baseline": meta["baseline"], "sweep": key},
-                       family=["sweep.csv", "sweep.html"]) as files:
+                       family=["sweep.csv", "sweep.html"], kind="simulate") as files:
             for_csv(table)[0].to_csv(files.path("sweep.csv"), index=False, float_format="%.6g")
             files.write_text("sweep.html", sweep.sweep_chart(table, title))
         written = files.written

@@ -4,13 +4,12 @@ region and England, trusts; its map; its schools.csv) and trust/<n>.html per tru
 
 Pages come from fixed, sandboxed, autoescaping templates; every name is a context variable shown as text.
 Folder and file names are numbers, never input text. The site is written into a temporary folder beside
-OUT and swapped in only once complete: a failed build leaves OUT as it was."""
+OUT and swapped in only once complete (repaudit.output_set.OutputFolder): a failed build leaves OUT as it was,
+and a folder that is not an earlier site is never replaced."""
 from __future__ import annotations
 
-import shutil
 import time
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
@@ -21,8 +20,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from .. import describe, plain
 from ..auditing.result import AuditResult
 from ..disclosure import RULE, for_sharing
-from ..errors import RepauditError
 from ..maps import map_page
+from ..output_set import OutputFolder
 from ..report import report_page
 from ..report import format as fmt
 from ..safe_text import for_csv
@@ -41,6 +40,7 @@ class Site:
     seconds: float
     la_pages: int
     trust_pages: int
+    notes: list = field(default_factory=list)
 
 
 def _env() -> jinja2.Environment:
@@ -84,18 +84,15 @@ def _progress(total: int, show: bool):
 def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top: int = 50) -> Site:
     """Write the site of RESULT (a national audit) into the folder OUT, replacing it only when complete."""
     start = time.perf_counter()
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise RepauditError(f"{out}: is a file; the site is written as a folder, give a folder name (e.g. output/site)")
+    place = OutputFolder(out, kind="site")
     shared = for_sharing(result, False)
     meta = shared.meta
     indicator = str((meta.get("indicators") or shared.schools["indicator"].unique())[0])
     env, footer = _env(), _footer(meta)
     las = la_ranking(shared.schools, shared.areas, indicator)
     trusts = trust_ranking(shared.trusts, indicator)
-    temp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex[:8]}")
-    temp.mkdir(parents=True)
-    try:
+    with place:
+        temp = place.temp
         (temp / "la").mkdir()
         (temp / "trust").mkdir()
         bar = _progress(len(las) + len(trusts) + 1, progress)
@@ -134,13 +131,9 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
         _write_index(env, temp, shared, indicator, las, trusts, la_links, trust_links, footer)
         bar.update()
         bar.close()
-        _swap(temp, out)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-    pages = sum(1 for _ in out.rglob("*.html"))
-    return Site(out, pages, size, time.perf_counter() - start, len(la_links), len(trust_links))
+    size = sum(p.stat().st_size for p in place.out.rglob("*") if p.is_file())
+    pages = sum(1 for _ in place.out.rglob("*.html"))
+    return Site(Path(out), pages, size, time.perf_counter() - start, len(la_links), len(trust_links), place.notes)
 
 
 def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_links, footer) -> None:
@@ -167,13 +160,3 @@ def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_li
                  "gap": fmt.gap(r["gap_pp"]), "z": fmt.num(r["z"], 2), "below": fmt.count(r["n_below"]),
                  "shortfall": fmt.count(r["shortfall"])} for k, r in trusts.iterrows()]), encoding="utf-8")
 
-
-def _swap(temp: Path, out: Path) -> None:
-    """Put TEMP in OUT's place; the previous OUT is removed only after the new one is there."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        out.rename(old)
-    temp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
