@@ -18,7 +18,7 @@ PRIVATE_MODELS = frozenset({"flows"})        # community built from user-supplie
 SMALL_MIN, SMALL_MAX = 1, 4                  # counts in this range are never published
 
 SCHOOL_VALUES = ("school_rate", "gap_pp", "ratio", "z", "shortfall", "z_adjusted", "gap_shrunk_pp",
-                 "gap_shrunk_posterior95_low_pp", "gap_shrunk_posterior95_high_pp")
+                 "gap_shrunk_posterior95_low_pp", "gap_shrunk_posterior95_high_pp", "gap_min_pp", "gap_max_pp")
 TRUST_VALUES = ("observed", "gap_pp", "shortfall", "z", "z_adjusted", "n_below", "share_below")
 AREA_VALUES = ("group_pupils", "share", "D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random",
                "D_school_resample95_low", "D_school_resample95_high", "GS", "isolation")
@@ -100,7 +100,7 @@ def _suppress_schools(schools: pd.DataFrame) -> pd.DataFrame:
     for col in SCHOOL_VALUES:
         if col in out:
             out[col] = out[col].astype(float).mask(hide)
-    for col in ("flag", "beyond_chance_flag", "rank"):
+    for col in ("flag", "beyond_chance_flag", "rank", "rank_low", "rank_high", "models_flagged", "models_below"):
         if col in out and hide.any():
             out.loc[hide, col] = None
     return out

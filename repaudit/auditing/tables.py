@@ -48,11 +48,23 @@ def schools_table(result, indicator: str, top: int = 10, selective=None, faith=N
                        getattr(r, "gap_shrunk_posterior95_high_pp", None), "+.1f"),
              _num(r.z, "+.2f"), _num(r.shortfall, ".0f"),
              "suppressed" if _hidden(r) else r.flag or "",
-             "suppressed" if _hidden(r) else getattr(r, "beyond_chance_flag", None) or ""]
+             "suppressed" if _hidden(r) else getattr(r, "beyond_chance_flag", None) or "",
+             "" if _hidden(r) else _interval(getattr(r, "rank_low", None), getattr(r, "rank_high", None), ".0f"),
+             "" if _hidden(r) else _models(r)]
             for r in rows.head(top).itertuples()]
     return text_table(["rank", "URN", "school", "LA", "phase", "pupils", "school %", "community %", "gap pp",
-                   "shrunk gap pp", "posterior 95%", "z", "shortfall", "flag", "beyond chance"], body,
-                  "rllllrrrrrrrrll")
+                       "shrunk gap pp", "posterior 95%", "z", "shortfall", "flag", "beyond chance", "rank 95%",
+                       "below under models"], body, "rllllrrrrrrrrllrr")
+
+
+def _models(row) -> str:
+    """'4 of 5 (-16.9 to -5.3)': the models under which the school is below the lower 95% limit, of those
+    run, and its gap range across them; empty when the audit did not compare models."""
+    run = getattr(row, "models_run", None)
+    if run is None or pd.isna(run) or int(run) == 0:
+        return ""
+    return (f"{int(row.models_flagged)} of {int(run)} "
+            f"({_interval(row.gap_min_pp, row.gap_max_pp, '+.1f')})")
 
 
 def _interval(low, high, fmt) -> str:
@@ -95,6 +107,25 @@ def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str
                    "D random allocation", "GS", "isolation"], body, "llrrrrrrrr")
 
 
+def robustness_lines(result, indicator: str) -> list[str]:
+    """How many audited schools are below the lower 95% limit under most, some or none of the models run."""
+    info = result.meta.get("robustness")
+    rows = result.schools[(result.schools["indicator"] == indicator) & (result.schools["status"] == "audited")]
+    if not info or "models_run" not in rows:
+        return []
+    from .robustness import flagged_by_most
+    flagged = pd.to_numeric(rows["models_flagged"], errors="coerce").fillna(0)
+    most = int(flagged_by_most(rows).sum())
+    lines = [f"  across community models ({', '.join(info['models'])}): {most} schools below their community under "
+             f"more than half of the ways of measuring it, {int(((flagged > 0) & ~flagged_by_most(rows)).sum())} "
+             f"under some but not most, {int((flagged == 0).sum())} under none"]
+    lines += [f"  not run: {name} ({why})" for name, why in (info.get("not_run") or {}).items()]
+    if result.meta.get("rank_interval"):
+        lines.append(f"  rank 95% = interval of each school's rank over {result.meta['rank_interval']['draws']:,} "
+                     "draws from its shrunken gap")
+    return lines
+
+
 def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> str:
     """Heading, counts, the share flagged with phi and tau, and the top of each ranking for every
     indicator of RESULT; the years of each indicator, and one line when they differ."""
@@ -113,6 +144,7 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
         if len(reasons) > 5:
             parts.append(f"  excluded: {reasons.iloc[5:].sum()} for {len(reasons) - 5} other reasons (see schools.csv)")
         parts += [f"  flagged, {line}" for line in dispersion.describe(meta.get("overdispersion") or {}, indicator)]
+        parts += robustness_lines(result, indicator)
         if "schools" in sections:
             parts += [f"\nLeast representative schools ({label}, {years}, lowest shrunken gap first; flag = "
                       "unusual among schools, beyond chance = plain binomial test):",

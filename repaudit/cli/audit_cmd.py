@@ -64,6 +64,12 @@ def audit_options(f):
     return f
 
 
+robustness_option = click.option(
+    "--robustness/--no-robustness", default=True, show_default=True,
+    help="Also audit with every other public community model the data allow and give each school "
+         "models_flagged of models_run and its gap range across them (--no-robustness: faster).")
+
+
 RETIRED_OVERDISPERSION = ("note: --overdispersion is no longer needed: funnel limits allow for over-dispersion by "
                           "default (additive random-effects term, docs/methodology.md); -p overdispersion="
                           "multiplicative gives the old z / sqrt(phi) limits, -p overdispersion=none the plain "
@@ -92,6 +98,7 @@ EPILOG = ("Every formula, default and reference, the community models and their 
              "  repaudit audit --phase secondary --selective --community residential\n"
              "  repaudit audit --community flows --indicator all --out output/flows --unsuppressed")
 @audit_options
+@robustness_option
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for schools.*, trusts.*, areas.* and meta.json.")
 @click.option("--format", "formats", default="csv", show_default=True,
@@ -118,7 +125,7 @@ def audit_command(top, unsuppressed, out, formats, map_html, report_html, **opti
 def trusts_command(top, unsuppressed, **options):
     """Rank academy trusts (and each LA's maintained schools, for comparison) by how representative
     their schools' intakes are: pupil-weighted gap, shortfall, pooled z, schools below the funnel."""
-    result, _ = _run(out=None, unsuppressed=unsuppressed, **options)
+    result, _ = _run(out=None, unsuppressed=unsuppressed, robustness=False, **options)
     click.echo(tables.summary(for_sharing(result, unsuppressed), top, sections=("trusts",)))
 
 
@@ -130,5 +137,5 @@ def segregation_command(top, unsuppressed, **options):
     """Segregation indices by LA and region: raw dissimilarity D, bias-corrected D with its bootstrap
     interval, D under random allocation, a school-resampling interval, Gorard GS and isolation
     (docs/methodology.md). D is "not defined" for one school or when no or every pupil is in the group."""
-    result, _ = _run(out=None, unsuppressed=unsuppressed, **options)
+    result, _ = _run(out=None, unsuppressed=unsuppressed, robustness=False, **options)
     click.echo(tables.summary(for_sharing(result, unsuppressed), top, sections=("areas",)))

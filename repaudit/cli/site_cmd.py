@@ -9,7 +9,7 @@ from ..errors import RepauditError
 from ..paths import OUTPUT_DIR
 from ..site import build_site
 from . import cli
-from .audit_cmd import audit_options
+from .audit_cmd import audit_options, robustness_option
 from .map_cmd import _audit_args
 
 
@@ -17,6 +17,7 @@ from .map_cmd import _audit_args
              "  repaudit site\n"
              "  repaudit site --db output/england.duckdb --phase secondary --out output/site-secondary")
 @audit_options
+@robustness_option
 @click.option("--out", type=click.Path(file_okay=True), default=str(OUTPUT_DIR / "site"), show_default=True,
               help="Folder to write the site into (replaced only when the new site is complete).")
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: when run in a terminal].")
