@@ -12,6 +12,7 @@ import pandas as pd
 from .indices import indices_by_area, resample
 
 COLUMNS = ["level", "area_code", "area_name", "indicator", "phase", "schools", "pupils", "group_pupils", "share",
+           "D_excess", "D_excess95_low", "D_excess95_high", "mostly_chance",
            "D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random", "D_school_resample95_low",
            "D_school_resample95_high", "D_undefined", "GS", "isolation"]
 LEVELS = {

@@ -85,26 +85,44 @@ def trusts_table(result, indicator: str, top: int = 10) -> str:
 
 
 def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str:
-    """The TOP most segregated areas of LEVEL for INDICATOR (highest bias-corrected D first): raw D, bias-
-    corrected D with its bootstrap interval, D under random allocation, or why D is not defined."""
+    """The TOP most segregated areas of LEVEL for INDICATOR, highest segregation net of chance first: the
+    excess D - D_random with its 95% interval, raw D, bias-corrected D with its bootstrap interval, D under
+    random allocation and, where D_random is at least half of D, "mostly chance"; or why D is not defined."""
     a = result.areas
     rows = a[(a["indicator"] == indicator) & (a["level"] == level)]
-    rows = rows.sort_values(["D_bc", "D"], ascending=False, na_position="last").head(top)
+    key = ["D_excess", "D"] if "D_excess" in rows else ["D_bc", "D"]
+    rows = rows.sort_values(key, ascending=False, na_position="last").head(top)
     body = []
     for r in rows.itertuples():
         undefined = r.D_undefined if isinstance(r.D_undefined, str) else None
         if _hidden(r):
-            figures = ["suppressed", "", "", ""]
+            figures = ["suppressed", "", "", "", "", "", ""]
         elif undefined:
-            figures = [undefined, "", "", ""]
+            figures = [undefined, "", "", "", "", "", ""]
         else:
-            figures = [_num(r.D, ".3f"), _num(r.D_bc, ".3f"),
+            figures = [_num(getattr(r, "D_excess", None), "+.3f"),
+                       _interval(getattr(r, "D_excess95_low", None), getattr(r, "D_excess95_high", None), "+.3f"),
+                       chance_words(r), _num(r.D, ".3f"), _num(r.D_bc, ".3f"),
                        _interval(r.D_bc_bootstrap95_low, r.D_bc_bootstrap95_high, ".3f"), _num(r.D_random, ".3f")]
         body.append([_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"), *figures,
                      "" if undefined or _hidden(r) else _num(r.GS, ".3f"),
-                     "" if _hidden(r) else _num(r.isolation, ".3f")])
-    return text_table(["area", "phase", "schools", "group %", "D raw", "D bias-corrected", "bootstrap 95%",
-                   "D random allocation", "GS", "isolation"], body, "llrrrrrrrr")
+                     "" if _hidden(r) else _num(r.isolation, ".3f"), missing_words(r)])
+    return text_table(["area", "phase", "schools", "group %", "D net of chance", "95%", "", "D raw",
+                       "D bias-corrected", "bootstrap 95%", "D random allocation", "GS", "isolation",
+                       "schools left out"], body, "llrrrrlrrrrrrl")
+
+
+def chance_words(row) -> str:
+    """'mostly chance' where D under random allocation is at least half of D (repaudit/auditing/indices.py)."""
+    value = getattr(row, "mostly_chance", None) if not isinstance(row, dict) else row.get("mostly_chance")
+    return "mostly chance" if value is True or (value is not None and not pd.isna(value) and bool(value)) else ""
+
+
+def missing_words(row) -> str:
+    """How many of the area's schools its figures leave out, and why (repaudit/auditing/areas.py)."""
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
+    text = get("schools_left_out_note")
+    return "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
 
 
 def robustness_lines(result, indicator: str) -> list[str]:
@@ -158,7 +176,9 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
                 if level == "england" and not (result.areas["level"] == "england").any():
                     continue
                 parts += [f"\nSegregation{'' if level == 'england' else ' by ' + names[level]} "
-                          f"({label}, {years}{', highest bias-corrected D first' if level != 'england' else ''}):",
+                          f"({label}, {years}{', highest net of chance first' if level != 'england' else ''}; "
+                          "net of chance = D - D under random allocation; 'mostly chance' where D under random "
+                          "allocation is at least half of D):",
                           areas_table(result, indicator, level, top)]
         parts.append("")
     for note in meta.get("notes", []):
