@@ -160,7 +160,7 @@ def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_li
         las=[{"rank": k + 1, "name": fmt.text(r["la_name"]), "href": la_links.get(r["la_name"]),
               "region": fmt.text(r["region"]), "audited": fmt.count(r["audited"]), "gap": fmt.gap(r["gap"]),
               "below": fmt.count(r["below"]), "shortfall": fmt.count(r["shortfall"]),
-              "d_primary": fmt.num(r["D_primary"], 2), "d_secondary": fmt.num(r["D_secondary"], 2)}
+              "d_primary": _segregation_cell(r, "primary"), "d_secondary": _segregation_cell(r, "secondary")}
              for k, r in las.iterrows()],
         trusts=[{"rank": k + 1 if r["ranked"] else "", "name": fmt.text(r["trust_name"]),
                  "href": trust_links.get(r["trust_code"]), "schools": fmt.count(r["schools"]),
@@ -177,3 +177,13 @@ def _swap(temp: Path, out: Path) -> None:
     temp.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _segregation_cell(row, phase: str) -> str:
+    """An LA's segregation for the index: D net of chance ('+0.12', ', mostly chance' where it is) when the
+    result has it, else the raw D."""
+    net = row.get(f"net_{phase}")
+    if net is None or pd.isna(net):
+        return fmt.num(row[f"D_{phase}"], 2)
+    chance = row.get(f"chance_{phase}")
+    return f"{float(net):+.2f}" + (", mostly chance" if chance is True or chance == 1 else "")
