@@ -14,6 +14,7 @@ indicator); `rank_low` / `rank_high` are the 2.5% and 97.5% points of each schoo
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,15 +29,23 @@ _MEMO: dict = {}
 _MEMO_SIZE = 12
 
 
-def signature(con) -> tuple:
-    """What identifies the warehouse's contents for the memo: its file (or connection) and its load log."""
-    path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
-    size = con.execute("select count(*), max(loaded_at)::varchar from load_log").fetchone()
-    return (path[0] if path and path[0] else f"memory:{id(con)}", *size)
+def signature(wh) -> tuple | None:
+    """What identifies the warehouse's contents for the memo: its file, modification time, size and load log;
+    None (no memo) for a warehouse in memory or open for writing, whose contents may change under it."""
+    path = getattr(wh, "path", ":memory:")
+    readonly = wh.con.execute("select current_setting('access_mode')").fetchone()[0]
+    if path == ":memory:" or str(readonly).lower() != "read_only" or not Path(path).exists():
+        return None
+    stat = Path(path).stat()
+    log = wh.con.execute("select count(*), max(loaded_at)::varchar from load_log").fetchone()
+    return (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, *log)
 
 
 def memoised(key: tuple, compute):
-    """The AuditResult for KEY, computed once per process (a copy is returned, so callers may change it)."""
+    """The AuditResult for KEY, computed once per process (a copy is returned, so callers may change it);
+    computed afresh when KEY is None (a warehouse whose contents may change)."""
+    if key is None:
+        return compute()
     if key not in _MEMO:
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))

@@ -93,7 +93,7 @@ def _synthetic(con) -> bool:
 
 def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None,
                  trust=None, years=3, params=None, *, school_type=None, selective=None, faith=None,
-                 include_non_entry=False) -> AuditResult:
+                 include_non_entry=False, include=()) -> AuditResult:
     """One community model's audit (see `audit`), without the comparison across models."""
     params = dict(params or {})
     model = models.get(community)
@@ -103,7 +103,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
     model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
-    scope.prepare(con, include_non_entry)
+    scope.prepare(con, include_non_entry, include)
     inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust, school_type=school_type,
                           selective=selective, faith=faith)
     everyone = con.execute("select * from audit_schools").df()
@@ -146,8 +146,13 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
         no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
         values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
+        suppressed = con.execute("""select urn, string_agg(distinct missing_reason, '; ' order by missing_reason) as why
+                                    from school_indicators where indicator = ? and numerator is null
+                                    and missing_reason is not null and year in (select year from audit_years)
+                                    group by urn""", [indicator]).df().set_index("urn")["why"]
         assembled = schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
-                                         model.needs_location, None if indicator in build_info else no_values)
+                                         model.needs_location, None if indicator in build_info else no_values,
+                                         suppressed)
         frames.append(schools_mod.with_pool(assembled, communities.pool(con)))
         lsoa_frames.append(lsoas.lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:
@@ -174,6 +179,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         "filters": {"phase": phase, "region": region, "la": la, "trust": trust, "type": school_type,
                     "selective": selective, "faith": faith},
         "include_non_entry": bool(include_non_entry),
+        "include": list(scope.parse_include(include)),
         "calibration": calibration.summary(fits_all, general["calibration_level"]),
         "overdispersion": dispersion,
         "vintages": _meta_vintages(con),
@@ -192,7 +198,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
 
 def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
           years=3, params=None, *, school_type=None, selective=None, faith=None,
-          include_non_entry=False, robustness=False) -> AuditResult:
+          include_non_entry=False, include=(), robustness=False) -> AuditResult:
     """Audit how representative each school's intake is of its local community.
 
     wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
@@ -215,13 +221,13 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     params = dict(params or {})
     options = dict(indicators=tuple(indicators) if not isinstance(indicators, str) else indicators, phase=phase,
                    region=region, la=la, trust=trust, years=years, school_type=school_type, selective=selective,
-                   faith=faith, include_non_entry=include_non_entry)
+                   faith=faith, include_non_entry=include_non_entry, include=scope.parse_include(include))
     general_params = {k: v for k, v in params.items() if k in settings.GENERAL}
     general = settings.general(general_params)
-    signature = robustness_mod.signature(wh.con)
+    signature = robustness_mod.signature(wh)
 
     def one(name, model_params):
-        key = (signature, name, tuple(sorted((k, str(v)) for k, v in model_params.items())),
+        key = None if signature is None else (signature, name, tuple(sorted((k, str(v)) for k, v in model_params.items())),
                tuple(sorted((k, str(v)) for k, v in options.items())))
         return robustness_mod.memoised(key, lambda: _audit_model(wh, community=name, params=model_params,
                                                                  **options))

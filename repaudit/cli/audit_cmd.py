@@ -49,6 +49,9 @@ def audit_options(f):
                      help="Pool the last N years with data."),
         click.option("--include-non-entry", is_flag=True, help="Also audit secondary schools that admit no "
                      "Year 7 (16-19 schools, UTCs, studio schools, entry at 14), excluded by default."),
+        click.option("--include", "include", multiple=True, metavar="new,boarding",
+                     help="Also audit schools excluded by default as not comparable: new (pupils in only one or "
+                          "two year groups) and/or boarding (state boarding schools, a quarter or more boarders)."),
         click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
                      help="Model or audit parameter, e.g. k=15, selective.m=5, min_trust_schools=5."),
         click.option("--overdispersion", is_flag=True,
