@@ -107,7 +107,7 @@ def areas_table(result, indicator: str, level: str = "la", top: int = 10) -> str
         body.append([_cut(r.area_name, 32), r.phase, str(r.schools), _num(100 * r.share, ".1f"), *figures,
                      "" if undefined or _hidden(r) else _num(r.GS, ".3f"),
                      "" if _hidden(r) else _num(r.isolation, ".3f"), missing_words(r)])
-    return text_table(["area", "phase", "schools", "group %", "D net of chance", "95%", "", "D raw",
+    return text_table(["area", "phase", "schools", "group %", "D net of chance", "95%", "chance", "D raw",
                        "D bias-corrected", "bootstrap 95%", "D random allocation", "GS", "isolation",
                        "schools left out"], body, "llrrrrlrrrrrrl")
 
