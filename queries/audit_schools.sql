@@ -18,6 +18,12 @@
 -- admission and are audited; middle schools stay in the phase DfE gives them; primary schools without a
 -- reception class (junior schools, entry at Year 3) admit at their area's transfer point and are audited.
 -- repaudit/auditing/scope.py lets `include_non_entry` audit them.
+-- Comparable schools only: a mainstream school with pupils in only one or two of the year groups Reception
+-- to Year 11 (a new school growing in: its intake is one or two cohorts, not the whole-school rate the
+-- community is measured against) and a state boarding school (boarders at least a quarter of pupils: its
+-- admissions are national) are excluded with the rule named (`new_school_reason`, `boarding_reason`, text
+-- beginning 'not comparable:'), unless `include` names them; their own counts still enter area figures.
+-- Hospital, special and AP schools are outside scope: their intake is not local by law.
 -- Parameters: none.
 with census as (
     select *, lower(regexp_replace(trim(trust_name), '\s+', ' ', 'g')) as trust_key from school_census
@@ -80,6 +86,8 @@ joined as (
             as religious_character,
         g.statutory_low_age,
         coalesce(c.youngest_year_group, pc.youngest_year_group) as youngest_year_group,
+        c.year_groups, c.boarders, c.pupils as census_pupils, coalesce(c.hospital_school, false) as hospital_school,
+        c.open_date,
         coalesce(g.pupils, c.pupils, ps.roll) as roll,
         coalesce(g.capacity, ps.capacity) as capacity,
         case when g.easting is null or g.northing is null or (g.easting = 0 and g.northing = 0) then null
@@ -141,7 +149,20 @@ entry as (                               -- secondary schools that admit no Year
              when statutory_low_age in (14, 15) or youngest_year_group in (10, 11)
                  then 'no Year 7 entry: entry at 14 (rule: statutory low age 14 or 15, or no pupils '
                       || 'below Year 10)'
-        end as non_entry_reason
+        end as non_entry_reason,
+        case when phase not in ('primary', 'secondary') or kind <> 'mainstream' then null
+             when year_groups between 1 and 2
+                 then 'not comparable: pupils in only ' || year_groups || ' of the year groups Reception to Year 11, '
+                      || 'a new school growing in (or one closing year by year)'
+                      || coalesce(', opened ' || strftime(open_date, '%d-%m-%Y'), '')
+                      || ' (rule: 2 or fewer year groups with pupils in the latest census)'
+        end as new_school_reason,
+        case when phase not in ('primary', 'secondary') or kind <> 'mainstream' then null
+             when boarders >= 0.25 * census_pupils and census_pupils > 0
+                 then 'not comparable: state boarding school, ' || round(100 * boarders / census_pupils)::integer
+                      || '% of pupils board and admissions are national (rule: boarders at least a quarter '
+                      || 'of pupils in the latest census)'
+        end as boarding_reason
     from classified
 ),
 final as (
@@ -164,15 +185,20 @@ final as (
             when successor is not null and coalesce(status, '') not ilike 'open%' then 'closed'
             when status ilike 'proposed to open%' then 'not yet open'
             when kind = 'independent' then 'independent school (outside scope)'
-            when kind = 'special' then 'special school (outside scope)'
-            when kind = 'ap' then 'alternative provision (outside scope)'
+            when hospital_school then 'hospital school (outside scope: intake not local by law, pupils are '
+                                      || 'placed while in hospital; rule: census hospital_school)'
+            when kind = 'special' then 'special school (outside scope: intake not local by law, places are named '
+                                       || 'in EHC plans; rule: special school type)'
+            when kind = 'ap' then 'alternative provision (outside scope: intake not local by law, pupils are placed '
+                                  || 'by the LA or schools; rule: AP or pupil referral unit type)'
             when kind = 'other' then 'not a state-funded school in England (outside scope)'
             when phase = 'nursery' then 'nursery school (outside scope)'
             when phase = '16 plus' then '16 plus (outside scope)'
             when phase not in ('primary', 'secondary') then 'phase not primary or secondary (outside scope)'
-            else non_entry_reason
+            else coalesce(non_entry_reason, new_school_reason, boarding_reason)
         end as scope_reason,
-        non_entry_reason, statutory_low_age, youngest_year_group,
+        non_entry_reason, new_school_reason, boarding_reason, statutory_low_age, youngest_year_group,
+        year_groups, boarders, open_date,
         academy_trust_code, academy_trust_name, in_gias
     from entry
 )

@@ -216,3 +216,7 @@ CREATE TABLE IF NOT EXISTS rejects (
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_low_age INTEGER;
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_high_age INTEGER;
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS youngest_year_group INTEGER;
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS year_groups INTEGER;     -- of Reception..Year 11, with pupils
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS boarders DOUBLE;         -- total boarders
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS hospital_school BOOLEAN;
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS open_date DATE;

@@ -18,9 +18,10 @@ PRIVATE_MODELS = frozenset({"flows"})        # community built from user-supplie
 SMALL_MIN, SMALL_MAX = 1, 4                  # counts in this range are never published
 
 SCHOOL_VALUES = ("school_rate", "gap_pp", "ratio", "z", "shortfall", "z_adjusted", "gap_shrunk_pp",
-                 "gap_shrunk_posterior95_low_pp", "gap_shrunk_posterior95_high_pp")
+                 "gap_shrunk_posterior95_low_pp", "gap_shrunk_posterior95_high_pp", "gap_min_pp", "gap_max_pp")
 TRUST_VALUES = ("observed", "gap_pp", "shortfall", "z", "z_adjusted", "n_below", "share_below")
-AREA_VALUES = ("group_pupils", "share", "D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random",
+AREA_VALUES = ("group_pupils", "share", "D_excess", "D_excess95_low", "D_excess95_high", "D", "D_bc",
+               "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random",
                "D_school_resample95_low", "D_school_resample95_high", "GS", "isolation")
 
 RULE = (f"counts of {SMALL_MIN}-{SMALL_MAX} from private data (CIN, residence flows) and values they could be "
@@ -74,6 +75,8 @@ def suppress(result):
                                   count_column="observed", meta=meta)
     areas = _suppress_aggregates(result.areas, hidden, schools, AREA_VALUES, _area_members,
                                  count_column="group_pupils", meta=meta)
+    if "mostly_chance" in areas and areas["suppressed"].any():
+        areas["mostly_chance"] = areas["mostly_chance"].astype(object).where(~areas["suppressed"], None)
     lsoas = _suppress_lsoas(result.lsoas, private_model, meta)
     out = copy.copy(result)
     out.schools, out.trusts, out.areas, out.lsoas = schools, trusts, areas, lsoas
@@ -100,7 +103,7 @@ def _suppress_schools(schools: pd.DataFrame) -> pd.DataFrame:
     for col in SCHOOL_VALUES:
         if col in out:
             out[col] = out[col].astype(float).mask(hide)
-    for col in ("flag", "beyond_chance_flag", "rank"):
+    for col in ("flag", "beyond_chance_flag", "rank", "rank_low", "rank_high", "models_flagged", "models_below"):
         if col in out and hide.any():
             out.loc[hide, col] = None
     return out

@@ -22,7 +22,8 @@ SCHOOLS = [
     (900003, "Beta School", "T002", XSS_TRUST, 50.8600, -0.1100, "audited", None),
     (900004, "Gamma Primary", None, None, 50.8200, -0.2000, "audited", None),
     (900005, XSS_SCRIPT, "T002", XSS_TRUST, 50.8700, -0.0800, "audited", None),
-    (900006, "Delta Special", None, None, 50.8350, -0.1200, "excluded", "special school (outside scope)"),
+    (900006, "Delta Special", None, None, 50.8350, -0.1200, "excluded", ("special school (outside scope: intake not local by law, places are named in EHC plans; "
+         "rule: special school type)")),
     (900007, "Epsilon School", None, None, math.nan, math.nan, "excluded", "no location"),
 ]
 # indicator -> urn -> (pupils, school rate, community rate)

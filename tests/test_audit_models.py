@@ -121,7 +121,8 @@ def test_every_input_school_once_with_a_reason(fixture_wh):
         assert s[s.status == "audited"].exclusion_reason.isna().all()
         reasons = s.set_index("urn").exclusion_reason
         assert reasons[4] == "independent school (outside scope)"
-        assert reasons[5] == "special school (outside scope)"
+        assert reasons[5] == ("special school (outside scope: intake not local by law, places are named in EHC plans; "
+         "rule: special school type)")
         assert reasons[7] == "closed"
         assert reasons[8] == "no FSM data for the years"
         assert reasons[9] == "no pupils"

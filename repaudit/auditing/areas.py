@@ -10,10 +10,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .indices import indices_by_area, resample
+from .schools import SUPPRESSED, left_out
 
 COLUMNS = ["level", "area_code", "area_name", "indicator", "phase", "schools", "pupils", "group_pupils", "share",
+           "D_excess", "D_excess95_low", "D_excess95_high", "mostly_chance",
            "D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random", "D_school_resample95_low",
-           "D_school_resample95_high", "D_undefined", "GS", "isolation"]
+           "D_school_resample95_high", "D_undefined", "GS", "isolation", "schools_left_out", "schools_left_out_note"]
 LEVELS = {
     "la": ("la", "la_name"),
     "region": ("region", "region"),
@@ -40,7 +42,49 @@ def segregation(schools: pd.DataFrame, reps: int = 100, seed: int = 0, england: 
         if len(_MEMO) >= 4:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = _segregation(rows, reps, seed, england)
-    return _MEMO[key].copy()
+    return with_left_out(_MEMO[key].copy(), schools, england)
+
+
+def with_left_out(table: pd.DataFrame, schools: pd.DataFrame, england: bool = True) -> pd.DataFrame:
+    """TABLE with schools_left_out (the area's in-scope schools whose count is missing or suppressed, so its
+    figures are computed without them) and schools_left_out_note, which says so in words ('low' counts are
+    1 or 2 pupils each, not 0)."""
+    missing = schools[left_out(schools)].assign(_england="England")
+    table["schools_left_out"] = 0
+    table["schools_left_out_note"] = None
+    if missing.empty or table.empty:
+        return table
+    reason = missing["exclusion_reason"].astype(str)
+    missing = missing.assign(_low=reason.str.contains("'low'"), _suppressed=reason.str.contains(SUPPRESSED))
+    frames = []
+    for level, (code_col, _) in LEVELS.items():
+        part = missing[missing[code_col].notna()]
+        if part.empty or (level == "england" and not england):
+            continue
+        counts = part.groupby(["indicator", "phase", code_col]).agg(
+            n=("urn", "size"), low=("_low", "sum"), suppressed=("_suppressed", "sum")).reset_index()
+        codes = "E92000001" if level == "england" else counts[code_col].astype(str)
+        frames.append(counts.assign(level=level, area_code=codes).drop(columns=[code_col]))
+    if not frames:
+        return table
+    counts = pd.concat(frames, ignore_index=True)
+    merged = table.assign(_code=table["area_code"].astype(str)).merge(
+        counts.rename(columns={"area_code": "_code"}), on=["level", "indicator", "phase", "_code"], how="left")
+    has = merged["n"].notna().to_numpy()
+    table.loc[has, "schools_left_out"] = merged.loc[has, "n"].astype(int).to_numpy()
+    table.loc[has, "schools_left_out_note"] = [
+        left_out_words(int(n), int(sup - low), int(low))
+        for n, sup, low in zip(merged.loc[has, "n"], merged.loc[has, "suppressed"], merged.loc[has, "low"])]
+    return table
+
+
+def left_out_words(n: int, suppressed: int, low: int) -> str:
+    """'computed without 3 of its schools: 1 count suppressed in the source, 1 'low' (1 or 2 pupils), 1 no data'."""
+    parts = [f"{suppressed} count{'s' if suppressed != 1 else ''} suppressed in the source"] if suppressed else []
+    parts += [f"{low} 'low' (1 or 2 pupils each, not 0)"] if low else []
+    other = n - suppressed - low
+    parts += [f"{other} without data"] if other else []
+    return f"computed without {n} of its school{'s' if n != 1 else ''}: " + ", ".join(parts)
 
 
 def _segregation(rows: pd.DataFrame, reps: int, seed: int, england: bool) -> pd.DataFrame:
@@ -66,6 +110,7 @@ def _segregation(rows: pd.DataFrame, reps: int, seed: int, england: bool) -> pd.
                              area_code="E92000001" if level == "england" else parts[2],
                              area_name=table["code"].map(names))
         frames.append(table)
+    computed = [c for c in COLUMNS if c not in ("schools_left_out", "schools_left_out_note")]
     if not frames:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(frames, ignore_index=True)[COLUMNS]
+        return pd.DataFrame(columns=computed)
+    return pd.concat(frames, ignore_index=True)[computed]

@@ -178,7 +178,7 @@ def build_catchment(con, indicator):
     "flows",
     "residence flows (NPD or London Schools Atlas): the school's catchment is where its pupils live; "
     "the community rate is the rate among all pupils of the phase living in those LSOAs",
-    area_kind="flows", needs_location=False)
+    area_kind="flows", needs_location=False, public=False)
 def build_flows(con, indicator):
     _require(con, "flows", "flows model", "repaudit load flows FILE")
     materialise(con, "catchment_weight", "community_flows")

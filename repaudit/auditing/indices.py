@@ -15,8 +15,9 @@ D and GS are not defined (NaN) for one school, or when the group is absent (F = 
 Small schools inflate D even when pupils are allocated at random (METHODS §5b), so `indices_by_area`
 reports beside the raw D: the bias-corrected D_bc = 2D - mean(D*) of Allen, Burgess, Davidson and
 Windmeijer (2015), with F_i* ~ Binomial(T_i, F_i/T_i), and its basic bootstrap interval from the same
-draws; a school-resampling percentile interval of D; and D_random, the mean D when every school's group
-count is drawn as Binomial(T_i, P) (the same pupils allocated at random).
+draws; a school-resampling percentile interval of D; D_random, the mean D when every school's group
+count is drawn as Binomial(T_i, P) (the same pupils allocated at random); and the headline, the excess
+D - D_random (segregation net of chance) with an interval from the same random-allocation draws.
 """
 from __future__ import annotations
 
@@ -172,6 +173,9 @@ def _column_quantile(values, q):
     return out
 
 
+MOSTLY_CHANCE = 0.5      # D is "mostly chance" where D_random is at least this share of D
+
+
 UNDEFINED = {"one": "not defined: one school", "none": "not defined: no pupils of the group",
              "all": "not defined: every pupil is in the group"}
 
@@ -191,7 +195,10 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
     interval (2D - q_high, 2D - q_low) from the same draws, which contains D_bc. D_school_resample95_*:
     percentile interval of D over resamples of the area's schools with replacement. D_random: mean D over
     draws F_i ~ Binomial(T_i, P) (random allocation of the same pupils). All clipped to [0, 1]; NaN where D
-    is not defined (D_undefined says why). Seeded: the same inputs and SEED give the same table.
+    is not defined (D_undefined says why). D_excess = D - D_random, segregation net of chance, with the 95%
+    interval (D - q97.5, D - q2.5) of the same random-allocation draws: under random allocation D falls inside
+    (q2.5, q97.5) 95% of the time, so the interval then holds 0 95% of the time; it contains D_excess.
+    mostly_chance: D_random >= MOSTLY_CHANCE x D. Seeded: the same inputs and SEED give the same table.
     """
     f, t = _pair(group, total)
     uniq, inv, big_f, big_t, d, gs, iso = _grouped(codes, f, t)
@@ -203,6 +210,7 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
     d = _d_sorted(starts, counts, t[order], fs[None, :])[0]      # the same arithmetic as the resamples
     nan = np.full(n_groups, np.nan)
     d_bc, bc_low, bc_high, sr_low, sr_high, d_random = nan, nan, nan, nan, nan, nan
+    random_low, random_high = nan, nan
     alpha = (1.0 - level) / 2.0
     rng = np.random.default_rng([seed, 1])
     if resampled is None and reps > 0:
@@ -217,7 +225,9 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
     if reps > 0:
         share = np.where(big_t > 0, big_f / np.where(big_t > 0, big_t, 1.0), 0.0)
         chance = resample(fs, t[order], reps, int(rng.integers(2 ** 31)), rate=np.repeat(share, counts))
-        d_random = _column_mean(_d_sorted(starts, counts, ts, chance))
+        by_chance = _d_sorted(starts, counts, ts, chance)
+        d_random = _column_mean(by_chance)
+        random_low, random_high = _column_quantile(by_chance, alpha), _column_quantile(by_chance, 1.0 - alpha)
         picks = _school_resamples(starts, counts, reps, rng)
         by_school = _d_sorted(starts, counts, t[order][picks], fs[picks])
         sr_low, sr_high = _column_quantile(by_school, alpha), _column_quantile(by_school, 1.0 - alpha)
@@ -237,6 +247,10 @@ def indices_by_area(codes, group, total, reps=200, level=0.95, seed=0, resampled
         "D_school_resample95_low": np.where(defined, sr_low, np.nan),
         "D_school_resample95_high": np.where(defined, sr_high, np.nan),
         "D_random": np.where(defined, d_random, np.nan),
+        "D_excess": np.where(defined, d - d_random, np.nan),
+        "D_excess95_low": np.where(defined, d - random_high, np.nan),
+        "D_excess95_high": np.where(defined, d - random_low, np.nan),
+        "mostly_chance": np.where(defined & np.isfinite(d_random), d_random >= MOSTLY_CHANCE * d, False),
         "D_undefined": reason,
         "GS": np.where(defined, gs, np.nan),
         "isolation": iso,

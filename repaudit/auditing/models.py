@@ -43,6 +43,7 @@ class CommunityModel:
     params: tuple[Param, ...] = ()
     overrides: dict = field(default_factory=dict)      # school type -> {param: value or {phase: value}}
     phases: tuple[str, ...] = ("primary", "secondary")  # phases of the schools it audits
+    public: bool = True         # runs on open data (not a user's private file): counted in models_run
 
     def param(self, name: str) -> Param:
         return next(p for p in self.params if p.name == name)
@@ -52,12 +53,12 @@ MODELS: dict[str, CommunityModel] = {}
 
 
 def community_model(name, description, *, area_kind, needs_location, params=(), overrides=None,
-                    phases=PHASES):
-    """Decorator registering `build(con, context)` as community model NAME."""
+                    phases=PHASES, public=True):
+    """Decorator registering `build(con, context)` as community model NAME (PUBLIC: it runs on open data)."""
 
     def register(build):
         MODELS[name] = CommunityModel(name, description, area_kind, needs_location, build, tuple(params),
-                                      overrides or {}, tuple(phases))
+                                      overrides or {}, tuple(phases), public)
         return build
 
     return register
@@ -76,6 +77,11 @@ def names() -> list[str]:
     from . import communities  # noqa: F401
 
     return list(MODELS)
+
+
+def public_names() -> list[str]:
+    """The models that run on open data (every registered model but those needing a user's private file)."""
+    return [name for name in names() if MODELS[name].public]
 
 
 def check_params(model: CommunityModel, params: dict, general: set[str]) -> None:

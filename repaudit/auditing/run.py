@@ -18,6 +18,7 @@ from . import calibration, dispersion as dispersion_mod, indicators as indicator
 from . import schools as schools_mod, settings
 from . import trusts as trusts_mod
 from . import communities
+from . import robustness as robustness_mod
 from .relations import materialise
 from .result import AuditResult
 
@@ -90,23 +91,10 @@ def _synthetic(con) -> bool:
                                       or region ilike '%(synthetic)%')""").fetchone()[0])
 
 
-def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
-          years=3, params=None, *, school_type=None, selective=None, faith=None,
-          include_non_entry=False) -> AuditResult:
-    """Audit how representative each school's intake is of its local community.
-
-    wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
-    model of repaudit.auditing.models (la, nearby-schools, residential, catchment, flows, proximity).
-    phase/region/la/trust (and school_type, e.g. 'Academy converter', selective and faith as True/False)
-    filter the schools audited; communities still reach across the filters.
-    years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
-    'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
-    (overdispersion = additive | multiplicative | none, min_trust_schools, calibration_level,
-    bootstrap_reps, ...); docs/methodology.md states every formula and default.
-    include_non_entry: audit the secondary schools that admit no Year 7 (16-19 schools, UTCs, studio
-    schools, entry at 14), which are otherwise excluded with the rule named.
-    Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
-    """
+def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None,
+                 trust=None, years=3, params=None, *, school_type=None, selective=None, faith=None,
+                 include_non_entry=False, include=()) -> AuditResult:
+    """One community model's audit (see `audit`), without the comparison across models."""
     params = dict(params or {})
     model = models.get(community)
     models.check_params(model, params, set(settings.GENERAL))
@@ -115,7 +103,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
-    scope.prepare(con, include_non_entry)
+    scope.prepare(con, include_non_entry, include)
     inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust, school_type=school_type,
                           selective=selective, faith=faith)
     everyone = con.execute("select * from audit_schools").df()
@@ -158,8 +146,13 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
         no_values = NO_AREA_VALUES.get(model.area_kind, "no community data").format(model=model.name, label=label)
         values = con.execute("select urn, year, numerator, denominator, vintage from audit_values").df()
+        suppressed = con.execute("""select urn, string_agg(distinct missing_reason, '; ' order by missing_reason) as why
+                                    from school_indicators where indicator = ? and numerator is null
+                                    and missing_reason is not null and year in (select year from audit_years)
+                                    group by urn""", [indicator]).df().set_index("urn")["why"]
         assembled = schools_mod.assemble(inputs, compared, values, weighted, indicator, model,
-                                         model.needs_location, None if indicator in build_info else no_values)
+                                         model.needs_location, None if indicator in build_info else no_values,
+                                         suppressed)
         frames.append(schools_mod.with_pool(assembled, communities.pool(con)))
         lsoa_frames.append(lsoas.lsoa_rates(con, indicator, model.area_kind, fits, years_used))
     if not frames:
@@ -186,6 +179,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         "filters": {"phase": phase, "region": region, "la": la, "trust": trust, "type": school_type,
                     "selective": selective, "faith": faith},
         "include_non_entry": bool(include_non_entry),
+        "include": list(scope.parse_include(include)),
         "calibration": calibration.summary(fits_all, general["calibration_level"]),
         "overdispersion": dispersion,
         "vintages": _meta_vintages(con),
@@ -200,3 +194,54 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
                                                                     "successor"]]
     return AuditResult(schools.reset_index(drop=True), trusts, areas,
                        pd.concat(lsoa_frames, ignore_index=True), meta)
+
+
+def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
+          years=3, params=None, *, school_type=None, selective=None, faith=None,
+          include_non_entry=False, include=(), robustness=False) -> AuditResult:
+    """Audit how representative each school's intake is of its local community.
+
+    wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
+    model of repaudit.auditing.models (la, nearby-schools, residential, catchment, flows, proximity).
+    phase/region/la/trust (and school_type, e.g. 'Academy converter', selective and faith as True/False)
+    filter the schools audited; communities still reach across the filters.
+    years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
+    'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
+    (overdispersion = additive | multiplicative | none, min_trust_schools, calibration_level,
+    bootstrap_reps, ...); docs/methodology.md states every formula and default.
+    include_non_entry: audit the secondary schools that admit no Year 7 (16-19 schools, UTCs, studio
+    schools, entry at 14), which are otherwise excluded with the rule named.
+    robustness: also audit the same schools with every other public community model the data allow and
+    add, per school, models_run, models_flagged (below the lower 95% limit), models_below and the range of
+    the gap across them (repaudit/auditing/robustness.py). Off by default here (each model costs a run);
+    the `repaudit audit` command turns it on unless --no-robustness.
+    Every ranked school gets rank_low / rank_high, a 95% interval of its rank (rank_draws draws, seeded).
+    Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
+    """
+    params = dict(params or {})
+    options = dict(indicators=tuple(indicators) if not isinstance(indicators, str) else indicators, phase=phase,
+                   region=region, la=la, trust=trust, years=years, school_type=school_type, selective=selective,
+                   faith=faith, include_non_entry=include_non_entry, include=scope.parse_include(include))
+    general_params = {k: v for k, v in params.items() if k in settings.GENERAL}
+    general = settings.general(general_params)
+    signature = robustness_mod.signature(wh)
+
+    def one(name, model_params):
+        key = None if signature is None else (signature, name, tuple(sorted((k, str(v)) for k, v in model_params.items())),
+               tuple(sorted((k, str(v)) for k, v in options.items())))
+        return robustness_mod.memoised(key, lambda: _audit_model(wh, community=name, params=model_params,
+                                                                 **options))
+
+    result = one(community, params)
+    if robustness:
+        others, skipped = robustness_mod.run_all(lambda name: one(name, general_params), community,
+                                                 models.public_names())
+        result.schools = robustness_mod.across_models(result.schools, community, others)
+        result.meta["robustness"] = {
+            "models": [community] + list(others), "not_run": skipped,
+            "rule": "models_flagged counts the community models under which the school is below the lower 95% "
+                    "funnel limit; key findings name a school only when that holds under more than half of "
+                    "models_run"}
+    result.schools = robustness_mod.rank_interval(result.schools, general["rank_draws"], general["seed"])
+    result.meta["rank_interval"] = {"draws": general["rank_draws"], "seed": general["seed"], "level": 0.95}
+    return result

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import stats
 from .indicators import INDICATORS
+from .scope import NOT_COMPARABLE
 
 POOL_COLUMNS = ["pool_schools", "pool_pupils", "pool_excluded_selective"]   # school-pool models only
 COLUMNS = ["urn", "name", "la", "la_name", "region", "trust", "trust_code", "phase", "type", "selective", "faith",
@@ -95,14 +96,37 @@ def compare(pooled: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+LOW = "low number"          # the reader's meaning of the token 'low': a count of 1 or 2
+SUPPRESSED = "count suppressed in the source"
+LEFT_OUT = ("no pupils", SUPPRESSED, "data for the years")   # reasons that leave a school out of area figures
+
+
+def suppressed_reason(label: str, reasons: str) -> str:
+    """Why a school whose count the source suppressed is excluded; a 'low' count is bounded, not missing."""
+    if LOW in reasons:
+        return (f"{label} {SUPPRESSED} as 'low' (1 or 2 pupils: never read as 0 or as missing; rule: a suppressed "
+                "count excludes the school)")
+    return f"{label} {SUPPRESSED} ({reasons}; rule: a suppressed count excludes the school)"
+
+
+def left_out(rows: pd.DataFrame) -> pd.Series:
+    """True for in-scope rows without a school rate because the school's count is missing or suppressed."""
+    reason = rows["exclusion_reason"].fillna("").astype(str)
+    return rows["school_rate"].isna() & pd.Series(
+        [any(part in r for part in LEFT_OUT) and "outside" not in r for r in reason], index=rows.index)
+
+
 def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame, weighted: set,
-             indicator: str, model, needs_location: bool, no_community: str | None = None) -> pd.DataFrame:
+             indicator: str, model, needs_location: bool, no_community: str | None = None,
+             suppressed: pd.Series | None = None) -> pd.DataFrame:
     """Every input school once for INDICATOR: audited with its statistics, or excluded with a reason.
 
     values: every school's counts in the window (urn, year, numerator, denominator, vintage);
     weighted: URNs that had any community areas (to tell 'no areas' from 'areas without data');
-    no_community: the reason for every school when the model has no area data for INDICATOR at all."""
+    no_community: the reason for every school when the model has no area data for INDICATOR at all;
+    suppressed: {urn: the source's reasons} for schools whose count is suppressed in the window."""
     label = INDICATORS[indicator].label
+    suppressed = suppressed if suppressed is not None else pd.Series(dtype=object)
     rows = inputs.merge(compared, on="urn", how="left", suffixes=("", "_c"))
     rows = rows.merge(school_only(values), on="urn", how="left")
     has_values = rows["school_rate_only"].notna()
@@ -114,6 +138,8 @@ def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame,
         (~rows["phase"].isin(model.phases), f"outside the {model.name} model (it audits "
                                             f"{' and '.join(model.phases)} schools only)"),
         (pd.Series(needs_location, index=rows.index) & ~located, "no location"),
+        (~has_values & rows["urn"].isin(suppressed.index),
+         rows["urn"].map(suppressed).map(lambda r: suppressed_reason(label, r) if isinstance(r, str) else None)),
         (~has_values & ~(rows["roll"].fillna(0) > 0), "no pupils"),
         (~has_values, f"no {label} data for the years"),
         (rows["school_rate"].isna() & ~rows["urn"].isin(weighted), no_areas),
@@ -125,7 +151,8 @@ def assemble(inputs: pd.DataFrame, compared: pd.DataFrame, values: pd.DataFrame,
     audited = reason.isna()
     rows["status"] = np.where(audited, "audited", "excluded")
     rows["exclusion_reason"] = reason
-    in_scope_data = ~audited & has_values & rows["scope_reason"].isna()
+    comparable = rows["scope_reason"].isna() | rows["scope_reason"].fillna("").str.startswith(NOT_COMPARABLE)
+    in_scope_data = ~audited & has_values & comparable
     rows.loc[in_scope_data, "school_rate"] = rows.loc[in_scope_data, "school_rate_only"]
     rows["pupils"] = rows["pupils"].where(rows["pupils"].notna(), rows["pupils_only"])
     rows["pupils"] = rows["pupils"].where(rows["pupils"].notna(), rows["roll"])

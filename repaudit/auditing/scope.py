@@ -9,7 +9,20 @@ from .. import names
 from .relations import materialise
 
 PHASES = ("primary", "secondary")
-NEWER_COLUMNS = {"schools": ("statutory_low_age", "statutory_high_age"), "school_census": ("youngest_year_group",)}
+NEWER_COLUMNS = {"schools": ("statutory_low_age", "statutory_high_age"),
+                 "school_census": ("youngest_year_group", "year_groups", "boarders", "hospital_school", "open_date")}
+INCLUDE = {"new": "new_school_reason", "boarding": "boarding_reason", "non-entry": "non_entry_reason"}
+NOT_COMPARABLE = "not comparable:"     # the start of the reasons whose schools' own counts still enter area figures
+
+
+def parse_include(values) -> tuple[str, ...]:
+    """'new,boarding' (or a list of such texts) -> ('new', 'boarding'), checked against INCLUDE."""
+    texts = [values] if isinstance(values, str) else list(values or ())
+    items = [v.strip().lower() for text in texts for v in str(text).split(",") if v.strip()]
+    bad = [v for v in items if v not in INCLUDE]
+    if bad:
+        raise RepauditError(f"--include takes {', '.join(INCLUDE)} (comma-separated); got '{', '.join(bad)}'")
+    return tuple(dict.fromkeys(items))
 
 
 def _check_upgraded(con) -> None:
@@ -24,18 +37,21 @@ def _check_upgraded(con) -> None:
                              "or reload GIAS and the SPC to fill the new columns")
 
 
-def prepare(con, include_non_entry: bool = False) -> None:
+def prepare(con, include_non_entry: bool = False, include=()) -> None:
     """Build the tables audit_schools (queries/audit_schools.sql) and audit_school_values. Secondary
     schools that admit no Year 7 (16-19 schools, UTCs, studio schools, entry at 14) are outside the
-    scope with the rule named, unless INCLUDE_NON_ENTRY."""
+    scope with the rule named, unless INCLUDE_NON_ENTRY; so are new schools with one or two year groups and
+    state boarding schools, unless INCLUDE names them ('new', 'boarding')."""
     counts = con.execute("select (select count(*) from schools), (select count(*) from school_census)").fetchone()
     if not any(counts):
         raise WarehouseError("the warehouse has no schools: load GIAS (`repaudit load gias FILE`) or the school "
                              "census (`repaudit load spc FILE`) first, or run `repaudit load-sample`")
     _check_upgraded(con)
     materialise(con, "audit_schools", "audit_schools")
-    if include_non_entry:
-        con.execute("update audit_schools set scope_reason = null where scope_reason = non_entry_reason")
+    chosen = set(parse_include(include)) | ({"non-entry"} if include_non_entry else set())
+    for name in sorted(chosen):
+        column = INCLUDE[name]
+        con.execute(f"update audit_schools set scope_reason = null where scope_reason = {column}")
     materialise(con, "audit_school_values", "school_values")
 
 

@@ -18,10 +18,11 @@ GENERAL = {
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
     "bootstrap_reps": (100, "replicates for the intervals of D and for D under random allocation"),
     "seed": (0, "random seed of the replicates"),
+    "rank_draws": (1000, "draws from each school's posterior gap for its rank interval (rank_low, rank_high)"),
 }
 
 
-MINIMUM = {"min_trust_schools": 1, "calibration_min_schools": 1, "bootstrap_reps": 0, "seed": 0}
+MINIMUM = {"min_trust_schools": 1, "calibration_min_schools": 1, "bootstrap_reps": 0, "seed": 0, "rank_draws": 0}
 
 
 def general(params: dict) -> dict:

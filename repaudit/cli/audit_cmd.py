@@ -49,6 +49,9 @@ def audit_options(f):
                      help="Pool the last N years with data."),
         click.option("--include-non-entry", is_flag=True, help="Also audit secondary schools that admit no "
                      "Year 7 (16-19 schools, UTCs, studio schools, entry at 14), excluded by default."),
+        click.option("--include", "include", multiple=True, metavar="new,boarding",
+                     help="Also audit schools excluded by default as not comparable: new (pupils in only one or "
+                          "two year groups) and/or boarding (state boarding schools, a quarter or more boarders)."),
         click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
                      help="Model or audit parameter, e.g. k=15, selective.m=5, min_trust_schools=5."),
         click.option("--overdispersion", is_flag=True,
@@ -62,6 +65,12 @@ def audit_options(f):
     for decorator in reversed(decorators):
         f = decorator(f)
     return f
+
+
+robustness_option = click.option(
+    "--robustness/--no-robustness", default=True, show_default=True,
+    help="Also audit with every other public community model the data allow and give each school "
+         "models_flagged of models_run and its gap range across them (--no-robustness: faster).")
 
 
 RETIRED_OVERDISPERSION = ("note: --overdispersion is no longer needed: funnel limits allow for over-dispersion by "
@@ -92,6 +101,7 @@ EPILOG = ("Every formula, default and reference, the community models and their 
              "  repaudit audit --phase secondary --selective --community residential\n"
              "  repaudit audit --community flows --indicator all --out output/flows --unsuppressed")
 @audit_options
+@robustness_option
 @click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
               help="Folder for schools.*, trusts.*, areas.* and meta.json.")
 @click.option("--format", "formats", default="csv", show_default=True,
@@ -118,7 +128,7 @@ def audit_command(top, unsuppressed, out, formats, map_html, report_html, **opti
 def trusts_command(top, unsuppressed, **options):
     """Rank academy trusts (and each LA's maintained schools, for comparison) by how representative
     their schools' intakes are: pupil-weighted gap, shortfall, pooled z, schools below the funnel."""
-    result, _ = _run(out=None, unsuppressed=unsuppressed, **options)
+    result, _ = _run(out=None, unsuppressed=unsuppressed, robustness=False, **options)
     click.echo(tables.summary(for_sharing(result, unsuppressed), top, sections=("trusts",)))
 
 
@@ -130,5 +140,5 @@ def segregation_command(top, unsuppressed, **options):
     """Segregation indices by LA and region: raw dissimilarity D, bias-corrected D with its bootstrap
     interval, D under random allocation, a school-resampling interval, Gorard GS and isolation
     (docs/methodology.md). D is "not defined" for one school or when no or every pupil is in the group."""
-    result, _ = _run(out=None, unsuppressed=unsuppressed, **options)
+    result, _ = _run(out=None, unsuppressed=unsuppressed, robustness=False, **options)
     click.echo(tables.summary(for_sharing(result, unsuppressed), top, sections=("areas",)))

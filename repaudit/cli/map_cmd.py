@@ -8,7 +8,7 @@ from click.core import ParameterSource
 from ..paths import OUTPUT_DIR
 from ..publish import audit_and_publish
 from . import cli
-from .audit_cmd import _params, audit_options
+from .audit_cmd import _params, audit_options, robustness_option
 
 REPORT_ROWS = 50     # schools per ranking in the report unless --top is given
 
@@ -44,6 +44,7 @@ def _echo(published):
              "  repaudit map --indicator fsm,sen_support --phase secondary --la 'Brighton and Hove'\n"
              "  repaudit map --community residential --out output/residential_map.html")
 @audit_options
+@robustness_option
 @click.option("--out", type=click.Path(dir_okay=False), default=str(OUTPUT_DIR / "map.html"), show_default=True,
               help="HTML file to write.")
 @click.option("--png", type=click.Path(dir_okay=False), help="Also draw the map as a static PNG figure (1200x675).")
@@ -61,6 +62,7 @@ def map_command(top, unsuppressed, db, out, png, svg, **options):
              "  repaudit report --indicator all --phase secondary --out output/secondary.html --map output/secondary_map.html\n"
              "  repaudit report --indicator cin --community la --no-map --unsuppressed   # internal use only")
 @audit_options
+@robustness_option
 @click.option("--out", type=click.Path(dir_okay=False), default=str(OUTPUT_DIR / "report.html"), show_default=True,
               help="HTML file to write.")
 @click.option("--map", "map_out", type=click.Path(dir_okay=False),

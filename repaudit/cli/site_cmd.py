@@ -10,7 +10,7 @@ from ..output_set import OutputFolder
 from ..paths import OUTPUT_DIR
 from ..site import build_site
 from . import cli
-from .audit_cmd import audit_options
+from .audit_cmd import audit_options, robustness_option
 from .map_cmd import _audit_args
 
 
@@ -18,6 +18,7 @@ from .map_cmd import _audit_args
              "  repaudit site\n"
              "  repaudit site --db output/england.duckdb --phase secondary --out output/site-secondary")
 @audit_options
+@robustness_option
 @click.option("--out", type=click.Path(file_okay=True), default=str(OUTPUT_DIR / "site"), show_default=True,
               help="Folder to write the site into: new, empty or an earlier site, replaced only when the new site is "
                    "complete (a link to a folder is kept and the folder it points to replaced).")

@@ -132,23 +132,46 @@ def quantile_breaks(values, classes: int = 6) -> list[float]:
     return sorted({round(float(q), 1) for q in qs})
 
 
-def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators, wh=None) -> dict | None:
-    """{geojson, classes, real} for the LA layer: features with properties a (LA name) and one gap per
-    indicator_phase key; classes per key: breaks at the quantiles of the LAs' gaps, their colours and
-    legend labels; real: whether the outlines are the loaded LA boundaries (else built from schools). An LA
-    with schools but no loaded boundary takes its school-built outline. None when nothing can be drawn."""
+def segregation_net_of_chance(areas: pd.DataFrame | None, indicators) -> dict[str, dict[str, float]]:
+    """{LA name: {'e_<indicator>_<phase>': D - D_random, 'm_<indicator>_<phase>': 1 where mostly chance}} from
+    the result's LA rows (unsuppressed, D defined); empty without the excess."""
+    if areas is None or areas.empty or "D_excess" not in areas:
+        return {}
+    rows = areas[(areas["level"] == "la") & areas["indicator"].isin(list(indicators)) &
+                 pd.to_numeric(areas["D_excess"], errors="coerce").notna()]
+    if "suppressed" in rows:
+        rows = rows[~rows["suppressed"].astype(bool)]
+    out: dict[str, dict[str, float]] = {}
+    for r in rows.itertuples(index=False):
+        key = f"{r.indicator}_{str(r.phase).lower()}"
+        entry = out.setdefault(str(r.area_name), {})
+        entry[f"e_{key}"] = round(float(r.D_excess), 3)
+        if r.mostly_chance is True or r.mostly_chance == 1:
+            entry[f"m_{key}"] = 1
+    return out
+
+
+def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators,
+               segregation: pd.DataFrame | None = None, wh=None) -> dict | None:
+    """{geojson, classes, real} for the LA layer: features with properties a (LA name), one gap per
+    indicator_phase key and, from SEGREGATION (the result's areas), the LA's segregation net of chance
+    e_<key> (and m_<key> = 1 where it is mostly chance); classes per gap key: breaks at the quantiles of the
+    LAs' gaps, their colours and legend labels; real: whether the outlines are the loaded LA boundaries
+    (`repaudit load la-boundaries`; an LA the file leaves out keeps its school-built outline). None when
+    nothing can be drawn."""
     real = boundary_outlines(wh)
     shapes = {**outlines(shared_schools), **real} if real else outlines(shared_schools)
     gaps = weighted_gaps(drawn, indicators)
+    net = segregation_net_of_chance(segregation, indicators)
     features = []
     for la, shape in sorted(shapes.items()):
         if la not in gaps:
             continue
-        features.append({"type": "Feature", "properties": {"a": la, **gaps[la]},
+        features.append({"type": "Feature", "properties": {"a": la, **gaps[la], **net.get(la, {})},
                          "geometry": shapely.geometry.mapping(_to_lonlat(shape))})
     if not features:
         return None
-    keys = sorted({k for f in features for k in f["properties"] if k != "a"})
+    keys = sorted({k for f in features for k in f["properties"] if k != "a" and not k.startswith(("e_", "m_"))})
     breaks = {k: quantile_breaks([f["properties"].get(k) for f in features if k in f["properties"]]) for k in keys}
     classes = {k: {"breaks": b, "colours": class_colours(b), "labels": class_labels(b)} for k, b in breaks.items()}
     return {"geojson": {"type": "FeatureCollection", "features": features}, "classes": classes,

@@ -87,7 +87,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
     community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
-    areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators, wh)
+    areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators, shared.areas, wh)
     config = {
         "title": describe.title(meta), "subtitle": describe.subtitle(meta),
         "banners": _banners(meta, unplaced_text(shared.schools, drawn)),

@@ -20,7 +20,10 @@ CATEGORICAL = ("la_name", "region", "trust", "trust_code", "phase", "type", "yea
 
 # Feature property key -> (result column, decimals). Rates to 0.01 pp so a 1-decimal gap is exact.
 NUMBERS = {"n": ("pupils", 0), "s": ("school_rate", 4), "c": ("community_rate", 4), "g": ("gap_pp", 2),
-           "r": ("ratio", 3), "z": ("z", 2), "h": ("shortfall", 1)}
+           "r": ("ratio", 3), "z": ("z", 2), "h": ("shortfall", 1),
+           # across community models (when the audit compared them) and the rank interval
+           "mf": ("models_flagged", 0), "mr": ("models_run", 0), "gl": ("gap_min_pp", 1), "gh": ("gap_max_pp", 1),
+           "rk": ("rank", 0), "rl": ("rank_low", 0), "rh": ("rank_high", 0)}
 
 
 def _clean(value):
@@ -98,7 +101,7 @@ def _column(part: pd.DataFrame, column: str, decimals: int) -> list:
 
 def indicator_features(rows: pd.DataFrame, indicator: str, index: dict[int, int]) -> dict:
     """One FeatureCollection of the drawable schools of INDICATOR; properties i (school index), n, s, c, g,
-    r, z, h (see NUMBERS), hl and hh (the 95% range of the shortfall, repaudit.plain), f (flag code) and
+    r, z, h, mf, mr, gl, gh, rk, rl, rh (see NUMBERS; absent when the result has no such column), hl and hh (the 95% range of the shortfall, repaudit.plain), f (flag code) and
     x = 1 when the values are suppressed."""
     part = rows[(rows["indicator"] == indicator) & rows["lon"].notna() & rows["lat"].notna()]
     columns = {key: _column(part, column, decimals) for key, (column, decimals) in NUMBERS.items()}

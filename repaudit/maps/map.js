@@ -156,6 +156,16 @@
     return w.charAt(0).toUpperCase() + w.slice(1) + ".";
   };
 
+  /* "Below its community under 4 of 5 ways of measuring it (gap -16.9 to -5.3 pp)", as repaudit.auditing.robustness words it. */
+  R.modelsWords = function (p) {
+    if (p.x || !p.mr) return "";
+    var words = p.mr === 1 ? (p.mf ? "Below its community under the one way of measuring it the data allow" :
+      "Not below its community under the one way of measuring it the data allow") :
+      "Below its community under " + (p.mf ? p.mf : "none") + " of " + p.mr + " ways of measuring it";
+    if (p.mr > 1 && p.gl !== undefined && p.gh !== undefined) words += " (gap " + signed(p.gl, 1) + " to " + signed(p.gh, 1) + " pp)";
+    return words + ".";
+  };
+
   /* An opened "Details" makes the popup taller upwards: pan the map so that its top stays on screen. */
   R.keepOnScreen = function (owner) {
     var popup = owner && owner.getPopup && owner.getPopup();
@@ -173,6 +183,8 @@
     el("p", "repaudit-popup-sentence", R.sentence(p, indicator), root).setAttribute("data-field", "sentence");
     var flag = R.flagWords(p);
     if (flag) el("p", "repaudit-popup-flag", flag, root).setAttribute("data-field", "flag_words");
+    var models = R.modelsWords(p);
+    if (models) el("p", "repaudit-popup-models", models, root).setAttribute("data-field", "models_words");
     var details = el("details", null, null, root);
     details.addEventListener("toggle", function () { if (details.open) R.keepOnScreen(owner); });
     el("summary", null, "Details", details);
@@ -200,6 +212,8 @@
     row("z-score", p.x ? hidden : num(p.z, 2), "z");
     row("Funnel plot", p.x ? hidden : p.f === undefined ? "n/a" : R.FLAG_TEXT[R.FLAGS[p.f]], "flag");
     row("Shortfall (pupils)", p.x ? hidden : R.shortfallWords(p.h, p.hl, p.hh), "shortfall");
+    if (!p.x && p.rl !== undefined && p.rh !== undefined)
+      row("Rank (95% interval)", p.rk + " (" + p.rl + " to " + p.rh + ")", "rank_interval");
     row("Years pooled", s.years || "n/a", "years");
     row("Community model", R.config.community_model, "community_model");
     row("Data vintage", s.vintage || R.config.vintage || "n/a", "vintage");
@@ -305,6 +319,12 @@
           var box = el("div", null, f.properties.a + ": ");
           el("b", null, gap === undefined ? "no audited schools" : signed(gap, 1) + " pp", box);
           el("div", null, "pupil-weighted " + ind().short + " gap of its schools; click to zoom in", box);
+          var net = f.properties["e_" + R.areaKey()];
+          if (net !== undefined) {
+            var seg = el("div", null, "segregation net of chance (D minus D under random allocation): ", box);
+            el("b", null, signed(net, 2), seg);
+            if (f.properties["m_" + R.areaKey()]) el("span", null, ", mostly chance", seg);
+          }
           return box;
         }, { sticky: true });
         l.on("click", function () { map.fitBounds(l.getBounds()); if (map.getZoom() < R.config.areas.zoom) map.setZoom(R.config.areas.zoom); });
@@ -437,6 +457,8 @@
       if (cls) cls.colours.forEach(function (c, k) { swatch(box, c, cls.labels[k] + " pp", ["#ffffff", 0], 7); });
       else el("div", "repaudit-legend-note", "no audited schools of this phase", box);
       el("div", "repaudit-legend-note", "Zoom in (or click an authority) to see its schools. " + cfg.areas.note, box);
+      if (R.phase !== "all") el("div", "repaudit-legend-note", "Hover an authority for its segregation net of chance " +
+        "(D minus D under random allocation; \u201cmostly chance\u201d where chance alone gives at least half of D).", box);
     } else {
       el("div", "repaudit-legend-sub", "Gap: school rate minus community rate (percentage points)", box);
       cfg.palette.gap_legend.forEach(function (pair) { swatch(box, pair[0], pair[1] + " pp"); });

@@ -16,7 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .. import describe
-from ..auditing import dispersion
+from ..auditing import dispersion, robustness
 from ..disclosure import RULE, for_sharing
 from ..maps.build import COMMUNITY_LABELS
 from ..maps.features import drawable, excluded_counts
@@ -60,8 +60,15 @@ def school_table(rows: pd.DataFrame, top: int) -> list[dict]:
                     "pupils": fmt.count(r["pupils"]), "school_rate": fmt.pct(r["school_rate"], hide),
                     "community_rate": fmt.pct(r["community_rate"]), "gap_pp": fmt.gap(r["gap_pp"], hide),
                     "z": fmt.num(r["z"], 2, hide), "flag": fmt.SUPPRESSED if hide else FLAG_TEXT.get(r["flag"], fmt.MISSING),
-                    "flag_key": "" if hide else fmt.text(r["flag"]), "shortfall": fmt.num(r["shortfall"], 1, hide)})
+                    "flag_key": "" if hide else fmt.text(r["flag"]), "shortfall": fmt.num(r["shortfall"], 1, hide),
+                    "rank_interval": "" if hide else _rank_interval(r),
+                    "models": "" if hide else robustness.words(r) or ""})
     return out
+
+
+def _rank_interval(r) -> str:
+    low, high = r.get("rank_low"), r.get("rank_high")
+    return "" if low is None or high is None or pd.isna(low) or pd.isna(high) else f"{low:,.0f} to {high:,.0f}"
 
 
 def trust_table(rows: pd.DataFrame, top: int) -> list[dict]:
@@ -115,6 +122,7 @@ def area_table(areas: pd.DataFrame) -> tuple[list[dict], int, int]:
                     "pupils": fmt.count(r["pupils"]), "group_pupils": fmt.count(r["group_pupils"], hide),
                     "share": fmt.pct(r["share"], hide), "D": fmt.num(r["D"], 3, hide),
                     "D_interval": fmt.SUPPRESSED if hide else _d_text(r),
+                    "D_excess": fmt.SUPPRESSED if hide else _excess_text(r),
                     "GS": fmt.num(r["GS"], 3, hide), "isolation": fmt.num(r["isolation"], 3, hide)})
     return out, left_out, las_left_out
 
@@ -130,6 +138,15 @@ def _funnel_tau2(meta, indicator, audited) -> float:
     weights = audited.groupby("phase")["pupils"].sum()
     total = sum(weights.get(p, 0.0) for p in by_phase)
     return float(sum(weights.get(p, 0.0) * e["tau2"] for p, e in by_phase.items()) / total) if total else 0.0
+
+
+def _excess_text(r) -> str:
+    """D - D under random allocation with its 95% interval, 'mostly chance' where it is; blank when D is not
+    defined or the result has no excess."""
+    if isinstance(r.get("D_undefined"), str) or "D_excess" not in r or pd.isna(r["D_excess"]):
+        return ""
+    text = f"{r['D_excess']:+.3f} ({r['D_excess95_low']:+.3f} to {r['D_excess95_high']:+.3f})"
+    return text + ("; mostly chance" if r.get("mostly_chance") is True or r.get("mostly_chance") == 1 else "")
 
 
 def _d_text(r) -> str:

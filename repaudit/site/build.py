@@ -153,10 +153,19 @@ def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_li
         las=[{"rank": k + 1, "name": fmt.text(r["la_name"]), "href": la_links.get(r["la_name"]),
               "region": fmt.text(r["region"]), "audited": fmt.count(r["audited"]), "gap": fmt.gap(r["gap"]),
               "below": fmt.count(r["below"]), "shortfall": fmt.count(r["shortfall"]),
-              "d_primary": fmt.num(r["D_primary"], 2), "d_secondary": fmt.num(r["D_secondary"], 2)}
+              "d_primary": _segregation_cell(r, "primary"), "d_secondary": _segregation_cell(r, "secondary")}
              for k, r in las.iterrows()],
         trusts=[{"rank": k + 1 if r["ranked"] else "", "name": fmt.text(r["trust_name"]),
                  "href": trust_links.get(r["trust_code"]), "schools": fmt.count(r["schools"]),
                  "gap": fmt.gap(r["gap_pp"]), "z": fmt.num(r["z"], 2), "below": fmt.count(r["n_below"]),
                  "shortfall": fmt.count(r["shortfall"])} for k, r in trusts.iterrows()]), encoding="utf-8")
 
+
+def _segregation_cell(row, phase: str) -> str:
+    """An LA's segregation for the index: D net of chance ('+0.12', ', mostly chance' where it is) when the
+    result has it, else the raw D."""
+    net = row.get(f"net_{phase}")
+    if net is None or pd.isna(net):
+        return fmt.num(row[f"D_{phase}"], 2)
+    chance = row.get(f"chance_{phase}")
+    return f"{float(net):+.2f}" + (", mostly chance" if chance is True or chance == 1 else "")

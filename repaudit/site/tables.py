@@ -13,7 +13,9 @@ def _visible(frame: pd.DataFrame) -> pd.DataFrame:
 
 def la_ranking(schools: pd.DataFrame, areas: pd.DataFrame, indicator: str) -> pd.DataFrame:
     """One row per LA: la_name, region, audited, gap (pupil-weighted, pp), below (schools flagged under),
-    shortfall (whole pupils short in those schools), D_primary, D_secondary; most pupils short first."""
+    shortfall (whole pupils short in those schools), D_primary, D_secondary and, when the areas have them,
+    net_primary, net_secondary (D - D_random) and chance_primary, chance_secondary (mostly chance); most
+    pupils short first."""
     rows = _visible(schools[(schools["indicator"] == indicator) & (schools["status"] == "audited")])
     rows = rows[rows["la_name"].notna()]
     under = rows["flag"].map(plain.under)
@@ -28,6 +30,9 @@ def la_ranking(schools: pd.DataFrame, areas: pd.DataFrame, indicator: str) -> pd
         part = las[las["phase"].astype(str).str.lower() == phase] if not las.empty else las
         d = dict(zip(part["area_name"], part["D"])) if not part.empty else {}
         out[f"D_{phase}"] = out["la_name"].map(d)
+        if not part.empty and "D_excess" in part:
+            out[f"net_{phase}"] = out["la_name"].map(dict(zip(part["area_name"], part["D_excess"])))
+            out[f"chance_{phase}"] = out["la_name"].map(dict(zip(part["area_name"], part["mostly_chance"])))
     return out.sort_values(["shortfall", "la_name"], ascending=[False, True]).reset_index(drop=True)
 
 

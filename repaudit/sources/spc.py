@@ -85,6 +85,10 @@ def read(path, vintage=None, year=None, **_):
         census[name] = column_values(cols, name, keep)
     census["pupils"] = parse_number(cols["pupils"][keep]).to_numpy()
     census["youngest_year_group"] = youngest_year_group(table, keep)
+    census["year_groups"] = year_groups_with_pupils(table, keep)
+    census["boarders"] = optional_number(table, BOARDERS, keep)
+    census["hospital_school"] = optional_flag(table, HOSPITAL, keep)
+    census["open_date"] = optional_date(table, OPEN_DATE, keep)
     indicators = fsm_rows(cols, keep, base, census, notes)
     notes.insert(0, f"FSM denominator: '{spelled(table, base)}'")
     return LoadResult(SOURCE, Path(path).name, vintage or vintage_from_name(path), len(table.frame) + skipped,
@@ -121,16 +125,73 @@ def youngest_year_group(table: RawTable, keep: np.ndarray) -> np.ndarray:
     """The lowest national-curriculum year group with pupils (Reception = 0, Year 1 ... Year 14) from the
     headcounts by sex, full/part time and year group ('Full time girls Year group 7', ...); NaN where the
     file has no such columns. A school with none below Year 12 admits no Year 7 (a 16-19 school)."""
-    groups: dict[int, list[str]] = {}
-    for column in table.frame.columns:
-        found = YEAR_GROUP.match(normalise(column))
-        if found:
-            groups.setdefault(0 if found.group(1) == "reception" else int(found.group(2)), []).append(column)
+    groups = _year_group_columns(table)
     out = np.full(int(keep.sum()), np.nan)
     for group in sorted(groups, reverse=True):
         counts = sum(parse_number(table.frame[c][keep]).fillna(0).to_numpy() for c in groups[group])
         out = np.where(counts > 0, group, out)
     return out
+
+
+BOARDERS = ["total boarders", "total_boarders", "boarders"]
+HOSPITAL = ["hospital_school", "hospital school"]
+OPEN_DATE = ["opendate", "open_date", "open date"]
+COMPULSORY_GROUPS = range(0, 12)        # Reception to Year 11: the year groups that show a school growing in
+
+
+def _year_group_columns(table: RawTable) -> dict[int, list[str]]:
+    groups: dict[int, list[str]] = {}
+    for column in table.frame.columns:
+        found = YEAR_GROUP.match(normalise(column))
+        if found:
+            groups.setdefault(0 if found.group(1) == "reception" else int(found.group(2)), []).append(column)
+    return groups
+
+
+def year_groups_with_pupils(table: RawTable, keep: np.ndarray) -> np.ndarray:
+    """How many of the year groups Reception to Year 11 have pupils (from the headcounts by year group); NaN
+    where the file has none of those columns. A school with one or two is a new school growing in (or a
+    school that admits at 14, which the entry rule already excludes)."""
+    groups = _year_group_columns(table)
+    if not any(g in groups for g in COMPULSORY_GROUPS):
+        return np.full(int(keep.sum()), np.nan)
+    count = np.zeros(int(keep.sum()))
+    for group in COMPULSORY_GROUPS:
+        if group in groups:
+            count += sum(parse_number(table.frame[c][keep]).fillna(0).to_numpy() for c in groups[group]) > 0
+    return count
+
+
+def _optional(table: RawTable, aliases: list[str]):
+    name = find_column(table.frame.columns, aliases)
+    return None if name is None else table.frame[name]
+
+
+def optional_number(table: RawTable, aliases: list[str], keep: np.ndarray) -> np.ndarray:
+    """The column named by one of ALIASES as numbers (suppression tokens NaN), or NaN when the file lacks it."""
+    values = _optional(table, aliases)
+    return np.full(int(keep.sum()), np.nan) if values is None else parse_number(values[keep]).to_numpy()
+
+
+def optional_flag(table: RawTable, aliases: list[str], keep: np.ndarray) -> np.ndarray:
+    """A yes/no column ('Yes', '1', 'True') as True/False, None where blank or the file lacks it."""
+    values = _optional(table, aliases)
+    if values is None:
+        return np.full(int(keep.sum()), None, dtype=object)
+    text = values[keep].astype("string").str.strip().str.casefold()
+    out = text.isin(["yes", "y", "1", "true"]).astype(object)
+    return out.where(text.notna() & (text != ""), None).to_numpy()
+
+
+def optional_date(table: RawTable, aliases: list[str], keep: np.ndarray) -> np.ndarray:
+    """A date column (dd/mm/yyyy, dd-mm-yyyy or ISO) as dates, NaT where unreadable or the file lacks it."""
+    values = _optional(table, aliases)
+    if values is None:
+        return np.full(int(keep.sum()), None, dtype=object)
+    text = values[keep].astype("string").str.strip()
+    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    day_first = pd.to_datetime(text.str.replace("/", "-", regex=False), format="%d-%m-%Y", errors="coerce")
+    return iso.fillna(day_first).dt.date.astype(object).where(iso.notna() | day_first.notna(), None).to_numpy()
 
 
 def spelled(table: RawTable, canonical: str) -> str:
