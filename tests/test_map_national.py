@@ -134,3 +134,48 @@ def test_search_from_the_opening_view_lands_on_the_school_at_once_and_its_popup_
                         "repaudit.map.getContainer().getBoundingClientRect().top")
     assert top >= 0                                                    # "Details" did not push it off the top
     assert log.errors == []
+
+
+def _with_segregation(result):
+    """The national example with LA segregation rows: D net of chance per LA and phase (hand-set)."""
+    import pandas as pd
+    rows = [("Brighton and Hove", "Secondary", 1400, 0.30, 0.02), ("Brighton and Hove", "Primary", 200, 0.12, 0.06),
+            ("Lewes", "Secondary", 900, 0.10, 0.07)]
+    result.areas = pd.DataFrame([{"level": "la", "area_code": name[:3], "area_name": name, "indicator": "fsm",
+                                  "phase": phase, "pupils": pupils, "D": d, "D_random": rnd, "D_excess": d - rnd,
+                                  "mostly_chance": rnd >= d / 2} for name, phase, pupils, d, rnd in rows])
+    return result
+
+
+def test_las_are_coloured_by_segregation_net_of_chance_with_all_phases_weighted_by_pupils():
+    from repaudit.maps.areas import area_layer
+    result = _with_segregation(national_example())
+    layer = area_layer(result.schools, drawable(result.schools), ["fsm"], result.areas)
+    props = {f["properties"]["a"]: f["properties"] for f in layer["geojson"]["features"]}
+    assert layer["measure"] == "net"
+    assert props["Brighton and Hove"]["e_fsm_secondary"] == 0.28 and props["Brighton and Hove"]["e_fsm_primary"] == 0.06
+    assert props["Brighton and Hove"]["e_fsm_all"] == pytest.approx((1400 * 0.28 + 200 * 0.06) / 1600, abs=1e-3)
+    assert props["Lewes"]["e_fsm_all"] == 0.03 and props["Lewes"]["m_fsm_secondary"] == 1    # 0.07 >= 0.10 / 2
+    assert set(layer["classes"]) == {"fsm_all", "fsm_primary", "fsm_secondary"}
+    secondary = layer["classes"]["fsm_secondary"]
+    assert secondary["labels"][0].startswith("below ") and "pp" not in " ".join(secondary["labels"])
+    assert len(secondary["colours"]) == len(secondary["breaks"]) + 1
+
+
+def test_the_legend_and_fill_say_net_of_chance_in_the_browser(browser, tmp_path):
+    from repaudit.maps.areas import net_colours
+    result = _with_segregation(national_example())
+    page, log = open_page(browser, write_map(result, tmp_path / "net.html"))
+    page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
+    page.evaluate("repaudit.map.setZoom(7, {animate: false})")
+    page.wait_for_timeout(300)
+    legend = page.locator(".repaudit-legend").inner_text()
+    assert "segregation net of chance" in legend and "primary and secondary weighted by pupils" in legend
+    fills = page.evaluate("(function () { var out = {}; repaudit.area.eachLayer(function (l) { "
+                          "out[l.feature.properties.a] = l.options.fillColor; }); return out; })()")
+    classes = page.evaluate("repaudit.config.areas.classes.fsm_all")
+    assert classes["colours"] == net_colours(classes["breaks"])
+    # the more sorted LA (Brighton and Hove, 0.25 net) takes a darker class than Lewes (0.03)
+    order = classes["colours"]
+    assert order.index(fills["Brighton and Hove"]) > order.index(fills["Lewes"])
+    assert log.errors == []

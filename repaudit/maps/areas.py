@@ -1,5 +1,7 @@
-"""The national map's area layer: one shape per local authority, coloured by the pupil-weighted gap of its
-audited schools, drawn at national zoom instead of 20,000 dots.
+"""The national map's area layer: one shape per local authority, drawn at national zoom instead of 20,000
+dots and coloured by how sorted its schools are: segregation net of chance (D minus D under random
+allocation), which is not zero by construction as a pupil-weighted gap is under a community model that adds
+up. Without segregation figures it falls back to the pupil-weighted gap of the LA's audited schools.
 
 The outlines are the real ones when the warehouse holds LA boundaries (`repaudit load la-boundaries`):
 district outlines are dissolved into the LA their schools belong to (a county's districts into the county).
@@ -16,6 +18,7 @@ import pandas as pd
 import shapely
 
 from .geometry import lonlat
+from .palette import RATE_COLOURS as NET_COLOURS
 
 REACH_M = 6000.0        # a cell reaches at most this far from its school (keeps coasts and empty moors open)
 SIMPLIFY_M = 400.0      # invisible at national zoom, where this layer is drawn
@@ -123,18 +126,19 @@ def weighted_gaps(drawn: pd.DataFrame, indicators) -> dict[str, dict[str, float]
     return out
 
 
-def quantile_breaks(values, classes: int = 6) -> list[float]:
-    """Inner class edges at the quantiles of VALUES (rounded to 0.1 pp, duplicates dropped)."""
+def quantile_breaks(values, classes: int = 6, decimals: int = 1) -> list[float]:
+    """Inner class edges at the quantiles of VALUES (rounded to DECIMALS, duplicates dropped)."""
     v = np.array([x for x in values if x is not None and not math.isnan(x)], dtype=float)
     if v.size < 2:
         return []
     qs = np.quantile(v, [k / classes for k in range(1, classes)])
-    return sorted({round(float(q), 1) for q in qs})
+    return sorted({round(float(q), decimals) for q in qs})
 
 
 def segregation_net_of_chance(areas: pd.DataFrame | None, indicators) -> dict[str, dict[str, float]]:
     """{LA name: {'e_<indicator>_<phase>': D - D_random, 'm_<indicator>_<phase>': 1 where mostly chance}} from
-    the result's LA rows (unsuppressed, D defined); empty without the excess."""
+    the result's LA rows (unsuppressed, D defined); phase 'all' is the pupil-weighted mean of the LA's
+    primary and secondary figures (D is defined within a phase); empty without the excess."""
     if areas is None or areas.empty or "D_excess" not in areas:
         return {}
     rows = areas[(areas["level"] == "la") & areas["indicator"].isin(list(indicators)) &
@@ -148,6 +152,10 @@ def segregation_net_of_chance(areas: pd.DataFrame | None, indicators) -> dict[st
         entry[f"e_{key}"] = round(float(r.D_excess), 3)
         if r.mostly_chance is True or r.mostly_chance == 1:
             entry[f"m_{key}"] = 1
+    both = rows.assign(_w=pd.to_numeric(rows["pupils"], errors="coerce") * rows["D_excess"].astype(float))
+    for (la, indicator), part in both.groupby(["area_name", "indicator"]):
+        if part["_w"].notna().all() and part["pupils"].sum() > 0:       # phase 'all': weighted by pupils
+            out[str(la)][f"e_{indicator}_all"] = round(float(part["_w"].sum() / part["pupils"].sum()), 3)
     return out
 
 
@@ -171,11 +179,35 @@ def area_layer(shared_schools: pd.DataFrame, drawn: pd.DataFrame, indicators,
                          "geometry": shapely.geometry.mapping(_to_lonlat(shape))})
     if not features:
         return None
-    keys = sorted({k for f in features for k in f["properties"] if k != "a" and not k.startswith(("e_", "m_"))})
-    breaks = {k: quantile_breaks([f["properties"].get(k) for f in features if k in f["properties"]]) for k in keys}
-    classes = {k: {"breaks": b, "colours": class_colours(b), "labels": class_labels(b)} for k, b in breaks.items()}
+    names = {k for f in features for k in f["properties"]}
+    keys = sorted(k for k in names if k.startswith("e_")) if net else \
+        sorted(k for k in names if k != "a" and not k.startswith(("e_", "m_")))
+    classes = {}
+    for k in keys:
+        values = [f["properties"].get(k) for f in features if k in f["properties"]]
+        if net:
+            b = quantile_breaks(values, classes=len(NET_COLOURS), decimals=2)
+            classes[k[2:]] = {"breaks": b, "colours": net_colours(b), "labels": net_labels(b)}
+        else:
+            b = quantile_breaks(values)
+            classes[k] = {"breaks": b, "colours": class_colours(b), "labels": class_labels(b)}
+    measure = "net" if net else "gap"
     return {"geojson": {"type": "FeatureCollection", "features": features}, "classes": classes,
-            "real": bool(real)}
+            "measure": measure, "real": bool(real)}
+
+
+def net_colours(breaks) -> list[str]:
+    """A colour for each class cut by BREAKS from the sequential palette, lightest for the least sorting."""
+    n = len(breaks) + 1
+    return [NET_COLOURS[round(k * (len(NET_COLOURS) - 1) / max(n - 1, 1))] for k in range(n)]
+
+
+def net_labels(breaks) -> list[str]:
+    """'below 0.05', '0.05 to 0.10', ..., '0.20 and above' (D net of chance)."""
+    if not breaks:
+        return ["all"]
+    return ([f"below {breaks[0]:.2f}"] + [f"{a:.2f} to {b:.2f}" for a, b in zip(breaks[:-1], breaks[1:])]
+            + [f"{breaks[-1]:.2f} and above"])
 
 
 def class_colours(breaks) -> list[str]:

@@ -97,8 +97,8 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
         "flag_words": plain.FLAG_WORDS,
-        "areas": None if areas is None else {"classes": areas["classes"], "zoom": AREA_ZOOM,
-                                            "note": REAL_AREA_NOTE if areas["real"] else AREA_NOTE},
+        "areas": None if areas is None else {"classes": areas["classes"], "measure": areas["measure"],
+                                            "zoom": AREA_ZOOM, "note": REAL_AREA_NOTE if areas["real"] else AREA_NOTE},
         "phases": sorted({str(p).lower() for p in drawn["phase"].dropna()} & {"primary", "secondary"})
         if "phase" in drawn else [],
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),

@@ -298,16 +298,20 @@
     if (R.phaseSelect) R.phaseSelect.value = phase;
   };
 
-  /* The local-authority layer of a national map: coloured by the pupil-weighted gap of the current
-     indicator and phase, drawn below config.areas.zoom in place of the schools. */
+  /* The local-authority layer of a national map, drawn below config.areas.zoom in place of the schools:
+     coloured by the current indicator and phase's segregation net of chance (measure "net": D minus D under
+     random allocation), or, without segregation figures, by the pupil-weighted gap (measure "gap"). */
   R.areaKey = function () { return R.current + "_" + R.phase; };
-  R.areaColour = function (gap) {
+  R.areaValue = function (f) {
+    return f.properties[(R.config.areas.measure === "net" ? "e_" : "") + R.areaKey()];
+  };
+  R.areaColour = function (value) {
     var cls = R.config.areas.classes[R.areaKey()];
-    if (gap === undefined || gap === null || !cls) return R.config.palette.no_data;
-    return cls.colours[binOf(gap, cls.breaks)];
+    if (value === undefined || value === null || !cls) return R.config.palette.no_data;
+    return cls.colours[binOf(value, cls.breaks)];
   };
   R.areaStyle = function (f) {
-    return { fillColor: R.areaColour(f.properties[R.areaKey()]), fillOpacity: 0.8, color: "#ffffff", weight: 0.6 };
+    return { fillColor: R.areaColour(R.areaValue(f)), fillOpacity: 0.8, color: "#ffffff", weight: 0.6 };
   };
   R.areaLayer = function (map, geojson) {
     var ind = function () { return R.config.indicators[R.current]; };
@@ -316,15 +320,18 @@
       onEachFeature: function (f, l) {
         l.bindTooltip(function () {
           var gap = f.properties[R.areaKey()];
-          var box = el("div", null, f.properties.a + ": ");
-          el("b", null, gap === undefined ? "no audited schools" : signed(gap, 1) + " pp", box);
-          el("div", null, "pupil-weighted " + ind().short + " gap of its schools; click to zoom in", box);
           var net = f.properties["e_" + R.areaKey()];
+          var box = el("div", null, null);
+          el("b", null, f.properties.a, box);
           if (net !== undefined) {
-            var seg = el("div", null, "segregation net of chance (D minus D under random allocation): ", box);
-            el("b", null, signed(net, 2), seg);
-            if (f.properties["m_" + R.areaKey()]) el("span", null, ", mostly chance", seg);
+            var seg = el("div", null, ind().short + " segregation net of chance: ", box);
+            el("b", null, net.toFixed(2), seg);
+            el("span", null, f.properties["m_" + R.areaKey()] ? " (mostly chance)" :
+              " (D minus D under random allocation)", seg);
           }
+          el("div", null, gap === undefined ? "no audited schools" :
+            "pupil-weighted " + ind().short + " gap of its schools: " + signed(gap, 1) + " pp", box);
+          el("div", null, "click to zoom in", box);
           return box;
         }, { sticky: true });
         l.on("click", function () { map.fitBounds(l.getBounds()); if (map.getZoom() < R.config.areas.zoom) map.setZoom(R.config.areas.zoom); });
@@ -452,13 +459,17 @@
     el("div", "repaudit-legend-title", ind ? ind.label : "", box);
     if (R.areaMode) {
       var cls = cfg.areas.classes[R.areaKey()];
-      el("div", "repaudit-legend-sub", "Local authorities: pupil-weighted gap of their " +
-        (R.phase === "all" ? "" : R.phase + " ") + "schools (percentage points; classes at quantiles of the authorities)", box);
-      if (cls) cls.colours.forEach(function (c, k) { swatch(box, c, cls.labels[k] + " pp", ["#ffffff", 0], 7); });
+      var net = cfg.areas.measure === "net";
+      var whose = (R.phase === "all" ? "" : R.phase + " ") + "schools";
+      el("div", "repaudit-legend-sub", net ?
+        "Local authorities: how sorted their " + whose + " are \u2014 segregation net of chance (D minus D under " +
+        "random allocation: 0 = no more than chance; higher = more sorted" +
+        (R.phase === "all" ? "; primary and secondary weighted by pupils" : "") + "), classes at quantiles" :
+        "Local authorities: pupil-weighted gap of their " + whose + " (percentage points; classes at quantiles of " +
+        "the authorities)", box);
+      if (cls) cls.colours.forEach(function (c, k) { swatch(box, c, cls.labels[k] + (net ? "" : " pp"), ["#ffffff", 0], 7); });
       else el("div", "repaudit-legend-note", "no audited schools of this phase", box);
       el("div", "repaudit-legend-note", "Zoom in (or click an authority) to see its schools. " + cfg.areas.note, box);
-      if (R.phase !== "all") el("div", "repaudit-legend-note", "Hover an authority for its segregation net of chance " +
-        "(D minus D under random allocation; \u201cmostly chance\u201d where chance alone gives at least half of D).", box);
     } else {
       el("div", "repaudit-legend-sub", "Gap: school rate minus community rate (percentage points)", box);
       cfg.palette.gap_legend.forEach(function (pair) { swatch(box, pair[0], pair[1] + " pp"); });
