@@ -24,9 +24,11 @@ class Choice:
     code: str
     name: str
     aliases: tuple[str, ...] = ()
+    detail: str = ""               # shown beside the code to tell like names apart (a school's LA, say)
 
     def label(self) -> str:
-        return f"{self.name} ({self.code})" if self.code and self.code != self.name else self.name
+        inside = ", ".join(x for x in (self.code if self.code != self.name else "", self.detail) if x)
+        return f"{self.name} ({inside})" if inside else self.name
 
 
 def _key(text) -> str:

@@ -19,7 +19,9 @@ GROUP_PHRASE = {
 FLAG_WORDS = {
     "below_998": "far fewer than its community (below the 99.8% funnel limit)",
     "below_95": "fewer than its community (below the 95% funnel limit)",
-    "within": "in line with its community (inside the funnel limits)",
+    # not "in line with its community": a shortfall whose 95% range excludes zero can be inside the limits,
+    # which allow for how much schools genuinely differ from their communities
+    "within": "not unusual among schools (inside the funnel limits, which allow for how much schools differ)",
     "above_95": "more than its community (above the 95% funnel limit)",
     "above_998": "far more than its community (above the 99.8% funnel limit)",
 }

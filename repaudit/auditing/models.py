@@ -50,6 +50,7 @@ class CommunityModel:
 
 
 MODELS: dict[str, CommunityModel] = {}
+DEFAULT = "nearby-schools"          # the community model an audit uses unless told otherwise
 
 
 def community_model(name, description, *, area_kind, needs_location, params=(), overrides=None,

@@ -35,7 +35,7 @@ def audit_options(f):
     decorators = [
         click.option("--indicator", "-i", "indicators", multiple=True, default=("fsm",), show_default=True,
                      help=f"Indicator(s): {', '.join(INDICATORS)} or all; repeat or comma-separate."),
-        click.option("--community", "-c", default="nearby-schools", show_default=True,
+        click.option("--community", "-c", default=models.DEFAULT, show_default=True,
                      type=click.Choice(models.names()), help="Community model (see MODELS below)."),
         click.option("--phase", type=click.Choice(["primary", "secondary"]), help="Audit one phase only."),
         click.option("--region", help="Region name, e.g. 'South East'."),

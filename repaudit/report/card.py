@@ -1,0 +1,186 @@
+"""One school's card: its result for every indicator under the chosen community model, how many of the
+public community models put it below its community, its result under each of them, its rank among the
+schools of its LA and phase, and what else the warehouse would need for a fuller picture.
+
+The card audits the school's LA and phase once per public model (communities still reach across the LA
+boundary, as in any filtered audit), so its figures are those `repaudit audit --la LA --phase PHASE` gives."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .. import describe, names, plain
+from ..auditing import models, robustness, scope
+from ..auditing.run import audit
+from ..disclosure import for_sharing
+from ..errors import RepauditError
+
+SCHOOL_FIELDS = ("urn", "name", "la", "la_name", "region", "phase", "type", "trust", "selective", "faith")
+MODEL_COLUMNS = ["community_model", "indicator", "status", "exclusion_reason", "pupils", "school_rate",
+                 "community_rate", "gap_pp", "flag", "shortfall"]
+
+
+@dataclass
+class Card:
+    """What a school's card shows (see the module docstring)."""
+
+    school: dict
+    community: str
+    rows: pd.DataFrame                 # the chosen model's rows of the school, one per indicator
+    models: pd.DataFrame               # every public model's row of the school per indicator (MODEL_COLUMNS)
+    not_run: dict                      # model -> why the data do not allow it
+    peers: dict                        # indicator -> audited schools of its LA and phase
+    meta: dict
+    missing: list = field(default_factory=list)
+
+
+def _choices(schools: pd.DataFrame) -> list[names.Choice]:
+    return [names.Choice(str(int(r.urn)), str(r.name), detail=f"{r.la_name or r.la or 'LA not known'}, "
+                                                              f"{r.phase or 'phase not known'}")
+            for r in schools.itertuples(index=False) if pd.notna(r.name)]
+
+
+def find_school(con, query) -> dict:
+    """The school QUERY names (a URN, or a name in any case or a unique start of one), as a dict of
+    SCHOOL_FIELDS plus scope_reason: among the schools an audit covers first (so "Varndean" is the school, not
+    the sixth-form college), then among every school the warehouse holds; an error listing the matches or
+    the closest names."""
+    schools = con.execute("select * from audit_schools order by urn").df()
+    audited = schools[schools["scope_reason"].isna()]
+    try:
+        found = names.find(str(query), _choices(audited), "school")
+    except RepauditError:
+        found = names.find(str(query), _choices(schools), "school")
+    row = schools[schools["urn"] == int(found.code)].iloc[0]
+    return {**{k: (None if k not in row or pd.isna(row[k]) else row[k]) for k in SCHOOL_FIELDS},
+            "scope_reason": row.get("scope_reason")}
+
+
+def _missing(wh) -> list[str]:
+    """What the card cannot show with this warehouse, and how to add it."""
+    out = []
+    years = wh.con.execute("select count(distinct year) from school_indicators where indicator = 'fsm'").fetchone()[0]
+    if years < 2:
+        out.append("trend: only one year of FSM data is loaded; load the census files of other years to see "
+                   "whether the school is moving")
+    tables = {r[0] for r in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
+    if "admissions" not in tables or not wh.count("admissions"):
+        out.append("admissions demand: no applications and offers are loaded, so whether the school is "
+                   "oversubscribed (and so whether an admissions priority could change its intake) is not shown")
+    return out
+
+
+def school_card(wh, query, community: str | None = None, params=None, unsuppressed: bool = False) -> Card:
+    """The card of the school QUERY names (see find_school), under COMMUNITY (default: the audit's default)."""
+    community = community or models.DEFAULT
+    con = wh.con
+    scope.prepare(con)
+    school = find_school(con, query)
+    if school["phase"] not in scope.PHASES:
+        raise RepauditError(f"{school['name']} ({school['urn']}) is not a primary or secondary school "
+                            f"({school.get('scope_reason') or 'phase not known'}): it has no card")
+    filters = dict(indicators="all", la=school["la"], phase=school["phase"], params=params)
+    chosen = audit(wh, community=community, robustness=True, **filters)
+    results, not_run = {community: chosen}, {}
+    for name in models.public_names():
+        if name == community or school["phase"] not in models.MODELS[name].phases:
+            continue
+        try:
+            results[name] = audit(wh, community=name, **filters)
+        except RepauditError as exc:
+            not_run[name] = str(exc)
+    shared = {name: for_sharing(r, unsuppressed) for name, r in results.items()}
+    urn = int(school["urn"])
+    rows = shared[community].schools
+    rows = rows[rows["urn"] == urn].reset_index(drop=True)
+    per_model = pd.concat([r.schools.loc[r.schools["urn"] == urn, MODEL_COLUMNS] for r in shared.values()],
+                          ignore_index=True)
+    audited = shared[community].schools
+    peers = audited[audited["status"] == "audited"].groupby("indicator")["urn"].nunique().to_dict()
+    return Card(school, community, rows, per_model, not_run, peers, shared[community].meta, _missing(wh))
+
+
+def _rank_text(row, peers: int) -> str | None:
+    rank = row.get("rank")
+    if plain.missing(rank):
+        return None
+    text = f"rank {int(rank)} of {peers} audited schools in its local authority and phase (1 = least representative)"
+    low, high = row.get("rank_low"), row.get("rank_high")
+    if not plain.missing(low) and not plain.missing(high) and int(low) != int(high):
+        text += f"; 95% interval {int(low)} to {int(high)}"
+    return text
+
+
+def indicator_lines(card: Card, row) -> list[str]:
+    """The card's sentences for one indicator row of the chosen model."""
+    ind = row["indicator"]
+    if row.get("status") != "audited":
+        return [f"Not audited: {row.get('exclusion_reason') or 'no reason given'}."]
+    lines = [plain.school_sentence(row, ind), plain.flag_words(row.get("flag")).capitalize() + "."]
+    across = robustness.words(row)
+    if across:
+        low, high = row.get("gap_min_pp"), row.get("gap_max_pp")
+        span = "" if plain.missing(low) or plain.missing(high) or int(row["models_run"]) < 2 else \
+            f" (gap {float(low):+.1f} to {float(high):+.1f} pp)"
+        lines.append(across[0].upper() + across[1:] + span + ".")
+    rank = _rank_text(row, card.peers.get(ind, 0))
+    if rank:
+        lines.append(rank[0].upper() + rank[1:] + ".")
+    return lines
+
+
+def model_table(card: Card, indicator: str) -> list[dict]:
+    """One row per model run for INDICATOR: model, community %, gap pp, the flag in words (or why not audited)."""
+    out = []
+    for r in card.models[card.models["indicator"] == indicator].to_dict("records"):
+        audited = r["status"] == "audited"
+        out.append({"model": r["community_model"], "chosen": r["community_model"] == card.community,
+                    "community": plain.pct(r["community_rate"]) if audited else "",
+                    "gap": "" if not audited or plain.missing(r["gap_pp"]) else f"{float(r['gap_pp']):+.1f}",
+                    "flag": plain.flag_words(r["flag"]) if audited else f"not audited: {r['exclusion_reason']}"})
+    return out
+
+
+def heading(card: Card) -> str:
+    s = card.school
+    kind = ", ".join(x for x in (s.get("phase"), s.get("type"), "selective" if s.get("selective") else None,
+                                 "faith" if s.get("faith") else None) if x)
+    return f"{s['name']} (URN {s['urn']}): {kind}; {s.get('la_name') or s.get('la')}" + \
+        (f"; {s['trust']}" if s.get("trust") else "")
+
+
+def card_text(card: Card) -> str:
+    """The card as plain text for the terminal."""
+    out = [heading(card), f"Community model: {card.community} ({describe.model_text(card.community)}). "
+                          f"Years: {describe.years_by_indicator_text(card.meta)}.", ""]
+    for row in card.rows.to_dict("records"):
+        ind = row["indicator"]
+        out.append(describe.indicator_label(ind))
+        out += [f"  {line}" for line in indicator_lines(card, row)]
+        table = model_table(card, ind)
+        if len(table) > 1:
+            width = max(len(t["model"]) for t in table) + 2
+            out.append("  Under each community model:")
+            out += [f"    {('* ' if t['chosen'] else '  ') + t['model']:<{width + 2}} community {t['community']:>6}  "
+                    f"gap {t['gap']:>6}  {t['flag']}" if t["community"] else
+                    f"    {('* ' if t['chosen'] else '  ') + t['model']:<{width + 2}} {t['flag']}" for t in table]
+        out.append("")
+    if card.not_run:
+        out.append("Models the data do not allow: " + "; ".join(f"{k} ({v})" for k, v in card.not_run.items()))
+    out += [f"Not shown: {m}." for m in card.missing]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def card_page(card: Card, nav: dict | None = None) -> str:
+    """The card as a self-contained HTML page (fixed, autoescaped template; every name is data)."""
+    from .build import _env
+    banners = ["Synthetic data: made up for demonstration, not a real school."] if card.meta.get("synthetic") else []
+    return _env().get_template("card.html").render(
+        title=f"{card.school['name']}: how representative is its intake?", name=str(card.school["name"]),
+        subtitle=heading(card), banners=banners, community=card.community,
+        model_words=describe.model_text(card.community), years=describe.years_by_indicator_text(card.meta),
+        indicators=[{"label": describe.indicator_label(r["indicator"]), "lines": indicator_lines(card, r),
+                     "models": model_table(card, r["indicator"])} for r in card.rows.to_dict("records")],
+        not_run="; ".join(f"{k} ({v})" for k, v in card.not_run.items()), missing=card.missing,
+        sources=describe.vintage_text(card.meta) or "not stated", nav=nav)
