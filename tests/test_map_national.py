@@ -179,3 +179,18 @@ def test_the_legend_and_fill_say_net_of_chance_in_the_browser(browser, tmp_path)
     order = classes["colours"]
     assert order.index(fills["Brighton and Hove"]) > order.index(fills["Lewes"])
     assert log.errors == []
+
+
+def test_a_popup_links_the_schools_own_page_when_it_has_one(browser, tmp_path):
+    from repaudit.maps import map_page
+    path = tmp_path / "linked.html"
+    path.write_text(map_page(national_example(), school_links={900003: "../../school/900003.html"}), encoding="utf-8")
+    page, log = open_page(browser, path)
+    page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
+    for name, href in (("Beta", "../../school/900003.html"), ("Alpha", None)):
+        page.locator(".repaudit-search input").fill(name)
+        page.locator(".repaudit-search input").press("Enter")
+        page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
+        links = page.locator(".leaflet-popup-content a.repaudit-popup-page")
+        assert (links.get_attribute("href") if links.count() else None) == href
+    assert log.errors == []

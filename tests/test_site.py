@@ -10,6 +10,7 @@ from audit_examples import XSS_IMG, XSS_SCRIPT, XSS_TRUST, example_result
 from repaudit.cli import cli
 from repaudit.errors import RepauditError
 from repaudit.site import build_site
+from repaudit.site.build import la_folders, school_pages
 
 
 class Links(HTMLParser):
@@ -41,6 +42,7 @@ class Links(HTMLParser):
 def national_example():
     result = example_result(("fsm",))
     result.schools.loc[result.schools["urn"].isin([900003, 900005]), "la_name"] = XSS_IMG
+    result.schools.loc[result.schools["urn"].isin([900003, 900005]), "la"] = "845"
     result.meta["filters"] = {}
     return result
 
@@ -68,7 +70,11 @@ def site(tmp_path_factory):
 
 def test_every_link_resolves_and_every_page_has_title_lang_description(site):
     assert broken_links(site.folder) == []
-    assert site.la_pages == 2 and site.trust_pages == 2 and site.pages == 1 + 2 * 2 + 2
+    flagged = school_pages(national_example().schools)
+    assert flagged and site.la_pages == 2 and site.trust_pages == 2
+    assert site.pages == 1 + 2 * 2 + 2 + len(flagged)
+    assert sorted(p.name for p in (site.folder / "la").iterdir()) == ["845", "846"]      # LA folders by code
+    assert sorted(p.name for p in (site.folder / "school").iterdir()) == [f"{u}.html" for u in flagged]
     for page in site.folder.rglob("*.html"):
         parser = Links()
         parser.feed(page.read_text(encoding="utf-8"))
@@ -90,7 +96,7 @@ def test_index_ranks_las_by_shortfall_and_shows_names_as_text(site):
     las = [r for r in rows if r[1].startswith("la/")]
     # Brighton and Hove keeps Alpha (short 100, below 99.8%), the other LA the school with z -2.17 (short 15)
     assert [(r[0], r[2]) for r in las] == [("1", "Brighton and Hove"), ("2", "&lt;img src=x onerror=alert(1)&gt;")]
-    first = re.search(r'<tr class="row"><td class="num">1</td><td><a href="la/001/index.html">Brighton and Hove</a>'
+    first = re.search(r'<tr class="row"><td class="num">1</td><td><a href="la/846/index.html">Brighton and Hove</a>'
                       r'</td>\s*<td>South East</td><td class="num">3</td><td class="num">([^<]+)</td>'
                       r'<td class="num">1</td>\s*<td class="num">100</td>', html)
     # gap: (1000 x -10 + 400 x -2 + 200 x -3) / 1600
@@ -106,7 +112,7 @@ def test_la_page_compares_with_region_and_england_when_the_result_has_them(tmp_p
                                  {**base, "level": "la", "area_code": "846", "area_name": "Brighton and Hove",
                                   "D": 0.2, "D_low": 0.15, "D_high": 0.25}])
     site = build_site(result, tmp_path / "s")
-    page = (site.folder / "la" / "001" / "index.html").read_text(encoding="utf-8")
+    page = (site.folder / "la" / "846" / "index.html").read_text(encoding="utf-8")
     assert "Secondary schools in Brighton and Hove: D = 0.20 (interval 0.15 to 0.25); South East: 0.27; England: 0.31." in page
     assert '<a href="../../index.html">' in page and '<a href="schools.csv"' in page and 'href="map.html"' in page
 
@@ -132,8 +138,36 @@ def test_cli_site_on_the_sample_and_unsuppressed_refused(runner, tmp_path):
     out = runner.invoke(cli, ["site", "--db", str(db), "--out", str(tmp_path / "site"), "--no-progress"])
     assert out.exit_code == 0, out.output
     assert re.fullmatch(rf"Site: {re.escape(str(tmp_path / 'site'))}/index.html - \d+ pages \(1 local authority, "
-                        r"\d+ trusts\), \d+\.\d MB, \d+ s\n", out.output)
+                        r"\d+ trusts\), \d+\.\d MB, \d+ s\n", out.stdout)
+    assert out.stderr.startswith("Auditing every school under every public community model the data allow...\n"
+                                 "Writing the site's pages...")
     assert broken_links(tmp_path / "site") == []
     bad = runner.invoke(cli, ["site", "--db", str(db), "--unsuppressed"])
     assert (bad.exit_code, bad.output) == (1, "Error: the site is for sharing, so disclosure control always applies: "
                                                "leave out --unsuppressed\n")
+
+
+def test_school_pages_are_cards_linked_from_their_la_report_map_and_trust(site):
+    flagged = school_pages(national_example().schools)
+    urn = flagged[0]
+    card = (site.folder / "school" / f"{urn}.html").read_text(encoding="utf-8")
+    row = national_example().schools.set_index("urn").loc[urn]
+    assert f"{100 * row['school_rate']:.1f}% of pupils are eligible for free school meals" in card
+    assert f'<a href="../la/{row["la"]}/index.html">' in card                     # back to its LA
+    la_page = (site.folder / "la" / "846" / "index.html").read_text(encoding="utf-8")
+    la_map = (site.folder / "la" / "846" / "map.html").read_text(encoding="utf-8")
+    linked = [u for u in flagged if f'href="../../school/{u}.html"' in la_page]
+    from map_page import element_arguments
+    links = element_arguments(la_map, "RepauditSetup")[0]["school_links"]
+    assert linked and all(links[str(u)] == f"../../school/{u}.html" for u in linked)
+    trust_pages = " ".join(p.read_text(encoding="utf-8") for p in (site.folder / "trust").glob("*.html"))
+    assert f'href="../school/{urn}.html"' in trust_pages or urn not in set(
+        national_example().schools.loc[national_example().schools["group_code"].notna(), "urn"])
+
+
+def test_la_folders_are_codes_and_never_input_text():
+    import pandas as pd
+    schools = pd.DataFrame({"la_name": ["A", "B", "C", "D", "D"], "la": ["846", "../x", "846x", "201", "201"]})
+    assert la_folders(schools, ["A", "B", "C", "D"]) == {"A": "846", "B": "n002", "C": "n003", "D": "201"}
+    twice = pd.DataFrame({"la_name": ["A", "B"], "la": ["846", "846"]})
+    assert la_folders(twice, ["A", "B"]) == {"A": "n001", "B": "n002"}

@@ -25,14 +25,18 @@ from .map_cmd import _audit_args
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar [default: when run in a terminal].")
 def site_command(top, unsuppressed, db, out, progress, **options):
     """Write a static site: an England index (summary, every LA and trust ranked, search), one page per local
-    authority (findings, map, schools, segregation against region and England, trusts) and one page per
-    trust, each with its CSV, data years, model and disclosure note. Works from disk or any static host."""
+    authority (findings, map, schools, segregation against region and England, trusts; la/<LA code>/), one
+    page per trust, each with its CSV, data years, model and disclosure note, and one page per flagged school
+    (its card), linked from its LA's report and map and from its trust. Works from disk or any static host."""
     if unsuppressed:
         raise RepauditError("the site is for sharing, so disclosure control always applies: leave out --unsuppressed")
     show = sys.stderr.isatty() if progress is None else progress
     OutputFolder(out, kind="site")                    # refuse a place the site cannot go before auditing
     with open_warehouse(db) as wh:
+        click.echo("Auditing every school" + (" under every public community model the data allow"
+                                             if options.get("robustness", True) else "") + "...", err=True)
         result = audit(wh, **_audit_args(**options))
+        click.echo("Writing the site's pages...", err=True)
         site = build_site(result, out, wh, progress=show)
     las = f"{site.la_pages:,} local authorit{'y' if site.la_pages == 1 else 'ies'}"
     trusts = f"{site.trust_pages:,} trust{'' if site.trust_pages == 1 else 's'}"

@@ -76,7 +76,7 @@ def _bounds(drawn):
     return [[float(drawn["lat"].min()), float(drawn["lon"].min())], [float(drawn["lat"].max()), float(drawn["lon"].max())]]
 
 
-def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
+def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict | None = None) -> folium.Map:
     """The folium Map of RESULT (after disclosure control); WH supplies LSOA and catchment geometry. Render
     it with page.render (folium's own rendering leaves out the title, script and data)."""
     shared = for_sharing(result, unsuppressed)
@@ -93,6 +93,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
         "banners": _banners(meta, unplaced_text(shared.schools, drawn)),
         "community_model": str(meta.get("community_model", "not stated")),
         "palette": palette_json(), "schools": table, "bounds": _bounds(drawn), "search_zoom": SEARCH_ZOOM,
+        "school_links": {str(int(u)): str(h) for u, h in (school_links or {}).items()},
         "suppressed_text": SUPPRESSED_TEXT, "vintage": describe.vintage_text(meta),
         "community": {"kind": community["kind"], "label": COMMUNITY_LABELS[community["kind"]],
                       "breaks": community["breaks"]},
@@ -135,9 +136,11 @@ def build_map(result, wh=None, *, unsuppressed: bool = False) -> folium.Map:
     return fmap
 
 
-def map_page(result, wh=None, *, unsuppressed: bool = False, run_id: str | None = None) -> str:
-    """The HTML page of the interactive map of RESULT, carrying RUN_ID (a new one if not given)."""
-    fmap = build_map(result, wh, unsuppressed=unsuppressed)
+def map_page(result, wh=None, *, unsuppressed: bool = False, run_id: str | None = None,
+             school_links: dict | None = None) -> str:
+    """The HTML page of the interactive map of RESULT, carrying RUN_ID (a new one if not given); a school of
+    SCHOOL_LINKS ({urn: href}) gets a link to its own page in its popup."""
+    fmap = build_map(result, wh, unsuppressed=unsuppressed, school_links=school_links)
     return page.render(fmap, fmap.repaudit_title, run_id or new_run_id(), fmap.repaudit_description)
 
 

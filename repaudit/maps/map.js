@@ -180,6 +180,11 @@
     var ind = R.config.indicators[indicator];
     var root = el("div", "repaudit-popup");
     el("div", "repaudit-popup-name", s.name, root);
+    var page = (R.config.school_links || {})[String(s.urn)];
+    if (page) {
+      var link = el("a", "repaudit-popup-page", "The school's page", root);
+      link.href = page;
+    }
     el("p", "repaudit-popup-sentence", R.sentence(p, indicator), root).setAttribute("data-field", "sentence");
     var flag = R.flagWords(p);
     if (flag) el("p", "repaudit-popup-flag", flag, root).setAttribute("data-field", "flag_words");

@@ -291,12 +291,14 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables:
 
 
 def report_page(result, *, map_href: str | None = None, unsuppressed: bool = False, top: int = 50,
-                run_id: str | None = None, tables: dict | None = None, nav: dict | None = None) -> str:
-    """The HTML of the report of RESULT, linking the map at MAP_HREF (relative) and the full tables TABLES
-    ({file name: href}), carrying RUN_ID."""
+                run_id: str | None = None, tables: dict | None = None, nav: dict | None = None,
+                school_links: dict | None = None) -> str:
+    """The HTML of the report of RESULT, linking the map at MAP_HREF (relative), the full tables TABLES
+    ({file name: href}) and the schools of SCHOOL_LINKS ({urn: href} of their own pages), carrying RUN_ID."""
     shared = for_sharing(result, unsuppressed)
     return _env().get_template("template.html").render(
-        **context(shared, map_href=map_href, top=top, run_id=run_id or new_run_id(), tables=tables), nav=nav)
+        **context(shared, map_href=map_href, top=top, run_id=run_id or new_run_id(), tables=tables), nav=nav,
+        school_links=school_links or {})
 
 
 def map_href(map_path, report_path) -> str | None:

@@ -33,6 +33,7 @@ class Card:
     peers: dict                        # indicator -> audited schools of its LA and phase
     meta: dict
     missing: list = field(default_factory=list)
+    rank_scope: str = "audited schools in its local authority and phase"
 
 
 def _choices(schools: pd.DataFrame) -> list[names.Choice]:
@@ -101,11 +102,23 @@ def school_card(wh, query, community: str | None = None, params=None, unsuppress
     return Card(school, community, rows, per_model, not_run, peers, shared[community].meta, _missing(wh))
 
 
-def _rank_text(row, peers: int) -> str | None:
+def from_result(shared, urn: int, rank_scope: str) -> Card:
+    """The card of school URN from an audit result that has been through disclosure control (a site's
+    national audit): its rows under the result's model, with the across-model counts the result carries."""
+    rows = shared.schools[shared.schools["urn"] == urn].reset_index(drop=True)
+    first = rows.iloc[0]
+    school = {k: (None if k not in first or plain.missing(first[k]) else first[k]) for k in SCHOOL_FIELDS}
+    audited = shared.schools[shared.schools["status"] == "audited"]
+    peers = audited.groupby("indicator")["urn"].nunique().to_dict()
+    return Card(school, str(shared.meta.get("community_model")), rows, pd.DataFrame(columns=MODEL_COLUMNS), {},
+                peers, shared.meta, [], rank_scope)
+
+
+def _rank_text(row, peers: int, scope: str) -> str | None:
     rank = row.get("rank")
     if plain.missing(rank):
         return None
-    text = f"rank {int(rank)} of {peers} audited schools in its local authority and phase (1 = least representative)"
+    text = f"rank {int(rank)} of {peers:,} {scope} (1 = least representative)"
     low, high = row.get("rank_low"), row.get("rank_high")
     if not plain.missing(low) and not plain.missing(high) and int(low) != int(high):
         text += f"; 95% interval {int(low)} to {int(high)}"
@@ -124,7 +137,7 @@ def indicator_lines(card: Card, row) -> list[str]:
         span = "" if plain.missing(low) or plain.missing(high) or int(row["models_run"]) < 2 else \
             f" (gap {float(low):+.1f} to {float(high):+.1f} pp)"
         lines.append(across[0].upper() + across[1:] + span + ".")
-    rank = _rank_text(row, card.peers.get(ind, 0))
+    rank = _rank_text(row, card.peers.get(ind, 0), card.rank_scope)
     if rank:
         lines.append(rank[0].upper() + rank[1:] + ".")
     return lines

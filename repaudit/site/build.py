@@ -1,13 +1,16 @@
 """Build the static site of a national audit: index.html (England summary, every LA and trust ranked,
-a search box), la/<n>/index.html per local authority (its report: findings, schools, segregation against
-region and England, trusts; its map; its schools.csv) and trust/<n>.html per trust (with its CSV).
+a search box), la/<code>/index.html per local authority (its report: findings, schools, segregation against
+region and England, trusts; its map; its schools.csv), trust/<n>.html per trust (with its CSV) and
+school/<urn>.html per school that is flagged (its card), linked from its LA's report and map and its trust.
 
 Pages come from fixed, sandboxed, autoescaping templates; every name is a context variable shown as text.
-Folder and file names are numbers, never input text. The site is written into a temporary folder beside
+Folder and file names are numbers, never input text: an LA's folder is its three-digit code (la/846/), a
+school's page its URN (school/114579.html). The site is written into a temporary folder beside
 OUT and swapped in only once complete (repaudit.output_set.OutputFolder): a failed build leaves OUT as it was,
 and a folder that is not an earlier site is never replaced."""
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -22,7 +25,9 @@ from ..auditing.result import AuditResult
 from ..disclosure import RULE, for_sharing
 from ..maps import map_page
 from ..output_set import OutputFolder
+from ..maps.features import FLAGGED
 from ..report import report_page
+from ..report.card import card_page, from_result
 from ..report import format as fmt
 from ..safe_text import for_csv
 from .tables import la_ranking, trust_ranking
@@ -76,6 +81,30 @@ def la_result(shared: AuditResult, la_name: str) -> AuditResult:
     return AuditResult(schools, trusts, areas, shared.lsoas, meta)
 
 
+def school_pages(schools: pd.DataFrame) -> list[int]:
+    """URNs of the schools that get a page: every audited school outside a funnel limit for some indicator,
+    or below the lower 95% limit under any public community model (models_flagged) where the result has it."""
+    audited = schools[schools["status"] == "audited"]
+    flagged = audited["flag"].isin(FLAGGED)
+    if "models_flagged" in audited:
+        flagged |= pd.to_numeric(audited["models_flagged"], errors="coerce").fillna(0) > 0
+    return sorted({int(u) for u in audited.loc[flagged, "urn"]})
+
+
+def la_folders(schools: pd.DataFrame, la_names) -> dict[str, str]:
+    """{LA name: folder name}: the LA's three-digit code (la/846/), or a number for an LA whose code is not
+    three digits or is shared, so that no folder name is ever text from an input file."""
+    codes = schools.dropna(subset=["la_name"]).groupby("la_name")["la"].agg(
+        lambda c: c.dropna().astype(str).mode().iloc[0] if c.notna().any() else "")
+    chosen = {name: str(codes.get(name, "")) for name in la_names}
+    counts = pd.Series(list(chosen.values())).value_counts()
+    out = {}
+    for k, name in enumerate(la_names):
+        code = chosen[name]
+        out[name] = code if re.fullmatch(r"\d{3}", code) and counts[code] == 1 else f"n{k + 1:03d}"
+    return out
+
+
 def _progress(total: int, show: bool):
     from tqdm import tqdm
     return tqdm(total=total, disable=not show, unit="page", desc="Writing site", leave=False)
@@ -95,18 +124,31 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
         temp = place.temp
         (temp / "la").mkdir()
         (temp / "trust").mkdir()
-        bar = _progress(len(las) + len(trusts) + 1, progress)
+        (temp / "school").mkdir()
+        pages = school_pages(shared.schools)
+        bar = _progress(len(las) + len(trusts) + len(pages) + 1, progress)
+        folders = la_folders(shared.schools, las["la_name"])
         la_links = {}
         for k, row in las.iterrows():
-            folder = temp / "la" / f"{k + 1:03d}"
+            folder = temp / "la" / folders[row["la_name"]]
             folder.mkdir()
             part = la_result(result, row["la_name"])
+            links = {u: f"../../school/{u}.html" for u in pages if u in set(part.schools["urn"])}
             _csv(for_sharing(part, False).schools, folder / "schools.csv")
-            (folder / "map.html").write_text(map_page(part, wh), encoding="utf-8")
+            (folder / "map.html").write_text(map_page(part, wh, school_links=links), encoding="utf-8")
             (folder / "index.html").write_text(report_page(
                 part, map_href="map.html", top=top, tables={"schools.csv": "schools.csv"},
-                nav={"home": "../../index.html", "label": "All local authorities and trusts"}), encoding="utf-8")
-            la_links[row["la_name"]] = f"la/{k + 1:03d}/index.html"
+                nav={"home": "../../index.html", "label": "All local authorities and trusts"},
+                school_links=links), encoding="utf-8")
+            la_links[row["la_name"]] = f"la/{folders[row['la_name']]}/index.html"
+            bar.update()
+        scope = f"audited schools in this audit ({describe.area_text(meta)})"
+        for urn in pages:
+            card = from_result(shared, urn, scope)
+            la = card.school.get("la_name")
+            nav = {"href": "../" + la_links[la], "label": f"{la}: all its schools"} if la in la_links else \
+                {"href": "../index.html", "label": "All local authorities and trusts"}
+            (temp / "school" / f"{urn}.html").write_text(card_page(card, nav=nav), encoding="utf-8")
             bar.update()
         trust_links = {}
         page = env.get_template("trust.html")
@@ -123,6 +165,7 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
                          "gap": fmt.gap(row["gap_pp"]), "z": fmt.num(row["z"], 2), "below": fmt.count(row["n_below"]),
                          "shortfall": plain.shortfall_words(row["shortfall"], plain.trust_shortfall_range(row))},
                 schools=[{"name": fmt.text(r["name"]), "la": fmt.text(r.get("la_name")),
+                          "href": f"../school/{int(r['urn'])}.html" if int(r["urn"]) in pages else None,
                           "la_href": "../" + la_links[r["la_name"]] if r.get("la_name") in la_links else None,
                           "sentence": plain.school_sentence(r, indicator), "flag": plain.flag_words(r.get("flag"))}
                          for _, r in audited.iterrows()]), encoding="utf-8")
