@@ -55,17 +55,16 @@ def test_least_representative_trust_has_whole_shortfall_and_range():
     assert XSS_TRUST not in findings          # Bold Trust has a surplus, so it is no finding
 
 
-def test_ranking_column_is_taken_from_the_result_meta():
+def test_findings_follow_the_results_rank_like_every_other_output():
     result = example_result(("fsm",))
     gamma = result.schools["urn"] == 900004                  # z -1.19, shortfall 6: last of the under-represented
-    result.schools["shrunk"] = result.schools["z"].where(~gamma, -50.0)
-    result.meta["ranking"] = {"column": "shrunk"}
-    findings = _section(report_page(result), "findings")
-    first = re.findall(r'<li data-urn="(\d+)">', findings)
-    assert first[:2] == ["900001", "900005"]                  # flagged (below a limit) first, by the named column
-    result.schools.loc[result.schools["urn"] == 900005, "flag"] = "within"
-    result.schools.loc[gamma, "flag"] = "below_95"
-    assert re.findall(r'<li data-urn="(\d+)">', _section(report_page(result), "findings"))[:2] == ["900004", "900001"]
+    result.schools["rank"] = result.schools["z"].rank()
+    result.schools.loc[gamma, "rank"] = 0                    # the audit ranks it first: so do the findings
+    result.meta["ranking"] = {"column": "z"}                 # no other column can reorder them
+    first = re.findall(r'<li data-urn="(\d+)">', _section(report_page(result), "findings"))
+    assert first[:3] == ["900004", "900001", "900005"]
+    table = re.findall(r'<tr data-urn="(\d+)"', report_page(result))
+    assert table[:3] == first[:3]
 
 
 def test_parameters_are_words_not_json():

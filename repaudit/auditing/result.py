@@ -26,8 +26,8 @@ class AuditResult:
         rows = self.schools[self.schools["status"] == "audited"]
         if indicator is not None:
             rows = rows[rows["indicator"] == indicator]
-        key = "gap_shrunk_pp" if "gap_shrunk_pp" in rows else "z"
-        return rows.sort_values([key, "z"], na_position="last").reset_index(drop=True)
+        from ..ranking import schools_in_order
+        return schools_in_order(rows).reset_index(drop=True)
 
     def __repr__(self):
         counts = self.schools["status"].value_counts().to_dict() if len(self.schools) else {}

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import describe, plain
+from ..ranking import schools_in_order
 from .geometry import DECIMALS, lonlat
 
 FLAG_CODES = {"below_998": 0, "below_95": 1, "within": 2, "above_95": 3, "above_998": 4}
@@ -103,7 +104,7 @@ def indicator_features(rows: pd.DataFrame, indicator: str, index: dict[int, int]
     """One FeatureCollection of the drawable schools of INDICATOR; properties i (school index), n, s, c, g,
     r, z, h, mf, mr, gl, gh, rk, rl, rh (see NUMBERS; absent when the result has no such column), hl and hh (the 95% range of the shortfall, repaudit.plain), f (flag code) and
     x = 1 when the values are suppressed."""
-    part = rows[(rows["indicator"] == indicator) & rows["lon"].notna() & rows["lat"].notna()]
+    part = schools_in_order(rows[(rows["indicator"] == indicator) & rows["lon"].notna() & rows["lat"].notna()])
     columns = {key: _column(part, column, decimals) for key, (column, decimals) in NUMBERS.items()}
     low, high = plain.shortfall_ranges(part)
     columns["hl"] = [None if math.isnan(v) else float(round(v, 1)) for v in low]

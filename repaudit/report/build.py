@@ -22,6 +22,7 @@ from ..maps.build import COMMUNITY_LABELS
 from ..maps.features import drawable, excluded_counts
 from ..maps.palette import gap_legend
 from ..output_set import new_run_id, write_text_atomically
+from ..ranking import schools_in_order, trusts_in_order
 from . import format as fmt
 from .dotmap import dotmap_svg
 from .findings import findings
@@ -49,11 +50,9 @@ def _hidden(row) -> bool:
 
 def school_table(rows: pd.DataFrame, top: int) -> list[dict]:
     """Audited schools of one indicator, least representative first (the audit's rank: shrunken gap)."""
-    audited = rows[rows["status"] == "audited"].copy()
-    order = audited["rank"] if "rank" in audited else audited["z"]
-    audited["_order"] = order.where(order.notna(), float("inf"))
+    audited = rows[rows["status"] == "audited"]
     out = []
-    for rank, (_, r) in enumerate(audited.sort_values(["_order", "urn"]).head(top).iterrows(), start=1):
+    for rank, (_, r) in enumerate(schools_in_order(audited).head(top).iterrows(), start=1):
         hide = _hidden(r)
         out.append({"rank": rank, "urn": int(r["urn"]), "name": fmt.text(r["name"]), "la": fmt.text(r.get("la_name")),
                     "trust": fmt.text(r.get("trust")), "selective": bool(r.get("selective")), "faith": bool(r.get("faith")),
@@ -75,12 +74,10 @@ def trust_table(rows: pd.DataFrame, top: int) -> list[dict]:
     """Trust rows of one indicator: the TOP ranked trusts by pooled z, then every LA-maintained comparison group."""
     if rows.empty:
         return []
-    rows = rows.copy()
-    rows["_order"] = rows["z"].where(rows["z"].notna(), float("inf"))
     comparison = rows["comparison"].astype(bool)
-    ranked = rows[rows["ranked"].astype(bool) & ~comparison].sort_values(["_order", "trust_name"]).head(top)
+    ranked = trusts_in_order(rows[rows["ranked"].astype(bool) & ~comparison]).head(top)
     out = []
-    for _, r in pd.concat([ranked, rows[comparison].sort_values(["_order", "trust_name"])]).iterrows():
+    for _, r in pd.concat([ranked, trusts_in_order(rows[comparison])]).iterrows():
         hide = _hidden(r)
         out.append({"code": fmt.text(r["trust_code"]), "name": fmt.text(r["trust_name"]),
                     "comparison": bool(r["comparison"]), "schools": fmt.count(r["schools"]),

@@ -2,25 +2,19 @@
 (area and years, schools audited, the least representative schools and trusts with whole-pupil shortfalls
 and their 95% ranges, segregation against region and England, and the caveats that matter).
 
-Which column ranks the schools, and which flags mean "under-represents", are read from the result
-(meta['ranking'] or meta['rank_by'] names the column, else z; a flag beginning 'below' is under)."""
+The schools named are the first of the report's own table (repaudit.ranking: the audit's rank), so the
+findings and the tables never disagree about who is least representative."""
 from __future__ import annotations
 
 import pandas as pd
 
 from .. import describe, plain
 from ..auditing import robustness
+from ..ranking import schools_in_order
 
 FINDINGS_SCHOOLS = 5
 FINDINGS_TRUSTS = 3
 LEVEL_WORDS = {"england": "England", "region": "region", "la": "local authority", "trust": "trust"}
-
-
-def rank_column(frame: pd.DataFrame, meta: dict) -> str:
-    """The column the result ranks on (lowest first = least representative), as the result names it."""
-    ranking = meta.get("ranking")
-    name = ranking.get("column") if isinstance(ranking, dict) else meta.get("rank_by")
-    return name if name in frame else "z"
 
 
 def least_representative(rows: pd.DataFrame, meta: dict, n: int) -> pd.DataFrame:
@@ -31,9 +25,7 @@ def least_representative(rows: pd.DataFrame, meta: dict, n: int) -> pd.DataFrame
         audited = audited[~audited["suppressed"].astype(bool)]
     if meta.get("robustness") and "models_run" in audited:
         audited = audited[robustness.flagged_by_most(audited)]
-    col = rank_column(audited, meta)
-    audited = audited.assign(_under=~audited["flag"].map(plain.under), _key=pd.to_numeric(audited[col], errors="coerce"))
-    return audited[audited["_key"].notna()].sort_values(["_under", "_key", "urn"]).head(n)
+    return schools_in_order(audited).head(n)
 
 
 def _school_items(rows, indicator, meta) -> list[dict]:

@@ -27,6 +27,7 @@ from ..maps import map_page
 from ..output_set import OutputFolder
 from ..maps.features import FLAGGED
 from ..report import report_page
+from ..ranking import schools_in_order
 from ..report.card import card_page, from_result
 from ..report import format as fmt
 from ..safe_text import for_csv
@@ -157,7 +158,7 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
             schools = shared.schools[(shared.schools.get("group_code") == row["trust_code"]) &
                                      (shared.schools["indicator"] == indicator)]
             _csv(schools, temp / "trust" / f"{name}.csv")
-            audited = schools[schools["status"] == "audited"].sort_values("z")
+            audited = schools_in_order(schools[schools["status"] == "audited"])
             (temp / "trust" / f"{name}.html").write_text(page.render(
                 name=fmt.text(row["trust_name"]), footer=footer, csv=f"{name}.csv", home="../index.html",
                 indicator=describe.indicator_label(indicator), ranked=bool(row["ranked"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import plain
+from ..ranking import trusts_in_order
 
 
 def _visible(frame: pd.DataFrame) -> pd.DataFrame:
@@ -37,9 +38,9 @@ def la_ranking(schools: pd.DataFrame, areas: pd.DataFrame, indicator: str) -> pd
 
 
 def trust_ranking(trusts: pd.DataFrame, indicator: str) -> pd.DataFrame:
-    """Trust rows of INDICATOR (LA-maintained comparison groups left out): ranked ones by pooled z, lowest
-    first, then those with too few schools to rank."""
+    """Trust rows of INDICATOR (LA-maintained comparison groups left out): ranked ones first, in the order of
+    repaudit.ranking, then those with too few schools to rank."""
     if trusts.empty:
         return trusts
     rows = _visible(trusts[(trusts["indicator"] == indicator) & ~trusts["comparison"].astype(bool)])
-    return rows.assign(_r=~rows["ranked"].astype(bool)).sort_values(["_r", "z", "trust_name"]).reset_index(drop=True)
+    return trusts_in_order(rows).reset_index(drop=True)
