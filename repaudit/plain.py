@@ -118,3 +118,30 @@ def school_sentence(row, indicator) -> str:
 
 def pct(rate) -> str:
     return "n/a" if missing(rate) else f"{100 * float(rate):.1f}%"
+
+
+SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "at", "by", "to", "with", "upon", "de", "la", "le"}
+KEEP_UPPER = {"CE", "C", "E", "RC", "UTC", "MAT", "SAT", "CIO", "UK", "NHS", "KS", "ICT", "STEM", "BFPO", "ACE",
+              "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
+
+
+def _word_case(word: str, first: bool) -> str:
+    core = word.strip("()&.,'")
+    if core in KEEP_UPPER:
+        return word
+    if not first and word.lower() in SMALL_WORDS:
+        return word.lower()
+    parts = word.split("-")
+    return "-".join(p.lower() if k and p.lower() in SMALL_WORDS else p[:1].upper() + p[1:].lower()
+                    for k, p in enumerate(parts))
+
+
+def name_case(name) -> str:
+    """A school or trust name written in capitals, as GIAS writes many ('KING EDWARD VI ACADEMY TRUST'), in
+    title case for people ('King Edward VI Academy Trust'); a name with lower-case letters is left as written."""
+    if missing(name):
+        return ""
+    text = str(name)
+    if not any(ch.isalpha() for ch in text) or text != text.upper():
+        return text
+    return " ".join(_word_case(w, k == 0) for k, w in enumerate(text.split(" ")))

@@ -18,7 +18,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NODE_MODULES = Path(__file__).resolve().parent / "browser" / "node_modules"
-OUTPUT = Path(__file__).resolve().parents[1] / "output"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"     # git-ignored; not output/, which repaudit owns
 JSDELIVR_NPM = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(?P<pkg>(@[^/@]+/)?[^/@]+)@(?P<ver>[^/]+)/(?P<path>[^?#]+)")
 TILE = re.compile(r"^https://[a-z.]*tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
 
@@ -102,8 +102,9 @@ def open_page(browser, path: Path, viewport=(1280, 800)):
 
 
 def screenshot(target, name: str) -> Path:
-    """Save a PNG of a page or a locator into output/ (written on every run, for a person to look at)."""
-    OUTPUT.mkdir(exist_ok=True)
-    out = OUTPUT / name
+    """Save a PNG of a page or a locator into tests/screenshots/ (written on every run, for a person to look at;
+    not into output/, where repaudit refuses to write beside files it did not make)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    out = SCREENSHOTS / name
     target.screenshot(path=str(out))
     return out

@@ -65,7 +65,7 @@ def test_trusts_and_segregation_views(runner, db):
 
 
 def test_errors_are_one_line_without_traceback(runner, db, tmp_path):
-    res = runner.invoke(cli, ["audit", "--db", str(tmp_path / "none.duckdb")])
+    res = runner.invoke(cli, ["audit", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "new")])
     assert res.exit_code == 1 and res.output.startswith("Error: no warehouse at")
     res = runner.invoke(cli, ["audit", "--db", str(db), "--la", "Atlantis", "--out", str(tmp_path)])
     assert res.exit_code == 1 and "no school matches --la 'Atlantis'" in res.output

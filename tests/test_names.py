@@ -83,3 +83,15 @@ def test_real_names_resolve_or_suggest(national_db):
             scope.select(wh.con, trust="king edward")
         london = scope.select(wh.con, region="london")
         assert set(london["region"]) == {"London"} and len(london) > 3000
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("KING EDWARD VI ACADEMY TRUST BIRMINGHAM", "King Edward VI Academy Trust Birmingham"),
+    ("OUR LADY OF LOURDES CATHOLIC MULTI-ACADEMY TRUST", "Our Lady of Lourdes Catholic Multi-Academy Trust"),
+    ("ST MARY'S CE PRIMARY SCHOOL", "St Mary's CE Primary School"), ("SUTTON-IN-ASHFIELD TRUST", "Sutton-in-Ashfield Trust"),
+    ("THE KING'S SCHOOL", "The King's School"), ("Varndean School", "Varndean School"),
+    ("LA maintained: Kent", "LA maintained: Kent"), ("<SCRIPT>ALERT(1)</SCRIPT>", "<script>alert(1)</script>"),
+    (None, ""), ("1234", "1234")])
+def test_names_in_capitals_are_shown_in_title_case_and_others_as_written(raw, shown):
+    from repaudit.plain import name_case
+    assert name_case(raw) == shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .. import plain
 from . import dispersion
 from .indicators import INDICATORS, label_years
 WIDTH = 44
@@ -41,7 +42,7 @@ def schools_table(result, indicator: str, top: int = 10, selective=None, faith=N
         rows = rows[rows["faith"] == faith]
     if school_type:
         rows = rows[rows["type"].fillna("").str.casefold() == school_type.casefold()]
-    body = [[_num(getattr(r, "rank", None), ".0f"), str(r.urn), _cut(r.name, 40), _cut(r.la_name, 22), r.phase or "",
+    body = [[_num(getattr(r, "rank", None), ".0f"), str(r.urn), _cut(plain.name_case(r.name), 40), _cut(r.la_name, 22), r.phase or "",
              _num(r.pupils, ".0f"), _num(100 * r.school_rate, ".1f"), _num(100 * r.community_rate, ".1f"),
              _num(r.gap_pp, "+.1f"), _num(getattr(r, "gap_shrunk_pp", None), "+.1f"),
              _interval(getattr(r, "gap_shrunk_posterior95_low_pp", None),
@@ -75,7 +76,7 @@ def trusts_table(result, indicator: str, top: int = 10) -> str:
     """The TOP ranked trusts for INDICATOR, lowest adjusted pooled z first (LA-maintained groups included)."""
     t = result.trusts
     rows = t[(t["indicator"] == indicator) & t["ranked"]].sort_values("z_adjusted").head(top)
-    body = [[_cut(r.trust_name), str(r.schools), _num(r.pupils, ".0f"),
+    body = [[_cut(plain.name_case(r.trust_name)), str(r.schools), _num(r.pupils, ".0f"),
              "suppressed" if _hidden(r) else _num(r.gap_pp, "+.1f"),
              _num(r.shortfall, ".0f"), _num(r.z_adjusted, "+.2f"), _num(r.z, "+.2f"),
              "" if pd.isna(r.n_below) else f"{r.n_below:.0f} ({_num(100 * r.share_below, '.0f')}%)"]

@@ -72,6 +72,8 @@ def school_table(rows: pd.DataFrame) -> tuple[dict, dict[int, int]]:
         values = [_clean(v) for v in (one[field].tolist() if field in one else [None] * len(one))]
         if field == "years":
             values = [None if v is None else describe.pooled_years(v) for v in values]
+        if field in ("name", "trust"):
+            values = [None if v is None else plain.name_case(v) for v in values]
         if field in CATEGORICAL:
             values = [None if v is None else str(v) for v in values]
             categories[field] = sorted({v for v in values if v is not None})

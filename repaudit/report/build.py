@@ -15,7 +15,7 @@ import pandas as pd
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from .. import describe
+from .. import describe, plain
 from ..auditing import dispersion, robustness
 from ..disclosure import RULE, for_sharing
 from ..maps.build import COMMUNITY_LABELS
@@ -54,12 +54,12 @@ def school_table(rows: pd.DataFrame, top: int) -> list[dict]:
     out = []
     for rank, (_, r) in enumerate(schools_in_order(audited).head(top).iterrows(), start=1):
         hide = _hidden(r)
-        out.append({"rank": rank, "urn": int(r["urn"]), "name": fmt.text(r["name"]), "la": fmt.text(r.get("la_name")),
-                    "trust": fmt.text(r.get("trust")), "selective": bool(r.get("selective")), "faith": bool(r.get("faith")),
+        out.append({"rank": rank, "urn": int(r["urn"]), "name": plain.name_case(r["name"]), "la": fmt.text(r.get("la_name")),
+                    "trust": plain.name_case(r.get("trust")), "selective": bool(r.get("selective")), "faith": bool(r.get("faith")),
                     "pupils": fmt.count(r["pupils"]), "school_rate": fmt.pct(r["school_rate"], hide),
                     "community_rate": fmt.pct(r["community_rate"]), "gap_pp": fmt.gap(r["gap_pp"], hide),
                     "z": fmt.num(r["z"], 2, hide), "flag": fmt.SUPPRESSED if hide else FLAG_TEXT.get(r["flag"], fmt.MISSING),
-                    "flag_key": "" if hide else fmt.text(r["flag"]), "shortfall": fmt.num(r["shortfall"], 1, hide),
+                    "flag_key": "" if hide else fmt.text(r["flag"]), "shortfall": fmt.count(r["shortfall"], hide),
                     "rank_interval": "" if hide else _rank_interval(r),
                     "models": "" if hide else robustness.words(r) or ""})
     return out
@@ -79,12 +79,13 @@ def trust_table(rows: pd.DataFrame, top: int) -> list[dict]:
     out = []
     for _, r in pd.concat([ranked, trusts_in_order(rows[comparison])]).iterrows():
         hide = _hidden(r)
-        out.append({"code": fmt.text(r["trust_code"]), "name": fmt.text(r["trust_name"]),
+        out.append({"code": fmt.text(r["trust_code"]), "name": plain.name_case(r["trust_name"]),
                     "comparison": bool(r["comparison"]), "schools": fmt.count(r["schools"]),
                     "pupils": fmt.count(r["pupils"]), "observed": fmt.count(r["observed"], hide),
                     "expected": fmt.count(r["expected"]), "gap_pp": fmt.gap(r["gap_pp"], hide),
-                    "shortfall": fmt.num(r["shortfall"], 1, hide), "z": fmt.num(r["z"], 2, hide),
-                    "n_below": fmt.count(r["n_below"], hide),
+                    "shortfall": fmt.count(r["shortfall"], hide), "z": fmt.num(r["z"], 2, hide),
+                    "ranked_by": fmt.num(r["z_adjusted"] if "z_adjusted" in r and not plain.missing(r["z_adjusted"])
+                                         else r["z"], 2, hide), "n_below": fmt.count(r["n_below"], hide),
                     "share_below": fmt.pct(r["share_below"], hide)})
     return out
 

@@ -159,8 +159,8 @@ def heading(card: Card) -> str:
     s = card.school
     kind = ", ".join(x for x in (s.get("phase"), s.get("type"), "selective" if s.get("selective") else None,
                                  "faith" if s.get("faith") else None) if x)
-    return f"{s['name']} (URN {s['urn']}): {kind}; {s.get('la_name') or s.get('la')}" + \
-        (f"; {s['trust']}" if s.get("trust") else "")
+    return f"{plain.name_case(s['name'])} (URN {s['urn']}): {kind}; {s.get('la_name') or s.get('la')}" + \
+        (f"; {plain.name_case(s['trust'])}" if s.get("trust") else "")
 
 
 def card_text(card: Card) -> str:
@@ -190,7 +190,8 @@ def card_page(card: Card, nav: dict | None = None) -> str:
     from .build import _env
     banners = ["Synthetic data: made up for demonstration, not a real school."] if card.meta.get("synthetic") else []
     return _env().get_template("card.html").render(
-        title=f"{card.school['name']}: how representative is its intake?", name=str(card.school["name"]),
+        title=f"{plain.name_case(card.school['name'])}: how representative is its intake?",
+        name=plain.name_case(card.school["name"]),
         subtitle=heading(card), banners=banners, community=card.community,
         model_words=describe.model_text(card.community), years=describe.years_by_indicator_text(card.meta),
         indicators=[{"label": describe.indicator_label(r["indicator"]), "lines": indicator_lines(card, r),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import describe, plain
 from ..auditing import robustness
-from ..ranking import schools_in_order
+from ..ranking import schools_in_order, trusts_in_order
 
 FINDINGS_SCHOOLS = 5
 FINDINGS_TRUSTS = 3
@@ -34,7 +34,7 @@ def _school_items(rows, indicator, meta) -> list[dict]:
         short = r.get("shortfall")
         if plain.missing(short) or float(short) <= 0:
             continue
-        out.append({"urn": int(r["urn"]), "name": str(r["name"]), "la": "" if plain.missing(r.get("la_name")) else str(r["la_name"]),
+        out.append({"urn": int(r["urn"]), "name": plain.name_case(r["name"]), "la": "" if plain.missing(r.get("la_name")) else str(r["la_name"]),
                     "sentence": plain.school_sentence(r, indicator), "flag": plain.flag_words(r.get("flag")),
                     "shortfall": plain.whole(short), "models": robustness.words(r) or ""})
     return out
@@ -48,8 +48,8 @@ def _trust_items(trusts: pd.DataFrame) -> list[dict]:
         ranked = ranked[~ranked["suppressed"].astype(bool)]
     ranked = ranked[pd.to_numeric(ranked["shortfall"], errors="coerce") > 0]
     out = []
-    for _, t in ranked.sort_values(["z", "trust_name"]).head(FINDINGS_TRUSTS).iterrows():
-        out.append({"name": str(t["trust_name"]), "schools": plain.whole(t["schools"]),
+    for _, t in trusts_in_order(ranked).head(FINDINGS_TRUSTS).iterrows():
+        out.append({"name": plain.name_case(t["trust_name"]), "schools": plain.whole(t["schools"]),
                     "gap": f"{float(t['gap_pp']):+.1f}",
                     "shortfall": plain.shortfall_words(t["shortfall"], plain.trust_shortfall_range(t)),
                     "below": plain.whole(t["n_below"]) if not plain.missing(t.get("n_below")) else "n/a"})

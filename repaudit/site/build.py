@@ -160,12 +160,12 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
             _csv(schools, temp / "trust" / f"{name}.csv")
             audited = schools_in_order(schools[schools["status"] == "audited"])
             (temp / "trust" / f"{name}.html").write_text(page.render(
-                name=fmt.text(row["trust_name"]), footer=footer, csv=f"{name}.csv", home="../index.html",
+                name=plain.name_case(row["trust_name"]), footer=footer, csv=f"{name}.csv", home="../index.html",
                 indicator=describe.indicator_label(indicator), ranked=bool(row["ranked"]),
                 summary={"schools": fmt.count(row["schools"]), "pupils": fmt.count(row["pupils"]),
                          "gap": fmt.gap(row["gap_pp"]), "z": fmt.num(row["z"], 2), "below": fmt.count(row["n_below"]),
                          "shortfall": plain.shortfall_words(row["shortfall"], plain.trust_shortfall_range(row))},
-                schools=[{"name": fmt.text(r["name"]), "la": fmt.text(r.get("la_name")),
+                schools=[{"name": plain.name_case(r["name"]), "la": fmt.text(r.get("la_name")),
                           "href": f"../school/{int(r['urn'])}.html" if int(r["urn"]) in pages else None,
                           "la_href": "../" + la_links[r["la_name"]] if r.get("la_name") in la_links else None,
                           "sentence": plain.school_sentence(r, indicator), "flag": plain.flag_words(r.get("flag"))}
@@ -199,7 +199,7 @@ def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_li
               "below": fmt.count(r["below"]), "shortfall": fmt.count(r["shortfall"]),
               "d_primary": _segregation_cell(r, "primary"), "d_secondary": _segregation_cell(r, "secondary")}
              for k, r in las.iterrows()],
-        trusts=[{"rank": k + 1 if r["ranked"] else "", "name": fmt.text(r["trust_name"]),
+        trusts=[{"rank": k + 1 if r["ranked"] else "", "name": plain.name_case(r["trust_name"]),
                  "href": trust_links.get(r["trust_code"]), "schools": fmt.count(r["schools"]),
                  "gap": fmt.gap(r["gap_pp"]), "z": fmt.num(r["z"], 2), "below": fmt.count(r["n_below"]),
                  "shortfall": fmt.count(r["shortfall"])} for k, r in trusts.iterrows()]), encoding="utf-8")
