@@ -62,10 +62,10 @@ def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path |
         protect(path, "a file being loaded")
     if rejects_file is not None:
         check_file_target(rejects_file, "--rejects", "rejects.csv")
-        check_target(Path(rejects_file), "--rejects")
         if any(Path(rejects_file).resolve() == Path(path).resolve() for path in paths):
             raise RepauditError(f"--rejects {rejects_file} is one of the files being loaded and would be "
                                 "overwritten; give another file name")
+        check_target(Path(rejects_file), "--rejects")
     given = {k: v for k, v in options.items() if v is not None}
     with progress_bars(progress), stored_so_far(db) as known:
         results = [read_file(source, path, warehouse=known, **given) for path in paths]

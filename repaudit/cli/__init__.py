@@ -27,6 +27,14 @@ def interrupt_exits():
         sys.exit(130)
 
 
+def _terminated(signum, frame):
+    raise Terminated
+
+
+if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    signal.signal(signal.SIGTERM, _terminated)        # also while the modules below load: 'Terminated.', 143
+
+
 class CtrlC:
     """Turns Ctrl-C (SIGINT) and SIGTERM into exceptions while a command runs, so every `with` block cleans up,
     and remembers the signal even when a library turns the exception into an error of its own (DuckDB does,
