@@ -102,7 +102,8 @@ def funnel_figure(result, path, indicator: str | None = None, unsuppressed: bool
     pupil-weighted mean community rate with its own z), with the 95% and 99.8% limits."""
     from .auditing.stats import Z95, Z998
     from .maps.palette import gap_colour
-    from .report.funnel import centre, plotted, standardised_rate
+    from .report.build import funnel_allowance
+    from .report.funnel import centre, flags_z, plotted, standardised_rate
     plt = _pyplot()
     shared = for_sharing(result, unsuppressed)
     indicator = indicator or str((shared.meta.get("indicators") or shared.schools["indicator"].unique())[0])
@@ -112,12 +113,14 @@ def funnel_figure(result, path, indicator: str | None = None, unsuppressed: bool
     ax = fig.add_axes((0.08, 0.12, 0.62, 0.74))
     if not rows.empty:
         p_bar = centre(rows)
-        y = standardised_rate(rows["z"], rows["pupils"], p_bar)
+        z = flags_z(rows)
+        tau2, scale = funnel_allowance(shared.meta, indicator, rows) if z is not rows["z"] else (0.0, "raw")
+        y = standardised_rate(z, rows["pupils"], p_bar, tau2, scale)
         n = np.linspace(max(5.0, float(rows["pupils"].min()) * 0.8), float(rows["pupils"].max()) * 1.05, 200)
-        se = np.sqrt(p_bar * (1 - p_bar) / n)
         for k, style, label in ((Z95, "--", "95% limits"), (Z998, "-", "99.8% limits")):
-            ax.plot(n, np.clip(p_bar - k * se, 0, 1) * 100, style, color="#333333", linewidth=1, label=label)
-            ax.plot(n, np.clip(p_bar + k * se, 0, 1) * 100, style, color="#333333", linewidth=1)
+            for sign in (-1, 1):
+                ax.plot(n, np.clip(standardised_rate(np.full(len(n), sign * k), n, p_bar, tau2, scale), 0, 1) * 100,
+                        style, color="#333333", linewidth=1, label=label if sign < 0 else None)
         ax.axhline(p_bar * 100, color="#777777", linewidth=0.8, label="average community rate")
         ax.scatter(rows["pupils"], np.clip(y, 0, 1) * 100, s=14, c=[gap_colour(g) for g in rows["gap_pp"]],
                    edgecolors="#555555", linewidths=0.3, zorder=3)

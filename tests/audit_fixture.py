@@ -83,3 +83,13 @@ def build(wh, flows=True, catchments=True, rates=True, idaci=True):
                                                                (x0, -2000)))
             wh.con.execute("insert into catchments (layer, catchment_id, name, geom, loaded_at) values "
                            f"('test_layer', ?, ?, st_geomfromtext('POLYGON(({box}))'), now())", [cid, name])
+
+
+def audit_own_rates(wh, **kwargs):
+    """repaudit.audit with each model's own community rates (conserve=false): the small hand-worked
+    fixtures check the models' definitions; the rescaling that makes communities add up over England is
+    tested in test_audit_conservation.py."""
+    from repaudit.auditing.run import audit
+
+    params = {"conserve": False, **(kwargs.pop("params", None) or {})}
+    return audit(wh, params=params, **kwargs)

@@ -28,7 +28,8 @@ def test_share_flagged_below_the_lower_limit_is_what_unusual_among_schools_gives
     # the plain binomial test flags far more: the spread between schools is far beyond chance
     assert a.beyond_chance_flag.isin(BELOW).mean() > 2 * share
     est = audits[model].meta["overdispersion"]["fsm"]["secondary"]
-    assert est["phi"] > 10 and 0.03 < est["tau"] < 0.12 and est["share_below_95"] == pytest.approx(share)
+    # tau on the logit scale (docs/methodology.md §4.1): 0.37-0.50 by model on 2022/23
+    assert est["phi"] > 10 and 0.3 < est["tau"] < 0.7 and est["share_below_95"] == pytest.approx(share)
 
 
 @pytest.mark.parametrize("model", PUBLIC)

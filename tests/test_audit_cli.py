@@ -21,15 +21,16 @@ def db(tmp_path):
 
 def test_audit_writes_every_format_with_the_api_numbers(runner, db, tmp_path):
     out = tmp_path / "out"
+    # the model's own rates (conserve=false), so that A's z is the hand-worked -2.5
     res = runner.invoke(cli, ["audit", "--db", str(db), "--community", "nearby-schools", "-p", "k=2",
-                              "--out", str(out), "--format", "csv,xlsx,parquet,geojson"])
+                              "-p", "conserve=false", "--out", str(out), "--format", "csv,xlsx,parquet,geojson"])
     assert res.exit_code == 0, res.output
     for name in ("schools", "trusts", "areas"):
         for ext in ("csv", "xlsx", "parquet"):
             assert (out / f"{name}.{ext}").exists()
     assert (out / "schools.geojson").exists() and not (out / "trusts.geojson").exists()
     with Warehouse(db, read_only=True) as wh:
-        api = repaudit.audit(wh, community="nearby-schools", params={"k": 2}).schools.set_index("urn")
+        api = repaudit.audit(wh, community="nearby-schools", params={"k": 2, "conserve": False}).schools.set_index("urn")
     for frame in (pd.read_csv(out / "schools.csv"), pd.read_parquet(out / "schools.parquet"),
                   pd.concat([sheet for name, sheet in pd.read_excel(out / "schools.xlsx", sheet_name=None).items()
                              if name != "Read me"])):
@@ -104,7 +105,8 @@ def test_summary_states_the_share_flagged_with_phi_and_tau(runner, db, tmp_path)
     est = meta["overdispersion"]["fsm"]["secondary"]
     line = next(l for l in res.output.splitlines() if l.startswith("  flagged, secondary:"))
     assert line == (f"  flagged, secondary: {100 * est['share_below_95']:.1f}% below the lower 95% limit (additive "
-                    f"random effects: phi {est['phi']:.1f}, tau {100 * est['tau']:.1f} pp, {est['schools']} schools); "
+                    f"random effects on the logit scale: phi {est['phi']:.1f}, tau {est['tau']:.3f}, "
+                    f"{est['schools']} schools); "
                     f"{100 * est['share_below_95_beyond_chance']:.1f}% below the plain binomial limit")
     areas = pd.read_csv(tmp_path / "o" / "areas.csv")
     for col in ("D", "D_bc", "D_bc_bootstrap95_low", "D_bc_bootstrap95_high", "D_random",

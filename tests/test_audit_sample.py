@@ -64,17 +64,22 @@ def test_overdispersion_allowance_per_phase(sample_wh):
     a = plain.audited("fsm").set_index("urn")
     assert (a.flag == a.beyond_chance_flag).all()
     for phase, rows in a.groupby("phase"):
-        # phi and tau^2 recomputed from the schools of the phase with the formulas of stats
+        # phi and tau^2 recomputed on the logit scale from the schools of the phase: empirical logit of the
+        # school's count against the logit of the community rate, s = 1/sqrt(n t (1 - t))
         z = stats.z_score(rows.school_rate, rows.community_rate, rows.pupils)
-        phi = stats.winsorised_phi(z)
-        tau2 = stats.tau_squared(phi, stats.standard_error(rows.community_rate, rows.pupils))
+        t, n = rows.community_rate.to_numpy(), rows.pupils.to_numpy()
+        gap = np.log((rows.school_rate.to_numpy() * n + 0.5) / (n - rows.school_rate.to_numpy() * n + 0.5)) \
+            - np.log(t / (1 - t))
+        s = 1 / np.sqrt(n * t * (1 - t))
+        tau2 = stats.tau_squared(stats.winsorised_phi(gap / s), s)
         est = additive.meta["overdispersion"]["fsm"][phase]
-        assert est["phi"] == pytest.approx(phi) and est["tau2"] == pytest.approx(tau2) and tau2 > 0
+        assert est["scale"] == "logit" and est["small_count_schools"] == 0
+        assert est["phi"] == pytest.approx(stats.winsorised_phi(gap / s)) and est["tau2"] == pytest.approx(tau2)
+        assert tau2 > 0
         got = additive.audited("fsm").set_index("urn").loc[rows.index]
         assert got.z.to_numpy() == pytest.approx(z)                              # z stays the plain z
-        assert got.z_adjusted.to_numpy() == pytest.approx(
-            (rows.school_rate - rows.community_rate).to_numpy()
-            / np.sqrt(rows.community_rate * (1 - rows.community_rate) / rows.pupils + tau2).to_numpy())
+        assert got.z_adjusted.to_numpy() == pytest.approx(gap / np.sqrt(s ** 2 + tau2))
+        phi = stats.winsorised_phi(z)                          # the multiplicative allowance: plain z
         old = wide.audited("fsm").set_index("urn").loc[rows.index]
         assert old.z_adjusted.to_numpy() == pytest.approx(z / np.sqrt(max(1.0, phi)))
     # the old on/off setting still reads: true -> additive, false -> none

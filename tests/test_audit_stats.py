@@ -74,17 +74,17 @@ def test_random_effects_by_hand():
     # DerSimonian-Laird with w = 1/0.0016 = 625: tau^2 = (4 * 2.06625 - 3) / (2500 - 4 * 625^2 / 2500)
     # = 5.265 / 1875 = 0.002808.
     ps = np.array([0.10, 0.20, 0.30, 0.24])
-    est = stats.random_effects(ps, 0.2, 100)
+    est = stats.random_effects(ps, 0.2, 100, scale="raw")
     assert est["phi"] == pytest.approx(2.06625)
     assert est["tau2"] == pytest.approx(5.265 / 1875)
     assert est["tau"] == pytest.approx(math.sqrt(5.265 / 1875))
     assert est["mu"] == pytest.approx(np.mean(ps - 0.2))      # equal weights 1/(s^2 + tau^2)
     assert est["schools"] == 4
     # limits p_c -/+ 1.96 sqrt(s^2 + tau^2) = 0.2 -/+ 1.959964 * sqrt(0.0016 + 0.002808)
-    lo, hi = stats.random_effects_limits(0.2, 100, est["tau2"])
+    lo, hi = stats.random_effects_limits(0.2, 100, est["tau2"], scale="raw")
     half = 1.959964 * math.sqrt(0.0016 + 5.265 / 1875)
     assert (lo, hi) == (pytest.approx(0.2 - half, abs=1e-6), pytest.approx(0.2 + half, abs=1e-6))
-    z = stats.adjusted_z(ps, 0.2, 100, est["tau2"])
+    z = stats.adjusted_z(ps, 0.2, 100, est["tau2"], scale="raw")
     assert z[0] == pytest.approx(-0.1 / math.sqrt(0.0016 + 5.265 / 1875))
     # the 10% school is below the plain binomial limit (z = -2.5) but within the random-effects one
     assert stats.flag([stats.z_score(0.1, 0.2, 100)])[0] == "below_95" and stats.flag(z)[0] == "within"
@@ -94,9 +94,9 @@ def test_random_effects_by_hand():
 def test_no_spread_beyond_chance_gives_tau_zero():
     # z-scores whose mean square is below 1: I phi <= I - 1, so tau^2 = 0 and the limits are binomial
     ps = np.array([0.19, 0.21, 0.2, 0.2])
-    est = stats.random_effects(ps, 0.2, 100)
+    est = stats.random_effects(ps, 0.2, 100, scale="raw")
     assert est["phi"] < 0.75 and est["tau2"] == 0.0
-    lo, hi = stats.random_effects_limits(0.2, 100, 0.0)
+    lo, hi = stats.random_effects_limits(0.2, 100, 0.0, scale="raw")
     assert lo == pytest.approx(stats.funnel_limits(0.2, 100)[0])
 
 
@@ -104,14 +104,14 @@ def test_shrunken_gap_by_hand():
     # tau^2 = 0.0016 and mu = -0.01. A school of 100 at p_c = 0.2 has s^2 = 0.0016, so B = 0.5: gap -0.10
     # becomes -0.01 + 0.5 * (-0.10 + 0.01) = -0.055, posterior sd sqrt(0.5) * 0.04 = 0.028284.
     # A school of 1600 has s^2 = 0.0001, B = 0.0016 / 0.0017 = 0.941176: -0.01 + 0.941176 * -0.09 = -0.094706.
-    mean, low, high = stats.shrunken_gap([0.10, 0.10], 0.2, [100, 1600], 0.0016, -0.01)
+    mean, low, high = stats.shrunken_gap([0.10, 0.10], 0.2, [100, 1600], 0.0016, -0.01, scale="raw")
     assert mean[0] == pytest.approx(-0.055) and mean[1] == pytest.approx(-0.01 - 0.0016 / 0.0017 * 0.09)
     assert high[0] - mean[0] == pytest.approx(1.959964 * math.sqrt(0.5) * 0.04, abs=1e-6)
     assert high[1] - mean[1] == pytest.approx(1.959964 * math.sqrt(0.0016 / 0.0017) * 0.01, abs=1e-6)
     # the same raw gap ranks the large school below the small one: its gap is better evidenced
     assert mean[1] < mean[0]
     # with tau^2 = 0 every school is pulled all the way to mu
-    assert list(stats.shrunken_gap([0.1, 0.3], 0.2, [100, 100], 0.0, 0.0)[0]) == [0.0, 0.0]
+    assert list(stats.shrunken_gap([0.1, 0.3], 0.2, [100, 100], 0.0, 0.0, scale="raw")[0]) == [0.0, 0.0]
 
 
 def test_a_phase_without_spread_reports_phi_as_not_available():
@@ -130,6 +130,6 @@ def test_a_phase_without_spread_reports_phi_as_not_available():
     out, est = dispersion.apply(table)
     assert est["fsm"]["secondary"]["phi"] is None and est["fsm"]["secondary"]["schools"] == 0
     json.dumps(est, allow_nan=False)
-    assert "phi n/a, tau 0.0 pp" in dispersion.describe(est, "fsm")[1]
+    assert "phi n/a, tau 0.000, 0 schools" in dispersion.describe(est, "fsm")[1]
     assert list(out["rank"].iloc[:2]) == [1, 2]
     trusts.rank(out, 1, est)                     # no error from the phase without phi

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import sql
 from ..errors import WarehouseError
 from . import areas as areas_mod
-from . import calibration, dispersion as dispersion_mod, indicators as indicators_mod, lsoas, models, scope
+from . import calibration, conservation, dispersion as dispersion_mod, indicators as indicators_mod, lsoas, models, scope
 from . import schools as schools_mod, settings
 from . import trusts as trusts_mod
 from . import communities
@@ -75,7 +75,9 @@ def _community_by_year(con, indicator, sources, general, calibrations) -> pd.Dat
         per_year.loc[needs, "community_idaci"] = per_year.loc[needs, "community_rate"]
         per_year.loc[needs, "community_rate"] = expected.to_numpy()
         calibrations.append(fits)
-    return per_year
+    if not general["conserve"]:
+        return per_year, None
+    return conservation.rescale(per_year, sources.drop_duplicates("urn").set_index("urn")["phase"])
 
 
 def _meta_vintages(con) -> dict:
@@ -100,6 +102,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
     models.check_params(model, params, set(settings.GENERAL))
     general = settings.general(params)
     general["overdispersion"] = dispersion_mod.check_mode(general["overdispersion"])
+    general["funnel_scale"] = dispersion_mod.check_scale(general["funnel_scale"])
     model_params = {k: v for k, v in params.items() if k not in settings.GENERAL}
     names = indicators_mod.parse(indicators)
     con = wh.con
@@ -113,7 +116,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
                                  "them with `repaudit load lsoa-centroids FILE`")
         materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
         materialise(con, "audit_lsoa_areas", "lsoa_areas")
-    frames, lsoa_frames, calibrations, notes, windows, build_info = [], [], [], [], {}, {}
+    frames, lsoa_frames, calibrations, notes, windows, build_info, conserved = [], [], [], [], {}, {}, {}
     for indicator in names:
         years_used = indicators_mod.window(con, indicator, years)
         label = indicators_mod.INDICATORS[indicator].label
@@ -126,7 +129,8 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         _window_tables(con, indicator, years_used)
         calibrated = model.area_kind == "lsoa" and indicator == "fsm" and not con.execute(
             "select count(*) from lsoa_rates where indicator = 'fsm'").fetchone()[0]
-        candidates = everyone[everyone["phase"].isin(inputs["phase"].unique())] if calibrated else inputs
+        national = calibrated or general["conserve"]      # fits over every school, whatever the filters
+        candidates = everyone[everyone["phase"].isin(inputs["phase"].unique())] if national else inputs
         sources = _sources(con, candidates, model, model_params, model.needs_location)
         if calibrated and not con.execute("select count(*) from lsoa_deprivation where measure = 'idaci'").fetchone()[0]:
             raise WarehouseError(f"the {model.name} model needs IDACI scores for FSM (lsoa_deprivation has no "
@@ -139,7 +143,9 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
                         "select null::integer as urn, null::integer as year, null::varchar as area, "
                         "null::double as weight where false")
         before = len(calibrations)
-        per_year = _community_by_year(con, indicator, sources, general, calibrations)
+        per_year, added_up = _community_by_year(con, indicator, sources, general, calibrations)
+        if added_up is not None:
+            conserved[indicator] = added_up
         fits = calibrations[-1] if len(calibrations) > before else None
         pooled = schools_mod.pool(per_year)
         compared = schools_mod.compare(pooled)
@@ -159,7 +165,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "
                              + "; ".join(notes))
     table = schools_mod.add_lat_lon(pd.concat(frames, ignore_index=True))
-    table, dispersion = dispersion_mod.apply(table, general["overdispersion"])
+    table, dispersion = dispersion_mod.apply(table, general["overdispersion"], general["funnel_scale"])
     trusts = trusts_mod.rank(table, general["min_trust_schools"], dispersion)
     filtered = any(v is not None for v in (region, la, trust, school_type, selective, faith))
     areas = areas_mod.segregation(table, general["bootstrap_reps"], general["seed"], england=not filtered)
@@ -182,6 +188,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         "include": list(scope.parse_include(include)),
         "calibration": calibration.summary(fits_all, general["calibration_level"]),
         "overdispersion": dispersion,
+        "conservation": conserved,
         "vintages": _meta_vintages(con),
         "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "suppressed": False,
@@ -207,7 +214,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     filter the schools audited; communities still reach across the filters.
     years: pool the last N years with data. params: model parameters (k, m, radius_km, ...; prefixed
     'secondary.', 'selective.' or 'faith.' for one kind of school) and audit-wide settings
-    (overdispersion = additive | multiplicative | none, min_trust_schools, calibration_level,
+    (overdispersion = additive | multiplicative | none, funnel_scale = arcsine | logit | raw, conserve,
+    min_trust_schools, calibration_level,
     bootstrap_reps, ...); docs/methodology.md states every formula and default.
     include_non_entry: audit the secondary schools that admit no Year 7 (16-19 schools, UTCs, studio
     schools, entry at 14), which are otherwise excluded with the rule named.

@@ -11,6 +11,10 @@ from ..errors import RepauditError
 GENERAL = {
     "overdispersion": ("additive", "allowance for over-dispersion in `flag`: additive (random-effects tau^2, "
                                    "Spiegelhalter 2005), multiplicative (z / sqrt(phi)) or none (plain binomial)"),
+    "funnel_scale": ("logit", "scale on which the additive allowance is added: logit (default), arcsine "
+                              "(asin sqrt p) or raw (percentage points: lower limits can fall below 0%)"),
+    "conserve": (True, "rescale the community rates (on the odds, per phase and year) so that the schools' "
+                       "pupil-weighted mean gap over all the schools the model covers is zero"),
     "min_trust_schools": (3, "audited schools a trust needs to be ranked"),
     "calibration_level": ("region", "finest level of the IDACI -> FSM fit: la (centres each LA on zero), "
                                     "region or england"),

@@ -1,5 +1,6 @@
 """Per-school representativeness statistics (METHODS §4, §5b): gap, ratio, z, funnel limits (binomial and
-with Spiegelhalter's additive over-dispersion), flags, shortfall and the empirical-Bayes (shrunken) gap.
+with Spiegelhalter's additive over-dispersion on a proportion scale, repaudit/auditing/scales.py; exact mid-p
+for small expected counts, small_counts.py), flags, shortfall and the empirical-Bayes (shrunken) gap.
 
 Pure functions on numbers or numpy arrays, shared by the audit and the admissions simulator.
 Notation: p_s the school's rate, p_c the community rate, n pupils, all rates 0-1 proportions.
@@ -9,6 +10,8 @@ from __future__ import annotations
 from statistics import NormalDist
 
 import numpy as np
+
+from . import scales, small_counts
 
 Z95 = NormalDist().inv_cdf(0.975)      # 1.959964: two-sided 95% funnel limit
 Z998 = NormalDist().inv_cdf(0.999)     # 3.090232: two-sided 99.8% funnel limit
@@ -104,50 +107,78 @@ def tau_squared(phi, se) -> float:
     return float((n * phi - (n - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
 
 
-def random_effects(school_rate, community_rate, pupils, trim=0.1) -> dict:
-    """Spiegelhalter's additive over-dispersion (docs/methodology.md §4.1) for one set of schools: phi from the
-    winsorised z-scores, the DerSimonian-Laird tau^2 (in squared proportions), tau, the prior mean mu of
-    the gaps (precision-weighted with weights 1/(s^2 + tau^2)) and the number of schools I used."""
-    se, gap = np.broadcast_arrays(standard_error(community_rate, pupils), _arr(school_rate) - _arr(community_rate))
+def random_effects(school_rate, community_rate, pupils, trim=0.1, scale=scales.DEFAULT) -> dict:
+    """Spiegelhalter's additive over-dispersion (docs/methodology.md §4.1) for one set of schools, on SCALE
+    (repaudit/auditing/scales.py): phi from the winsorised z-scores (g(y) - g(t)) / s, the DerSimonian-Laird
+    tau^2 (in squared units of the scale), tau, the prior mean mu of the gaps on the scale (precision-weighted
+    with weights 1/(s^2 + tau^2)) and the number of schools I used."""
+    se, gap = np.broadcast_arrays(scales.standard_error(scale, community_rate, pupils),
+                                  _scaled_gap(school_rate, community_rate, pupils, scale))
     ok = np.isfinite(se) & (se > 0) & np.isfinite(gap)
     phi = winsorised_phi(gap[ok] / se[ok], trim)
     tau2 = tau_squared(phi, se[ok])
     w = 1.0 / (se[ok] ** 2 + tau2)
     mu = float((w * gap[ok]).sum() / w.sum()) if ok.any() else float("nan")
-    return {"schools": int(ok.sum()), "phi": phi, "tau2": tau2, "tau": float(np.sqrt(tau2)), "mu": mu}
+    return {"schools": int(ok.sum()), "scale": scale, "phi": phi, "tau2": tau2, "tau": float(np.sqrt(tau2)),
+            "mu": mu}
 
 
-def adjusted_z(school_rate, community_rate, pupils, tau2=0.0):
-    """`(p_s - p_c) / sqrt(s^2 + tau^2)`, s^2 = p_c (1 - p_c) / n: z against the spread schools
-    genuinely show; comparing it with +-1.96 is comparing p_s with the limits p_c -+ 1.96 sqrt(s^2 + tau^2)."""
-    se = standard_error(community_rate, pupils)
+def _scaled_gap(school_rate, community_rate, pupils, scale):
+    """g(y) - g(t) on SCALE (the school's rate as an empirical logit on the logit scale)."""
+    return scales.transform(scale, school_rate, pupils) - scales.transform(scale, community_rate)
+
+
+def adjusted_z(school_rate, community_rate, pupils, tau2=0.0, scale=scales.DEFAULT):
+    """`(g(y) - g(t)) / sqrt(s^2 + tau^2)` on SCALE: z against the spread schools genuinely show; comparing
+    it with -/+1.96 is comparing y with the limits of random_effects_limits. Schools expecting fewer than
+    small_counts.SMALL pupils of the group (or of the rest) get the exact mid-p score instead."""
+    se = scales.standard_error(scale, community_rate, pupils)
     total = np.sqrt(se ** 2 + _arr(tau2))
+    gap = _scaled_gap(school_rate, community_rate, pupils, scale)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, (_arr(school_rate) - _arr(community_rate)) / np.where(total > 0, total, 1.0),
-                        np.nan)
+        z = np.where(total > 0, gap / np.where(total > 0, total, 1.0), np.nan)
+    return _exact_where_small(z, school_rate, community_rate, pupils, float(tau2), scale)
 
 
-def random_effects_limits(community_rate, pupils, tau2, level=0.95):
-    """Lower and upper funnel limits `p_c -/+ z_level sqrt(s^2 + tau^2)`, clipped to [0, 1]."""
+def chance_z(school_rate, community_rate, pupils, scale=scales.DEFAULT):
+    """The z of `beyond_chance_flag`: adjusted_z with tau = 0 (binomial noise alone, on the same SCALE as the
+    default flag, so a school flagged among schools is also beyond chance; exact mid-p for small counts)."""
+    return adjusted_z(school_rate, community_rate, pupils, 0.0, scale)
+
+
+def _exact_where_small(z, school_rate, community_rate, pupils, tau2, scale):
+    y, t, n, z = (np.array(v, dtype=float) for v in np.broadcast_arrays(_arr(school_rate), _arr(community_rate),
+                                                                         _arr(pupils), _arr(z)))
+    small = small_counts.is_small(t, n) & np.isfinite(z) & np.isfinite(y)
+    if small.any():
+        whole = np.maximum(1, np.rint(n[small]))
+        z[small] = small_counts.normal_score(small_counts.mid_p(y[small] * whole, whole, t[small], tau2, scale))
+    return z if z.ndim else float(z)
+
+
+def random_effects_limits(community_rate, pupils, tau2, level=0.95, scale=scales.DEFAULT):
+    """Lower and upper normal-theory funnel limits g^-1(g(t) -/+ z_level sqrt(s^2 + tau^2)) in [0, 1]
+    (schools expecting few pupils of the group are judged by the exact mid-p score instead: adjusted_z)."""
     k = NormalDist().inv_cdf(0.5 + level / 2.0)
-    width = k * np.sqrt(standard_error(community_rate, pupils) ** 2 + _arr(tau2))
-    p_c = _arr(community_rate)
-    return np.clip(p_c - width, 0.0, 1.0), np.clip(p_c + width, 0.0, 1.0)
+    return scales.limits(scale, community_rate, pupils, tau2, k)
 
 
-def shrunken_gap(school_rate, community_rate, pupils, tau2, mu, level=0.95):
-    """Empirical-Bayes gap (proportions) with prior N(mu, tau^2): posterior mean mu + B (d - mu) with
-    B = tau^2 / (tau^2 + s^2), posterior sd sqrt(B) s, and the LEVEL posterior interval.
+def shrunken_gap(school_rate, community_rate, pupils, tau2, mu, level=0.95, scale=scales.DEFAULT):
+    """Empirical-Bayes gap (proportions) with prior N(mu, tau^2) for the true gap on SCALE: posterior mean
+    mu + B (d - mu) of d = g(y) - g(t), B = tau^2 / (tau^2 + s^2), posterior sd sqrt(B) s, and the LEVEL
+    posterior interval, each transformed back to a rate and given as that rate minus t.
     Returns (mean, low, high); a small school is pulled towards mu, a large one barely moves."""
-    se = standard_error(community_rate, pupils)
-    d = _arr(school_rate) - _arr(community_rate)
+    se = scales.standard_error(scale, community_rate, pupils)
+    d = _scaled_gap(school_rate, community_rate, pupils, scale)
     total = se ** 2 + _arr(tau2)
     with np.errstate(divide="ignore", invalid="ignore"):
         b = np.where(total > 0, _arr(tau2) / np.where(total > 0, total, 1.0), np.nan)
     mean = mu + b * (d - mu)
     sd = np.sqrt(b) * se
     k = NormalDist().inv_cdf(0.5 + level / 2.0)
-    return mean, mean - k * sd, mean + k * sd
+    centre = scales.transform(scale, community_rate)
+    back = lambda v: scales.inverse(scale, centre + v) - _arr(community_rate)  # noqa: E731
+    return back(mean), back(mean - k * sd), back(mean + k * sd)
 
 
 def pooled_z(observed, expected, variance):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import plain
-from . import dispersion
+from . import conservation, dispersion
 from .indicators import INDICATORS, label_years
 WIDTH = 44
 
@@ -164,6 +164,7 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
             parts.append(f"  excluded: {reasons.iloc[5:].sum()} for {len(reasons) - 5} other reasons (see schools.csv)")
         parts += [f"  flagged, {line}" for line in dispersion.describe(meta.get("overdispersion") or {}, indicator)]
         parts += robustness_lines(result, indicator)
+        parts += [f"  {line}" for line in conservation.describe((meta.get("conservation") or {}).get(indicator) or {})]
         if "schools" in sections:
             parts += [f"\nLeast representative schools ({label}, {years}, lowest shrunken gap first; flag = "
                       "unusual among schools, beyond chance = plain binomial test):",

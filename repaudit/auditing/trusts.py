@@ -4,8 +4,9 @@ maintained schools as a comparison group.
 Per trust, indicator and model, over its audited schools: pupils; observed = sum pupils x school rate;
 expected = sum pupils x community rate; gap_pp = 100 (observed - expected) / pupils (the pupil-weighted
 gap); shortfall = expected - observed; pooled z = (observed - expected) / sqrt(sum pupils p_c (1-p_c)) (the
-plain binomial z); z_adjusted adds the between-school variance of the default flag (tau^2 sum pupils^2 for
-the additive allowance, phi times the variance for the multiplicative one) and ranks the trusts;
+plain binomial z); z_adjusted adds the between-school variance of the default flag (sum pupils^2 tau_i^2 for
+the additive allowance, tau_i = tau (dp/dg at the school's community rate) taking tau from its scale to
+percentage points; phi times the variance for the multiplicative one) and ranks the trusts;
 n_below and share_below = schools below the lower 95% funnel limit (the default `flag`). Trusts with
 fewer than `min_schools` audited schools are listed but not ranked.
 """
@@ -16,7 +17,7 @@ import re
 
 import pandas as pd
 
-from . import stats
+from . import scales, stats
 
 STALE_DAYS = 180            # group links this much older than GIAS are worth a warning
 
@@ -30,7 +31,8 @@ def _between_school_variance(rows: pd.DataFrame, dispersion: dict) -> pd.Series:
     for (indicator, phase), part in rows.groupby(["indicator", "phase"]):
         est = (dispersion.get(indicator) or {}).get(phase) or {}
         if est.get("mode") == "additive" and est.get("tau2"):
-            extra[part.index] = part["pupils"] ** 2 * est["tau2"]
+            slope = scales.slope(est.get("scale", "raw"), part["community_rate"].to_numpy(float))
+            extra[part.index] = part["pupils"] ** 2 * slope ** 2 * est["tau2"]
         elif est.get("mode") == "multiplicative":
             extra[part.index] = part["variance"] * (max(1.0, est["phi"] or 1.0) - 1.0)
     return extra

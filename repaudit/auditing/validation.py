@@ -15,10 +15,11 @@ import pandas as pd
 
 from ..errors import RepauditError
 from . import models as models_mod, settings
+from .dispersion import tau_text
 from .run import audit
 
 BELOW = ("below_95", "below_998")
-MODEL_COLUMNS = ["community_model", "audited", "share_below_95", "share_below_95_beyond_chance", "phi", "tau_pp",
+MODEL_COLUMNS = ["community_model", "audited", "share_below_95", "share_below_95_beyond_chance", "phi", "tau",
                  "grammar_schools", "grammar_mean_gap_pp", "other_mean_gap_pp", "note"]
 PAIR_COLUMNS = ["model_a", "model_b", "schools", "gap_correlation", "rank_correlation", "flagged_by_both",
                 "flagged_by_a_only", "flagged_by_b_only", "change_flag"]
@@ -77,7 +78,9 @@ def _model_row(name: str, a: pd.DataFrame, estimates: dict) -> dict:
     return {"community_model": name, "audited": len(a),
             "share_below_95": float(a["flag"].isin(BELOW).mean()),
             "share_below_95_beyond_chance": float(a["beyond_chance_flag"].isin(BELOW).mean()),
-            "phi": per_phase("phi", 1), "tau_pp": per_phase("tau", 100),
+            "phi": per_phase("phi", 1),
+            "tau": "; ".join(f"{p} {tau_text(e)}" if len(estimates) > 1 else tau_text(e)
+                             for p, e in estimates.items()),
             "grammar_schools": len(grammar),
             "grammar_mean_gap_pp": float(grammar["gap_pp"].mean()) if len(grammar) else np.nan,
             "other_mean_gap_pp": float(a.loc[~a["selective"], "gap_pp"].mean()), "note": ""}
@@ -106,11 +109,11 @@ def summary(validation: dict) -> str:
     head = (f"{INDICATORS[meta['indicator']].label}, {label_years(meta['years'] or [])}, "
             f"{meta['phase'] or 'all phases'}: the community models compared")
     models_text = text_table(
-        ["model", "audited", "below 95%", "beyond chance", "phi", "tau pp", "grammar", "grammar gap pp",
+        ["model", "audited", "below 95%", "beyond chance", "phi", "tau", "grammar", "grammar gap pp",
          "others gap pp", "note"],
         [[r.community_model, fmt(r.audited, ".0f"), fmt(100 * r.share_below_95, ".1f") + "%" if r.audited else "",
           fmt(100 * r.share_below_95_beyond_chance, ".1f") + "%" if r.audited else "",
-          r.phi if isinstance(r.phi, str) else "", r.tau_pp if isinstance(r.tau_pp, str) else "",
+          r.phi if isinstance(r.phi, str) else "", r.tau if isinstance(r.tau, str) else "",
           fmt(r.grammar_schools, ".0f"), fmt(r.grammar_mean_gap_pp, "+.1f"), fmt(r.other_mean_gap_pp, "+.1f"),
           r.note if isinstance(r.note, str) else ""] for r in m.itertuples()], "lrrrrrrrrl")
     pairs_text = text_table(

@@ -16,7 +16,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from .. import describe, plain
-from ..auditing import dispersion, robustness
+from ..auditing import conservation, dispersion, robustness
 from ..disclosure import RULE, for_sharing
 from ..maps.build import COMMUNITY_LABELS
 from ..maps.features import drawable, excluded_counts
@@ -125,17 +125,19 @@ def area_table(areas: pd.DataFrame) -> tuple[list[dict], int, int]:
     return out, left_out, las_left_out
 
 
-def _funnel_tau2(meta, indicator, audited) -> float:
-    """The between-school variance the funnel limits allow for: the additive tau^2 of the indicator's
-    phase (pupil-weighted over the phases plotted together); 0 when the flags do not use it."""
+def funnel_allowance(meta, indicator, audited) -> tuple[float, str]:
+    """The between-school variance the funnel limits allow for and its scale: the additive tau^2 of the
+    indicator's phases (pupil-weighted over the phases plotted together); (0, 'raw') when the flags do not
+    use it. Any tau^2 draws limits that agree with the flags, since schools are placed by their own z."""
     by_phase = ((meta.get("overdispersion") or {}).get(indicator)) or {}
     if not isinstance(by_phase, dict) or not by_phase or audited.empty:
-        return 0.0
+        return 0.0, "raw"
     if any(not isinstance(e, dict) or e.get("mode") != "additive" for e in by_phase.values()):
-        return 0.0
+        return 0.0, "raw"
     weights = audited.groupby("phase")["pupils"].sum()
     total = sum(weights.get(p, 0.0) for p in by_phase)
-    return float(sum(weights.get(p, 0.0) * e["tau2"] for p, e in by_phase.items()) / total) if total else 0.0
+    tau2 = float(sum(weights.get(p, 0.0) * e["tau2"] for p, e in by_phase.items()) / total) if total else 0.0
+    return tau2, next(iter(by_phase.values())).get("scale", "raw")
 
 
 def _excess_text(r) -> str:
@@ -253,7 +255,7 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables:
             "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
             "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
             "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}",
-                                        tau2=_funnel_tau2(meta, ind, audited))),
+                                        **dict(zip(("tau2", "scale"), funnel_allowance(meta, ind, audited))))),
             "schools": school_table(rows, top), "trusts": trust_table(trusts, top),
             "ranked_trusts": int((trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
             "unranked": int((~trusts["ranked"].astype(bool) & ~trusts["comparison"].astype(bool)).sum()) if not trusts.empty else 0,
@@ -273,6 +275,8 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables:
         "notes": [fmt.text(n) for n in meta.get("notes") or []],
         "overdispersion": {describe.indicator_short(k): "; ".join(dispersion.describe(meta["overdispersion"], k))
                            for k in (meta.get("overdispersion") or {})},
+        "conservation": {describe.indicator_short(k): "; ".join(conservation.describe(v))
+                         for k, v in (meta.get("conservation") or {}).items() if v},
         "years_note": meta.get("years_note"),
         "params": params_in_words(meta), "links": links,
         "findings": findings(shared), "la_areas_left_out": la_areas_left_out,

@@ -3,10 +3,11 @@ Flagged schools are outlined circles with a tooltip (the most extreme are labell
 schools, all but the TOOLTIPS most extreme are drawn as compact dot paths (flagged ones with a dark ring).
 
 Schools are compared with different community rates, so each is drawn at the rate it would show around
-the pupil-weighted mean community rate P with the same z: y = P + z sqrt(P (1 - P) / n). A school is then
-outside a drawn limit exactly when its z is, and with one community rate for all, y is the school's rate.
-When the flags allow for over-dispersion (TAU2 > 0, the between-school variance), the plot uses the
-adjusted z and the limits P -+ k sqrt(P (1 - P) / n + TAU2), so the drawn limits are the flags' limits.
+the pupil-weighted mean community rate P with the same z, on the scale of the flags (repaudit/auditing/
+scales.py): y = g^-1(g(P) + z sqrt(s(P, n)^2 + TAU2)), with the limits g^-1(g(P) -/+ k sqrt(s(P, n)^2 + TAU2)).
+The z drawn is the flags' own (`z_adjusted`: allowing for over-dispersion, exact mid-p for small counts), so
+a school is outside a drawn limit exactly when its flag says so; with one community rate for all and no
+allowance, y is the school's rate.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..auditing import scales
 from ..auditing.stats import Z95, Z998
 from ..maps.features import FLAGGED
 from ..maps.palette import gap_colour
@@ -40,9 +42,19 @@ def centre(rows: pd.DataFrame) -> float:
     return float((rows["pupils"] * rows["community_rate"]).sum() / rows["pupils"].sum())
 
 
-def standardised_rate(z, pupils, p_bar, tau2=0.0):
-    """P + z sqrt(P (1 - P) / n + tau^2): the school's position on a funnel centred on P."""
-    return p_bar + np.asarray(z, float) * np.sqrt(p_bar * (1 - p_bar) / np.asarray(pupils, float) + tau2)
+def standardised_rate(z, pupils, p_bar, tau2=0.0, scale="raw"):
+    """g^-1(g(P) + z sqrt(s(P, n)^2 + tau^2)) on SCALE: the school's position on a funnel centred on P
+    (on the raw scale P + z sqrt(P (1 - P) / n + tau^2)); with z = -/+k, the funnel limits."""
+    pupils = np.asarray(pupils, float)
+    spread = np.sqrt(scales.standard_error(scale, p_bar, pupils) ** 2 + tau2)
+    return scales.inverse(scale, scales.transform(scale, p_bar) + np.asarray(z, float) * spread)
+
+
+def flags_z(rows: pd.DataFrame) -> pd.Series:
+    """The z the flags compare with the limits (`z_adjusted`), or the plain z where it is missing."""
+    if "z_adjusted" in rows and rows["z_adjusted"].notna().all():
+        return rows["z_adjusted"]
+    return rows["z"]
 
 
 def _nice_ticks(lo, hi, count=5):
@@ -73,22 +85,23 @@ def _place_label(placed, x, y, chars, char_width=6.2, line=12.0):
 
 
 def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funnel", labels: int = 12,
-               tau2: float = 0.0) -> str:
+               tau2: float = 0.0, scale: str = "raw") -> str:
     """The SVG markup (every name escaped) of the funnel plot of SCHOOLS (one indicator's rows); PLOT_ID
-    keeps its clip path unique in the page; TAU2 > 0 draws the limits allowing for over-dispersion."""
+    keeps its clip path unique in the page; TAU2 > 0 draws the limits allowing for over-dispersion on SCALE."""
     rows = plotted(schools)
     esc = html.escape
     if rows.empty:
         return f'<p class="empty">No schools with a z-score to plot for {esc(indicator_label)}.</p>'
     p_bar = centre(rows)
-    adjusted = tau2 > 0 and "z_adjusted" in rows and rows["z_adjusted"].notna().all()
-    tau2 = tau2 if adjusted else 0.0
-    rows["y"] = standardised_rate(rows["z_adjusted"] if adjusted else rows["z"], rows["pupils"], p_bar, tau2)
+    z = flags_z(rows)
+    if z is rows["z"]:
+        tau2, scale = 0.0, "raw"
+    rows["y"] = standardised_rate(z, rows["pupils"], p_bar, tau2, scale)
     n_max = float(rows["pupils"].max()) * 1.05
     n_grid = np.linspace(max(5.0, float(rows["pupils"].min()) * 0.8), n_max, 80)
-    se = np.sqrt(p_bar * (1 - p_bar) / n_grid + tau2)
-    y_lo = max(0.0, min(float(rows["y"].min()), p_bar - Z998 * se[-1] * 1.5))
-    y_hi = min(1.0, max(float(rows["y"].max()), p_bar + Z998 * se[-1] * 1.5))
+    edge = standardised_rate([-1.5 * Z998, 1.5 * Z998], [n_max, n_max], p_bar, tau2, scale)
+    y_lo = max(0.0, min(float(rows["y"].min()), float(edge[0])))
+    y_hi = min(1.0, max(float(rows["y"].max()), float(edge[1])))
     pad = (y_hi - y_lo) * 0.05 or 0.01
     y_lo, y_hi = max(0.0, y_lo - pad), min(1.0, y_hi + pad)
     rows["y"] = rows["y"].clip(y_lo, y_hi)          # beyond 0% or 100%: drawn on the edge of the plot
@@ -122,7 +135,7 @@ def funnel_svg(schools: pd.DataFrame, indicator_label: str, plot_id: str = "funn
                f'y2="{sy(p_bar):.1f}" stroke="#777" {clip}/>')
     for name, k, colour, dash in LIMITS:
         for side, sign in (("lower", -1), ("upper", 1)):
-            ys = np.clip(p_bar + sign * k * se, 0, 1)
+            ys = np.clip(standardised_rate(np.full(len(n_grid), sign * k), n_grid, p_bar, tau2, scale), 0, 1)
             pts = " ".join(f"{sx(n):.1f},{sy(y):.1f}" for n, y in zip(n_grid, ys))
             out.append(f'<polyline data-limit="{side}-{name}" points="{pts}" fill="none" stroke="{colour}" '
                        f'stroke-dasharray="{dash}" {clip}/>')
