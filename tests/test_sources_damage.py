@@ -68,7 +68,7 @@ def test_decimal_commas_of_a_french_libreoffice_are_read_when_no_number_uses_a_p
     scores = frame(result).set_index("lsoa")["score"]
     assert scores.to_dict() == {"E01000001": 0.085, "E01000002": 0.5, "E01000003": 0.25}
     assert note_with(result, "decimal comma") == (
-        "3 numbers written with a decimal comma (such as '0,25') in 'IDACI Score' read with '.' as the decimal "
+        "3 numbers written with a decimal comma (such as '0,085') in 'IDACI Score' read with '.' as the decimal "
         "point: the file is separated by semicolons and no number in it uses '.'")
 
 

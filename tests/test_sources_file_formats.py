@@ -82,7 +82,7 @@ def test_semicolon_separated_file_with_decimal_commas_is_read_with_a_note(tmp_pa
     path.write_text("LSOA code (2011);IDACI Score\nE01000001;0,085\nE01000002;0,105\n")
     result = run_load(runner, tmp_path, "iod", path)
     assert result.exit_code == 0, result.output
-    assert "2 numbers written with a decimal comma (such as '0,25') in 'IDACI Score' read with '.'" in result.output
+    assert "2 numbers written with a decimal comma (such as '0,085') in 'IDACI Score' read with '.'" in result.output
     assert query(tmp_path, "SELECT lsoa, score FROM lsoa_deprivation ORDER BY lsoa").values.tolist() == [
         ["E01000001", 0.085], ["E01000002", 0.105]]
 

@@ -96,13 +96,13 @@ def decimal_commas(table) -> list[str]:
                 f"column '{first}') and with a point ('{frame[column][point].iloc[0]}' in column '{column}'), so "
                 "neither can be read safely: save it as 'CSV UTF-8 (Comma delimited)' with '.' as the decimal "
                 "separator and load it again", row=int(table.line[point][0]))
-    count = 0
+    count, example = 0, frame[next(iter(hits))][next(iter(hits.values()))].iloc[0].strip()
     for column, mask in hits.items():
         cells = frame.loc[mask, column].astype(str).str.strip()
         frame.loc[mask, column] = cells.str.replace(r"[ \u00a0\u202f]", "", regex=True).str.replace(",", ".")
         count += int(mask.sum())
     shown = ", ".join(f"'{c}'" for c in list(hits)[:5])
-    return [f"{count:,} numbers written with a decimal comma (such as '0,25') in {shown} read with '.' as the "
+    return [f"{count:,} numbers written with a decimal comma (such as '{example}') in {shown} read with '.' as the "
             "decimal point: the file is separated by semicolons and no number in it uses '.'"]
 
 
