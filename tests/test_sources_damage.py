@@ -94,7 +94,7 @@ def test_urns_in_scientific_notation_load_when_every_digit_was_kept(tmp_path):
         read_file("gias", path)
     assert str(error.value) == (
         f"{path}, row 4, column 'URN': URN '1.4E+5' is in scientific notation with only 2 of its 6 digits kept, so "
-        "the school cannot be known (1 such URNs): a spreadsheet shortened them. Format the URN column as Number "
+        "the school cannot be known (1 such URNs): a spreadsheet shortened them. Format the 'URN' column as Number "
         "with 0 decimal places (or as Text) in the original file, save it again and load it")
     path = write(tmp_path, "gias.csv", "URN,EstablishmentName\n1.00277E+05,Alpha\n100278,Beta\n1.40001e5,Gamma\n")
     result = read_file("gias", path)
@@ -232,3 +232,22 @@ def test_longitude_and_latitude_swapped_in_some_rows_are_put_back(tmp_path):
     assert 355_000 < expected[1][0] < 360_000 and 172_000 < expected[1][1] < 174_000       # Bristol
     assert note_with(result, "swapped") == ("1 rows had longitude and latitude swapped (rows 3): latitude 51 or so "
                                             "cannot be a longitude in England and Wales, so they were exchanged")
+
+
+# --- the same kinds in a residence-flows file (read by DuckDB's SQL, checked by damage.py) ----------------------
+
+def test_flows_with_scientific_urns_and_untidy_lsoa_codes(tmp_path):
+    path = write(tmp_path, "flows.csv", "urn,LSOA21CD,pupils\n1.00277E+05, e01000001 ,5\n100278,E01 000002,6\n"
+                                        "100279,E01000003,7\n")
+    result = read_file("flows", path, year=2022)
+    assert frame(result)[["urn", "lsoa", "pupils"]].values.tolist() == [
+        [100277, "E01000001", 5], [100278, "E01000002", 6], [100279, "E01000003", 7]]
+    assert result.notes == [
+        "1 URNs written in scientific notation by a spreadsheet (such as '1.00277E+05') read as whole numbers "
+        "(100277): every digit was kept (rows 2)",
+        "2 LSOA codes in column 'LSOA21CD' written in lower case or with spaces (such as ' e01000001 ') read as "
+        "E01000001 (rows 2, 3)"]
+    lossy = write(tmp_path, "flows.csv", "urn,lsoa,pupils\n100277,E01000001,5\n1.2E+05,E01000001,5\n")
+    with pytest.raises(InputFileError, match=r"row 3, column 'urn': URN '1.2E\+05' is in scientific notation with "
+                                             r"only 2 of its 6 digits kept"):
+        read_file("flows", lossy, year=2022)

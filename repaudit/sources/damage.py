@@ -124,16 +124,16 @@ def scientific_urns(path, values: pd.Series, lines, label: str = "URN") -> tuple
     lossy = hit & (digits < places).to_numpy()
     if lossy.any():
         i = int(np.flatnonzero(lossy)[0])
-        raise InputFileError(path, f"{label} '{text.iloc[i].strip()}' is in scientific notation with only "
+        raise InputFileError(path, f"URN '{text.iloc[i].strip()}' is in scientific notation with only "
                                    f"{int(digits.iloc[i])} of its {int(places.iloc[i])} digits kept, so the school "
-                                   f"cannot be known ({int(lossy.sum()):,} such {label}s): a spreadsheet "
-                                   f"shortened them. Format the {label} column as Number with 0 decimal places "
+                                   f"cannot be known ({int(lossy.sum()):,} such URNs): a spreadsheet "
+                                   f"shortened them. Format the '{label}' column as Number with 0 decimal places "
                                    "(or as Text) in the original file, save it again and load it",
                              row=int(np.asarray(lines)[i]), column=label)
     exact = pd.to_numeric(text.where(hit).str.replace(",", "."), errors="coerce")
     fixed = values.astype(object).copy()
     fixed[hit] = exact[hit].map(lambda v: str(int(v))).to_numpy()
-    return fixed, [f"{int(hit.sum()):,} {label}s written in scientific notation by a spreadsheet (such as "
+    return fixed, [f"{int(hit.sum()):,} URNs written in scientific notation by a spreadsheet (such as "
                    f"'{text[hit].iloc[0].strip()}') read as whole numbers ({fixed[hit].iloc[0]}): every digit "
                    f"was kept (rows {_rows(lines, hit)})"]
 
