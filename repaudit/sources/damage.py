@@ -141,15 +141,15 @@ def scientific_urns(path, values: pd.Series, lines, label: str = "URN") -> tuple
 # --- dates: US order, Excel serial numbers -------------------------------------------------------------------
 
 SLASHED = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
-SERIAL = re.compile(r"^\s*(\d{4,5})(?:\.0+)?\s*$")
+SERIAL = re.compile(r"^\s*(\d{5})(?:\.0+)?\s*$")      # 10000-73050: 1927-2099 (a 4-digit cell may be a year)
 EXCEL_EPOCH = dt.date(1899, 12, 30)        # Excel's day 0 (its day 60 is the non-existent 29 Feb 1900)
 
 
 def read_dates(path, values: pd.Series, lines, label: str) -> tuple[pd.Series, list[str]]:
     """Dates as date objects (NaT where blank or unreadable). ISO and day-first (dd-mm-yyyy, dd/mm/yyyy, GIAS's
     own) are read as they are. A column whose slashed dates only make sense month-first (some have a 'day' over 12
-    in the second place and none in the first) is read in US order; one of whole numbers 1-73,050 (1900-2099) with
-    no other dates is read as Excel serial days. Both said in a note; a column with day-first and month-first
+    in the second place and none in the first) is read in US order; one of 5-digit whole numbers up to 73,050
+    (1927-2099) with no other dates is read as Excel serial days. Both said in a note; a column with day-first and month-first
     dates mixed is refused."""
     text = values.astype("string").fillna("").str.strip()
     iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
@@ -171,7 +171,7 @@ def read_dates(path, values: pd.Series, lines, label: str) -> tuple[pd.Series, l
                      f"read as month/day/year in all {int(slashed.sum()):,} slashed dates")
     dates = iso.fillna(built)
     serial = text.str.extract(SERIAL)[0].astype(float)
-    is_serial = serial.notna() & serial.between(1, 73_050)
+    is_serial = serial.notna() & serial.between(10_000, 73_050)
     others = text.ne("") & ~is_serial & dates.isna() & text.str.contains(r"\d", regex=True)
     if is_serial.any() and dates.notna().sum() == 0 and not others.any():
         days = pd.to_timedelta(serial.where(is_serial), unit="D")
