@@ -441,6 +441,9 @@ def test_size_options_are_checked(runner, tmp_path):
     assert result.exit_code == 2
     assert "Invalid value for '--max-download': 'lots' is not a size" in result.output
     assert "--max-extract SIZE" in runner.invoke(cli, ["fetch", "--help"]).output
+    assert "--max-time SECONDS" in runner.invoke(cli, ["fetch", "--help"]).output
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(tmp_path), "--max-time", "0"])
+    assert result.exit_code == 2 and "Invalid value for '--max-time'" in result.output
 
 
 def test_fetch_loads_every_file_or_none(mirror, official, tmp_path):
