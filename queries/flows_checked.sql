@@ -13,7 +13,7 @@
 with cells as (
     select line, overflow, urn, lsoa as lsoa_cell, year as year_cell, pupils as pupils_cell, fsm as fsm_cell,
            sen as sen_cell, cin as cin_cell,
-           trim(urn) as urn_text, upper(trim(lsoa)) as lsoa, trim(year) as year_text,
+           trim(urn) as urn_text, upper(regexp_replace(lsoa, '\s+', '', 'g')) as lsoa, trim(year) as year_text,
            trim(pupils) as pupils_text, trim(fsm) as fsm_text, trim(sen) as sen_text, trim(cin) as cin_text
     from _raw
 ),

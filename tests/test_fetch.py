@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import threading
+import time
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -38,6 +39,10 @@ class Endless:
     """A response with no Content-Length that streams zeros until the client hangs up."""
 
 
+class Trickle(bytes):
+    """A body sent one byte every 0.3 seconds (a stalled or hostile server that never times out a read)."""
+
+
 class Mirror(BaseHTTPRequestHandler):
     routes: dict = {}
     requests: list = []
@@ -49,6 +54,9 @@ class Mirror(BaseHTTPRequestHandler):
         body = self.routes.get(path, 404)
         if isinstance(body, Endless):
             self._stream_forever()
+            return
+        if isinstance(body, Trickle):
+            self._trickle(body)
             return
         if callable(body):
             body = body(parse_qs(urlsplit(self.path).query))
@@ -71,6 +79,18 @@ class Mirror(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
         self.streamed.append(sent)
+
+    def _trickle(self, body):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.3)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def log_message(self, *args):
         pass
@@ -363,17 +383,23 @@ def test_a_download_announced_larger_than_the_limit_is_not_started(mirror, offic
 
 def test_an_arcgis_layer_that_never_stops_paging_is_stopped(mirror, tmp_path):
     base, routes = mirror
-    feature = {"type": "Feature", "properties": {"FID": 1, "LSOA21CD": "E01000001"},
-               "geometry": {"type": "Point", "coordinates": [530000.0, 180000.0]}}
-    page = json.dumps({"type": "FeatureCollection", "features": [feature] * 2000,
-                       "properties": {"exceededTransferLimit": True}}).encode()
-    routes[CENTROIDS] = lambda query: page
+    routes[CENTROIDS] = endless_pages
+    page = endless_pages({"resultOffset": ["0"]})
     with pytest.raises(FetchError, match=r"the layer's pages passed the --max-download limit of 1 MB after "
                                          r"\d[\d,]* features"):
         fetch(tmp_path, ["lsoa-centroids"], {"*": base}, None, 0, None, progress=False,
               limits=Limits(max_download=10**6))
     assert list((tmp_path / "lsoa-centroids").iterdir()) == []
     assert len(Mirror.requests) == 10**6 // len(page) + 1
+
+
+def endless_pages(query):
+    """A new page of 2,000 point features for every offset, always saying that more follow."""
+    offset = int(query["resultOffset"][0])
+    features = [{"type": "Feature", "properties": {"FID": offset + i, "LSOA21CD": "E01000001"},
+                 "geometry": {"type": "Point", "coordinates": [530000.0, 180000.0]}} for i in range(2000)]
+    return json.dumps({"type": "FeatureCollection", "features": features,
+                       "properties": {"exceededTransferLimit": True}}).encode()
 
 
 @pytest.mark.parametrize("mode,kind", [(0o020644, "a device file"), (0o060644, "a device file"),
@@ -415,6 +441,9 @@ def test_size_options_are_checked(runner, tmp_path):
     assert result.exit_code == 2
     assert "Invalid value for '--max-download': 'lots' is not a size" in result.output
     assert "--max-extract SIZE" in runner.invoke(cli, ["fetch", "--help"]).output
+    assert "--max-time SECONDS" in runner.invoke(cli, ["fetch", "--help"]).output
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(tmp_path), "--max-time", "0"])
+    assert result.exit_code == 2 and "Invalid value for '--max-time'" in result.output
 
 
 def test_fetch_loads_every_file_or_none(mirror, official, tmp_path):
@@ -456,10 +485,10 @@ def test_a_full_disk_while_downloading_names_the_file(mirror, official, tmp_path
     routes[IOD] = official[IOD]
     real_stream = transfer._stream
 
-    def disk_full(url, sink, label, progress, limit):
+    def disk_full(url, sink, label, progress, limit, *rest):
         def failing(chunk):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real_stream(url, failing, label, progress, limit)
+        return real_stream(url, failing, label, progress, limit, *rest)
 
     monkeypatch.setattr(transfer, "_stream", disk_full)
     dest = tmp_path / "iod" / IOD.rsplit("/", 1)[1]
@@ -468,3 +497,147 @@ def test_a_full_disk_while_downloading_names_the_file(mirror, official, tmp_path
     assert str(error.value) == (f"{dest}: the disk is full (No space left on device): free some space or choose a "
                                 "location on another disk, then run the command again")
     assert list((tmp_path / "iod").iterdir()) == []
+
+
+SPC_PAGE = "/find-statistics/school-pupils-and-their-characteristics"
+
+
+def sentinel_tree(root):
+    """A victim's files outside the cache, and a snapshot of them to compare with afterwards."""
+    victim = root / "victim"
+    victim.mkdir()
+    (victim / "backup.zip").write_bytes(b"the user's own backup")
+    (victim / "thesis.txt").write_text("years of work")
+    return lambda: {p.name: p.read_bytes() for p in sorted(victim.iterdir())}
+
+
+@pytest.mark.parametrize("release", ["x/../../../victim/backup", "../../victim/backup", "x\\..\\..\\victim",
+                                     "/tmp/victim", "..", "id\nwith-newline", "a" * 300])
+def test_a_release_id_that_is_a_path_writes_and_deletes_nothing_outside_the_cache(mirror, tmp_path, runner,
+                                                                                    release):
+    """A mirror whose release page names a path as its release id: refused before any download, with the id
+    shown; the victim's files beside the cache are untouched and nothing is requested from the files address."""
+    base, routes = mirror
+    state = sentinel_tree(tmp_path)
+    before = state()
+    routes[SPC_PAGE] = release_page(release)
+    routes["/api/releases/x/../../../victim/backup/files"] = zip_bytes({"spc_school_level_underlying_data.csv": b"a\n"})
+    cache = tmp_path / "one" / "two" / "cache"
+    result = runner.invoke(cli, ["fetch", "spc", "--cache", str(cache), "--base-url", base, "--no-load",
+                                 "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {base}{SPC_PAGE}: the page gives the release id {ascii(release)[:76]}")
+    assert "which is not a plain id" in result.output and "nothing was downloaded" in result.output
+    assert state() == before
+    assert [r for r in Mirror.requests if "/api/releases" in r] == []
+    assert list((cache / "spc").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "victim"]
+
+
+def test_names_from_a_mirror_are_checked_against_the_cache_folder(tmp_path):
+    from repaudit.fetch.names import checked_release, in_cache
+
+    assert in_cache(tmp_path, "spc_2023-24.zip", "u") == tmp_path / "spc_2023-24.zip"
+    assert checked_release("63491b17-2037-4533-b719-d3656aaf6ed5", "u") == "63491b17-2037-4533-b719-d3656aaf6ed5"
+    for bad in ("../x.zip", "a/b.zip", "a\\b.zip", ".hidden", "x..zip", "", "/etc/passwd", "a\x00b", "é.zip"):
+        with pytest.raises(FetchError, match="is not a plain file name inside the cache folder"):
+            in_cache(tmp_path, bad, "u")
+    for bad in ("x/../y", "a b", "-rf", "1" * 101):
+        with pytest.raises(FetchError, match="is not a plain id"):
+            checked_release(bad, "u")
+
+
+def test_a_server_sending_a_byte_every_few_seconds_is_stopped_at_the_deadline(mirror, tmp_path, runner):
+    """Each read gets a byte within the per-read timeout, so only an overall deadline can stop it."""
+    base, routes = mirror
+    routes[IOD] = Trickle(b"a,b\n" * 1000)
+    cache = tmp_path / "cache"
+    started = time.monotonic()
+    result = runner.invoke(cli, ["fetch", "iod", "--cache", str(cache), "--base-url", base, "--no-load",
+                                 "--no-progress", "--max-time", "2"])
+    took = time.monotonic() - started
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {base}{IOD}: the download did not finish within the --max-time limit "
+                                    "of 2 seconds (")
+    assert "bytes had arrived) and was stopped; nothing was kept" in result.output
+    assert 2 <= took < 4
+    assert list((cache / "iod").iterdir()) == []
+
+
+def test_a_mirror_that_ignores_the_query_string_is_stopped_at_the_second_page(mirror, tmp_path):
+    base, routes = mirror
+    page = endless_pages({"resultOffset": ["0"]})
+    routes[CENTROIDS] = lambda query: page
+    with pytest.raises(FetchError, match="the server sent the same page for offset 2,000 as for offset 0: it ignores "
+                                         "the paging in the query string"):
+        fetch(tmp_path, ["lsoa-centroids"], {"*": base}, None, 0, None, progress=False)
+    assert len(Mirror.requests) == 2
+    assert list((tmp_path / "lsoa-centroids").iterdir()) == []
+
+
+def test_a_layer_that_pages_for_ever_is_stopped_at_the_page_cap(mirror, tmp_path):
+    base, routes = mirror
+    routes[CENTROIDS] = endless_pages
+    with pytest.raises(FetchError, match=r"the layer was still paging after 5 pages \(10,000 features\)"):
+        fetch(tmp_path, ["lsoa-centroids"], {"*": base}, None, 0, None, progress=False, limits=Limits(max_pages=5))
+    assert len(Mirror.requests) == 5
+    assert list((tmp_path / "lsoa-centroids").iterdir()) == []
+
+
+def test_a_landing_page_that_never_ends_is_cut_at_the_page_limit(mirror, tmp_path, runner):
+    """The page is read as it streams and refused at the page limit, not held up to --max-download."""
+    base, routes = mirror
+    routes[SPC_PAGE] = Endless()
+    cache = tmp_path / "cache"
+    with pytest.raises(FetchError, match=r"the download passed the limit of 2 MB for one web page or page of "
+                                         r"features \(real ones are under 2 MB\)"):
+        fetch(cache, ["spc"], {"*": base}, None, 0, None, progress=False, limits=Limits(max_page=2 * 10**6))
+    assert list((cache / "spc").iterdir()) == []
+    result = runner.invoke(cli, ["fetch", "spc", "--cache", str(cache), "--base-url", base, "--no-load",
+                                 "--no-progress"])
+    assert result.exit_code == 1 and "the limit of 50 MB for one web page" in result.output
+
+
+@pytest.mark.parametrize("body,says", [
+    (b'{"type": "FeatureCollection", "features": [{"type": "Fea', "not valid JSON (cut short or damaged at byte"),
+    (b"[]", "answered with JSON list '[]' where a GeoJSON FeatureCollection object was expected"),
+    (b"null", "answered with JSON NoneType 'null' where"),
+    (b'{"features": {"a": 1}}', "the page's 'features' is not a list of GeoJSON features"),
+    (b'{"features": [1, 2]}', "the page's 'features' is not a list of GeoJSON features"),
+    (b'{"error": {"code": 500, "message": "<b>down</b>"}}', "the layer answered with an error"),
+    (b"\xff\xfe{", "not valid JSON (not JSON text)"),
+    (b"[" * 100_000, "not valid JSON"),
+])
+def test_malformed_arcgis_pages_are_one_sentence_errors(mirror, tmp_path, runner, body, says):
+    base, routes = mirror
+    routes[CENTROIDS] = lambda query: body
+    cache = tmp_path / "cache"
+    result = runner.invoke(cli, ["fetch", "lsoa-centroids", "--cache", str(cache), "--base-url", base,
+                                 "--no-load", "--no-progress"])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {base}{CENTROIDS}?"), result.output
+    assert says in result.output
+    assert list((cache / "lsoa-centroids").iterdir()) == []
+
+
+@pytest.mark.parametrize("page", [
+    b'<script id="__NEXT_DATA__" type="application/json">{"props": null}</script>',
+    b'<script id="__NEXT_DATA__" type="application/json">[]</script>',
+    b'<script id="__NEXT_DATA__" type="application/json">{"props": {"pageProps": [1]}}</script>',
+    b'<script id="__NEXT_DATA__" type="application/json">{"props": {"pageProps": {"releaseVersion": {"id": {}}}}}'
+    b'</script>',
+    b'<script id="__NEXT_DATA__" type="application/json">{"props": {"pageProps": {"releaseVers</script>',
+    b'<script id="__NEXT_DATA__" type="application/json">' + b"[" * 100_000 + b"</script>",
+])
+def test_malformed_ees_pages_are_one_sentence_errors(mirror, tmp_path, runner, page):
+    base, routes = mirror
+    routes[SPC_PAGE] = page
+    cache = tmp_path / "cache"
+    result = runner.invoke(cli, ["fetch", "spc", "--cache", str(cache), "--base-url", base, "--no-load",
+                                 "--no-progress"])
+    assert result.exit_code == 1, result.output
+    assert result.output == (f"Error: {base}{SPC_PAGE}: cannot find the release id in the page (expected Next.js "
+                             "data with pageProps.releaseVersion.id); the site may have changed: download the "
+                             "school-level CSV from the page by hand and use `repaudit load`\n")
+    assert list((cache / "spc").iterdir()) == []

@@ -77,13 +77,14 @@ def test_semicolon_separated_file_without_decimal_commas_loads_with_a_note(tmp_p
     assert wh.count("school_indicators") == 2
 
 
-def test_semicolon_separated_file_with_decimal_commas_is_refused(tmp_path, runner):
+def test_semicolon_separated_file_with_decimal_commas_is_read_with_a_note(tmp_path, runner):
     path = tmp_path / "IoD2019_scores.csv"
     path.write_text("LSOA code (2011);IDACI Score\nE01000001;0,085\nE01000002;0,105\n")
-    assert error_line(run_load(runner, tmp_path, "iod", path)) == (
-        f"Error: {path}, row 2: is separated by semicolons and writes numbers with a decimal comma ('0,085' in "
-        "column 'IDACI Score'), as Excel does in a European locale: save it as 'CSV UTF-8 (Comma delimited)' with "
-        "'.' as the decimal separator and load it again")
+    result = run_load(runner, tmp_path, "iod", path)
+    assert result.exit_code == 0, result.output
+    assert "2 numbers written with a decimal comma (such as '0,085') in 'IDACI Score' read with '.'" in result.output
+    assert query(tmp_path, "SELECT lsoa, score FROM lsoa_deprivation ORDER BY lsoa").values.tolist() == [
+        ["E01000001", 0.085], ["E01000002", 0.105]]
 
 
 def test_cr_only_line_endings_of_old_mac_files(tmp_path, runner):

@@ -1,5 +1,7 @@
-"""How much `repaudit fetch` will download and extract, so that a hostile or broken server (an endless
-response, a ZIP bomb) cannot fill the disk: sizes are capped and each ZIP member's compression ratio checked.
+"""How much `repaudit fetch` will download and extract, and for how long, so that a hostile or broken server (an
+endless response, a ZIP bomb, a trickle of bytes, pages that never end) cannot fill the disk or run forever:
+sizes are capped, each ZIP member's compression ratio checked, each file has an overall deadline, and a paged
+layer a cap on its pages.
 
 The defaults leave room for the largest official file (the EES 'all files' archives and the LSOA boundary
 layers are a few hundred MB; the largest extracted member, SPC school level, is about 150 MB).
@@ -15,6 +17,9 @@ SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*")
 
 DEFAULT_MAX_DOWNLOAD = 4 * 10**9
 DEFAULT_MAX_EXTRACT = 4 * 10**9
+DEFAULT_MAX_TIME = 3600         # seconds for one file: the largest official file takes minutes on a slow line
+MAX_PAGE = 50 * 10**6           # a landing page or one page of features; real ones are under 2 MB
+MAX_PAGES = 1000                # pages of one ArcGIS layer; the 35,672 LSOA centroids take 18
 MAX_RATIO = 200                 # uncompressed : compressed; real CSVs deflate about 5-20 : 1
 RATIO_FROM = 4 * 10**6          # members smaller than this are not ratio-checked (tiny files compress oddly)
 
@@ -27,6 +32,9 @@ class Limits:
     max_extract: int = DEFAULT_MAX_EXTRACT
     max_ratio: int = MAX_RATIO
     ratio_from: int = RATIO_FROM
+    max_time: float = DEFAULT_MAX_TIME
+    max_page: int = MAX_PAGE
+    max_pages: int = MAX_PAGES
 
 
 def parse_size(text: str) -> int:

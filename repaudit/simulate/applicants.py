@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError
+from ..sources.damage import tidy_lsoa_codes
 from ..sources.reader import parse_number, read_csv_table, resolve_columns, normalise
 from .game import Applicants
 
@@ -50,7 +51,8 @@ BNG_E, BNG_N = (0.0, 700_000.0), (0.0, 1_300_000.0)
 def read_applications(path: str | Path, school_urns, lsoa_xy: dict | None = None) -> pd.DataFrame:
     """Validated applications: applicant_id, easting, northing, fsm, looked_after, the three URN columns
     (0 = none), `prefs` (a list of URNs per row) and `line` (its row in the file). SCHOOL_URNS are the URNs a preference may name;
-    LSOA_XY maps LSOA codes to centroid (easting, northing) for rows located by LSOA."""
+    LSOA_XY maps LSOA codes to centroid (easting, northing) for rows located by LSOA. attrs["notes"] says what
+    reading the file decided or corrected."""
     table = read_csv_table(path)
     frame = resolve_columns(table, ALIASES, REQUIRED, "applications")
     line = table.line
@@ -58,7 +60,8 @@ def read_applications(path: str | Path, school_urns, lsoa_xy: dict | None = None
     pref_cols = _preference_columns(table.frame.columns)
     out = pd.DataFrame({"applicant_id": frame["applicant_id"].astype(str).str.strip()})
     _check_ids(path, out["applicant_id"], line)
-    out["easting"], out["northing"] = _locations(path, frame, line, lsoa_xy or {})
+    notes: list[str] = []
+    out["easting"], out["northing"] = _locations(path, frame, line, lsoa_xy or {}, notes)
     for col in ("fsm", "looked_after"):
         out[col] = _flag(path, frame[col], line, col)
     for col in URN_COLUMNS:
@@ -70,6 +73,7 @@ def read_applications(path: str | Path, school_urns, lsoa_xy: dict | None = None
     out["prefs"] = [list(row[row > 0]) for row in prefs]
     out["line"] = np.asarray(line, dtype=np.int64)
     out.attrs["pref_columns"] = pref_cols
+    out.attrs["notes"] = notes
     return out
 
 
@@ -93,7 +97,7 @@ def _check_ids(path, ids: pd.Series, line):
                              column="applicant_id")
 
 
-def _locations(path, frame, line, lsoa_xy):
+def _locations(path, frame, line, lsoa_xy, notes):
     e = parse_number(frame["easting"]) if "easting" in frame else pd.Series(np.nan, index=frame.index)
     n = parse_number(frame["northing"]) if "northing" in frame else pd.Series(np.nan, index=frame.index)
     for col, values in (("easting", e), ("northing", n)):
@@ -105,7 +109,8 @@ def _locations(path, frame, line, lsoa_xy):
                 raise InputFileError(path, f"'{text.iloc[i]}' is not a number (metres, EPSG:27700)",
                                      row=int(line[i]), column=col)
     if "lsoa" in frame:
-        codes = frame["lsoa"].astype(str).str.strip()
+        codes, said = tidy_lsoa_codes(frame["lsoa"], line, "lsoa")
+        notes.extend(said)
         need = e.isna() | n.isna()
         xy = codes[need].map(lambda c: lsoa_xy.get(c))
         unknown = need & codes.ne("") & xy.reindex(frame.index).isna()

@@ -56,7 +56,8 @@ def from_applications(path, capacities=None, wh=None, catchment_layer=None, city
     schools = complete(cap, stored)
     lsoa_xy = _lsoa_centroids(wh)
     applications = read_applications(path, schools["urn"], lsoa_xy)
-    notes = check_preference_limit(path, applications, limit, truncate) if limit else []
+    notes = applications.attrs.get("notes", []) + (check_preference_limit(path, applications, limit, truncate)
+                                                    if limit else [])
     areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")

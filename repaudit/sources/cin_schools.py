@@ -37,7 +37,7 @@ def read(path, vintage=None, year=None, **_):
     notes = table.notes
     problems = RowProblems(table)
     problems.flag_overflow()
-    urns = flag_bad_urns(problems, cols["urn"])
+    urns = flag_bad_urns(problems, cols["urn"], notes)
     years = years_for(table, cols, year, problems, notes, SOURCE)
     labels = {name: find_column(table.frame.columns, [name, *ALIASES[name]]) for name in cols}
     for name in ("cin", "pupils"):

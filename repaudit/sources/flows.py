@@ -14,6 +14,7 @@ import pyarrow as pa
 from .. import sql
 from ..errors import InputFileError, MissingColumnError
 from ..warehouse import LoadResult, TableRows
+from .damage import SCIENTIFIC, scientific_urns, tidy_lsoa_codes
 from .header import check_repeated_columns, uses
 from .lsoa_codes import LSOA_CODE_ALIASES, find_column
 from .plausibility import FLOW_PUPILS
@@ -51,6 +52,7 @@ def read(path, vintage=None, year=None, **_):
             notes.append(f"--year {year} ignored: the file has its own year column")
         rows_read = con.execute("SELECT count(*) FROM _file").fetchone()[0]
         frame, rejects, missing = check_rows(con, names, year, len(columns))
+        notes.extend(damage_notes(con, path, names))
     finally:
         con.close()
     notes.extend(_token_notes(missing))
@@ -104,6 +106,20 @@ def check_rows(con, names: dict[str, str | None], year: int | None, width: int):
                           "sen_token AS sen, cin_token AS cin FROM _checked WHERE reason IS NULL) "
                           "ON fsm, sen, cin INTO NAME column_name VALUE token) GROUP BY ALL ORDER BY ALL").df()
     return frame, rejects, missing
+
+
+def damage_notes(con, path: Path, names: dict[str, str | None]) -> list[str]:
+    """What a spreadsheet did to the URN and LSOA cells, found by damage.py on the few cells it touched: URNs in
+    scientific notation (said, or the file refused when digits were lost) and LSOA codes in lower case or with
+    spaces, read as codes by flows_checked.sql (said)."""
+    sci = con.execute("SELECT line, urn FROM _raw WHERE regexp_full_match(urn, ?) ORDER BY line",
+                      [SCIENTIFIC.pattern.strip("^$")]).df()
+    notes = scientific_urns(path, sci["urn"], sci["line"].to_numpy(), names["urn"])[1] if len(sci) else []
+    tidied = con.execute("SELECT r.line, r.lsoa FROM _raw r JOIN _checked c USING (line) WHERE c.reason IS NULL "
+                         "AND r.lsoa <> c.lsoa ORDER BY r.line").df()
+    if len(tidied):
+        notes += tidy_lsoa_codes(tidied["lsoa"], tidied["line"].to_numpy(), names["lsoa"])[1]
+    return notes
 
 
 def _quoted(name: str) -> str:

@@ -61,7 +61,7 @@ def read(path, vintage=None, **_):
         notes.append(f"rows with more fields than the header: {table.ragged_rows:,}; their extra trailing fields "
                      "(unnamed, e.g. further linked establishments) were ignored")
     problems = RowProblems(table)
-    urns = flag_bad_urns(problems, cols["urn"])
+    urns = flag_bad_urns(problems, cols["urn"], notes)
     problems.flag(cols["name"].astype(str).str.strip().eq("").to_numpy(), "EstablishmentName is empty")
     problems.flag_long_text(cols[[c for c in TEXT if c in cols]], labels)
     for name, rule in (("pupils", SCHOOL_PUPILS), ("capacity", SCHOOL_PLACES), ("statutory_low_age", STATUTORY_AGE),
@@ -79,7 +79,7 @@ def read(path, vintage=None, **_):
     for name in NUMBERS:
         frame[name] = _number(cols, name, keep, notes)
     for name in DATES:
-        frame[name] = known_dates(cols[name][keep], DATES[name][0], notes) if name in cols else None
+        frame[name] = known_dates(cols[name][keep], DATES[name][0], notes, table.path, table.line[keep]) if name in cols else None
     for name in ("pupils", "capacity", "statutory_low_age", "statutory_high_age"):
         frame[name] = frame[name].round().astype("Int64")
     if fsm_share is not None:

@@ -34,7 +34,7 @@ def read(path, vintage=None, **_):
     cols = resolve_columns(table, ALIASES, ["urn", "group_uid"], SOURCE)
     problems = RowProblems(table)
     problems.flag_overflow()
-    urns = flag_bad_urns(problems, cols["urn"])
+    urns = flag_bad_urns(problems, cols["urn"], table.notes)
     uid = cols["group_uid"].astype(str).str.strip()
     problems.flag(uid.eq("").to_numpy(), "Group UID is empty")
     problems.flag_long_text(cols.drop(columns=["urn"]))
@@ -46,7 +46,8 @@ def read(path, vintage=None, **_):
         frame[name] = column_values(cols, name, keep)
     notes = table.notes
     if "joined_date" in cols:
-        frame["joined_date"] = known_dates(cols["joined_date"][keep], "joined date", notes)
+        frame["joined_date"] = known_dates(cols["joined_date"][keep], "joined date", notes, table.path,
+                                            table.line[keep])
     return LoadResult(SOURCE, Path(path).name, vintage or vintage_from_name(path), len(table.frame),
                       [TableRows("trust_membership", frame, ["urn", "group_uid"])], problems.rejects(), notes)
 

@@ -17,8 +17,9 @@ from ..errors import InputFileError, MissingColumnError, WrongSourceError
 from ..warehouse import LoadResult, TableRows
 from .geometry import looks_like_geometry_file
 from .header import check_repeated_columns, uses
-from .lsoa_codes import (LSOA_CODE_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code,
-                         lsoa_vintage)
+from .damage import refuse_mixed_vintages, refuse_pivot_blanks
+from .lsoa_codes import (LSOA_CODE_ALIASES, NAMED_LSOA_CODE_ALIASES, clean_codes, codes_only_in, find_column,
+                         is_lsoa_code, lsoa_vintage, vintage_from_header)
 from .plausibility import DECILE, IMD_SCORE, RANK, SCORE_SHARE, as_proportions
 from .reader import normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
@@ -34,7 +35,7 @@ PARTS = ("score", "rank", "decile")
 
 @source(SOURCE, "English Indices of Deprivation (CSV or .xlsx): IDACI, IMD, income score/rank/decile by LSOA",
         "repaudit load iod File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv")
-def read(path, vintage=None, year=None, **_):
+def read(path, vintage=None, year=None, warehouse=None, **_):
     if looks_like_geometry_file(path):
         raise WrongSourceError(path, "is a geometry file, not an IoD table; polygons load with lsoa-boundaries")
     table = read_xlsx_table(path, _has_lsoa_codes) if is_xlsx(path) else read_csv_table(path)
@@ -46,8 +47,12 @@ def read(path, vintage=None, year=None, **_):
         raise MissingColumnError(table.path, ["an IDACI, IMD or Income score, rank or decile column"],
                                  list(table.frame.columns), SOURCE)
     edition = year or edition_from_name(table.path, table.frame.columns)
+    column = find_column(table.frame.columns, LSOA_CODE_ALIASES)
+    refuse_pivot_blanks(table, column)
     codes = clean_codes(cols["lsoa"])
-    lsoa_year, vintage_notes = lsoa_vintage(find_column(table.frame.columns, LSOA_CODE_ALIASES), codes)
+    refuse_mixed_vintages(table.path, column, codes, vintage_from_header(column), table.line,
+                          codes_only_in(2011, warehouse))
+    lsoa_year, vintage_notes = lsoa_vintage(column, codes)
     notes = table.notes + vintage_notes
 
     problems = RowProblems(table)

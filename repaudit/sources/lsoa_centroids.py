@@ -13,6 +13,7 @@ from .coordinates import check_points
 from .geometry import BNG, looks_like_geometry_file, parse_crs, read_geometry_file
 from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage, vintage_reasons
 from .header import check_repeated_columns, uses
+from .damage import swapped_degrees
 from .reader import RawTable, parse_number, read_csv_table, resolve_columns
 from .registry import source
 from .row_checks import RowProblems
@@ -87,6 +88,10 @@ def _from_csv(path, crs):
     elif assumed is BNG and _all_degrees(x, y):
         assumed = WGS84
         notes.append(f"columns {xcol}, {ycol} hold degrees: read as longitude/latitude (EPSG:4326)")
+    if assumed is WGS84:
+        x, y, swap_notes = swapped_degrees(x, y, table.line, *(find_column(table.frame.columns, [c, *ALIASES[c]])
+                                                                for c in (xcol, ycol)))
+        notes += swap_notes
     if not assumed.equals(BNG, ignore_axis_order=True):
         x, y = Transformer.from_crs(assumed, BNG, always_xy=True).transform(x, y)
         notes.append(f"projected from {assumed.to_string()} to EPSG:27700")

@@ -114,7 +114,7 @@ def vintage_reasons(codes: pd.Series, year: int | None, column: str | None, ware
         reasons[new] = (codes[new] + f" exists only in the 2021 LSOA set (2011 codes end at E01033768 and "
                         f"W01001958) but {named} holds 2011 codes: load it as a 2021 file or translate it with "
                         "the ONS lookup")
-    other = _codes_only_in(2021 if year == 2011 else 2011, warehouse)
+    other = codes_only_in(2021 if year == 2011 else 2011, warehouse)
     if other:
         wrong = codes.isin(other).to_numpy() & reasons.isna().to_numpy()
         reasons[wrong] = (codes[wrong] + f" is a {2021 if year == 2011 else 2011} LSOA code that the loaded "
@@ -122,7 +122,7 @@ def vintage_reasons(codes: pd.Series, year: int | None, column: str | None, ware
     return reasons
 
 
-def _codes_only_in(year: int, warehouse) -> set[str]:
+def codes_only_in(year: int, warehouse) -> set[str]:
     """Codes in only one set according to the lookup stored in WAREHOUSE (rows with CHGIND), else empty."""
     if warehouse is None:
         return set()

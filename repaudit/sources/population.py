@@ -13,7 +13,9 @@ from ..warehouse import LoadResult, TableRows
 from .age_bands import age_range, is_total, sex_split_age
 from .geometry import looks_like_geometry_file
 from .header import check_repeated_columns, uses
-from .lsoa_codes import LSOA_CODE_ALIASES, clean_codes, find_column, is_lsoa_code, lsoa_vintage
+from .damage import refuse_mixed_vintages, refuse_pivot_blanks, undate_age_bands
+from .lsoa_codes import (LSOA_CODE_ALIASES, clean_codes, codes_only_in, find_column, is_lsoa_code, lsoa_vintage,
+                         vintage_from_header)
 from .plausibility import LSOA_RESIDENTS
 from .reader import missing_reason, normalise, parse_number, read_csv_table, resolve_columns
 from .registry import source
@@ -27,17 +29,22 @@ VALUE_ALIASES = ["usual_residents", "Observation", "population", "residents", "c
 
 @source(SOURCE, "Residents by LSOA and age band: Census 2021 long table, or wide NOMIS/ONS tables (--year)",
         "repaudit load population census2021_lsoa21_usual_residents_by_age6.csv --year 2021")
-def read(path, vintage=None, year=None, **_):
+def read(path, vintage=None, year=None, warehouse=None, **_):
     if looks_like_geometry_file(path):
         raise WrongSourceError(path, "is a geometry file, not a population table; polygons load with lsoa-boundaries")
     table = read_csv_table(path)
+    renamed, band_notes = undate_age_bands(table.frame.columns)
+    table.frame = table.frame.rename(columns=renamed)
     read_by_us = uses(LSOA_CODE_ALIASES, AGE_ALIASES, VALUE_ALIASES)
     check_repeated_columns(table, lambda name: read_by_us(name) or _age_column(name), SOURCE)
     cols = resolve_columns(table, {"lsoa": LSOA_CODE_ALIASES}, ["lsoa"], SOURCE)
+    column = find_column(table.frame.columns, LSOA_CODE_ALIASES)
+    refuse_pivot_blanks(table, column)
     codes = clean_codes(cols["lsoa"])
     year, year_notes = _year(table.path.name, year)
-    notes = table.notes + year_notes
-    column = find_column(table.frame.columns, LSOA_CODE_ALIASES)
+    notes = table.notes + band_notes + year_notes
+    refuse_mixed_vintages(table.path, column, codes, vintage_from_header(column), table.line,
+                          codes_only_in(2011, warehouse))
     lsoa_year, vintage_notes = lsoa_vintage(column, codes)
     if lsoa_year is None:
         lsoa_year = 2021 if year >= 2021 else 2011
@@ -49,6 +56,9 @@ def read(path, vintage=None, year=None, **_):
     age_column = find_column(table.frame.columns, AGE_ALIASES)
     totals = np.zeros(len(codes), dtype=bool)
     if age_column:
+        undated, more = undate_age_bands(table.frame[age_column].astype(str).str.strip().unique())
+        table.frame[age_column] = table.frame[age_column].astype(str).str.strip().replace(undated)
+        notes += more
         long, totals = _long(table, codes, age_column, problems)
     else:
         long = _wide(table, codes, problems)

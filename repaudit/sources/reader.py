@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
 from .cell_text import CONTROL, clean_control_characters, has_mojibake, repair_mojibake
+from .damage import decimal_commas, realign_repeated_headers
 from .encoding import is_utf8, decode_text
 from .header import delimiter_of, normalise, repeated_names
 
@@ -41,7 +42,6 @@ SUPPRESSION_TOKENS = {
 }
 CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")   # in UTF-8 bytes
 THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\s*%?"   # '1,296' or '12,345.5'
-DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*%?\s*$")
 PROGRESS_MIN_ROWS = 50_000     # files with fewer lines parse in a second or two: no bar
 _PROGRESS = contextvars.ContextVar("repaudit_progress", default=False)
 
@@ -217,12 +217,15 @@ def read_csv_table(path: str | Path) -> RawTable:
     finally:
         if bar is not None:
             bar.close()
+    by_line = {lines[i]: n for i, n in overflow.items()}
+    rows, lines, joined = realign_repeated_headers(path, header, rows, lines)
     if not rows:
         raise InputFileError(path, "has a header but no data rows")
-    table = make_table(path, header, rows, lines, decoded.encoding, ragged, short, overflow, notes, text)
+    overflow = {i: by_line[line] for i, line in enumerate(lines) if line in by_line}
+    table = make_table(path, header, rows, lines, decoded.encoding, ragged, short, overflow, notes + joined, text)
     if delimiter == ";":
-        refuse_decimal_commas(table)
         table.notes.append("read as separated by semicolons (as Excel writes CSV in a European locale)")
+        table.notes.extend(decimal_commas(table))
     return table
 
 
@@ -253,19 +256,6 @@ def make_table(path: Path, header: list[str], rows: list[list[str]], lines: list
     if text is None or (not text.isascii() and has_mojibake(text)):
         notes.extend(repair_mojibake(frame, line))
     return RawTable(path, frame, line, encoding, ragged, short, overflow or {}, notes, repeated_names(header))
-
-
-def refuse_decimal_commas(table: RawTable) -> None:
-    """A semicolon-separated file writing '12,5' for 12.5 cannot be read as numbers safely: refuse it."""
-    for column in table.frame.columns:
-        hit = table.frame[column].astype(str).str.match(DECIMAL_COMMA.pattern).to_numpy()
-        if hit.any():
-            row = int(table.line[hit][0])
-            cell = table.frame[column][hit].iloc[0]
-            raise InputFileError(
-                table.path, f"is separated by semicolons and writes numbers with a decimal comma ('{cell}' in "
-                f"column '{column}'), as Excel does in a European locale: save it as 'CSV UTF-8 (Comma delimited)' "
-                "with '.' as the decimal separator and load it again", row=row)
 
 
 MAX_RAW = 2_000              # characters of a rejected row kept in the rejects table

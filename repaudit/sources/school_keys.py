@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError
-from .reader import RawTable, academic_year, bad_numbers, missing_reason, parse_date, parse_number
+from .damage import read_dates, scientific_urns
+from .reader import RawTable, academic_year, bad_numbers, missing_reason, parse_number
 from .row_checks import RowProblems
 
 URN_ALIASES = ["URN", "urn", "school_urn", "URN (code)"]
@@ -28,8 +29,12 @@ def parse_urns(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return number.where(~bad).astype("Int64"), bad
 
 
-def flag_bad_urns(problems: RowProblems, values: pd.Series) -> pd.Series:
-    """Flag rows whose URN is unusable and return the parsed URNs."""
+def flag_bad_urns(problems: RowProblems, values: pd.Series, notes: list[str] | None = None) -> pd.Series:
+    """Flag rows whose URN is unusable and return the parsed URNs; URNs a spreadsheet wrote in scientific
+    notation are read when every digit was kept (noted in NOTES) and refuse the file when not (damage.py)."""
+    values, said = scientific_urns(problems.table.path, values, problems.table.line)
+    if notes is not None:
+        notes.extend(said)
     urns, bad = parse_urns(values)
     text = values.astype(str).str.strip()
     total = text.str.lower().str.match(r"^(grand )?totals?\b").to_numpy()
@@ -93,10 +98,13 @@ def column_values(cols: pd.DataFrame, name: str, keep: np.ndarray):
     return text.where(text != "", None).to_numpy(dtype=object)
 
 
-def known_dates(values: pd.Series, label: str, notes: list[str]) -> np.ndarray:
-    """Dates (dd-mm-yyyy, dd/mm/yyyy or ISO) as date objects or None; GIAS's 01-01-1900 'unknown' placeholder
-    is stored empty, with a note naming LABEL."""
-    dates = pd.Series(parse_date(values), dtype=object)
+def known_dates(values: pd.Series, label: str, notes: list[str], path=None, lines=None) -> np.ndarray:
+    """Dates (dd-mm-yyyy, dd/mm/yyyy or ISO; US order or Excel serial numbers when certain, see damage.read_dates)
+    as date objects or None; GIAS's 01-01-1900 'unknown' placeholder is stored empty, with a note naming LABEL."""
+    lines = np.arange(2, len(values) + 2) if lines is None else np.asarray(lines)
+    dates, said = read_dates(path, values.reset_index(drop=True), lines, label)
+    notes.extend(said)
+    dates = pd.Series(dates, dtype=object)
     unknown = dates.eq(UNKNOWN_DATE).to_numpy()
     if unknown.any():
         notes.append(f"{int(unknown.sum()):,} {label} values of 01-01-1900 (GIAS for 'unknown') stored empty")

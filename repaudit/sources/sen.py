@@ -46,7 +46,7 @@ def read(path, vintage=None, year=None, **_):
     cols = resolve_columns(table, ALIASES, ["urn", "pupils", "sen_support", "ehcp"], SOURCE)
     problems = RowProblems(table)
     problems.flag_overflow()
-    urns = flag_bad_urns(problems, cols["urn"])
+    urns = flag_bad_urns(problems, cols["urn"], notes)
     years = years_for(table, cols, year, problems, notes, SOURCE)
     for name in ("pupils", *INDICATORS):
         flag_unreadable(problems, cols[name], find_column(table.frame.columns, [name, *ALIASES[name]]))

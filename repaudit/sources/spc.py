@@ -68,7 +68,7 @@ def read(path, vintage=None, year=None, **_):
 
     problems = RowProblems(table)
     problems.flag_overflow()
-    urns = flag_bad_urns(problems, cols["urn"])
+    urns = flag_bad_urns(problems, cols["urn"], notes)
     years = years_for(table, cols, year, problems, notes, SOURCE)
     base = "fsm_base" if "fsm_base" in cols else "pupils"
     for column in ("fsm", base, "pupils"):
