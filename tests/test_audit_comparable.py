@@ -125,6 +125,8 @@ def national(national_db):
 @pytest.mark.parametrize("urn, start", [
     (136177, "not comparable: state boarding school"),              # Duke of York's Royal Military School: all board
     (143669, "not comparable: new school growing in"),              # Heathside Walton-on-Thames: Year 7 only
+    (100091, "special school (outside scope: intake not local by law"),     # Frank Barnes School for Deaf Children
+    (100007, "alternative provision (outside scope: intake not local by law"),  # Camden Primary Pupil Referral Unit
 ])
 def test_real_schools_excluded_by_rule(national, urn, start):
     assert national.loc[urn, "status"] == "excluded"
