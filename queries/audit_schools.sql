@@ -152,16 +152,14 @@ entry as (                               -- secondary schools that admit no Year
         end as non_entry_reason,
         case when phase not in ('primary', 'secondary') or kind <> 'mainstream' then null
              when year_groups between 1 and 2
-                 then 'not comparable: pupils in only ' || year_groups || ' of the year groups Reception to Year 11, '
-                      || 'a new school growing in (or one closing year by year)'
-                      || coalesce(', opened ' || strftime(open_date, '%d-%m-%Y'), '')
-                      || ' (rule: 2 or fewer year groups with pupils in the latest census)'
+                 then 'not comparable: new school growing in (or one closing year by year), pupils in only one or '
+                      || 'two of the year groups Reception to Year 11 (rule: 2 or fewer year groups with pupils in '
+                      || 'the latest census)'
         end as new_school_reason,
         case when phase not in ('primary', 'secondary') or kind <> 'mainstream' then null
              when boarders >= 0.25 * census_pupils and census_pupils > 0
-                 then 'not comparable: state boarding school, ' || round(100 * boarders / census_pupils)::integer
-                      || '% of pupils board and admissions are national (rule: boarders at least a quarter '
-                      || 'of pupils in the latest census)'
+                 then 'not comparable: state boarding school, admissions are national (rule: boarders at least '
+                      || 'a quarter of pupils in the latest census)'
         end as boarding_reason
     from classified
 ),

@@ -47,12 +47,11 @@ def test_each_rule_excludes_and_lists_the_school(mixed_wh):
     s = result.schools.set_index("urn")
     assert len(s) == len(SCHOOLS)                                  # every input school is listed
     assert s.loc[2, "exclusion_reason"] == (
-        "not comparable: pupils in only 1 of the year groups Reception to Year 11, a new school growing in (or "
-        "one closing year by year), opened 01-09-2022 (rule: 2 or fewer year groups with pupils in the latest "
-        "census)")
+        "not comparable: new school growing in (or one closing year by year), pupils in only one or two of the "
+        "year groups Reception to Year 11 (rule: 2 or fewer year groups with pupils in the latest census)")
     assert s.loc[3, "exclusion_reason"] == (
-        "not comparable: state boarding school, 60% of pupils board and admissions are national (rule: boarders "
-        "at least a quarter of pupils in the latest census)")
+        "not comparable: state boarding school, admissions are national (rule: boarders at least a quarter of "
+        "pupils in the latest census)")
     assert s.loc[4, "exclusion_reason"].startswith("hospital school (outside scope: intake not local by law")
     assert s.loc[5, "exclusion_reason"] == ("FSM count suppressed in the source (confidential; rule: a suppressed "
                                             "count excludes the school)")
@@ -124,8 +123,10 @@ def national(national_db):
 
 
 @pytest.mark.parametrize("urn, start", [
-    (136177, "not comparable: state boarding school, 100% of pupils board"),     # Duke of York's Royal Military School
-    (143669, "not comparable: pupils in only 1 of the year groups Reception to Year 11"),   # Heathside Walton-on-Thames
+    (136177, "not comparable: state boarding school"),              # Duke of York's Royal Military School: all board
+    (143669, "not comparable: new school growing in"),              # Heathside Walton-on-Thames: Year 7 only
+    (100091, "special school (outside scope: intake not local by law"),     # Frank Barnes School for Deaf Children
+    (100007, "alternative provision (outside scope: intake not local by law"),  # Camden Primary Pupil Referral Unit
 ])
 def test_real_schools_excluded_by_rule(national, urn, start):
     assert national.loc[urn, "status"] == "excluded"

@@ -47,10 +47,13 @@ def test_every_state_funded_secondary_school_is_audited_or_excluded(national, ne
         assert gone.successor.astype(int).isin(s.urn).mean() > 0.9
         # the exclusions are the reasons a user can act on: closed since 2023 (successor URN audited
         # with the predecessor's census counts), missing from GIAS, no pupils or no FSM count, or no
-        # Year 7 entry (16-19 schools, UTCs and studio schools, entry at 14) with the rule named
+        # Year 7 entry (16-19 schools, UTCs and studio schools, entry at 14) with the rule named, or not
+        # comparable (new schools with one or two year groups, state boarding schools) with the rule named
         reasons = set(ours[ours.status == "excluded"].exclusion_reason)
         entry = {r for r in reasons if r.startswith(("no Year 7 entry: ", "no local admission: "))}
-        assert reasons - entry <= {"closed", "no location", "no pupils", "no FSM data for the years"}
+        comparable = {r for r in reasons if r.startswith("not comparable: ")}
+        assert comparable and all("(rule: " in r for r in comparable)
+        assert reasons - entry - comparable <= {"closed", "no location", "no pupils", "no FSM data for the years"}
         assert len(entry) == 3
 
 

@@ -73,9 +73,9 @@ def test_rank_interval_contains_rank_and_is_seeded(sample_db, robust_result):
     a = robust_result.audited("fsm")
     assert a["rank_low"].notna().all()
     assert ((a["rank_low"] <= a["rank"]) & (a["rank"] <= a["rank_high"])).all()
-    again = robustness.rank_interval(robust_result.schools, 1000, 0)
+    again = robustness.rank_interval(robust_result.schools, 200, 0)
     pd.testing.assert_frame_equal(again[["rank_low", "rank_high"]], robust_result.schools[["rank_low", "rank_high"]])
-    other = robustness.rank_interval(robust_result.schools, 1000, 7)
+    other = robustness.rank_interval(robust_result.schools, 200, 7)
     assert not other["rank_high"].equals(robust_result.schools["rank_high"])
 
 
@@ -120,3 +120,40 @@ def test_rank_interval_matches_a_direct_simulation():
     low[order] = np.quantile(ranks, 0.025, axis=0, method="lower")
     high[order] = np.quantile(ranks, 0.975, axis=0, method="higher")
     assert out["rank_low"].tolist() == low.tolist() and out["rank_high"].tolist() == high.tolist()
+
+
+def test_report_names_only_schools_flagged_under_most_models(robust_result):
+    from repaudit.disclosure import for_sharing
+    from repaudit.report.findings import findings
+
+    shared = for_sharing(robust_result, False)
+    block = next(b for b in findings(shared)["blocks"] if b["key"] == "fsm")
+    s = robust_result.schools.set_index(["urn", "indicator"])
+    assert block["schools"], "the sample plants schools below their community under most models"
+    for item in block["schools"]:
+        row = s.loc[(item["urn"], "fsm")]
+        assert 2 * row["models_flagged"] > row["models_run"]
+        assert item["models"] == f"below its community under {row['models_flagged']} of {row['models_run']} ways of measuring it"
+    assert block["robust_rule"].startswith("Named only when below the lower 95% limit under more than half")
+    # a school flagged by the chosen model but not by most is left out of the findings
+    audited = robust_result.audited("fsm")
+    some = audited[audited["flag"].str.startswith("below", na=False) & (2 * audited["models_flagged"] <= audited["models_run"])]
+    assert not set(some["urn"]) & {item["urn"] for item in block["schools"]}
+
+
+def test_cli_robustness_columns_and_reproducible_files(runner, sample_db, tmp_path):
+    from repaudit.cli import cli
+
+    outs = []
+    for k, extra in enumerate(([], [], ["--no-robustness"])):
+        out = tmp_path / f"out{k}"
+        res = runner.invoke(cli, ["audit", "--db", str(sample_db), "--out", str(out), "--top", "3", *extra])
+        assert res.exit_code == 0, res.output
+        outs.append(out)
+    first = pd.read_csv(outs[0] / "schools.csv")
+    assert {"models_run", "models_flagged", "models_below", "gap_min_pp", "gap_max_pp", "rank_low", "rank_high"} <= set(first)
+    assert "below its community under" not in (outs[0] / "schools.csv").read_text()      # words are for people
+    assert (outs[0] / "schools.csv").read_bytes() == (outs[1] / "schools.csv").read_bytes()
+    assert (outs[0] / "areas.csv").read_bytes() == (outs[1] / "areas.csv").read_bytes()
+    plain = pd.read_csv(outs[2] / "schools.csv")
+    assert "models_run" not in plain and {"rank_low", "rank_high"} <= set(plain)

@@ -200,3 +200,23 @@ def test_large_maps_draw_on_a_canvas_and_still_open_popups(browser, tmp_path, mo
     assert re.fullmatch(r"\+5\.0 pp", _popup_field(page, "gap_pp"))
     assert log.errors == []
     page.close()
+
+
+def test_popup_says_how_much_the_result_depends_on_the_model(browser, tmp_path):
+    result = example_result()
+    s = result.schools
+    result.schools = s.assign(models_run=5, models_flagged=4, gap_min_pp=-16.9, gap_max_pp=-5.3,
+                              rank=2.0, rank_low=1.0, rank_high=3.0)
+    result.schools.loc[result.schools["urn"] != 900001, ["models_run", "models_flagged"]] = [2, 0]
+    page, log = _load(browser, write_map(result, tmp_path / "map.html"))
+    _open(page, 900001)
+    assert page.locator(".leaflet-popup-content [data-field=models_words]").inner_text() == \
+        "Below its community under 4 of 5 ways of measuring it (gap -16.9 to -5.3 pp)."
+    page.locator(".leaflet-popup-content summary").click()
+    assert _popup_field(page, "rank_interval") == "2 (1 to 3)"
+    page.evaluate("window.repaudit.map.closePopup()")
+    _open(page, 900003)
+    assert page.locator(".leaflet-popup-content [data-field=models_words]").inner_text() == \
+        "Below its community under none of 2 ways of measuring it (gap -16.9 to -5.3 pp)."
+    assert log.errors == []
+    page.close()

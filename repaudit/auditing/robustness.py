@@ -41,16 +41,23 @@ def signature(wh) -> tuple | None:
     return (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, *log)
 
 
-def memoised(key: tuple, compute):
-    """The AuditResult for KEY, computed once per process (a copy is returned, so callers may change it);
-    computed afresh when KEY is None (a warehouse whose contents may change)."""
+def memoised(key: tuple, compute, copied: bool = True):
+    """The AuditResult for KEY, computed once per process; computed afresh when KEY is None (a warehouse
+    whose contents may change). A copy is returned, so callers may change it, unless not COPIED (for a
+    caller that only reads it). A model the data do not allow fails once: its error is kept and raised again."""
     if key is None:
         return compute()
     if key not in _MEMO:
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = compute()
-    return copy.deepcopy(_MEMO[key])
+        try:
+            _MEMO[key] = compute()
+        except RepauditError as exc:
+            _MEMO[key] = exc
+    entry = _MEMO[key]
+    if isinstance(entry, RepauditError):
+        raise entry
+    return copy.deepcopy(entry) if copied else entry
 
 
 def is_below(flags: pd.Series) -> pd.Series:
@@ -65,15 +72,17 @@ def across_models(schools: pd.DataFrame, chosen: str, others: dict[str, pd.DataF
     rows = pd.concat([f.loc[f["status"] == "audited", ["urn", "indicator", "flag", "gap_pp", "_model"]]
                       for f in frames], ignore_index=True)
     rows["_below"] = is_below(rows["flag"])
-    rows["_named"] = rows["_model"].where(rows["_below"])
     grouped = rows.groupby(["urn", "indicator"], sort=False)
     summary = pd.DataFrame({
-        "models_run": grouped["_model"].nunique(),
+        "models_run": grouped["_model"].size(),
         "models_flagged": grouped["_below"].sum(),
-        "models_below": grouped["_named"].agg(lambda v: ";".join(sorted(v.dropna()))),
         "gap_min_pp": grouped["gap_pp"].min(),
         "gap_max_pp": grouped["gap_pp"].max(),
-    }).reset_index()
+    })
+    below = rows[rows["_below"]].sort_values("_model")
+    summary["models_below"] = below.groupby(["urn", "indicator"], sort=False)["_model"].agg(";".join)
+    summary["models_below"] = summary["models_below"].fillna("")
+    summary = summary.reset_index()
     out = schools.drop(columns=[c for c in COLUMNS if c in schools]).merge(summary, on=["urn", "indicator"],
                                                                           how="left")
     out["models_run"] = out["models_run"].fillna(0).astype(int)

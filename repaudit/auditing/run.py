@@ -234,15 +234,16 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     general = settings.general(general_params)
     signature = robustness_mod.signature(wh)
 
-    def one(name, model_params):
-        key = None if signature is None else (signature, name, tuple(sorted((k, str(v)) for k, v in model_params.items())),
-               tuple(sorted((k, str(v)) for k, v in options.items())))
+    def one(name, model_params, copied=True):
+        key = None if signature is None else (
+            signature, name, tuple(sorted((k, str(v)) for k, v in model_params.items())),
+            tuple(sorted((k, str(v)) for k, v in options.items())))
         return robustness_mod.memoised(key, lambda: _audit_model(wh, community=name, params=model_params,
-                                                                 **options))
+                                                                 **options), copied)
 
     result = one(community, params)
     if robustness:
-        others, skipped = robustness_mod.run_all(lambda name: one(name, general_params), community,
+        others, skipped = robustness_mod.run_all(lambda name: one(name, general_params, copied=False), community,
                                                  models.public_names())
         result.schools = robustness_mod.across_models(result.schools, community, others)
         result.meta["robustness"] = {

@@ -22,7 +22,7 @@ GENERAL = {
     "calibrate_selective": (False, "let selective schools into the IDACI -> FSM fit"),
     "bootstrap_reps": (100, "replicates for the intervals of D and for D under random allocation"),
     "seed": (0, "random seed of the replicates"),
-    "rank_draws": (1000, "draws from each school's posterior gap for its rank interval (rank_low, rank_high)"),
+    "rank_draws": (200, "draws from each school's posterior gap for its rank interval (rank_low, rank_high)"),
 }
 
 

@@ -218,7 +218,7 @@
     row("Funnel plot", p.x ? hidden : p.f === undefined ? "n/a" : R.FLAG_TEXT[R.FLAGS[p.f]], "flag");
     row("Shortfall (pupils)", p.x ? hidden : R.shortfallWords(p.h, p.hl, p.hh), "shortfall");
     if (!p.x && p.rl !== undefined && p.rh !== undefined)
-      row("Rank (95% interval)", p.rk + " (" + p.rl + " to " + p.rh + ")", "rank_interval");
+      row("Rank (95% interval)", (p.rk === undefined ? "" : p.rk + " ") + "(" + p.rl + " to " + p.rh + ")", "rank_interval");
     row("Years pooled", s.years || "n/a", "years");
     row("Community model", R.config.community_model, "community_model");
     row("Data vintage", s.vintage || R.config.vintage || "n/a", "vintage");

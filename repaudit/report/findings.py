@@ -137,8 +137,8 @@ def _robust_rule(meta, audited, under) -> str:
     left = int((~robustness.flagged_by_most(under)).sum())
     return (f"Named only when below the lower 95% limit under more than half of the ways of measuring the community "
             f"that the data allow ({', '.join(info['models'])})"
-            + (f"; {left:,} of the schools flagged under {meta.get('community_model')} are not, so are not named." if left
-               else "."))
+            + (f"; {left:,} of the schools flagged under {meta.get('community_model')} "
+               f"{'is' if left == 1 else 'are'} not, so {'is' if left == 1 else 'are'} not named." if left else "."))
 
 
 def findings(shared) -> dict:
