@@ -57,6 +57,11 @@ def progress_bars(enabled: bool = True):
         _PROGRESS.reset(token)
 
 
+def progress_on() -> bool:
+    """True within progress_bars(True): long steps other than reading (simulations) show a bar too."""
+    return _PROGRESS.get()
+
+
 def progress_bar(path: Path, total: int, unit: str = "rows"):
     """A tqdm bar on stderr for a file of TOTAL lines, or None when bars are off or the file is small."""
     if not _PROGRESS.get() or total < PROGRESS_MIN_ROWS:
