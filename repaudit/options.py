@@ -59,5 +59,5 @@ limits_option = click.option(
     callback=_apply_limits,
     expose_value=False,
     help="Raise (or lower) a limit on what an input file may expand to: bytes (500MB), rows (5e6), strings "
-         "(xlsx shared strings, 5e6), features (5e5), vertices (2.5e7); e.g. --limit rows=2e7 --limit bytes=2GB.",
+         "(xlsx shared strings, 5e6), features (2e5), vertices (2.5e7); e.g. --limit rows=2e7 --limit bytes=2GB.",
 )

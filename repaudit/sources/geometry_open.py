@@ -67,7 +67,9 @@ def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
         prj = _prj_text(path) if path.suffix.lower() == ".shp" else None
         if crs_given and prj is not None and not _known(prj):
             gdal_path = _without_prj(path, Path(scratch))
-        layer, layer_notes = _choose_layer(path, gdal_path, kind)
+        # a GeoJSON has one layer, and GDAL would read the whole file to list it
+        geojson = (member or path.name).lower().endswith((".geojson", ".json", ".geojson.gz", ".json.gz"))
+        layer, layer_notes = (0, []) if geojson else _choose_layer(path, gdal_path, kind)
         return _read(path, gdal_path, layer, notes + layer_notes)
 
 

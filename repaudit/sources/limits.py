@@ -10,7 +10,8 @@ The defaults admit the largest real files with a wide margin (measured on the pu
                      a full national SPC school-level file is about 150 MB
   rows      5,000,000    largest 214,033 lines (Census 2021 population by LSOA and age)
   strings   5,000,000    largest xlsx shared strings 66,332 (IoD2019 File 3)
-  features  500,000      largest 7,200 (MSOA 2011 outlines); all LSOAs of England and Wales are 35,672
+  features  200,000      largest 7,200 (MSOA 2011 outlines); all LSOAs of England and Wales are 35,672 and
+                         all output areas 188,880 (GDAL reads about 40,000 features a second)
   vertices  25,000,000   largest 160,949 (London LSOA 2011 boundaries)
 """
 from __future__ import annotations
@@ -46,7 +47,7 @@ class InputLimits:
     bytes: int = 500 * 10**6
     rows: int = 5_000_000
     strings: int = 5_000_000
-    features: int = 500_000
+    features: int = 200_000
     vertices: int = 25_000_000
 
 
