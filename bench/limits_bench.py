@@ -5,6 +5,7 @@ loaded with the default limits.
 
     .venv/bin/python bench/limits_bench.py            # the hostile cases (about a minute, ~1 GB of scratch disk)
     .venv/bin/python bench/limits_bench.py --real     # and the real files in ../shared/data/real
+    .venv/bin/python bench/limits_bench.py --only-real --real-dir /work/shared/data/real
 
 Prints, per case, the seconds, the peak memory of the CLI process (getrusage of that child) and its first error
 line. Target: every hostile case ends within 60 s with a clear error and under 2 GB; every real file loads.
@@ -123,7 +124,8 @@ def run(label: str, args: list[str], cwd: Path, stdin=None) -> dict:
         seconds = time.perf_counter() - started
         out.seek(0)
         lines = [line for line in out.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    error = next((line for line in lines if line.startswith("Error:")), lines[-1] if lines else "")
+    error = next((line for line in lines if line.startswith("Error:") or " rows read = " in line),
+                 lines[-1] if lines else "")
     peak = usage.ru_maxrss * 1024
     code = os.waitstatus_to_exitcode(status)
     return {"case": label, "seconds": seconds, "peak": peak, "code": code, "line": error}
@@ -183,14 +185,17 @@ def hostile_cases(scratch: Path) -> list[tuple[str, list[str], object]]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", action="store_true", help="also load every real file with the default limits")
+    parser.add_argument("--real-dir", type=Path, default=REAL, help=f"folder of the real files (default {REAL})")
+    parser.add_argument("--only-real", action="store_true", help="load the real files only")
     args = parser.parse_args()
+    real = args.real_dir
     failed = []
     with tempfile.TemporaryDirectory(prefix="repaudit-limits-") as folder:
         scratch = Path(folder)
         sample = run("load-sample (setup)", ["load-sample", "--db", str(scratch / "w.duckdb")], scratch)
         if sample["code"]:
             sys.exit(f"load-sample failed: {sample['line']}")
-        for label, argv, stdin_file in hostile_cases(scratch):
+        for label, argv, stdin_file in ([] if args.only_real else hostile_cases(scratch)):
             if stdin_file is None:
                 result = run(label, argv, scratch)
             else:
@@ -198,14 +203,14 @@ def main():
                     result = run(label, argv, scratch, stdin=stdin)
             if not show(result):
                 failed.append(label)
-        if args.real:
-            if not REAL.is_dir():
-                sys.exit(f"{REAL} is absent: the real files cannot be loaded")
+        if args.real or args.only_real:
+            if not real.is_dir():
+                sys.exit(f"{real} is absent: the real files cannot be loaded")
             db = str(scratch / "real.duckdb")
             print("\nreal files with the default limits:")
             for source, name, options in REAL_FILES:
                 extra = [x for k, v in options.items() for x in (f"--{k}", str(v))]
-                result = run(name, ["load", source, str(REAL / name), *extra, "--db", db, "--no-progress"], scratch)
+                result = run(name, ["load", source, str(real / name), *extra, "--db", db, "--no-progress"], scratch)
                 if not show(result, hostile=False):
                     failed.append(name)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
