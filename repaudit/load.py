@@ -14,6 +14,7 @@ from .output_set import OutputSet
 from .paths import check_file_target
 from .safe_text import for_csv
 from .sources.detect import check_kind, check_known, explain_missing_columns
+from .sources import limits
 from .sources.reader import progress_bars
 from .sources.registry import SOURCES
 from .warehouse import MEMORY, LoadResult, Warehouse, check_warehouse_path, remove_warehouse
@@ -38,6 +39,7 @@ def read_file(source: str, path: str | Path, warehouse: Warehouse | None = None,
     """Read and check PATH as SOURCE without changing any warehouse (WAREHOUSE, when given, is only consulted);
     raises RepauditError with the file, row or column on bad input (an unknown SOURCE, or a file that is clearly
     another kind, names the SOURCE it looks like)."""
+    limits.check_regular(path)
     check_known(source, path, list(SOURCES))
     check_kind(source, path)
     try:
@@ -67,9 +69,15 @@ def load_files(db: str | Path, source: str, paths, *, rejects_file: str | Path |
                                 "overwritten; give another file name")
         check_target(Path(rejects_file), "--rejects")
     given = {k: v for k, v in options.items() if v is not None}
-    with progress_bars(progress), stored_so_far(db) as known:
-        results = [read_file(source, path, warehouse=known, **given) for path in paths]
-    return commit(db, results, rejects_file)
+    with limits.spooled_stdin(paths) as (paths, copy):
+        try:
+            with progress_bars(progress), stored_so_far(db) as known:
+                results = [read_file(source, path, warehouse=known, **given) for path in paths]
+        except RepauditError as error:
+            if copy is None:
+                raise
+            raise RepauditError(str(error).replace(str(copy), "standard input")) from None
+        return commit(db, results, rejects_file)
 
 
 @contextlib.contextmanager

@@ -2,7 +2,7 @@
 import click
 
 from ..load import SOURCES, load_files, summary
-from ..options import db_option
+from ..options import db_option, limits_option
 from . import cli
 
 
@@ -18,9 +18,11 @@ def _sources_help():
              "  repaudit load flows --year 2022 --rejects output/flows_rejects.csv npd_flows_2022.csv\n"
              "  repaudit load iod File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv\n"
              "  repaudit load lsoa-boundaries --crs EPSG:27700 LSOA_2021_EW_BGC.shp\n"
-             "  repaudit load catchments --urn-map catchment_urns.csv catchment_z.geojson")
+             "  repaudit load catchments --urn-map catchment_urns.csv catchment_z.geojson\n"
+             "  zcat flows_2022.csv.gz | repaudit load flows --year 2022 -\n"
+             "  repaudit load lsoa-boundaries --limit vertices=1e8 LSOA_2021_EW_BFC.gpkg")
 @click.argument("source", metavar="SOURCE")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--vintage", help="Label for the data's vintage (default: taken from the file name or contents).")
 @click.option("--year", type=int, help="Year of the data when the file does not say: the academic year for sen, "
               "spc, cin-schools and flows (2022 = 2022/23); iod: IoD edition; population.")
@@ -31,6 +33,7 @@ def _sources_help():
               help="Also write every rejected row (file, line, reason, raw text) to this CSV file.")
 @click.option("--progress/--no-progress", default=True, show_default=True,
               help="Progress bars on stderr while reading large files.")
+@limits_option
 @db_option
 def load(source, paths, vintage, year, crs, urn_map, rejects_file, progress, db):
     """Load one or more files of kind SOURCE into the warehouse (see SOURCES below).
@@ -39,6 +42,8 @@ def load(source, paths, vintage, year, crs, urn_map, rejects_file, progress, db)
     nothing is loaded and the warehouse stays as it was. Loading a file again replaces its rows. The summary accounts for
     every row: rows read = loaded + rejected + skipped (skipped rows, such as national totals, are named
     in a note). Rejected rows are kept in the warehouse table `rejects` and, with --rejects, in a CSV file.
+    PATH `-` reads standard input (once). Only regular files are read, and a file that expands beyond a
+    limit (--limit) is refused before it can fill the memory.
     """
     results = load_files(db, source, paths, rejects_file=rejects_file, progress=progress, vintage=vintage,
                          year=year, crs=crs, urn_map=urn_map)

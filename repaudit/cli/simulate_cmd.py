@@ -1,10 +1,12 @@
 """`repaudit simulate`: compare an admissions policy with a baseline by deferred acceptance."""
+import sys
 from pathlib import Path
 
 import click
 
-from ..options import db_option
+from ..options import db_option, limits_option
 from ..output_guard import check_folder
+from ..sources.reader import progress_bars
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
@@ -118,12 +120,25 @@ def _choice(values):
                    "(with a note); without it such applications are an error.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="output/simulate", show_default=True,
               help="Folder for the CSV files and the map.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bars for long runs and large files [default: when run in a terminal].")
+@limits_option
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                     choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db):
+                     choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, progress, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
-    acceptance: the equal-preference scheme), over many lottery draws."""
+    acceptance: the equal-preference scheme), over many lottery draws (--runs at most 10,000, --cohorts at
+    most 200, --seed from 0 to 4,294,967,295)."""
+    with progress_bars(sys.stderr.isatty() if progress is None else progress):
+        _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
+                  first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+                  choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db)
+
+
+def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
+              first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+              choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
     if out_dir:

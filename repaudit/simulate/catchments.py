@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 from ..errors import GeometryError, WarehouseError
+from ..sources import limits
 from .game import Catchments
 
 
@@ -31,7 +32,10 @@ def locate(xy: np.ndarray, areas: gpd.GeoDataFrame, school_index: dict) -> Catch
 
 def from_file(path, urns_by_name: dict, layer_crs: str | None = None) -> gpd.GeoDataFrame:
     """Polygons of a catchment file with the URNs each named area serves (URNS_BY_NAME: name -> [urn, ...])."""
-    frame = gpd.read_file(path)
+    limits.check_regular(path)
+    limits.check_size(path)
+    frame = gpd.read_file(path, max_features=limits.current().features + 1)
+    limits.check_count(path, len(frame), "features", f"{limits.current().features:,}")
     if frame.crs is None:
         if layer_crs is None:
             raise GeometryError(path, "has no CRS; give one (e.g. EPSG:27700)")

@@ -13,13 +13,16 @@ Intervals are the 2.5th and 97.5th percentiles over runs.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from ..auditing import indices, stats
+from ..sources.reader import progress_on
 from .game import DIRECTED, EHCP, OFFER, UNPLACED, Allocation, Game, solve_many
 from .policies import Policy
 
@@ -156,6 +159,16 @@ def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed:
     return compare_cohorts([(game, baseline_game or game)], policy, baseline, runs, seed)
 
 
+PROGRESS_MIN_RUNS = 500    # about ten seconds of runs on a city's cohort: fewer show no bar
+
+
+def runs_bar(runs: int):
+    """A tqdm bar on stderr over the three steps of each lottery run (solve the baseline, solve the policy,
+    measure both), shown within reader.progress_bars(True) for long simulations."""
+    return tqdm(total=3 * runs, unit="step", desc=f"{runs:,} lottery runs", file=sys.stderr, leave=False,
+                disable=not progress_on() or runs < PROGRESS_MIN_RUNS)
+
+
 def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int = 100, seed: int = 0) -> Comparison:
     """As `compare`, pooling COHORTS, a list of (game, baseline game) drawn with different seeds: each gets
     RUNS / len(COHORTS) lottery draws (at least one), and the intervals, taken over all runs of all cohorts,
@@ -168,11 +181,12 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
     per_area = {"baseline": [], "policy": []}
     per_run = {"baseline": [], "policy": []}
     communities, first = [], None
+    bar = runs_bar(per_cohort * len(cohorts))
     for c, (pol_game, base_game) in enumerate(cohorts):
         seeds = [int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(per_cohort,
                                                                                                    dtype=np.uint32)]
-        base_runs = solve_many(base_game, baseline, seeds)
-        pol_runs = solve_many(pol_game, policy, seeds)
+        base_runs = solve_many(base_game, baseline, seeds, done=bar.update)
+        pol_runs = solve_many(pol_game, policy, seeds, done=bar.update)
         community = community_fsm(pol_game)
         communities.append(community)
         for b, p in zip(base_runs, pol_runs):
@@ -181,10 +195,12 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
                 per_school[label].append(sm)
                 per_area[label].append(area_metrics(g, sm["fsm"], sm["intake"]))
                 per_run[label].append(summary_metrics(g, alloc, ref))
+            bar.update(1)
         if first is None:
             first = (base_runs, pol_runs, pol_game, base_game)
         else:
             first[1].extend(pol_runs)
+    bar.close()
     base_runs, pol_runs, game, base_game = first
     caps = pol_runs[0].rules.band_caps(game)
     meta = {

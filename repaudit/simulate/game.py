@@ -149,15 +149,18 @@ def solve(game: Game, policy: Policy, seed: int = 0, others: Policy | None = Non
 
 
 def solve_many(game: Game, policy: Policy, seeds, others: Policy | None = None, batch: int = 250,
-               pair_budget: int = 4_000_000) -> list:
+               pair_budget: int = 4_000_000, done=None) -> list:
     """One allocation per seed, computed as disjoint copies of the market in batches (fast Monte Carlo).
 
-    A batch holds at most BATCH copies and about PAIR_BUDGET applications, so memory stays bounded."""
+    A batch holds at most BATCH copies and about PAIR_BUDGET applications, so memory stays bounded; DONE, when
+    given, is called with the number of seeds solved after each batch (a progress bar's update)."""
     seeds = list(seeds)
     batch = max(1, min(batch, pair_budget // max(len(game.pairs.applicant), 1)))
     out = []
     for lo in range(0, len(seeds), batch):
         out.extend(_solve(game, policy, [np.random.default_rng(s) for s in seeds[lo:lo + batch]], others))
+        if done is not None:
+            done(len(seeds[lo:lo + batch]))
     return out
 
 

@@ -51,6 +51,7 @@ import numpy as np
 
 from ..errors import InputFileError, RepauditError
 from ..paths import PACKAGE_DIR
+from ..sources import limits
 
 POLICY_DIR = PACKAGE_DIR / "policies"
 
@@ -226,10 +227,14 @@ def load_policy(name_or_path: str | Path) -> Policy:
                 f"no policy '{name_or_path}': not a file, and not one of the presets {', '.join(presets())}"
             )
         path = preset
+    limits.check_size(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise InputFileError(path, f"is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputFileError(path, "nests lists or tables deeper than can be read: a policy is a table of criteria, "
+                                   "parameters and bands, nested at most three levels (docs/policies.md)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"cannot be read as a TOML policy ({exc})") from None
     return parse_policy(data, str(path))

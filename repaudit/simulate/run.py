@@ -98,6 +98,24 @@ def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
     return out
 
 
+MAX_RUNS = 10_000      # 50 times the 200 the README uses; a run of a 1,250-applicant cohort takes ~25 ms and ~30 KB
+MAX_COHORTS = 200      # each cohort is drawn and solved afresh (seconds each for a city)
+MAX_SEED = 2**32 - 1
+
+
+def check_counts(runs: int, seed: int, cohorts: int = 1) -> None:
+    """--runs, --cohorts and --seed within their ranges, or an error naming the limit."""
+    if not 1 <= runs <= MAX_RUNS:
+        raise RepauditError(f"--runs {runs} is outside 1 to {MAX_RUNS:,}, the limit on lottery runs: each run of a "
+                            "city's cohort takes tens of milliseconds and keeps its allocation in memory, so "
+                            f"{MAX_RUNS:,} already take minutes (the examples use 200)")
+    if not 1 <= cohorts <= MAX_COHORTS:
+        raise RepauditError(f"--cohorts {cohorts} is outside 1 to {MAX_COHORTS}: each cohort is drawn and solved "
+                            "afresh, and the lottery runs are shared among them")
+    if not 0 <= seed <= MAX_SEED:
+        raise RepauditError(f"--seed {seed} is outside 0 to {MAX_SEED:,}: give a whole number in that range")
+
+
 def with_city_share(policy: Policy, share: float | None) -> Policy:
     """POLICY with its city FSM share parameter set to SHARE (when it declares one and SHARE is given)."""
     if share is None or policy.city_fsm_share() is None:
@@ -117,14 +135,11 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
     so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
     set beside the model's (explain.py)."""
-    if runs < 1:
-        raise RepauditError(f"--runs must be at least 1 (got {runs})")
+    check_counts(runs, seed, cohorts)
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
-    if cohorts < 1:
-        raise RepauditError(f"--cohorts must be at least 1 (got {cohorts})")
     per_cohort = behaviours(choice or {}, cohorts, seed)
     behaviour = per_cohort[0]
     if applications and (any(b.fsm_response for b in per_cohort) or cohorts > 1):
@@ -156,8 +171,7 @@ def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs
                       settings: dict | None = None, reserve_order: str | None = None,
                       city_fsm_share: float | None = None, out_dir=None, progress=None):
     """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py)."""
-    if runs < 1:
-        raise RepauditError(f"--runs must be at least 1 (got {runs})")
+    check_counts(runs, seed)
     if db is None or not Path(db).is_file():
         raise RepauditError(f"--synthetic --la all needs the national warehouse; {db} does not exist "
                             "(see README, 'Auditing real data')")

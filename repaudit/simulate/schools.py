@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, WarehouseError
+from ..sources.plausibility import SCHOOL_PAN
 from ..sources.reader import parse_number, read_csv_table, resolve_columns
+from ..sources.school_keys import parse_urns
 from .game import Schools
 
 LA_ADMISSIONS_TYPES = ("community school", "voluntary controlled school")
@@ -43,6 +45,7 @@ def read_capacities(path: str | Path) -> pd.DataFrame:
             i = int(np.argmax(bad.to_numpy()))
             raise InputFileError(path, f"'{frame[col].iloc[i]}' is not a whole number >= 0", row=int(table.line[i]),
                                  column=col)
+        _check_range(path, table, col, frame[col], value)
         out[col] = value.astype(np.int64)
     dup = out["urn"].duplicated()
     if dup.any():
@@ -57,6 +60,19 @@ def read_capacities(path: str | Path) -> pd.DataFrame:
     if "la_admissions" in frame:
         out["la_admissions"] = frame["la_admissions"].astype(str).str.strip().str.lower().isin(["1", "yes", "true", "y"])
     return out
+
+
+def _check_range(path, table, col: str, text: pd.Series, value: pd.Series) -> None:
+    """A PAN beyond what any school offers, or a URN too large to be one, is an error naming its row."""
+    if col == "pan":
+        reasons = SCHOOL_PAN.reasons("PAN", text, value.to_numpy())
+    else:
+        reasons = np.where(parse_urns(text)[1], "URN '" + text.astype(str).str.strip() + "' is not a school's URN "
+                           "(a whole number from 1 to 2,147,483,647)", None)
+    wrong = pd.notna(reasons)
+    if wrong.any():
+        i = int(np.argmax(wrong))
+        raise InputFileError(path, reasons[i], row=int(table.line[i]), column=col)
 
 
 def warehouse_schools(wh, urns=None, la: str | None = None, phase: str = "Secondary") -> pd.DataFrame:

@@ -22,6 +22,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ..errors import GeometryError, InputFileError
+from . import limits
 
 SHAPEFILE_PARTS = {".shx": "shape index", ".dbf": "attribute table"}
 MEMBER_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg")
@@ -42,8 +43,10 @@ class Dataset:
 
 def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
     """The features of PATH's layer of KIND geometries; a clear error for a file that cannot be opened."""
+    limits.check_regular(path)
     try:
-        head = path.open("rb").read(64)
+        with path.open("rb") as handle:
+            head = handle.read(64)
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
     if not head.strip():
@@ -52,8 +55,10 @@ def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
     if head[:2] == b"PK" or path.suffix.lower() == ".zip":
         gdal_path, member, notes = _zip_member(path)
     elif head[:2] == b"\x1f\x8b":
+        limits.check_gzip(path)
         gdal_path, member = f"/vsigzip/{path}", None
     else:
+        limits.check_size(path)
         gdal_path, member = str(path), None
     if path.suffix.lower() == ".shp":
         _check_companions(path)
@@ -62,7 +67,9 @@ def open_dataset(path: Path, kind: str, crs_given: bool = False) -> Dataset:
         prj = _prj_text(path) if path.suffix.lower() == ".shp" else None
         if crs_given and prj is not None and not _known(prj):
             gdal_path = _without_prj(path, Path(scratch))
-        layer, layer_notes = _choose_layer(path, gdal_path, kind)
+        # a GeoJSON has one layer, and GDAL would read the whole file to list it
+        geojson = (member or path.name).lower().endswith((".geojson", ".json", ".geojson.gz", ".json.gz"))
+        layer, layer_notes = (0, []) if geojson else _choose_layer(path, gdal_path, kind)
         return _read(path, gdal_path, layer, notes + layer_notes)
 
 
@@ -70,7 +77,7 @@ def _read(path: Path, gdal_path: str, layer, notes: list[str]) -> Dataset:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            meta, _, wkb, columns = pyogrio.raw.read(gdal_path, layer=layer)
+            meta, _, wkb, columns = pyogrio.raw.read(gdal_path, layer=layer, max_features=limits.current().features + 1)
     except pyogrio.errors.CRSError as exc:
         raise GeometryError(path, f"declares a coordinate reference system that cannot be read ({exc})"
                                   f"{_prj_hint(path)}; pass --crs to say which CRS the coordinates are in, e.g. "
@@ -78,6 +85,8 @@ def _read(path: Path, gdal_path: str, layer, notes: list[str]) -> Dataset:
     except Exception as exc:  # pyogrio raises DataSourceError and GDAL errors of several kinds
         raise InputFileError(path, f"cannot be opened as a GeoJSON, GeoPackage or Shapefile ({gdal_message(exc)})"
                              ) from None
+    if wkb is not None and len(wkb) > limits.current().features:
+        limits.check_count(path, len(wkb), "features", f"{limits.current().features:,}")
     names = [str(n) for n in meta["fields"]]
     fields = pd.DataFrame({n: np.asarray(c, dtype=object) for n, c in zip(names, columns)})
     fields.index = range(len(fields))
@@ -87,6 +96,7 @@ def _read(path: Path, gdal_path: str, layer, notes: list[str]) -> Dataset:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         geoms = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
+    limits.check_count(path, int(shapely.get_num_coordinates(geoms).sum()), "vertices")
     unreadable = np.array([g is None and w is not None for g, w in zip(geoms, wkb)], dtype=bool)
     return Dataset(fields, geoms, meta.get("crs"), notes, unreadable)
 
@@ -188,6 +198,7 @@ def _zip_member(path: Path) -> tuple[str, str, list[str]]:
     """The one geometry file inside a zip (a Shapefile with its companions, a GeoJSON or a GeoPackage)."""
     try:
         with zipfile.ZipFile(path) as archive:
+            limits.check_zip(path, archive)
             names = [i.filename for i in archive.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError) as exc:
         raise InputFileError(path, f"is a damaged zip file ({exc})") from None

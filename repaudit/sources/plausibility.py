@@ -75,6 +75,9 @@ class Rate:
 SCHOOL_PUPILS = Count("pupils on one school's roll", 10_000,
                       "the largest in the real GIAS 2025, SPC 2022/23 and 2018 census files is 3,467")
 SCHOOL_PLACES = Count("places at one school", 10_000, "the largest SchoolCapacity in the real GIAS files is 1,620")
+SCHOOL_PAN = Count("places one school offers in one entry year (its PAN)", 2_000,
+                  "the most places one school offered in the national applications and offers files 2014/15 to "
+                  "2022/23 is 540")
 FLOW_PUPILS = Count("pupils of one school living in one LSOA", 10_000,
                     "a flow cannot exceed one school's roll; the largest real roll is 3,467")
 LSOA_RESIDENTS = Count("residents of one LSOA in one age band", 20_000,

@@ -19,6 +19,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputFileError, MissingColumnError
+from . import limits
 from .cell_text import CONTROL, clean_control_characters, has_mojibake, repair_mojibake
 from .damage import decimal_commas, realign_repeated_headers
 from .encoding import is_utf8, decode_text
@@ -56,6 +57,11 @@ def progress_bars(enabled: bool = True):
         _PROGRESS.reset(token)
 
 
+def progress_on() -> bool:
+    """True within progress_bars(True): long steps other than reading (simulations) show a bar too."""
+    return _PROGRESS.get()
+
+
 def progress_bar(path: Path, total: int, unit: str = "rows"):
     """A tqdm bar on stderr for a file of TOTAL lines, or None when bars are off or the file is small."""
     if not _PROGRESS.get() or total < PROGRESS_MIN_ROWS:
@@ -85,16 +91,26 @@ class RawTable:
 
 
 def open_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it is gzip-compressed."""
+    """The file's bytes, gunzipped when it is gzip-compressed; a file that is not a regular file, or expands
+    beyond the input limits (see limits), is refused before it is held in memory."""
+    limits.check_regular(path)
     try:
+        with open(path, "rb") as handle:
+            compressed = handle.read(2) == b"\x1f\x8b"
+        if compressed:
+            limits.check_gzip(path)
+        else:
+            limits.check_size(path)
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
-    if data[:2] == b"\x1f\x8b":
+    if compressed:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             raise InputFileError(path, f"is a damaged gzip file ({exc})") from None
+    else:
+        limits.check_lines(path, data)
     return data
 
 

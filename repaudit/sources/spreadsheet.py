@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable
 
 from ..errors import InputFileError
+from . import limits
 from .reader import RawTable, make_table
 
 HEADER_SEARCH_ROWS = 20
@@ -28,6 +30,7 @@ def read_xlsx_table(path: str | Path, wanted: Callable[[list[str]], bool] = lamb
     import openpyxl
 
     path = Path(path)
+    check_workbook_size(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for damaged workbooks
@@ -47,6 +50,23 @@ def read_xlsx_table(path: str | Path, wanted: Callable[[list[str]], bool] = lamb
         book.close()
     raise InputFileError(path, f"has no sheet with the expected columns (sheets with a header row: "
                                f"{', '.join(seen) or 'none'})")
+
+
+def check_workbook_size(path: Path) -> None:
+    """Refuse a workbook that expands beyond the input limits (its parts' bytes, shared strings, rows of any
+    sheet) before openpyxl reads it: openpyxl holds every shared string in memory and reads rows one by one."""
+    limits.check_regular(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            limits.check_zip(path, archive)
+            names = archive.namelist()
+            for name in names:
+                if name.lower() == "xl/sharedstrings.xml":
+                    limits.count_tags(path, archive, name, b"si", "strings")
+                elif name.lower().startswith("xl/worksheets/") and name.lower().endswith(".xml"):
+                    limits.count_tags(path, archive, name, b"row", "rows")
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise InputFileError(path, f"cannot be opened as an Excel workbook ({exc})") from None
 
 
 def _table(path: Path, header: list[str], header_row: int, rows) -> RawTable:
