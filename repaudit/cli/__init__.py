@@ -114,3 +114,4 @@ with interrupt_exits():
     from . import site_cmd  # noqa: E402,F401
     from . import simulate_cmd  # noqa: E402,F401
     from . import validate_cmd  # noqa: E402,F401
+    from . import trend_cmd  # noqa: E402,F401
