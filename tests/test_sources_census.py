@@ -102,10 +102,11 @@ def test_not_applicable_zeros_are_not_zeros(five_years):
 def test_2017_18_fsm_counts_from_the_percentage(real, five_years):
     wh, results = five_years
     got = dict(wh.df("select urn, numerator from school_indicators where year = 2017 and indicator = 'fsm' "
-                     "and urn in (100000, 141354, 100001)").values.tolist())
-    # 100000: NOR 284, PNUMFSM 11.3 -> 32.09 -> 32; 141354: NOR 661, 25.6% -> 169.2 -> 169; 100001 (ESTAB 6005)
-    # is independent: not collected.
-    assert got[100000] == 32 and got[141354] == 169 and np.isnan(got[100001])
+                     "and urn in (100000, 141354, 100001, 101849)").values.tolist())
+    # 100000: NOR 284, PNUMFSM 11.3 -> 32.09 -> 32; 141354: NOR 661, 25.6% -> 169.2 -> 169; 100001 (ESTAB 6005,
+    # PNUMFSM 0, FSM-ever NP) is independent: not collected; 101849 (ESTAB 6900, a state-funded secondary
+    # numbered like an independent school): NOR 1299, 8.3% -> 107.8 -> 108.
+    assert got[100000] == 32 and got[141354] == 169 and np.isnan(got[100001]) and got[101849] == 108
     assert any(n.startswith("FSM counts made from the percentage PNUMFSM") for n in results[2017].notes)
 
 

@@ -43,6 +43,7 @@ ALIASES = {
     "ehcp": ["TSENELSE"],
     "fsm": ["NUMFSM"],
     "fsm_percent": ["PNUMFSM"],
+    "fsm_ever": ["NUMFSMEVER"],
 }
 LABELS = {"pupils": "NOR", "sen_support": "TSENELK", "ehcp": "TSENELSE", "fsm": "NUMFSM",
           "fsm_percent": "PNUMFSM"}
@@ -109,14 +110,18 @@ def census_year(table: RawTable, year: int | None, notes: list[str]) -> int:
 
 
 def independent(cols: pd.DataFrame) -> np.ndarray:
-    """True for independent schools: SCHOOLTYPE says so, or (2017/18 has no SCHOOLTYPE) the DfE establishment
-    number is in 6000-6999."""
+    """True for independent schools: SCHOOLTYPE says so; without SCHOOLTYPE (2017/18), a DfE establishment number
+    in 6000-6999 with no FSM at all (0 or blank) and no FSM-ever count, since some 250 state-funded secondaries
+    (free schools, UTCs, studio schools) also have numbers in 6000-6999 (checked on the 2018/19 file)."""
     if "school_type" in cols:
         return cols["school_type"].astype(str).str.strip().str.lower().str.startswith("independent").to_numpy()
-    if "estab" in cols:
-        number = parse_number(cols["estab"]).to_numpy()
-        return (number >= INDEPENDENT_ESTABS[0]) & (number <= INDEPENDENT_ESTABS[1])
-    return np.zeros(len(cols), dtype=bool)
+    if "estab" not in cols:
+        return np.zeros(len(cols), dtype=bool)
+    number = parse_number(cols["estab"]).to_numpy()
+    range_ = (number >= INDEPENDENT_ESTABS[0]) & (number <= INDEPENDENT_ESTABS[1])
+    fsm = parse_number(cols["fsm" if "fsm" in cols else "fsm_percent"]).fillna(0).to_numpy() == 0
+    no_ever = parse_number(cols["fsm_ever"]).isna().to_numpy() if "fsm_ever" in cols else True
+    return range_ & fsm & no_ever
 
 
 def fsm_from_percentage(percent: np.ndarray, pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
