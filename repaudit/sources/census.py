@@ -137,8 +137,7 @@ def fsm_from_percentage(percent: np.ndarray, pupils: np.ndarray) -> tuple[np.nda
     return count, fits
 
 
-@source(SOURCE, "Performance-tables census (england_census.csv), any year 2017/18-2023/24: FSM, SEN support, "
-        "EHC plans and roll from one census day", "repaudit load census performance_tables_england_census_2022_23.csv")
+@source(SOURCE, "Performance-tables census file, any year: FSM, SEN support, EHC plans, roll", "repaudit load census performance_tables_england_census_2022_23.csv")
 def read(path, vintage=None, year=None, warehouse=None, **_):
     table = read_csv_table(path)
     check_repeated_columns(table, uses(ALIASES), SOURCE)
