@@ -12,8 +12,8 @@ LEVELS = ("england", "la")
 def by_year(rows: pd.DataFrame, schools: pd.DataFrame, reps: int, seed: int) -> pd.DataFrame:
     """One row per level (england, la), area, indicator, phase and year: the area table of
     repaudit.auditing.areas over the schools with a count that year, plus `excess_over_random` = D - D_random."""
-    attributes = schools[["urn", "indicator", "la", "la_name", "region", "group_code", "group_name"]]
-    rows = rows[rows["denominator"] > 0].merge(attributes, on=["urn", "indicator"])
+    attributes = schools[["urn", "indicator", "la", "la_name"]].assign(region=None, group_code=None, group_name=None)
+    rows = rows[rows["denominator"] > 0].merge(attributes, on=["urn", "indicator"])      # no region or trust level
     frames = []
     for year, part in rows.groupby("year"):
         table = part.assign(pupils=part["denominator"], exclusion_reason=None)

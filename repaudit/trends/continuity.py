@@ -19,10 +19,9 @@ def census_date(year: int) -> dt.date:
 def inherited_rows(con, urns, indicators) -> pd.DataFrame:
     """Rows of the audit's school values carried over from predecessors: urn, indicator, year, inherited_from,
     predecessors (the number of schools summed)."""
-    return con.execute(
-        "select urn, indicator, year, inherited_from, predecessors from audit_school_values "
-        "where inherited_from is not null and list_contains(?, urn) and list_contains(?, indicator)",
-        [list(map(int, urns)), list(indicators)]).df()
+    rows = con.execute("select urn, indicator, year, inherited_from, predecessors from audit_school_values "
+                       "where inherited_from is not null").df()
+    return rows[rows["urn"].isin(list(urns)) & rows["indicator"].isin(list(indicators))].reset_index(drop=True)
 
 
 def links_used(con, inherited: pd.DataFrame) -> pd.DataFrame:
@@ -78,15 +77,13 @@ def conversions(con, series: pd.DataFrame, first_year: int, last_year: int) -> d
         where l.link_type = 'Predecessor' and l.link_date > ? and l.link_date <= ?
           and (s.type_group ilike '%academ%' or s.type ilike '%academ%' or s.type ilike '%free school%')""",
         [census_date(first_year), census_date(last_year)]).df()
-    converted["link_date"] = pd.to_datetime(converted["link_date"]).dt.date
-    fsm = series[(series["indicator"] == "fsm") & series["in_series"]]
-    years = fsm.groupby("urn")["year"].agg(list)
-    converted = converted[converted["urn"].isin(years.index)]
-    cont = converted.apply(lambda r: any(census_date(y) < r.link_date for y in years[r.urn])
-                           and any(census_date(y) >= r.link_date for y in years[r.urn]), axis=1) \
-        if len(converted) else pd.Series(dtype=bool)
+    converted["link_date"] = pd.to_datetime(converted["link_date"])
+    fsm = series.loc[(series["indicator"] == "fsm") & series["in_series"], ["urn", "year"]].drop_duplicates()
+    fsm["census"] = pd.to_datetime({"year": fsm["year"] + 1, "month": CENSUS_DAY[0], "day": CENSUS_DAY[1]})
+    both = converted.merge(fsm, on="urn")
+    sides = both.assign(before=both["census"] < both["link_date"], after=both["census"] >= both["link_date"]) \
+        .groupby("urn")[["before", "after"]].any()
+    continues = sides["before"] & sides["after"]
     return {"converted_since": first_year, "converted_until": last_year,
-            "converted_with_series": int(converted["urn"].nunique()),
-            "series_continues": int(converted.loc[cont.astype(bool), "urn"].nunique()) if len(converted) else 0,
-            "not_continued_urns": sorted(int(u) for u in converted.loc[~cont.astype(bool), "urn"].unique())[:20]
-            if len(converted) else []}
+            "converted_with_series": int(len(sides)), "series_continues": int(continues.sum()),
+            "not_continued_urns": sorted(int(u) for u in sides.index[~continues])[:20]}

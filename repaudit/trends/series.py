@@ -59,7 +59,8 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     g = used.groupby(key)
     first, last = g.first(), g.last()
     out = pd.DataFrame({
-        "years_in_series": g["year"].agg(lambda y: ",".join(str(int(v)) for v in y)),
+        "years_in_series": (used["year"].astype(int).astype(str) + ",").groupby([used[k] for k in key]).sum()
+                           .str.rstrip(","),
         "n_years": g["year"].count(),
         "first_year": first["year"], "last_year": last["year"],
         "gap_first_pp": first["gap_pp"], "gap_last_pp": last["gap_pp"],

@@ -27,7 +27,8 @@ def before_after(rows: pd.DataFrame, schools: pd.DataFrame, joined: pd.DataFrame
         return pd.DataFrame(), pd.DataFrame()
     used["after"] = [census_date(y) >= pd.Timestamp(d).date() for y, d in zip(used["year"], used["joined_date"])]
     side = used.groupby(["urn", "indicator", "trust_code", "trust", "joined_date", "after"]).agg(
-        gap=("gap_pp", "mean"), var=("variance_pp2", lambda v: v.sum() / len(v) ** 2), years=("year", "count"))
+        gap=("gap_pp", "mean"), var=("variance_pp2", "sum"), years=("year", "count"))
+    side["var"] = side["var"] / side["years"] ** 2          # variance of a mean of independent years
     side = side.unstack("after")
     side = side[side[("years", True)].notna() & side[("years", False)].notna()]
     per_school = pd.DataFrame({
