@@ -137,7 +137,8 @@ def fsm_from_percentage(percent: np.ndarray, pupils: np.ndarray) -> tuple[np.nda
     return count, fits
 
 
-@source(SOURCE, "Performance-tables census file, any year: FSM, SEN support, EHC plans, roll", "repaudit load census performance_tables_england_census_2022_23.csv")
+@source(SOURCE, "Performance-tables census file, any year: FSM, SEN support, EHC plans, roll",
+        "repaudit load census performance_tables_england_census_2022_23.csv")
 def read(path, vintage=None, year=None, warehouse=None, **_):
     table = read_csv_table(path)
     check_repeated_columns(table, uses(ALIASES), SOURCE)

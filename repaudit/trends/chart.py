@@ -61,14 +61,23 @@ def school_chart(rows, alt: str) -> str:
     half = [1.96 * math.sqrt(r["variance_pp2"]) for r in rows]
     y = _scale([r["gap_pp"] + h for r, h in zip(rows, half)] + [r["gap_pp"] - h for r, h in zip(rows, half)])
     x = _x(years)
-    body = [f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#999" stroke-dasharray="3 2"/>']
+    body = [f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#999" '
+            'stroke-dasharray="3 2"/>']
     for r, h in zip(rows, half):
         body.append(f'<line x1="{x(r["year"]):.1f}" x2="{x(r["year"]):.1f}" y1="{y(r["gap_pp"] - h):.1f}" '
                     f'y2="{y(r["gap_pp"] + h):.1f}" stroke="#7aa6c2"/>')
     points = " ".join(f"{x(r['year']):.1f},{y(r['gap_pp']):.1f}" for r in rows)
     body.append(f'<polyline points="{points}" fill="none" stroke="#1f4e79" stroke-width="1.5"/>')
     body += [f'<circle cx="{x(r["year"]):.1f}" cy="{y(r["gap_pp"]):.1f}" r="2.5" fill="#1f4e79"/>' for r in rows]
+    body += _end_labels(x, y, rows, "gap_pp", "{:+.1f}")
     return _svg(alt, body, years)
+
+
+def _end_labels(x, y, rows, column, spec) -> list[str]:
+    """The first and last values written beside their points, so the chart reads without hovering."""
+    ends = [(rows[0], "start", 2), (rows[-1], "end", -2)] if len(rows) > 1 else [(rows[0], "start", 2)]
+    return [f'<text x="{x(r["year"]) + dx:.1f}" y="{max(y(r[column]) - 5, 8):.1f}" font-size="9" '
+            f'text-anchor="{anchor}">{spec.format(r[column])}</text>' for r, anchor, dx in ends]
 
 
 def area_alt(name: str, indicator: str, phase: str, rows) -> str:
@@ -90,7 +99,9 @@ def area_chart(rows, alt: str) -> str:
     y = _scale([r["D"] for r in rows] + [r["D_random"] for r in rows], 0.0)
     x = _x(years)
     body = []
-    for column, style in (("D_random", 'stroke="#999" stroke-dasharray="3 2"'), ("D", 'stroke="#1f4e79" stroke-width="1.5"')):
+    styles = (("D_random", 'stroke="#999" stroke-dasharray="3 2"'), ("D", 'stroke="#1f4e79" stroke-width="1.5"'))
+    for column, style in styles:
         points = " ".join(f"{x(r['year']):.1f},{y(r[column]):.1f}" for r in rows if math.isfinite(r[column]))
         body.append(f'<polyline points="{points}" fill="none" {style}/>')
+    body += _end_labels(x, y, rows, "D", "{:.3f}")
     return _svg(alt, body, years)

@@ -10,7 +10,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from ..auditing.indicators import INDICATORS, label_years
-from . import chart
+from . import breaks, chart
 
 FOOTER = ("A gap that moved is a reason to ask what changed in admissions, not proof of it. Read changes across "
           "the definition breaks listed above with care (docs/methodology.md, 'Years, series and breaks').")
@@ -30,7 +30,7 @@ def _label(indicator, phase) -> str:
 def _area_cards(areas: pd.DataFrame, level: str, hrefs: dict | None = None) -> list[dict]:
     cards = []
     part = areas[(areas["level"] == level) & areas["D"].notna()]
-    for (code, name, indicator, phase), rows in part.groupby(["area_code", "area_name", "indicator", "phase"], sort=True):
+    for (code, name, indicator, phase), rows in part.groupby(["area_code", "area_name", "indicator", "phase"]):
         records = rows.sort_values("year").to_dict("records")
         alt = chart.area_alt(str(name), indicator, phase, records)
         cards.append({"code": code, "label": f"{name}, {_label(indicator, phase)}",
@@ -43,7 +43,8 @@ def _area_cards(areas: pd.DataFrame, level: str, hrefs: dict | None = None) -> l
 
 def _school_cards(result, schools: pd.DataFrame) -> list[dict]:
     years = result.years[result.years["in_series"]]
-    by_key = {k: g.to_dict("records") for k, g in years[years["urn"].isin(schools["urn"])].groupby(["urn", "indicator"])}
+    years = years[years["urn"].isin(schools["urn"])]
+    by_key = {k: g.to_dict("records") for k, g in years.groupby(["urn", "indicator"])}
     cards = []
     for s in schools.to_dict("records"):
         rows = by_key.get((s["urn"], s["indicator"]), [])
@@ -63,8 +64,8 @@ def _context(result, title: str, home: str | None = None) -> dict:
                    if conv.get("converted_with_series") else "")
     return {"title": title, "home": home, "synthetic": bool(result.meta.get("synthetic")),
             "model": result.meta.get("community_model"), "years": label_years(result.meta.get("years") or []),
-            "breaks": [b["text"] for b in result.meta.get("definition_breaks", [])
-                       if b["before"] >= min(result.meta.get("years") or [9999]) - 1],
+            "breaks": [b.text for b in dict.fromkeys(
+                br for i in result.meta.get("indicators", []) for br in breaks.crossed(i, result.meta.get("years") or []))],
             "conversions": conversions, "england": [], "areas": [], "schools": [], "schools_heading": "",
             "footer": FOOTER}
 

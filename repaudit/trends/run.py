@@ -47,8 +47,8 @@ def trend(wh, indicators=("fsm",), community="nearby-schools", years=ALL_YEARS, 
     result = audit(wh, indicators=names, community=community, years=years, params=params, **filters)
     general = settings.general(dict(params or {}))
     con = wh.con
-    attributes = result.schools[[c for c in ATTRIBUTES + ["status", "exclusion_reason", "group_code", "group_name", "successor"]
-                                 if c in result.schools]]
+    wanted = ATTRIBUTES + ["status", "exclusion_reason", "group_code", "group_name", "successor"]
+    attributes = result.schools[[c for c in wanted if c in result.schools]]
     audited = attributes[attributes["status"] == "audited"]
     inherited = continuity.inherited_rows(con, audited["urn"].unique(), result.meta["indicators"])
     rows = series.per_year(result.by_year, attributes, inherited)

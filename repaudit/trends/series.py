@@ -45,7 +45,8 @@ def per_year(by_year: pd.DataFrame, schools: pd.DataFrame, inherited: pd.DataFra
         rows.loc[at, "tau_pp"] = 100 * np.sqrt(tau2)
         rows.loc[at, "z_adjusted"] = stats.adjusted_z(ps, pc, n, tau2)
     rows["flag"] = stats.flag(rows["z_adjusted"].to_numpy(dtype=float))
-    variance = rows["community_rate"] * (1 - rows["community_rate"]) / rows["denominator"].where(rows["denominator"] > 0)
+    pupils = rows["denominator"].where(rows["denominator"] > 0)
+    variance = rows["community_rate"] * (1 - rows["community_rate"]) / pupils
     rows["variance_binomial_pp2"] = 1e4 * variance
     rows["variance_pp2"] = rows["variance_binomial_pp2"] + rows["tau_pp"] ** 2
     return rows.sort_values(["indicator", "urn", "year"]).reset_index(drop=True)
@@ -81,7 +82,8 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     plain, plain_se = _slope(used, key, "variance_binomial_pp2")
     out["slope_z_beyond_chance"] = (plain / plain_se).where(two)
     out = out.reset_index()
-    out["definition_breaks"] = [breaks.describe(i, y.split(",")) for i, y in zip(out["indicator"], out["years_in_series"])]
+    out["definition_breaks"] = [breaks.describe(i, y.split(","))
+                                for i, y in zip(out["indicator"], out["years_in_series"])]
     return out
 
 

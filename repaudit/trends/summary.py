@@ -17,8 +17,8 @@ def lines(result, top: int = 10) -> list[str]:
     england = result.areas[result.areas["level"] == "england"]
     for (indicator, phase), rows in england.groupby(["indicator", "phase"]):
         out.append(f"England, {phase} {INDICATORS[indicator].label}: D by January census (random allocation; excess):")
-        out += [f"  {int(r.year) + 1}: D {r.D:.3f} ({r.D_random:.3f}; {r.excess_over_random:+.3f}), {int(r.schools):,} schools"
-                for r in rows.sort_values("year").itertuples()]
+        out += [f"  {int(r.year) + 1}: D {r.D:.3f} ({r.D_random:.3f}; {r.excess_over_random:+.3f}), "
+                f"{int(r.schools):,} schools" for r in rows.sort_values("year").itertuples()]
     audited = result.schools[result.schools["status"] == "audited"]
     for indicator, rows in audited.groupby("indicator"):
         counts = rows["trend"].value_counts()
@@ -26,8 +26,8 @@ def lines(result, top: int = 10) -> list[str]:
                    f"noise at {counts.get('rising beyond year-to-year noise', 0):,}, falling at "
                    f"{counts.get('falling beyond year-to-year noise', 0):,}, no change beyond noise at "
                    f"{counts.get('no change beyond year-to-year noise', 0):,}, too few years at "
-                   f"{counts.get('too few years', 0):,}; {int((rows['slope_z_beyond_chance'].abs() > 1.96).sum()):,} moved "
-                   "beyond binomial chance alone")
+                   f"{counts.get('too few years', 0):,}; "
+                   f"{int((rows['slope_z_beyond_chance'].abs() > 1.96).sum()):,} moved beyond binomial chance alone")
     conv = meta.get("conversions") or {}
     if conv.get("converted_with_series"):
         out.append(f"Academy conversions after the January {conv['converted_since'] + 1} census: "
