@@ -197,6 +197,25 @@ def test_charts_in_the_report_and_site_state_the_trend(secondary):
     assert la_page.count('<svg class="trend"') == len(audited) + 1
 
 
+def test_trusts_before_and_after_joining_are_the_means_of_the_years(secondary):
+    _, out, _ = secondary
+    years = pd.read_csv(out / "trend_years.csv")
+    schools = pd.read_csv(out / "trend_trust_schools.csv", parse_dates=["joined_date"])
+    assert len(schools) > 100
+    for row in schools.head(25).itertuples():
+        mine = years[(years.urn == row.urn) & years.in_series]
+        census = pd.to_datetime((mine.year + 1).astype(str) + "-01-18")
+        before, after = mine[census < row.joined_date], mine[census >= row.joined_date]
+        assert row.gap_before_pp == pytest.approx(before.gap_pp.mean()) and row.years_before == len(before)
+        assert row.gap_after_pp == pytest.approx(after.gap_pp.mean()) and row.years_after == len(after)
+    trusts = pd.read_csv(out / "trend_trusts.csv")
+    one = trusts[trusts.schools_before_and_after >= 3].iloc[0]
+    mine = schools[schools.trust_code.astype(str) == str(one.trust_code)]
+    w = 1 / mine.change_se_pp ** 2
+    assert one.change_pp == pytest.approx((w * mine.change_pp).sum() / w.sum())
+    assert 'id="trusts"' in (out / "trend.html").read_text(encoding="utf-8")
+
+
 def test_hostile_names_are_text_in_charts():
     alt = chart.school_alt('<script>alert(1)</script>" onload="x', "fsm", {
         "gap_first_pp": -1.0, "gap_last_pp": 2.0, "first_year": 2021, "last_year": 2023, "change_pp": 3.0,

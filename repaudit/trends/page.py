@@ -64,10 +64,10 @@ def _context(result, title: str, home: str | None = None) -> dict:
                    if conv.get("converted_with_series") else "")
     return {"title": title, "home": home, "synthetic": bool(result.meta.get("synthetic")),
             "model": result.meta.get("community_model"), "years": label_years(result.meta.get("years") or []),
-            "breaks": [b.text for b in dict.fromkeys(
-                br for i in result.meta.get("indicators", []) for br in breaks.crossed(i, result.meta.get("years") or []))],
+            "breaks": [b.text for b in dict.fromkeys(br for i in result.meta.get("indicators", [])
+                                                     for br in breaks.crossed(i, result.meta.get("years") or []))],
             "conversions": conversions, "england": [], "areas": [], "schools": [], "schools_heading": "",
-            "footer": FOOTER}
+            "trusts": [], "footer": FOOTER}
 
 
 def moved(result) -> pd.DataFrame:
@@ -76,12 +76,24 @@ def moved(result) -> pd.DataFrame:
     return s.reindex(s["slope_z"].abs().sort_values(ascending=False).index)
 
 
+def _trust_rows(trusts: pd.DataFrame, top: int = 20, min_schools: int = 3) -> list[dict]:
+    """The TOP trusts with at least MIN_SCHOOLS schools on both sides, furthest from no change for their error."""
+    if trusts.empty:
+        return []
+    rows = trusts[trusts["schools_before_and_after"] >= min_schools]
+    rows = rows.reindex((rows["change_pp"] / rows["change_se_pp"]).abs().sort_values(ascending=False).index).head(top)
+    return [{"trust": f"{r.trust} ({INDICATORS[r.indicator].label})", "schools": int(r.schools_before_and_after),
+             "change": f"{r.change_pp:+.1f}", "interval": f"{r.change_95_low_pp:+.1f} to {r.change_95_high_pp:+.1f}"}
+            for r in rows.itertuples()]
+
+
 def report(result) -> str:
     """trend.html: England by year, every LA's chart, and a chart for each school whose gap moved."""
     context = _context(result, "Is it getting better or worse? Trends in how representative intakes are")
     context["england"] = _area_cards(result.areas, "england")
     context["areas"] = _area_cards(result.areas, "la")
     context["schools"] = _school_cards(result, moved(result))
+    context["trusts"] = _trust_rows(result.trusts)
     context["schools_heading"] = "Schools whose gap moved beyond year-to-year noise"
     return _template().render(**context)
 
