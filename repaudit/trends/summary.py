@@ -2,8 +2,6 @@
 schools' gaps moved beyond year-to-year noise, the schools that moved most, conversions followed, breaks."""
 from __future__ import annotations
 
-import pandas as pd
-
 from ..auditing.indicators import INDICATORS, label_years
 from . import page
 
