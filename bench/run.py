@@ -1,6 +1,6 @@
 """Run every benchmark in turn and print their figures (what `make bench` does).
 
-    .venv/bin/python bench/run.py             # load, audit, map, simulate
+    .venv/bin/python bench/run.py             # load, audit, map, simulate, trend
     .venv/bin/python bench/run.py audit map   # only some
 """
 import subprocess
@@ -13,6 +13,7 @@ BENCHES = {
     "audit": ["audit_bench.py"],
     "map": ["map_bench.py", "--real"],
     "simulate": ["simulate_bench.py"],
+    "trend": ["trend_bench.py"],
 }
 
 

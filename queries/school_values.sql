@@ -1,10 +1,11 @@
 -- name: school_values
 -- The school side of every indicator: school_values(urn, year, indicator, numerator, denominator,
--- vintage, inherited_from). A school's own rows come from `school_indicators` (a NULL denominator, as in
+-- vintage, inherited_from, predecessors). A school's own rows come from `school_indicators` (a NULL denominator, as in
 -- school-level CIN files, takes the census headcount of that year, else the GIAS roll); where a school
 -- has no row for a year, its predecessors' rows are carried over through GIAS links (academy conversions,
 -- mergers; splits are ambiguous and not followed), nearest generation first, merged predecessors summed;
--- where still nothing, the school's own residence flows (`flows`) give the count when they carry it.
+-- `predecessors` counts the schools an inherited row sums (more than one: a merger, which a series must not
+-- splice); where still nothing, the school's own residence flows (`flows`) give the count when they carry it.
 -- Parameters: none.
 with recursive own as (
     select i.urn, i.year, i.indicator, i.numerator,
@@ -42,7 +43,7 @@ nearest_generation as (
 ),
 inherited as (
     select urn, year, indicator, sum(numerator) as numerator, sum(denominator) as denominator,
-           min(vintage) as vintage, min(ancestor) as inherited_from
+           min(vintage) as vintage, min(ancestor) as inherited_from, count(distinct ancestor) as predecessors
     from (select distinct * from nearest_generation)
     group by urn, year, indicator
 ),
@@ -59,15 +60,16 @@ from_flows as (
        or (indicator = 'cin' and cin_complete)
 ),
 combined as (
-    select urn, year, indicator, numerator, denominator, vintage, null::integer as inherited_from from own
+    select urn, year, indicator, numerator, denominator, vintage, null::integer as inherited_from,
+           null::bigint as predecessors from own
     union all
-    select urn, year, indicator, numerator, denominator, vintage, inherited_from from inherited
+    select urn, year, indicator, numerator, denominator, vintage, inherited_from, predecessors from inherited
 ),
 final as (
     select * from combined
     union all
     select f.urn, f.year, case f.indicator when 'sen' then 'sen_support' else f.indicator end,
-           f.numerator, f.denominator, f.vintage, null::integer
+           f.numerator, f.denominator, f.vintage, null::integer, null::bigint
     from from_flows f
     anti join combined c on c.urn = f.urn and c.year = f.year
         and c.indicator = case f.indicator when 'sen' then 'sen_support' else f.indicator end

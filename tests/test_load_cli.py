@@ -31,8 +31,8 @@ def test_unknown_source_names_the_choices_the_closest_and_the_file_kind(real, ru
 
 def test_unknown_source_for_a_file_of_no_known_kind(runner, tmp_path):
     path = write_csv(tmp_path / "notes.csv", ["when", "what"], [["today", "nothing"]])
-    assert error_line(run_load(runner, tmp_path, "census", path)) == (
-        f"Error: unknown SOURCE 'census'. Choose one of: {KNOWN}.")
+    assert error_line(run_load(runner, tmp_path, "attendance", path)) == (
+        f"Error: unknown SOURCE 'attendance'. Choose one of: {KNOWN}.")
 
 
 def test_group_links_given_as_gias_say_which_source_they_are(real, runner, tmp_path):

@@ -10,7 +10,7 @@ REAL_KINDS = {
     "gias/gias_allgroupslinks_202203_ajb1970.csv.gz": ["gias-groups"],
     "gias/links_edubasealldata20250422.csv.gz": ["gias-links"],
     "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz": ["spc"],
-    "spc_sen/performance_tables_england_census_KSPDeveloper.csv.gz": ["sen"],
+    "spc_sen/performance_tables_england_census_KSPDeveloper.csv.gz": ["census", "sen"],
     "cin/b1_children_in_need_2013_to_2025.csv.gz": ["cin"],
     "cin/ons_mid-year_population_estimates_2012_to_2024.csv.gz": ["cin"],
     "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz": ["iod"],

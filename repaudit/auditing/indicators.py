@@ -51,14 +51,32 @@ def parse(names) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def window(con, indicator: str, years: int) -> list[int]:
-    """The last YEARS years in which any school has INDICATOR (ascending); [] when there is none."""
+def same_year_windows(con, names: list[str], years: int) -> tuple[dict[str, list[int]], list[str]]:
+    """Each indicator's window of YEARS years, all ending in the latest year that every indicator with data has,
+    so indicators are compared in the same years (METHODS §4); notes for newer years left unused. An indicator
+    sharing no year with the others keeps its own last YEARS years (and the years-differ note says so)."""
     if years < 1:
         raise RepauditError(f"--years must be at least 1; got {years}")
-    rows = con.execute(
-        "select distinct year from audit_school_values where indicator = ? order by year desc limit ?",
-        [indicator, years]).fetchall()
-    return sorted(r[0] for r in rows)
+    available = {name: [r[0] for r in con.execute(
+        "select distinct year from audit_school_values where indicator = ? order by year", [name]).fetchall()]
+        for name in names}
+    present = {name: ys for name, ys in available.items() if ys}
+    shared = set.intersection(*(set(ys) for ys in present.values())) if present else set()
+    end = max(shared) if shared else None
+    out, notes = {}, []
+    for name in names:
+        ys = available[name]
+        if not ys:
+            out[name] = []
+            continue
+        usable = [y for y in ys if end is None or y <= end]
+        out[name] = usable[-years:]
+        newer = [y for y in ys if end is not None and y > end]
+        if newer:
+            notes.append(f"{INDICATORS[name].label} also has {', '.join(label_years([y]) for y in newer)}: "
+                         f"not used, so that every indicator ends in {label_years([end])}, the latest year all have "
+                         f"(audit {name} alone to use it)")
+    return out, notes
 
 
 def label_years(years: list[int]) -> str:

@@ -19,6 +19,7 @@ class AuditResult:
     areas: pd.DataFrame
     lsoas: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    by_year: pd.DataFrame | None = None   # urn, indicator, year, numerator, denominator, community_rate (same year)
 
     def audited(self, indicator: str | None = None) -> pd.DataFrame:
         """Audited schools (optionally of one indicator), least representative first: lowest shrunken

@@ -117,8 +117,10 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
         materialise(con, "audit_lsoa_areas", "lsoa_areas")
     frames, lsoa_frames, calibrations, notes, windows, build_info, conserved = [], [], [], [], {}, {}, {}
+    year_frames = []
+    same_year, notes = indicators_mod.same_year_windows(con, names, years)
     for indicator in names:
-        years_used = indicators_mod.window(con, indicator, years)
+        years_used = same_year[indicator]
         label = indicators_mod.INDICATORS[indicator].label
         if not years_used:
             notes.append(f"{indicator}: left out, the warehouse has no school-level {label} data"
@@ -147,6 +149,8 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         if added_up is not None:
             conserved[indicator] = added_up
         fits = calibrations[-1] if len(calibrations) > before else None
+        year_frames.append(per_year[["urn", "year", "numerator", "denominator", "community_rate"]]
+                           .assign(indicator=indicator))
         pooled = schools_mod.pool(per_year)
         compared = schools_mod.compare(pooled)
         weighted = set(con.execute("select distinct urn from catchment_weight").df()["urn"].tolist())
@@ -200,7 +204,8 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
     schools = table[schools_mod.COLUMNS + dispersion_mod.COLUMNS + ["group_code", "group_name", "la_maintained",
                                                                     "successor"]]
     return AuditResult(schools.reset_index(drop=True), trusts, areas,
-                       pd.concat(lsoa_frames, ignore_index=True), meta)
+                       pd.concat(lsoa_frames, ignore_index=True), meta,
+                       by_year=pd.concat(year_frames, ignore_index=True))
 
 
 def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,

@@ -164,3 +164,4 @@ with interrupt_exits():
     from . import simulate_cmd  # noqa: E402,F401
     from . import validate_cmd  # noqa: E402,F401
     from . import school_cmd  # noqa: E402,F401
+    from . import trend_cmd  # noqa: E402,F401

@@ -14,6 +14,7 @@ def _sources_help():
              "  repaudit load gias edubasealldata20250524.csv\n"
              "  repaudit load spc spc_school_level_underlying_data_2022_23.csv --db output/england.duckdb\n"
              "  repaudit load sen --year 2018 england_census.csv\n"
+             "  repaudit load census performance_tables_england_census_2017_18.csv england_census_2023_24.csv\n"
              "  repaudit load cin b1_children_in_need_2013_to_2025.csv ons_mid-year_population_estimates_2012_to_2024.csv\n"
              "  repaudit load flows --year 2022 --rejects output/flows_rejects.csv npd_flows_2022.csv\n"
              "  repaudit load iod File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators.csv\n"
@@ -25,7 +26,7 @@ def _sources_help():
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--vintage", help="Label for the data's vintage (default: taken from the file name or contents).")
 @click.option("--year", type=int, help="Year of the data when the file does not say: the academic year for sen, "
-              "spc, cin-schools and flows (2022 = 2022/23); iod: IoD edition; population.")
+              "census, spc, cin-schools and flows (2022 = 2022/23); iod: IoD edition; population.")
 @click.option("--crs", help="CRS of a geometry or centroid file that has none or a wrong one, e.g. EPSG:27700.")
 @click.option("--urn-map", type=click.Path(exists=True, dir_okay=False),
               help="catchments: CSV of name,urn giving the school each catchment name belongs to.")

@@ -39,6 +39,7 @@ SIGNATURES = [
     Signature("cin", (r"^at31(episodes|children)$",)),
     Signature("cin", (r"^populationestimate$", r"^agegroup$")),
     Signature("spc", (URN, r"knowntobeeligiblefor(andclaiming)?freeschoolmeals$|^fsmeligible$")),
+    Signature("census", (URN, r"^nor$", r"^tsenelk$", r"^(numfsm|pnumfsm)$")),
     Signature("sen", (URN, r"^(tsenelk|sensupport)$")),
     Signature("flows", (URN, LSOA, r"^(pupils|pupilcount|headcount|count|numberofpupils)$"),
               excludes=(r"^establishmentname$", GIAS_ONLY)),
@@ -55,7 +56,7 @@ GEOMETRY_SOURCES = ["lsoa-boundaries", "catchments", "lsoa-centroids"]
 # SOURCEs recognised by columns other than the one they may lack (GIAS without EstablishmentName): their
 # missing-column error says the file is otherwise of that kind instead of "not a 'gias' file".
 NAMED_WHEN_INCOMPLETE = {"gias"}
-CHECKED_BEFORE_READING = {"gias", "gias-groups", "gias-links", "spc", "sen", "cin", "cin-schools", "flows"}
+CHECKED_BEFORE_READING = {"gias", "gias-groups", "gias-links", "spc", "sen", "census", "cin", "cin-schools", "flows"}
 
 
 def sources_for_columns(columns: list[str]) -> list[str]:
