@@ -43,7 +43,10 @@ def validate_command(indicator, community, phase, region, la, years, params, flo
     """Compare the community models on the loaded data: per model the share of schools flagged, phi and tau,
     and the grammar schools' mean gap; per pair of models the correlation of their gaps and ranks and how
     many schools change flag. A conclusion that holds under every model is robust to the choice of model
-    (docs/methodology.md in the repaudit repository explains each model and its known biases)."""
+    (docs/methodology.md in the repaudit repository explains each model and its known biases). With --flows,
+    also check each public model against where the pupils of the schools in FILE live: the correlation and
+    mean absolute error of its community rate and gaps against the residence-based community, and the
+    grammar schools' mean gap under each."""
     from pathlib import Path
 
     chosen = [c.strip() for c in community.split(",") if c.strip()] or None
