@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "data" / "real"
-MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "proximity", "fitted")
 INDICATORS = ("fsm", "sen_support", "ehcp")
 
 CHILD = """

@@ -4,12 +4,12 @@
 -- (numerator = that rate, denominator = 1, so a school's community rate is the mean of its LSOAs' rates
 -- weighted by its pupils from each), from the residence flows of every state-funded mainstream school
 -- (fsm, sen as SEN support, cin columns); `pupils` = all pupils of the phase counted in the LSOA.
--- Reads flows and audit_schools. Parameters: $indicator.
+-- Reads audit_flows (queries/flows_current.sql) and audit_schools. Parameters: $indicator.
 with counted as (
     select f.lsoa || '|' || s.phase as area, f.year,
            case $indicator when 'fsm' then f.fsm when 'sen_support' then f.sen when 'cin' then f.cin end as count,
            f.pupils
-    from flows f join audit_schools s on s.urn = f.urn
+    from audit_flows f join audit_schools s on s.urn = f.urn
     where s.scope_reason is null
 ),
 final as (

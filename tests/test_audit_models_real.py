@@ -19,7 +19,7 @@ FILES = [
     ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz"),
     ("iod", "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz"),
 ]
-MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "proximity", "fitted")
 NO_YEAR_7 = "16 to 19|16-19|University technical college|Studio schools"
 
 

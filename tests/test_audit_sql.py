@@ -6,7 +6,7 @@ import audit_fixture
 from repaudit.auditing.run import audit
 from repaudit.auditing.relations import materialise
 
-MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "flows", "proximity")
+MODELS = ("la", "nearby-schools", "nearby-primaries", "residential", "catchment", "flows", "proximity", "fitted")
 
 
 def unique(con, table, key):

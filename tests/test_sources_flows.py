@@ -149,3 +149,18 @@ def test_rejects_file_holds_every_rejected_row(tmp_path, runner):
     assert lines[0] == "source,source_file,row_number,reason,raw"
     assert lines[1] == "flows,flows.csv,3,URN 'abc' is not a number,\"abc,E01016969,2022,12,3,1\""
     assert len(lines) == 1 + len(REASONS)
+
+
+def test_london_schools_atlas_columns_and_bom_load(tmp_path, wh):
+    """The GLA London Schools Atlas flows file as published: UTF-8 with a BOM, its own column names, no year."""
+    path = tmp_path / "atlas.csv"
+    path.write_text("\ufeffSecondary_School_URN,Secondary_School_Name,Total_SecSchool_Pupils,Secondary2LSOA_Flow_No.,"
+                    "LSOA_CODE,LSOA_NAME,Pupil_count\n"
+                    "100277,Haggerston School,866,Sec2LSOA_Flow1,E01001775,Hackney 024C,32\n"
+                    "100277,Haggerston School,866,Sec2LSOA_Flow2,E01001755,Hackney 025D,26\n", encoding="utf-8")
+    with pytest.raises(Exception, match="--year"):
+        load_file(wh, "flows", path)
+    result = load_file(wh, "flows", path, year=2014)
+    assert result.rows_loaded == 2
+    assert wh.df("SELECT urn, lsoa, year, pupils FROM flows ORDER BY pupils").values.tolist() == [
+        [100277, "E01001755", 2014, 26], [100277, "E01001775", 2014, 32]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import WarehouseError
-from . import neighbours, proximity
+from . import gravity, neighbours, proximity
 from .models import Param, community_model
 from .relations import materialise
 
@@ -177,11 +177,13 @@ def build_catchment(con, indicator):
 @community_model(
     "flows",
     "residence flows (NPD or London Schools Atlas): the school's catchment is where its pupils live; "
-    "the community rate is the rate among all pupils of the phase living in those LSOAs",
+    "the community rate is the rate among all pupils of the phase living in those LSOAs (flows with no "
+    "counts of the indicator, such as the Atlas: the LSOAs' rates, calibrated IDACI for FSM)",
     area_kind="flows", needs_location=False, public=False)
 def build_flows(con, indicator):
     _require(con, "flows", "flows model", "repaudit load flows FILE")
-    materialise(con, "catchment_weight", "community_flows")
+    by_lsoa = con.execute("select count(*) from area_values where area not like '%|%'").fetchone()[0]
+    materialise(con, "catchment_weight", "community_flows_lsoa" if by_lsoa else "community_flows")
 
 
 @community_model(
@@ -223,3 +225,34 @@ def build_proximity(con, indicator):
                    select lsoa::varchar as lsoa, urn::integer as urn, pupils::double as pupils from _allocation""")
     con.unregister("_allocation")
     materialise(con, "catchment_weight", "community_proximity")
+
+
+@community_model(
+    "fitted",
+    "a destination-choice (gravity) model fitted to where pupils live (the London Schools Atlas): the "
+    "children of each LSOA choose among their nearest secondary schools (and the grammar schools within "
+    "reach) with probability proportional to roll^size x exp(type effect) x distance decay, with its own "
+    "decay for selective and faith schools; the community is the predicted home LSOAs of the school's "
+    "pupils. Open data only (GIAS, LSOA centroids and population, IDACI)",
+    area_kind="lsoa", needs_location=True, phases=("secondary",),
+    params=(Param("fit", None, "JSON file of fitted parameters (bench/fit_residence_model.py writes one); "
+                  "default: the fit shipped with repaudit", text=True),))
+def build_fitted(con, indicator):
+    _require(con, "lsoa_population", "fitted model", "repaudit load population FILE")
+    fit = gravity.load_fit(con.execute("select min(fit) from audit_sources").fetchone()[0])
+    con.execute("""create or replace temp table audit_places as
+        select urn, easting, northing, roll, selective, faith from audit_schools
+        where phase = 'secondary' and scope_reason is null and easting is not null and northing is not null
+          and roll > 0""")
+    gravity.choice_pairs(con, "select urn, easting, northing, selective from audit_places",
+                         "select lsoa, easting, northing from audit_lsoa_areas where pop_secondary > 0",
+                         int(fit["k"]), float(fit["selective_km"]))
+    pairs = con.execute("""select p.lsoa, p.urn, p.dist, s.roll, s.selective, s.faith, a.pop_secondary as children
+                           from audit_choice p join audit_places s on s.urn = p.urn
+                           join audit_lsoa_areas a on a.lsoa = p.lsoa""").df()
+    con.register("_allocation", gravity.predict(pairs, fit))
+    con.execute("""create or replace temp table audit_allocation as
+                   select lsoa::varchar as lsoa, urn::integer as urn, pupils::double as pupils from _allocation""")
+    con.unregister("_allocation")
+    materialise(con, "catchment_weight", "community_fitted")
+    return {"fit": fit.get("fitted_at"), "form": fit["form"], "variant": fit.get("variant")}

@@ -80,6 +80,17 @@ def _community_by_year(con, indicator, sources, general, calibrations) -> pd.Dat
     return conservation.rescale(per_year, sources.drop_duplicates("urn").set_index("urn")["phase"])
 
 
+def _area_kind(con, model, indicator: str, lsoa_ready: bool) -> str:
+    """Where the areas' rates come from: the model's own kind, except that residence flows carrying no
+    counts of INDICATOR (the London Schools Atlas has pupils only) join their home LSOAs to LSOA rates
+    (calibrated IDACI for FSM) like the other LSOA-based models, when LSOA data are loaded."""
+    if model.area_kind != "flows" or not lsoa_ready:
+        return model.area_kind
+    column = {"fsm": "fsm", "sen_support": "sen", "cin": "cin"}.get(indicator)
+    counted = column and con.execute(f"select count({column}) from audit_flows").fetchone()[0]
+    return "flows" if counted else "lsoa"
+
+
 def _meta_vintages(con) -> dict:
     log = con.execute("""select table_name, source_file, vintage, max(loaded_at) as loaded_at from load_log
                          group by all order by table_name, loaded_at""").df()
@@ -110,7 +121,10 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
     inputs = scope.select(con, phase=phase, region=region, la=la, trust=trust, school_type=school_type,
                           selective=selective, faith=faith)
     everyone = con.execute("select * from audit_schools").df()
-    if model.area_kind == "lsoa":
+    if model.area_kind == "flows":
+        materialise(con, "audit_flows", "flows_current")
+    lsoa_ready = model.area_kind == "flows" and con.execute("select count(*) from lsoa_centroids").fetchone()[0]
+    if model.area_kind == "lsoa" or lsoa_ready:
         if not con.execute("select count(*) from lsoa_centroids").fetchone()[0]:
             raise WarehouseError(f"the {model.name} model needs LSOA centroids (lsoa_centroids is empty); load "
                                  "them with `repaudit load lsoa-centroids FILE`")
@@ -129,7 +143,8 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
             continue
         windows[indicator] = years_used
         _window_tables(con, indicator, years_used)
-        calibrated = model.area_kind == "lsoa" and indicator == "fsm" and not con.execute(
+        kind = _area_kind(con, model, indicator, bool(lsoa_ready))
+        calibrated = kind == "lsoa" and indicator == "fsm" and not con.execute(
             "select count(*) from lsoa_rates where indicator = 'fsm'").fetchone()[0]
         national = calibrated or general["conserve"]      # fits over every school, whatever the filters
         candidates = everyone[everyone["phase"].isin(inputs["phase"].unique())] if national else inputs
@@ -137,7 +152,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         if calibrated and not con.execute("select count(*) from lsoa_deprivation where measure = 'idaci'").fetchone()[0]:
             raise WarehouseError(f"the {model.name} model needs IDACI scores for FSM (lsoa_deprivation has no "
                                  "idaci rows); load IoD2019 File 7a or File 3 with `repaudit load iod FILE`")
-        materialise(con, "area_values", f"area_values_{model.area_kind}", indicator=indicator)
+        materialise(con, "area_values", f"area_values_{kind}", indicator=indicator)
         if con.execute("select count(*) from area_values").fetchone()[0]:
             build_info[indicator] = model.build(con, indicator) or {}
         else:                                   # nothing to weigh: every school is excluded with the reason
@@ -164,7 +179,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
                                          model.needs_location, None if indicator in build_info else no_values,
                                          suppressed)
         frames.append(schools_mod.with_pool(assembled, communities.pool(con)))
-        lsoa_frames.append(lsoas.lsoa_rates(con, indicator, model.area_kind, fits, years_used))
+        lsoa_frames.append(lsoas.lsoa_rates(con, indicator, kind, fits, years_used))
     if not frames:
         raise WarehouseError("none of the indicators asked for has school-level data in the warehouse: "
                              + "; ".join(notes))

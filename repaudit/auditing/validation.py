@@ -126,7 +126,7 @@ def summary(validation: dict) -> str:
             f"limit allowing for over-dispersion):\n{pairs_text}\n")
 
 
-FILES = ("validation_models.csv", "validation_pairs.csv")
+FILES = ("validation_models.csv", "validation_pairs.csv", "validation_residence.csv")
 
 
 def output_files(out) -> "OutputSet":
@@ -136,10 +136,12 @@ def output_files(out) -> "OutputSet":
 
 
 def write(validation: dict, files) -> list:
-    """Write the models and pairs tables as CSV into FILES (from `output_files`), all or nothing; no text cell
+    """Write the models and pairs tables (and the residence check, when run) as CSV into FILES (from
+    `output_files`), all or nothing; no text cell
     can run as a spreadsheet formula."""
     from ..safe_text import for_csv
     with files:
-        for name in ("models", "pairs"):
-            for_csv(validation[name])[0].to_csv(files.path(f"validation_{name}.csv"), index=False)
+        for name in ("models", "pairs", "residence"):
+            if name in validation:
+                for_csv(validation[name])[0].to_csv(files.path(f"validation_{name}.csv"), index=False)
     return files.written

@@ -24,7 +24,7 @@ from .school_keys import FIRST_YEAR, LAST_YEAR, URN_ALIASES, YEAR_ALIASES, vinta
 
 SOURCE = "flows"
 ALIASES = {
-    "urn": URN_ALIASES,
+    "urn": [*URN_ALIASES, "Secondary_School_URN", "Primary_School_URN"],     # the London Schools Atlas
     "lsoa": ["lsoa", "lsoa_code", "LSOA21CD", "LSOA11CD", "lsoa21", "lsoa11", *LSOA_CODE_ALIASES],
     "year": YEAR_ALIASES,
     "pupils": ["pupils", "pupil_count", "headcount", "number_of_pupils", "count"],

@@ -1,0 +1,101 @@
+"""The fitted residence model (production-constrained gravity, a destination-choice model): the children
+of LSOA l choose secondary school s with probability
+
+    p(s | l) = A_s f_s(d_ls) / sum_k A_k f_k(d_lk)
+
+over the schools of l's choice set (its `k` nearest same-phase state-funded mainstream schools and every
+selective school within `selective_km`), with A_s = roll_s^size x exp(selective x b_sel + faith x b_faith)
+and f a power (max(d, floor_km)^-decay) or exponential (exp(-decay x d)) distance decay whose rate differs
+for selective and faith schools. log A_s f_s(d) is linear in the parameters, so the model is a conditional
+logit: `design` gives its columns. A school's predicted pupils from l are children_l x p(s | l).
+
+The parameters are fitted to the London Schools Atlas by bench/fit_residence_model.py and shipped as
+residence_fit.json (package data), which also records how, on what and how well they were fitted.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RepauditError
+from . import neighbours
+
+FIT_FILE = Path(__file__).with_name("residence_fit.json")
+FORMS = ("power", "exponential")
+NAMES = ("size", "selective", "faith", "decay", "decay_selective", "decay_faith")
+KM = 1000.0
+
+
+def load_fit(path=None) -> dict:
+    """The fitted parameters: PATH (a JSON file written by bench/fit_residence_model.py) or the shipped fit."""
+    source = Path(path) if path else FIT_FILE
+    try:
+        fit = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RepauditError(f"{source}: cannot read the fitted residence model ({exc}); give a JSON file "
+                            "written by bench/fit_residence_model.py") from None
+    missing = [n for n in NAMES if not isinstance(fit.get("parameters", {}).get(n), (int, float))]
+    if missing or fit.get("form") not in FORMS:
+        raise RepauditError(f"{source}: not a fitted residence model (needs form {' or '.join(FORMS)} and "
+                            f"numeric parameters {', '.join(NAMES)}; missing or not numbers: {', '.join(missing)})")
+    return fit
+
+
+def design(dist_m, roll, selective, faith, form: str, floor_km: float) -> np.ndarray:
+    """The conditional-logit columns of each (LSOA, school) pair, in the order of NAMES."""
+    d = np.maximum(np.asarray(dist_m, dtype=float) / KM, floor_km)
+    g = d if form == "exponential" else np.log(d)
+    sel = np.asarray(selective, dtype=bool)
+    fai = np.asarray(faith, dtype=bool) & ~sel              # a selective faith school counts as selective
+    other = ~sel & ~fai
+    return np.column_stack([np.log(np.maximum(np.asarray(roll, dtype=float), 1.0)), sel, fai,
+                            -g * other, -g * sel, -g * fai]).astype(float)
+
+
+def shares(group: np.ndarray, utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p = exp(u) / sum of exp(u) within each GROUP (an LSOA's choice set; GROUP sorted, holding 0..G-1)
+    and log p."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    top = np.maximum.reduceat(utility, starts)[group]
+    e = np.exp(utility - top)
+    log_p = utility - top - np.log(np.add.reduceat(e, starts)[group])
+    return np.exp(log_p), log_p
+
+
+def choice_pairs(con, schools: str, lsoas: str, k: int, selective_km: float, out: str = "audit_choice") -> None:
+    """Table OUT(lsoa, urn, dist): each LSOA's choice set. SCHOOLS: a SELECT of urn, easting, northing,
+    selective; LSOAS: a SELECT of lsoa, easting, northing. The k nearest schools of every LSOA, plus every
+    selective school within selective_km (grammar schools draw from far wider areas)."""
+    sources = f"""select lsoa as src, 'x' as grp, easting, northing, {float(k)} as need, {60 * KM} as max_dist
+                  from ({lsoas})"""
+    targets = f"select urn::varchar as tgt, 'x' as grp, easting, northing, 1.0 as weight from ({schools})"
+    neighbours.nearest(con, sources, targets, count_mode=True, first_radius=3 * KM, out="audit_choice_near")
+    far = f"""select lsoa as src, 'x' as grp, easting, northing, null::double as need,
+                     {float(selective_km) * KM} as max_dist from ({lsoas})"""
+    grammar = f"""select urn::varchar as tgt, 'x' as grp, easting, northing, 1.0 as weight
+                  from ({schools}) where selective"""
+    neighbours.nearest(con, far, grammar, count_mode=True, first_radius=float(selective_km) * KM,
+                       out="audit_choice_far")
+    con.execute(f"""create or replace temp table {out} as
+        select src as lsoa, tgt::integer as urn, min(dist) as dist
+        from (select * from audit_choice_near union all select * from audit_choice_far)
+        group by all""")
+    con.execute("drop table if exists audit_choice_near")
+    con.execute("drop table if exists audit_choice_far")
+
+
+def predict(pairs: pd.DataFrame, fit: dict) -> pd.DataFrame:
+    """PAIRS (lsoa, urn, dist, roll, selective, faith, children) -> lsoa, urn, share p(s | l), pupils
+    (children x share) under FIT."""
+    if pairs.empty:
+        return pairs.assign(share=[], pupils=[])[["lsoa", "urn", "share", "pupils"]]
+    pairs = pairs.sort_values(["lsoa", "urn"], kind="stable").reset_index(drop=True)
+    group = pd.factorize(pairs["lsoa"])[0]
+    theta = np.array([fit["parameters"][n] for n in NAMES], dtype=float)
+    x = design(pairs["dist"], pairs["roll"], pairs["selective"], pairs["faith"], fit["form"], fit["floor_km"])
+    p, _ = shares(group, x @ theta)
+    return pairs.assign(share=p, pupils=pairs["children"].to_numpy(dtype=float) * p)[["lsoa", "urn", "share",
+                                                                                         "pupils"]]

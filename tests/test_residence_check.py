@@ -1,0 +1,127 @@
+"""The residence check and the fitted residence model on hand-worked examples: the check's correlations,
+mean absolute errors and grammar gaps on four schools; the fitted model's shares on the fixture of
+tests/audit_fixture.py; Atlas-style flows (no counts) joined to LSOA rates; URNs carried forward."""
+import json
+import math
+
+import pandas as pd
+import pytest
+
+import audit_fixture
+from repaudit.auditing import gravity, residence
+from repaudit.auditing.run import audit
+from repaudit.errors import RepauditError
+
+TRUTH = pd.DataFrame({"urn": [1, 2, 3, 4], "community_rate": [0.10, 0.20, 0.30, 0.40],
+                      "gap_pp": [-2.0, 0.0, 3.0, 5.0], "selective": [True, False, False, True]})
+
+
+def test_residence_check_arithmetic_by_hand():
+    model = pd.DataFrame({"urn": [1, 2, 3, 4, 5], "community_rate": [0.12, 0.18, 0.33, 0.40, 0.9],
+                          "gap_pp": [-4.0, 2.0, 0.0, 5.0, 40.0], "selective": [True, False, False, True, False]})
+    row = residence.compare({"m": model}, TRUTH, {"x": "not run: no data"}).set_index("community_model")
+    m = row.loc["m"]
+    assert m.schools == 4                                     # school 5 has no residence community
+    # rates: deviations (-.15, -.05, .05, .15) and (-.1375, -.0775, .0725, .1425): 0.0495 / sqrt(0.05 x 0.050475)
+    assert m.rate_correlation == pytest.approx(0.0495 / math.sqrt(0.05 * 0.050475))
+    assert m.rate_mae_pp == pytest.approx((2 + 2 + 3 + 0) / 4)
+    # gaps: deviations (-3.5, -1.5, 1.5, 3.5) and (-4.75, 1.25, -0.75, 4.25): 28.5 / sqrt(29 x 42.75)
+    assert m.gap_correlation == pytest.approx(28.5 / math.sqrt(29 * 42.75))
+    assert m.gap_mae_pp == pytest.approx((2 + 2 + 3 + 0) / 4)
+    assert (m.grammar_schools, m.grammar_mean_gap_pp, m.residence_grammar_mean_gap_pp) == (2, 0.5, 1.5)
+    assert row.loc["x"].schools == 0 and row.loc["x"].note == "not run: no data"
+
+
+def test_identical_model_scores_perfectly_and_a_shuffled_one_does_not():
+    same = residence.compare({"same": TRUTH}, TRUTH).iloc[0]
+    assert (same.rate_correlation, same.rate_mae_pp, same.gap_correlation, same.gap_mae_pp) == \
+        pytest.approx((1.0, 0.0, 1.0, 0.0))
+    shuffled = TRUTH.assign(community_rate=TRUTH.community_rate[::-1].to_numpy(), gap_pp=TRUTH.gap_pp[::-1].to_numpy())
+    bad = residence.compare({"bad": shuffled}, TRUTH).iloc[0]
+    assert bad.rate_correlation == pytest.approx(-1.0) and bad.rate_mae_pp == pytest.approx(20.0)
+
+
+@pytest.fixture
+def fixture_wh(wh):
+    audit_fixture.build(wh)
+    return wh
+
+
+def _fit_file(tmp_path, **changes):
+    fit = {"form": "power", "floor_km": 0.5, "k": 2, "selective_km": 30.0,
+           "parameters": {"size": 1.0, "selective": 0.0, "faith": 0.0, "decay": 2.0, "decay_selective": 1.0,
+                          "decay_faith": 1.0}}
+    fit.update(changes)
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps(fit))
+    return path
+
+
+def test_fitted_model_shares_each_lsoa_by_hand(fixture_wh, tmp_path):
+    r = audit(fixture_wh, community="fitted", params={"fit": str(_fit_file(tmp_path))})
+    # schools with room: A (0 km, roll 100), B (1), C (10, roll 200), H (0.8, 100). Two nearest of each LSOA:
+    # L1 (0, 0.5): A at 0.5, H at sqrt(0.89); L2 (1.5, 0): B 0.5, H 0.7; L3 (9): C 1, B 8; L4 (11): C 1, B 10.
+    # attraction = roll / max(d, 0.5)^2
+    p_a1 = 400 / (400 + 100 / 0.89)
+    p_b2, p_b3, p_b4 = 400 / (400 + 100 / 0.49), (100 / 64) / (200 + 100 / 64), (100 / 100) / (200 + 1)
+    p_c3, p_c4 = 200 / (200 + 100 / 64), 200 / 201
+    weights = fixture_wh.df("select urn, area, weight from catchment_weight where urn <= 3 order by urn, area")
+    expected = [(1, "L1", 100 * p_a1), (2, "L2", 200 * p_b2), (2, "L3", 100 * p_b3), (2, "L4", 300 * p_b4),
+                (3, "L3", 100 * p_c3), (3, "L4", 300 * p_c4)]
+    assert [(u, a) for u, a, _ in expected] == list(zip(weights.urn, weights.area))
+    assert weights.weight.tolist() == pytest.approx([w for *_, w in expected])
+    s = r.schools.set_index("urn")
+    b = (200 * p_b2 * 0.3 + 100 * p_b3 * 0.5 + 300 * p_b4 * 0.2) / (200 * p_b2 + 100 * p_b3 + 300 * p_b4)
+    assert s.loc[[1, 2], "community_rate"].tolist() == pytest.approx([0.1, b])
+    assert s.loc[3, "community_rate"] == pytest.approx((100 * p_c3 * 0.5 + 300 * p_c4 * 0.2) / (100 * p_c3 + 300 * p_c4))
+
+
+def test_exponential_decay_and_a_wrong_fit_file(fixture_wh, tmp_path):
+    path = _fit_file(tmp_path, form="exponential", parameters={**json.loads(_fit_file(tmp_path).read_text())[
+        "parameters"], "decay": 1.0})
+    audit(fixture_wh, community="fitted", params={"fit": str(path)})
+    w = fixture_wh.df("select weight from catchment_weight where urn = 1 and area = 'L1'").weight[0]
+    assert w == pytest.approx(100 * 100 * math.exp(-0.5) / (100 * math.exp(-0.5) + 100 * math.exp(-math.sqrt(0.89))))
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"form": "linear", "parameters": {"size": "big"}}')
+    with pytest.raises(RepauditError, match="bad.json: not a fitted residence model"):
+        audit(fixture_wh, community="fitted", params={"fit": str(bad)})
+
+
+def test_shipped_fit_reads_and_design_orders_its_columns():
+    fit = gravity.load_fit()
+    assert fit["form"] in gravity.FORMS and set(gravity.NAMES) <= set(fit["parameters"])
+    x = gravity.design([250.0, 3000.0], [100, 400], [False, True], [True, True], "power", 0.5)
+    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)])
+    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0])
+
+
+def test_flows_without_counts_join_lsoa_rates_and_follow_urns_forward(fixture_wh):
+    con = fixture_wh.con
+    con.execute("delete from flows")
+    # school 1's flows are filed under its predecessor 901 (closed, linked in GIAS): Atlas-style, pupils only
+    audit_fixture.insert(fixture_wh, "flows", [
+        {"urn": u, "lsoa": lsoa, "year": 2014, "pupils": p}
+        for u, lsoa, p in ((901, "L1", 60), (901, "L2", 40), (2, "L2", 10), (2, "L3", 30))])
+    audit_fixture.insert(fixture_wh, "school_links", [{"urn": 1, "link_urn": 901, "link_type": "Predecessor"}])
+    s = audit(fixture_wh, community="flows").schools.set_index("urn")
+    assert s.loc[1, "community_rate"] == pytest.approx((60 * 0.1 + 40 * 0.3) / 100)
+    assert s.loc[2, "community_rate"] == pytest.approx((10 * 0.3 + 30 * 0.5) / 40)
+    assert s.loc[3, "status"] == "excluded"
+
+
+def test_validate_flows_prints_every_model_and_leaves_the_warehouse(runner, tmp_path):
+    from repaudit.cli import cli
+    from repaudit.warehouse import Warehouse
+
+    db = tmp_path / "w.duckdb"
+    with Warehouse(db) as w:
+        audit_fixture.build(w, flows=False)
+    flows = tmp_path / "flows.csv"                    # the Atlas's column names, with a BOM
+    flows.write_text("\ufeffSecondary_School_URN,LSOA_CODE,Pupil_count\n1,E01000001,60\n", encoding="utf-8")
+    out = runner.invoke(cli, ["validate", "--db", str(db), "--flows", str(flows)])
+    assert out.exit_code == 1 and "--flows-year" in out.output and "Traceback" not in out.output
+    flows.write_text("\ufeffSecondary_School_URN,LSOA_CODE,Pupil_count\n1,L1,60\n1,L2,40\n2,L2,70\n3,L3,50\n",
+                     encoding="utf-8")
+    with pytest.raises(Exception):                    # LSOA codes must look like E01...: the loader's own rule
+        residence.use_flows_file(Warehouse(db, read_only=True), flows, 2014)
