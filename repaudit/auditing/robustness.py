@@ -116,7 +116,8 @@ def run_all(audit_model, chosen: str, names: list[str]) -> tuple[dict[str, pd.Da
 def rank_interval(schools: pd.DataFrame, reps: int, seed: int, level: float = 0.95) -> pd.DataFrame:
     """SCHOOLS with rank_low and rank_high: the LEVEL interval of each audited school's rank over REPS draws
     of its gap from N(gap_shrunk_pp, sd^2), sd = (posterior high - low) / (2 x 1.96); ranks run per indicator,
-    1 = lowest gap, as the audit's `rank` (equal draws, as when tau is 0, keep the rank's order). Seeded: the same table and SEED give the same intervals."""
+    1 = lowest gap, as the audit's `rank` (equal draws, as when tau is 0, keep the rank's order).
+    Seeded: the same table and SEED give the same intervals."""
     out = schools.copy()
     low, high = np.full(len(out), np.nan), np.full(len(out), np.nan)
     needed = {"gap_shrunk_pp", "gap_shrunk_posterior95_low_pp", "gap_shrunk_posterior95_high_pp", "rank"}

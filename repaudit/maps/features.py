@@ -104,8 +104,8 @@ def _column(part: pd.DataFrame, column: str, decimals: int) -> list:
 
 def indicator_features(rows: pd.DataFrame, indicator: str, index: dict[int, int]) -> dict:
     """One FeatureCollection of the drawable schools of INDICATOR; properties i (school index), n, s, c, g,
-    r, z, h, mf, mr, gl, gh, rk, rl, rh (see NUMBERS; absent when the result has no such column), hl and hh (the 95% range of the shortfall, repaudit.plain), f (flag code) and
-    x = 1 when the values are suppressed."""
+    r, z, h, mf, mr, gl, gh, rk, rl, rh (see NUMBERS; absent when the result has no such column), hl and hh
+    (the 95% range of the shortfall, repaudit.plain), f (flag code) and x = 1 when the values are suppressed."""
     part = schools_in_order(rows[(rows["indicator"] == indicator) & rows["lon"].notna() & rows["lat"].notna()])
     columns = {key: _column(part, column, decimals) for key, (column, decimals) in NUMBERS.items()}
     low, high = plain.shortfall_ranges(part)
