@@ -102,7 +102,11 @@ def shortfall_words(short, rng) -> str:
             f"{whole(abs(n))} more than a representative intake" if n < 0 else "about as many as a representative intake")
     if rng is not None:
         lo, hi = sorted((-rng[1], -rng[0])) if n < 0 else rng
-        what += f" (95% range {whole(lo)} to {whole(hi)})"
+        if round(lo) < 0 < round(hi):        # the range crosses zero: say both ways in words, never "-14"
+            other = "more" if n >= 0 else "fewer"
+            what += f" (95% range {whole(-lo)} {other} to {whole(hi)} {'fewer' if n >= 0 else 'more'})"
+        else:
+            what += f" (95% range {whole(lo)} to {whole(hi)})"
     return what
 
 

@@ -34,7 +34,10 @@ def _popup_field(page, field):
 
 
 def _open(page, urn):
-    page.locator(f"path.urn-{urn}").click(force=True)
+    """Open this school's popup, whatever circle lies on top of it (as the search box does)."""
+    page.evaluate("urn => { const e = repaudit.layers[repaudit.current]; "
+                  "repaudit.show(e.markers.find(m => String(repaudit.schools[m.schoolIndex].urn) === String(urn))); }",
+                  urn)
     page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
 
 

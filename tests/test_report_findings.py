@@ -99,5 +99,10 @@ def test_report_page_has_language_title_and_description():
 def test_shortfall_words_for_a_surplus_and_missing_values():
     assert plain.shortfall_words(-30.4, (-50.0, -10.0)) == "30 more than a representative intake (95% range 10 to 50)"
     assert plain.shortfall_words(0.2, None) == "about as many as a representative intake"
+    # a range that crosses zero is said both ways, never as a negative number of pupils
+    assert plain.shortfall_words(16.2, (-14.3, 46.1)) == \
+        "16 fewer than a representative intake (95% range 14 more to 46 fewer)"
+    assert plain.shortfall_words(-16.2, (-46.1, 14.3)) == \
+        "16 more than a representative intake (95% range 14 fewer to 46 more)"
     assert plain.school_sentence({"school_rate": float("nan"), "community_rate": 0.2}, "fsm") == \
         "Rates not available for this school."

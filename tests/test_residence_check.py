@@ -58,7 +58,7 @@ def _fit_file(tmp_path, **changes):
 
 
 def test_fitted_model_shares_each_lsoa_by_hand(fixture_wh, tmp_path):
-    r = audit(fixture_wh, community="fitted", params={"fit": str(_fit_file(tmp_path))})
+    r = audit_fixture.audit_own_rates(fixture_wh, community="fitted", params={"fit": str(_fit_file(tmp_path))})
     # schools with room: A (0 km, roll 100), B (1), C (10, roll 200), H (0.8, 100). Two nearest of each LSOA:
     # L1 (0, 0.5): A at 0.5, H at sqrt(0.89); L2 (1.5, 0): B 0.5, H 0.7; L3 (9): C 1, B 8; L4 (11): C 1, B 10.
     # attraction = roll / max(d, 0.5)^2
@@ -104,7 +104,7 @@ def test_flows_without_counts_join_lsoa_rates_and_follow_urns_forward(fixture_wh
         {"urn": u, "lsoa": lsoa, "year": 2014, "pupils": p}
         for u, lsoa, p in ((901, "L1", 60), (901, "L2", 40), (2, "L2", 10), (2, "L3", 30))])
     audit_fixture.insert(fixture_wh, "school_links", [{"urn": 1, "link_urn": 901, "link_type": "Predecessor"}])
-    s = audit(fixture_wh, community="flows").schools.set_index("urn")
+    s = audit_fixture.audit_own_rates(fixture_wh, community="flows").schools.set_index("urn")
     assert s.loc[1, "community_rate"] == pytest.approx((60 * 0.1 + 40 * 0.3) / 100)
     assert s.loc[2, "community_rate"] == pytest.approx((10 * 0.3 + 30 * 0.5) / 40)
     assert s.loc[3, "status"] == "excluded"

@@ -139,7 +139,13 @@
       n < 0 ? whole(-n) + " more than a representative intake" : "about as many as a representative intake";
     if (lo !== undefined && lo !== null && hi !== undefined && hi !== null) {
       var a = n < 0 ? -hi : lo, b = n < 0 ? -lo : hi;
-      words += " (95% range " + whole(Math.min(a, b)) + " to " + whole(Math.max(a, b)) + ")";
+      var low = Math.min(a, b), high = Math.max(a, b);
+      if (Math.round(low) < 0 && Math.round(high) > 0) {      /* crosses zero: both ways in words, as repaudit.plain */
+        words += " (95% range " + whole(-low) + (n >= 0 ? " more to " : " fewer to ") + whole(high) +
+          (n >= 0 ? " fewer)" : " more)");
+      } else {
+        words += " (95% range " + whole(low) + " to " + whole(high) + ")";
+      }
     }
     return words;
   };

@@ -24,7 +24,7 @@ def write(result, out_dir, formats=("csv",), *, report_html: bool = False, origi
     with OutputSet(out_dir, origin=origin, family=file_names()) as files:
         for name in result.TABLES:
             for fmt in formats:
-                _write_table(result.table(name), name, fmt, files)
+                _write_table(result.table(name), name, fmt, files, result.meta)
         if report_html:
             files.write_text("trend.html", page.report(result))
         files.set_meta(json.loads(json.dumps(result.meta, default=_plain)))
