@@ -48,10 +48,10 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
                      UNION ALL
                      SELECT lsoa, score, la_code FROM dep
                      WHERE lsoa_vintage = 2021 OR lsoa NOT IN (SELECT lsoa11 FROM look)),
-           idaci AS (SELECT lsoa, avg(score) AS idaci, any_value(la_code) AS dep_lad FROM dep21 GROUP BY lsoa),
-           pop AS (SELECT lsoa, sum(population / (coalesce(age_max, age_min) - age_min + 1)) AS children
+           idaci AS (SELECT lsoa, avg(score ORDER BY score) AS idaci, min(la_code) AS dep_lad FROM dep21 GROUP BY lsoa),
+           pop AS (SELECT lsoa, sum(population / (coalesce(age_max, age_min) - age_min + 1) ORDER BY age_min, age_max) AS children
                    FROM lsoa_population WHERE age_min <= ? AND coalesce(age_max, 200) >= ? GROUP BY lsoa),
-           lad AS (SELECT lsoa21 AS lsoa, any_value(lad_code) AS lad_code FROM look GROUP BY lsoa21)
+           lad AS (SELECT lsoa21 AS lsoa, min(lad_code) AS lad_code FROM look GROUP BY lsoa21)
            SELECT idaci.lsoa, coalesce(lad.lad_code, idaci.dep_lad) AS lad_code, pop.children, idaci.idaci,
                   c.easting, c.northing
            FROM idaci JOIN pop USING (lsoa) JOIN lsoa_centroids c USING (lsoa) LEFT JOIN lad USING (lsoa)
@@ -65,14 +65,15 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
                   s.capacity, s.pupils,
                   s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions
            FROM schools s
-           LEFT JOIN (SELECT DISTINCT lsoa21, any_value(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
+           LEFT JOIN (SELECT lsoa21, min(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
                   ON l.lsoa21 = s.lsoa
-           {"LEFT JOIN (SELECT urn, any_value(admissions_policy) AS admissions_policy FROM school_census GROUP BY urn) c"
-            " ON c.urn = s.urn" if census else ""}
+           {"LEFT JOIN (SELECT urn, arg_max(admissions_policy, year) AS admissions_policy FROM school_census "
+            "WHERE admissions_policy IS NOT NULL GROUP BY urn) c ON c.urn = s.urn" if census else ""}
            WHERE coalesce(s.status, 'Open') ILIKE 'open%' AND s.phase ILIKE ?
              AND coalesce(s.type_group, '') NOT ILIKE 'independent%' AND coalesce(s.type, '') NOT ILIKE '%special%'
              AND coalesce(s.type, '') NOT ILIKE 'online%'
-             AND s.easting IS NOT NULL AND s.northing IS NOT NULL AND s.la_code IS NOT NULL""", [phase])
+             AND s.easting IS NOT NULL AND s.northing IS NOT NULL AND s.la_code IS NOT NULL
+           ORDER BY s.urn""", [phase])
     groups = schools["phase"].fillna(phase).str.lower().map(YEAR_GROUPS).fillna(5)
     from_capacity = np.floor(schools["capacity"].astype(float) / groups)
     from_roll = np.floor(schools["pupils"].astype(float) / groups)
@@ -88,14 +89,16 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
 def _las(wh) -> pd.DataFrame:
     """Each district to the LA holding most of the schools (all phases) located in it."""
     counts = wh.df(
-        """SELECT s.la_code, any_value(s.la_name) AS la_name, coalesce(l.lad_code, s.lad_code) AS lad_code,
-                  any_value(l.lad_name) AS lad_name, count(*) AS n
-           FROM schools s LEFT JOIN (SELECT lsoa21, any_value(lad_code) AS lad_code, any_value(lad_name) AS lad_name
+        """SELECT s.la_code, min(s.la_name) AS la_name, coalesce(l.lad_code, s.lad_code) AS lad_code,
+                  min(l.lad_name) AS lad_name, count(*) AS n
+           FROM schools s LEFT JOIN (SELECT lsoa21, min(lad_code) AS lad_code, min(lad_name) AS lad_name
                                      FROM lsoa_lookup GROUP BY lsoa21) l ON l.lsoa21 = s.lsoa
            WHERE s.la_code IS NOT NULL AND coalesce(l.lad_code, s.lad_code) IS NOT NULL
            GROUP BY s.la_code, coalesce(l.lad_code, s.lad_code)""")
-    counts = counts.sort_values(["lad_code", "n"], ascending=[True, False]).drop_duplicates("lad_code")
-    names = wh.df("SELECT la_code, any_value(la_name) AS la_name FROM schools WHERE la_code IS NOT NULL GROUP BY la_code")
+    counts = counts.sort_values(["lad_code", "n", "la_code"], ascending=[True, False, True],
+                                kind="stable").drop_duplicates("lad_code")
+    names = wh.df("SELECT la_code, min(la_name) AS la_name FROM schools WHERE la_code IS NOT NULL GROUP BY la_code "
+                  "ORDER BY la_code")
     counts = counts.drop(columns="la_name").merge(names, on="la_code", how="left")
     return counts[["la_code", "la_name", "lad_code", "lad_name"]].reset_index(drop=True)
 
@@ -104,14 +107,14 @@ def _fsm_shares(wh) -> pd.Series:
     """FSM share of each LA's pupils (all its schools) in the latest SPC year, else GIAS PercentageFSM."""
     if wh.count("school_indicators"):
         rows = wh.df(
-            """SELECT s.la_code, sum(i.numerator) / nullif(sum(i.denominator), 0) AS share
+            """SELECT s.la_code, sum(i.numerator ORDER BY urn) / nullif(sum(i.denominator ORDER BY urn), 0) AS share
                FROM school_indicators i JOIN schools s USING (urn)
                WHERE i.indicator = 'fsm' AND i.numerator IS NOT NULL
                  AND i.year = (SELECT max(year) FROM school_indicators WHERE indicator = 'fsm')
-               GROUP BY s.la_code""")
+               GROUP BY s.la_code ORDER BY s.la_code""")
     else:
-        rows = wh.df("""SELECT la_code, sum(pct_fsm * pupils) / nullif(sum(pupils), 0) AS share FROM schools
-                        WHERE pct_fsm IS NOT NULL GROUP BY la_code""")
+        rows = wh.df("""SELECT la_code, sum(pct_fsm * pupils ORDER BY urn) / nullif(sum(pupils ORDER BY urn), 0) AS share
+                        FROM schools WHERE pct_fsm IS NOT NULL GROUP BY la_code ORDER BY la_code""")
     return rows.dropna().set_index("la_code")["share"]
 
 

@@ -1,6 +1,7 @@
 """Write a comparison (CSV tables, allocation, meta, HTML map) and format its summary for the terminal."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -34,17 +35,25 @@ def origin(comparison: Comparison) -> dict:
 
 def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
     """Write every output file into OUT_DIR (created), all or nothing (repaudit.output_set); returns the paths
-    written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers."""
-    files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"])
+    written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers.
+    The run id is a digest of the results, not a clock: the same inputs and seed give byte-identical files."""
+    tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}
+    texts, cleaned = {}, {}
+    for name, table in tables.items():
+        frame, counts = for_csv(table)
+        texts[f"{name}.csv"] = frame.to_csv(index=False, lineterminator="\n")
+        if counts:
+            cleaned[f"{name}.csv"] = counts
+    meta = json.loads(json.dumps({**comparison.meta, "text_cleaned": cleaned}, default=_plain))
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + texts[name].encode())
+    files = OutputSet(out_dir, run_id=f"sim-{digest.hexdigest()[:16]}", origin=origin(comparison),
+                      family=[f for f in FILES if f != "meta.json"])
     with files:
-        cleaned = {}
-        tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}
-        for name, table in tables.items():
-            frame, counts = for_csv(table)
-            frame.to_csv(files.path(f"{name}.csv"), index=False)
-            if counts:
-                cleaned[f"{name}.csv"] = counts
-        files.set_meta(json.loads(json.dumps({**comparison.meta, "text_cleaned": cleaned}, default=_plain)))
+        for name, text in texts.items():
+            files.write_text(name, text)
+        files.set_meta(meta)
         files.write_text("map.html", change_map_page(game, comparison, run_id=files.run_id))
     if files.notes:
         comparison.meta = {**comparison.meta, "notes": [*(comparison.meta.get("notes") or []), *files.notes]}
