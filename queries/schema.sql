@@ -207,3 +207,4 @@ CREATE TABLE IF NOT EXISTS rejects (
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_low_age INTEGER;
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_high_age INTEGER;
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS youngest_year_group INTEGER;
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS sex_of_school VARCHAR;

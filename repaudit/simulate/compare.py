@@ -326,4 +326,6 @@ def allocation_frame(game: Game, alloc: Allocation) -> pd.DataFrame:
         "route": np.asarray([("unplaced", "offer", "directed", "ehcp")[r] for r in alloc.route], dtype=object),
         "criterion": alloc.criterion(),
         "fsm": game.applicants.fsm.astype(int),
+        **({} if game.applicants.girl is None else {"sex": np.where(game.applicants.girl, "F", "M")}),
+        **({} if game.applicants.qualified is None else {"qualified": game.applicants.qualified.astype(int)}),
     })

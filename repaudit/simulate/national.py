@@ -31,7 +31,8 @@ class NationalFrames:
     """LSOAs and schools of the whole warehouse, read once (see the module docstring)."""
 
     lsoas: pd.DataFrame         # lsoa, lad_code, children, idaci, easting, northing
-    schools: pd.DataFrame       # urn, name, la_code, la_name, lad_code, type, selective, easting, northing, places, place_source
+    schools: pd.DataFrame       # urn, name, la_code, la_name, lad_code, type, selective, sex, easting, northing,
+                                # places, place_source
     las: pd.DataFrame           # la_code, la_name, lad_code, lad_name (one row per district of an LA)
     fsm: pd.Series              # FSM share of each LA's pupils (index la_code), latest SPC year
 
@@ -60,15 +61,19 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
         raise WarehouseError("no LSOA has children of the entry age, IDACI and a centroid in the warehouse; load the "
                              "population, IoD, LSOA lookup and LSOA centroid files (see README, 'Auditing real data')")
     census = wh.count("school_census") > 0
+    census_sex = "sex_of_school" if census and "sex_of_school" in wh.df("SELECT * FROM school_census LIMIT 0").columns \
+        else "NULL"
     schools = wh.df(
         f"""SELECT s.urn, s.name, s.la_code, s.la_name, coalesce(l.lad_code, s.lad_code) AS lad_code, s.type, s.phase,
                   s.capacity, s.pupils,
-                  s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions
+                  s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions,
+                  {"c.sex" if census else "NULL"} AS sex
            FROM schools s
            LEFT JOIN (SELECT lsoa21, min(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
                   ON l.lsoa21 = s.lsoa
-           {"LEFT JOIN (SELECT urn, arg_max(admissions_policy, year) AS admissions_policy FROM school_census "
-            "WHERE admissions_policy IS NOT NULL GROUP BY urn) c ON c.urn = s.urn" if census else ""}
+           {"LEFT JOIN (SELECT urn, arg_max(admissions_policy, year) FILTER (admissions_policy IS NOT NULL) "
+            f"AS admissions_policy, arg_max({census_sex}, year) FILTER ({census_sex} IS NOT NULL) AS sex "
+            "FROM school_census GROUP BY urn) c ON c.urn = s.urn" if census else ""}
            WHERE coalesce(s.status, 'Open') ILIKE 'open%' AND s.phase ILIKE ?
              AND coalesce(s.type_group, '') NOT ILIKE 'independent%' AND coalesce(s.type, '') NOT ILIKE '%special%'
              AND coalesce(s.type, '') NOT ILIKE 'online%'

@@ -148,7 +148,7 @@ def summary_text(comparison: Comparison) -> str:
         f"{_pct(s.loc['first_pref_rate', 'policy_mean'])}%; FSM pupils offered a top-two preference: "
         f"{_pct(s.loc['fsm_top2_rate', 'baseline_mean'])}% -> {_pct(s.loc['fsm_top2_rate', 'policy_mean'])}%",
         f"directed places: {s.loc['directed', 'baseline_mean']:.1f} -> {s.loc['directed', 'policy_mean']:.1f}; "
-        f"left unplaced (no room anywhere): {s.loc['unplaced', 'policy_mean']:.1f}",
+        f"left unplaced (no room at a school that may admit them): {s.loc['unplaced', 'policy_mean']:.1f}",
         f"pupils at a different school than under the baseline: {s.loc['movers', 'policy_mean']:.1f} "
         f"({s.loc['movers', 'policy_lo']:.0f}-{s.loc['movers', 'policy_hi']:.0f}); keep their baseline school: "
         f"{_pct(s.loc['kept_baseline_school', 'policy_mean'])}%",
