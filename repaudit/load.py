@@ -17,7 +17,7 @@ from .sources.reader import progress_bars
 from .sources.registry import SOURCES
 from .warehouse import MEMORY, LoadResult, Warehouse, check_warehouse_path, remove_warehouse
 
-LOADER_MODULES = ["gias", "gias_groups", "gias_links", "spc", "sen", "cin", "cin_schools", "flows",
+LOADER_MODULES = ["gias", "gias_groups", "gias_links", "spc", "sen", "cin", "cin_schools", "flows", "admissions",
                   "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments"]
 
 

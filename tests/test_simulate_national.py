@@ -197,3 +197,33 @@ def test_national_figures_pool_the_las():
     assert totals["kept_baseline_school"] == pytest.approx(0.95)
     assert totals["fsm_top2_policy"] == pytest.approx(0.96) and totals["fsm_top2_baseline"] == pytest.approx(0.875)
     assert totals["first_pref_baseline"] == pytest.approx(0.775) and totals["directed_policy"] == 32
+
+
+def test_places_and_popularity_come_from_applications_and_offers_when_loaded(tmp_path):
+    from repaudit.simulate.inputs import market_game
+
+    rows = [  # urn, year, la, places offered, times 1st, 2nd, 3rd, preferences allowed
+        (301, 2020, "900", 180, 250, 100, 50, 4), (301, 2022, "900", 150, 300, 120, 60, 4),
+        (303, 2022, "900", 90, 180, 40, 20, 4), (401, 2022, "901", 200, 100, 80, 60, 3)]
+    frame = pd.DataFrame(rows, columns=["urn", "year", "la_code", "places_offered", "times_first", "times_second",
+                                        "times_third", "preferences"]).assign(phase="Secondary")
+    with Warehouse(tmp_path / "n.duckdb") as wh:
+        fill(wh)
+        wh.store(LoadResult("test", "apps.csv", "t", len(frame), [TableRows("school_admissions", frame,
+                                                                             ["urn", "year", "phase"])]))
+        frames = national_frames(wh)
+    assert frames.demand_year == 2022
+    market = la_market(frames, "Countyshire")
+    s = market.schools.set_index("urn")
+    # places: the most offered in 2020-2022 (301: 180), else the estimate (302: capacity 1000 / 5); the border
+    # school 401 a quarter of its 200 (as in the test above)
+    assert s["pan"].to_dict() == {301: 180, 302: 200, 303: 90, 401: 50}
+    # first preferences of 2022; 302 has none: the LA's median per place, (300/180 + 180/90) / 2 = 1.8333
+    assert s["times_first"].to_dict() == pytest.approx({301: 300, 302: 200 * 1.83333, 303: 180, 401: 25}, rel=1e-4)
+    assert market.preferences == 4
+    assert any("1 school(s) of Countyshire have no applications and offers for entry 2022 (URNs 302)" in n
+               for n in market.notes)
+    game = market_game(market, seed=0, preferences=4)
+    firsts = pd.Series([p[0] for p in game.meta["applications"]["prefs"] if p]).value_counts()
+    assert firsts.sum() == game.applicants.n
+    assert "synthetic rates: looked-after 0.8% (assumed)" in " ".join(game.meta["notes"])

@@ -1,7 +1,7 @@
 """Assemble a Game from what the user has: applications CSV or synthetic applicants, schools, catchments."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -115,7 +115,8 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None)
     areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
     model = model or (behaviour.model(len(market.schools)) if behaviour else None)
-    return market_game(market, seed, preferences, first_preferences, model, city_share, areas, selective, response)
+    return market_game(market, seed, max(preferences, market.preferences or 0), first_preferences, model, city_share,
+                       areas, selective, response)
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,16 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     neigh = Neighbourhoods(market.lsoas[["lsoa", "children", "idaci"]],
                            market.lsoas[["lsoa", "easting", "northing"]].assign(weight=1.0))
     firsts = later = None
+    if first_preferences is None and "times_first" in schools:
+        first_preferences = schools[["urn"]].assign(count=schools["times_first"], pref2=schools["times_second"],
+                                                    pref3=schools["times_third"])
     if first_preferences is not None:
         counts = first_preferences.set_index("urn").reindex(schools["urn"]).fillna(0)
         firsts = counts["count"].to_numpy()
         ranks = [c for c in ("pref2", "pref3") if c in counts]
         later = counts[ranks].to_numpy().T if ranks else None
+    rates = SyntheticRates()
+    notes.append(rates.describe())
     is_selective = schools["selective"].to_numpy(bool)
     school_sex = schools["sex"].map(school_sex_of).to_numpy(object) if "sex" in schools else None
     qualify = None
@@ -180,12 +186,25 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
                      "school(s) (SPC sex of school) admit only their sex; girls are 48.8% of the synthetic cohort")
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), n, share, preferences, seed,
-        firsts, model, SyntheticRates(), catchment_matrix(areas, schools["urn"]) if areas is not None else None,
+        firsts, model, rates, catchment_matrix(areas, schools["urn"]) if areas is not None else None,
         later_preferences=later, selective=is_selective, school_sex=school_sex, qualify=qualify,
         response=None if response is None else (response[0], response[1](schools["la_admissions"].to_numpy(bool))))
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     return make_game(schools, frame, areas, share, {
         "source": f"synthetic cohort for {market.name} ({market.code})", "calibration": report, "synthetic": True,
+        "la_preferences": market.preferences, "demand_year": market.demand_year,
         "la": {"code": market.code, "name": market.name, "lsoas": len(market.lsoas), "children": children,
                "fsm_share": market.fsm_share}, "notes": notes})
+
+
+def la_preference_limit(policy, baseline, game: Game) -> tuple:
+    """Where a synthetic LA's applications and offers say how many preferences it allows and the policy does
+    not change the number (it equals the baseline's), both consider that many (with a note)."""
+    allowed = game.meta.get("la_preferences")
+    if not allowed or policy.preferences != baseline.preferences or policy.preferences == allowed:
+        return policy, baseline
+    game.meta.setdefault("notes", []).append(
+        f"{game.meta['la']['name']} allows {allowed} preferences (applications and offers, entry "
+        f"{game.meta.get('demand_year')}): the policy and the baseline consider {allowed}, not {policy.preferences}")
+    return replace(policy, preferences=int(allowed)), replace(baseline, preferences=int(allowed))

@@ -35,10 +35,14 @@ class NationalFrames:
                                 # places, place_source
     las: pd.DataFrame           # la_code, la_name, lad_code, lad_name (one row per district of an LA)
     fsm: pd.Series              # FSM share of each LA's pupils (index la_code), latest SPC year
+    demand: pd.DataFrame | None = None   # per school: places, times_first/second/third (admissions.py)
+    demand_year: int | None = None       # entry year the demand comes from
+    la_preferences: pd.Series | None = None   # preferences each LA allows (index la_code)
 
 
-def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> NationalFrames:
-    """Every LSOA and open school of PHASE in the warehouse; errors say which table to load."""
+def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_year: int | None = None) -> NationalFrames:
+    """Every LSOA and open school of PHASE in the warehouse; errors say which table to load. With applications
+    and offers loaded, the demand of DEMAND_YEAR (default the latest) too (`school_demand`)."""
     wh.require("schools", "lsoa_population", "lsoa_deprivation", "lsoa_centroids")
     lsoas = wh.df(
         """WITH look AS (SELECT DISTINCT lsoa11, lsoa21, lad_code FROM lsoa_lookup),
@@ -88,7 +92,33 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
     schools["community"] = schools["type"].fillna("").str.lower().isin(LA_ADMISSIONS_TYPES)
     las = _las(wh)
     fsm = _fsm_shares(wh)
-    return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm)
+    demand, year, prefs = school_demand(wh, phase, demand_year)
+    return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm,
+                          demand, year, prefs)
+
+
+def school_demand(wh, phase: str = "Secondary", year: int | None = None):
+    """From applications and offers (`repaudit load admissions`): per school of PHASE, its places (the most
+    places offered in YEAR and the two years before: offers fall short of the admission number where a
+    school is undersubscribed) and the times it was put 1st, 2nd and 3rd in YEAR; the preferences each LA
+    allowed in YEAR (the most common value among its schools). (None, None, None) when nothing is loaded."""
+    if not wh.count("school_admissions"):
+        return None, None, None
+    latest = wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase ILIKE ?", [phase])["y"].iloc[0]
+    if latest is None or pd.isna(latest):
+        return None, None, None
+    year = int(latest if year is None else year)
+    demand = wh.df(
+        """SELECT urn, max(places_offered) FILTER (year BETWEEN ? - 2 AND ?) AS places,
+                  max(times_first) FILTER (year = ?) AS times_first, max(times_second) FILTER (year = ?) AS times_second,
+                  max(times_third) FILTER (year = ?) AS times_third
+           FROM school_admissions WHERE phase ILIKE ? GROUP BY urn HAVING max(times_first) FILTER (year = ?) IS NOT NULL
+           ORDER BY urn""", [year, year, year, year, year, phase, year])
+    prefs = wh.df(
+        """SELECT la_code, preferences, count(*) AS n FROM school_admissions
+           WHERE phase ILIKE ? AND year = ? AND preferences IS NOT NULL GROUP BY la_code, preferences""", [phase, year])
+    prefs = prefs.sort_values(["la_code", "n", "preferences"], ascending=[True, False, True]).drop_duplicates("la_code")
+    return demand, year, prefs.set_index("la_code")["preferences"].astype(int)
 
 
 def _las(wh) -> pd.DataFrame:
@@ -152,9 +182,12 @@ class LaMarket:
     code: str
     name: str
     lsoas: pd.DataFrame
-    schools: pd.DataFrame       # as NationalFrames.schools plus `pan`, `area`, `in_la`
+    schools: pd.DataFrame       # as NationalFrames.schools plus `pan`, `area`, `in_la` and, with demand data,
+                                # times_first, times_second, times_third (border schools: the LA's share)
     fsm_share: float
     notes: list
+    preferences: int | None = None      # preferences the LA allows (applications and offers), when known
+    demand_year: int | None = None
 
 
 def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None) -> LaMarket:
@@ -173,11 +206,15 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     near = _within(others[["easting", "northing"]].to_numpy(float), home, border_km * 1000)
     border = others[near].copy()
     if len(border):
-        share = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"], border_km * 1000)
-        border["places"] = np.floor(border["places"].fillna(0) * share)
-        border = border[border["places"] > 0]
-    market = pd.concat([own.assign(in_la=True), border.assign(in_la=False)], ignore_index=True)
+        border["share"] = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"],
+                                       border_km * 1000)
+    market = pd.concat([own.assign(in_la=True, share=1.0), border.assign(in_la=False)], ignore_index=True)
     notes = []
+    if frames.demand is not None:
+        market, demand_notes = _with_demand(market, frames.demand, frames.demand_year, name)
+        notes += demand_notes
+    market["places"] = np.floor(market["places"].fillna(0) * market["share"])
+    market = market[market["in_la"] | (market["places"] > 0)]
     if capacities is not None:
         pan = capacities.set_index("urn")["pan"]
         given = market["urn"].isin(pan.index)
@@ -203,7 +240,34 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     fsm_share = float(frames.fsm.get(code, np.nan))
     if not np.isfinite(fsm_share):
         raise WarehouseError(f"no FSM figures for the schools of {name} ({code}): load SPC or GIAS with PercentageFSM")
-    return LaMarket(code, name, lsoas, market.reset_index(drop=True), fsm_share, notes)
+    prefs = frames.la_preferences.get(code) if frames.la_preferences is not None else None
+    return LaMarket(code, name, lsoas, market.reset_index(drop=True), fsm_share, notes,
+                    None if prefs is None else int(prefs), frames.demand_year)
+
+
+def _with_demand(market: pd.DataFrame, demand: pd.DataFrame, year: int, name: str) -> tuple[pd.DataFrame, list]:
+    """Places from places offered and popularity from preferences (school_demand) where a school has them; a
+    school without them keeps its estimated places and is given the first preferences per place of the LA's
+    median school, said in a note. Counts of border schools are scaled by the LA's share like their places."""
+    market = market.merge(demand, on="urn", how="left", suffixes=("", "_offered"))
+    has = market["times_first"].notna() & (market["places_offered"] > 0)
+    market.loc[has, "places"] = market.loc[has, "places_offered"]
+    market.loc[has, "place_source"] = "admissions"
+    own = market["in_la"] & has
+    ratio = (market.loc[own, "times_first"] / market.loc[own, "places"]).median() if own.any() else 1.0
+    for col in ("times_first", "times_second", "times_third"):
+        fill = market["places"].fillna(0) * (ratio if col == "times_first" else
+                                             (market.loc[own, col] / market.loc[own, "places"]).median() if own.any()
+                                             else 1.0)
+        market[col] = market[col].where(has, fill) * market["share"]
+    notes = [f"places of {int(own.sum())} school(s) of {name} from places offered and their popularity from "
+             f"first, second and third preferences (applications and offers, entry {year})"]
+    missing = market["in_la"] & ~has
+    if missing.any():
+        notes.append(f"{int(missing.sum())} school(s) of {name} have no applications and offers for entry {year} "
+                     f"(URNs {', '.join(map(str, market.loc[missing, 'urn'].astype(int).tolist()[:10]))}): their "
+                     f"places are estimated and their first preferences set at the LA's median of {ratio:.2f} per place")
+    return market.drop(columns=["places_offered"]), notes
 
 
 def _within(points: np.ndarray, targets: np.ndarray, radius: float, chunk: int = 2000) -> np.ndarray:

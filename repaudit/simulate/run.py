@@ -148,6 +148,7 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
         pol_game = game_for(seed + c, b, (b.fsm_response, pol.fsm_priority)) if b.fsm_response else base_game
         pairs.append((pol_game, base_game))
     game = pairs[0][0]
+    pol, base = inputs.la_preference_limit(pol, base, game)
     game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]

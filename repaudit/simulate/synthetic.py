@@ -24,6 +24,7 @@ from ..errors import RepauditError
 from .choice import ChoiceModel, calibrate, whole_counts
 
 
+EXACT_LATER_FIT_SCHOOLS = 25   # rank terms are fitted exactly only up to this many schools (memory ~ schools^3)
 GIRL_SHARE = 0.488    # girls among children of one age: the sex ratio at birth, about 105 boys to 100 girls (ONS)
 
 
@@ -35,6 +36,18 @@ class SyntheticRates:
     medical_social: float = 0.01
     ehcp: float = 0.018
     sibling: float | tuple = 0.25
+    sources: tuple = ()          # (name, source) for rates taken from data; the others are assumed
+
+    def describe(self) -> str:
+        """One line naming every rate with its source, or 'assumed'."""
+        given = dict(self.sources)
+        parts = []
+        for name, label in (("looked_after", "looked-after"), ("medical_social", "medical or social need"),
+                            ("ehcp", "EHC plan naming their first preference"), ("sibling", "sibling at their first preference")):
+            value = getattr(self, name)
+            shown = f"{100 * value:.1f}%" if np.isscalar(value) else f"{100 * np.mean(value):.1f}% on average per school"
+            parts.append(f"{label} {shown} ({given.get(name, 'assumed')})")
+        return "synthetic rates: " + ", ".join(parts)
 
 
 @dataclass
@@ -127,10 +140,17 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     report = {"fsm_slope_on_idaci": slope, "city_fsm_share": city_fsm_share, "choice_per_km": model.per_km,
               "choice_catchment_bonus": model.catchment_bonus}
     group = fsm.astype(np.int64)
+    girl = np.random.default_rng([seed, 1]).random(n) < GIRL_SHARE
+    qualified, barred = _entry(fsm, girl, rng, selective, school_sex, qualify)
     if first_preferences is not None:
+        fit_later = later_preferences is not None and len(urns) <= EXACT_LATER_FIT_SCHOOLS and barred is None
         model, fit = calibrate(model, xy, school_xy, in_catch, first_preferences, group,
-                               later_preferences=None if later_preferences is None
-                               else np.atleast_2d(later_preferences)[: preferences - 1])
+                               later_preferences=np.atleast_2d(later_preferences)[: preferences - 1] if fit_later
+                               else None, barred=barred)
+        if later_preferences is not None and not fit_later:
+            report["choice_later_ranks"] = ("not fitted (the exact fit grows as schools^rank, and does not know "
+                                            "selective or single-sex schools); the drawn 2nd and 3rd preference "
+                                            "counts are still held to the data where they can be")
         report.update({f"choice_{k}": v for k, v in fit.items()})
     if response is not None and response[0]:
         model = replace(model, fsm_response=float(response[0]), priority=np.asarray(response[1], dtype=bool))
@@ -148,11 +168,12 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         firsts = np.atleast_2d(first_preferences).sum(axis=0)
         later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
         lengths = _list_lengths(n, k, later, firsts.sum(), rng)
-        quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
-    girl = np.random.default_rng([seed, 1]).random(n) < GIRL_SHARE
-    qualified, barred = _entry(fsm, girl, rng, selective, school_sex, qualify)
     if barred is not None:
         lengths = np.minimum(lengths, (~barred).sum(axis=1))
+    if first_preferences is not None:
+        quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
+        if barred is not None:
+            quotas = [feasible(q, (~barred[lengths > r]).sum(axis=0)) for r, q in enumerate(quotas)]
     ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths,
                         barred=barred)
     first = urns[ranked[:, 0]]
@@ -170,6 +191,21 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     })
     frame["prefs"] = [list(row[:k]) for row, k in zip(urns[ranked], lengths)]
     return frame, report
+
+
+def feasible(quota: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """QUOTA (whole counts) with no school above the families ALLOWED to list it and the same total: the
+    excess moves to schools with room in proportion to their quotas (largest remainders), until none is left."""
+    total = int(np.sum(quota))
+    allowed = np.asarray(allowed, dtype=np.int64)
+    out = np.minimum(np.asarray(quota, dtype=np.int64), allowed)
+    while out.sum() < total:
+        spare = allowed - out
+        if spare.sum() <= 0:
+            break
+        weight = np.where(spare > 0, out + 0.5, 0.0)
+        out += np.minimum(whole_counts(weight, min(total - int(out.sum()), int(spare.sum()))), spare)
+    return out
 
 
 def _entry(fsm, girl, rng, selective, school_sex, qualify) -> tuple[np.ndarray, np.ndarray | None]:
