@@ -89,3 +89,10 @@ def test_nobody_is_placed_at_a_school_that_may_not_admit_them_in_kent_and_buckin
         girls_at_boys = placed["sex_x"].eq("F") & placed["sex_y"].eq("Boys")
         assert placed["sex_y"].isin(["Girls", "Boys"]).sum() > 300
         assert not boys_at_girls.any() and not girls_at_boys.any()
+
+
+def test_a_zero_width_interval_is_never_printed_as_if_certain():
+    from repaudit.simulate.outputs import _change
+
+    assert _change({"change_mean": 0.0653, "change_lo": 0.0653, "change_hi": 0.0653}) == " +6.5 (no interval)"
+    assert _change({"change_mean": 0.0653, "change_lo": 0.05, "change_hi": 0.08}) == " +6.5 (+5.0,+8.0)"

@@ -76,6 +76,8 @@ def _change(r) -> str:
     """'+8.3 (+8.3,+8.3)' in percentage points, or the school's note (e.g. 'no intake') when undefined."""
     if not all(np.isfinite(r[k]) for k in ("change_mean", "change_lo", "change_hi")):
         return str(r.get("note") or "no intake")
+    if f"{100 * r['change_lo']:+.1f}" == f"{100 * r['change_hi']:+.1f}":     # never a zero-width interval
+        return f"{100 * r['change_mean']:+5.1f} (no interval)"
     return f"{100 * r['change_mean']:+5.1f} ({100 * r['change_lo']:+.1f},{100 * r['change_hi']:+.1f})"
 
 
@@ -126,7 +128,9 @@ def summary_text(comparison: Comparison) -> str:
              f"{'n/a' if city is None else f'{100 * city:.1f}%'}",
              *_rules_lines(m.get("rules", {}), m["schools"]),
              *_behaviour_lines(m.get("behaviour") or {}),
-             f"intervals (95%): {m.get('intervals', 'lottery draws')}",
+             f"intervals (95%): {m.get('intervals', 'lottery draws')}"
+             + ("; one cohort: the intervals leave out how a fresh cohort would differ (give --cohorts)"
+                if m.get("synthetic") and m.get("cohorts", 1) == 1 else ""),
              "",
              f"{'school':<36} {'PAN':>4} {'FSM% base':>9} {'policy':>6} {'change pp (95%)':>22} "
              f"{'1st pref%':>9} {'policy':>6} {'directed':>8}"]
