@@ -24,7 +24,7 @@ from ..errors import RepauditError
 from .choice import ChoiceModel, calibrate, whole_counts
 
 
-EXACT_LATER_FIT_SCHOOLS = 25   # rank terms are fitted exactly only up to this many schools (memory ~ schools^3)
+EXACT_LATER_FIT_SCHOOLS = 12   # rank terms are fitted exactly only up to this many schools (memory ~ schools^3)
 GIRL_SHARE = 0.488    # girls among children of one age: the sex ratio at birth, about 105 boys to 100 girls (ONS)
 
 
