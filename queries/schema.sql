@@ -212,6 +212,19 @@ CREATE TABLE IF NOT EXISTS rejects (
     loaded_at TIMESTAMP
 );
 
+CREATE TABLE IF NOT EXISTS school_admissions (  -- DfE school-level applications and offers, by entry year
+    urn INTEGER NOT NULL,
+    year INTEGER NOT NULL,                      -- entry year: offers made in spring of it, for September
+    phase VARCHAR NOT NULL,                     -- Primary (Reception) or Secondary (Year 7)
+    la_code VARCHAR,
+    preferences DOUBLE,                         -- preferences the LA allows
+    places_offered DOUBLE, preferred_offers DOUBLE, first_pref_offers DOUBLE, second_pref_offers DOUBLE,
+    third_pref_offers DOUBLE, times_any DOUBLE, times_first DOUBLE, times_second DOUBLE, times_third DOUBLE,
+    from_another_la DOUBLE, offers_another_la DOUBLE,
+    source_file VARCHAR, vintage VARCHAR, loaded_at TIMESTAMP,
+    PRIMARY KEY (urn, year, phase)
+);
+
 -- Columns added since the first release, so a warehouse made by an earlier version gains them.
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_low_age INTEGER;
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_high_age INTEGER;
@@ -220,3 +233,4 @@ ALTER TABLE school_census ADD COLUMN IF NOT EXISTS year_groups INTEGER;     -- o
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS boarders DOUBLE;         -- total boarders
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS hospital_school BOOLEAN;
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS open_date DATE;
+ALTER TABLE school_census ADD COLUMN IF NOT EXISTS sex_of_school VARCHAR;

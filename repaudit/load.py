@@ -20,7 +20,7 @@ from .sources.registry import SOURCES
 from .warehouse import MEMORY, LoadResult, Warehouse, check_warehouse_path, remove_warehouse
 
 LOADER_MODULES = ["gias", "gias_groups", "gias_links", "spc", "sen", "census", "cin", "cin_schools", "flows",
-                  "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments",
+                  "admissions", "iod", "lsoa_boundaries", "lsoa_centroids", "lsoa_lookup", "population", "catchments",
                   "la_boundaries"]
 
 

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from repaudit.warehouse import Warehouse
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+# the real files sit beside the checkout (../shared); REPAUDIT_REAL_DATA points elsewhere (e.g. from a worktree)
+REAL = Path(os.environ.get("REPAUDIT_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "real")
 
 
 @pytest.fixture(scope="session")

@@ -102,9 +102,7 @@ def test_selective_schools_are_listed_only_by_children_who_qualify():
     # others' rate is 0.2 / (0.8 + 0.25 x 0.2) = 0.2353 and the FSM rate 0.0588
     rng = np.random.default_rng(1)
     fsm = np.arange(40_000) % 5 == 0
-    barred = SelectiveEntry(fsm_ratio=0.25).barred(np.array([True, False]), 8000.0, 40_000)(fsm, rng)
-    assert not barred[:, 1].any()
-    qualified = ~barred[:, 0]
+    qualified = SelectiveEntry(fsm_ratio=0.25).qualify(8000.0, 40_000)(fsm, rng)
     assert qualified.mean() == pytest.approx(0.2, abs=0.01)
     assert qualified[fsm].mean() == pytest.approx(0.0588, abs=0.008)
     assert qualified[~fsm].mean() == pytest.approx(0.2353, abs=0.01)
@@ -118,7 +116,12 @@ def test_a_synthetic_la_from_the_small_warehouse_lists_the_grammar_only_if_quali
                                  str(db), "--runs", "2", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("fsm-quota vs baseline: 200 applicants, 4 schools")   # 50 + 50 + 100 children
-    assert "note: 1 selective school(s): listed only by children who qualify" in result.output
+    # 100 grammar places over a cohort of 200: half the children pass the selection test
+    assert ("note: 1 selective school(s): only the 50.0% of children who pass the selection test (their 100 places "
+            "over the cohort of 200) may list, be offered or be directed to them") in result.output
+    allocation = pd.read_csv(tmp_path / "o" / "allocation.csv")
+    at_grammar = allocation[allocation["urn"] == 303]
+    assert len(at_grammar) and at_grammar["qualified"].eq(1).all()
     meta = json.loads((tmp_path / "o" / "meta.json").read_text(encoding="utf-8"))
     assert meta["la"] == {"code": "900", "name": "Countyshire", "lsoas": 3, "children": 200,
                           "fsm_share": pytest.approx(0.15555555)}
@@ -177,8 +180,9 @@ def test_synthetic_la_on_the_national_warehouse_writes_outputs_and_a_summary(nat
     assert result.output.startswith("fsm-quota vs baseline: ")
     schools = pd.read_csv(tmp_path / "o" / "schools.csv")
     allocation = pd.read_csv(tmp_path / "o" / "allocation.csv")
-    assert allocation["urn"].notna().all() and len(allocation) > 1000
-    assert set(allocation["urn"]) <= set(schools["urn"])
+    # every applicant has a school, or is reported unplaced (no room at a school that may admit them)
+    assert (allocation["urn"].notna() | allocation["route"].eq("unplaced")).all() and len(allocation) > 1000
+    assert set(allocation["urn"].dropna()) <= set(schools["urn"])
 
 
 def test_national_figures_pool_the_las():
@@ -195,3 +199,33 @@ def test_national_figures_pool_the_las():
     assert totals["kept_baseline_school"] == pytest.approx(0.95)
     assert totals["fsm_top2_policy"] == pytest.approx(0.96) and totals["fsm_top2_baseline"] == pytest.approx(0.875)
     assert totals["first_pref_baseline"] == pytest.approx(0.775) and totals["directed_policy"] == 32
+
+
+def test_places_and_popularity_come_from_applications_and_offers_when_loaded(tmp_path):
+    from repaudit.simulate.inputs import market_game
+
+    rows = [  # urn, year, la, places offered, times 1st, 2nd, 3rd, preferences allowed
+        (301, 2020, "900", 180, 250, 100, 50, 4), (301, 2022, "900", 150, 300, 120, 60, 4),
+        (303, 2022, "900", 90, 180, 40, 20, 4), (401, 2022, "901", 200, 100, 80, 60, 3)]
+    frame = pd.DataFrame(rows, columns=["urn", "year", "la_code", "places_offered", "times_first", "times_second",
+                                        "times_third", "preferences"]).assign(phase="Secondary")
+    with Warehouse(tmp_path / "n.duckdb") as wh:
+        fill(wh)
+        wh.store(LoadResult("test", "apps.csv", "t", len(frame), [TableRows("school_admissions", frame,
+                                                                             ["urn", "year", "phase"])]))
+        frames = national_frames(wh)
+    assert frames.demand_year == 2022
+    market = la_market(frames, "Countyshire")
+    s = market.schools.set_index("urn")
+    # places: the most offered in 2020-2022 (301: 180), else the estimate (302: capacity 1000 / 5); the border
+    # school 401 a quarter of its 200 (as in the test above)
+    assert s["pan"].to_dict() == {301: 180, 302: 200, 303: 90, 401: 50}
+    # first preferences of 2022; 302 has none: the LA's median per place, (300/180 + 180/90) / 2 = 1.8333
+    assert s["times_first"].to_dict() == pytest.approx({301: 300, 302: 200 * 1.83333, 303: 180, 401: 25}, rel=1e-4)
+    assert market.preferences == 4
+    assert any("1 school(s) of Countyshire have no applications and offers for entry 2022 (URNs 302)" in n
+               for n in market.notes)
+    game = market_game(market, seed=0, preferences=4)
+    firsts = pd.Series([p[0] for p in game.meta["applications"]["prefs"] if p]).value_counts()
+    assert firsts.sum() == game.applicants.n
+    assert "synthetic rates: looked-after 0.8% (assumed)" in " ".join(game.meta["notes"])

@@ -187,8 +187,9 @@ def rules_at(game, pol, others):
     return lambda s: pol if game.schools.community[s] else others
 
 
-def ref_da(game, pol, tb, others=None):
-    """One proposal at a time deferred acceptance with ref_choice; returns each child's school or -1."""
+def ref_da(game, pol, tb, others=None, ok=None):
+    """One proposal at a time deferred acceptance with ref_choice; returns each child's school or -1. OK(a, s):
+    school s may admit child a at all (selection, sex); a school that may not rejects the proposal."""
     at = rules_at(game, pol, others)
     cap = ref_capacity(game)
     held = {s: set() for s in range(game.schools.n)}
@@ -201,6 +202,9 @@ def ref_da(game, pol, tb, others=None):
             continue
         s = int(prefs[nxt[a]])
         nxt[a] += 1
+        if ok is not None and not ok(a, s):
+            free.append(a)
+            continue
         keep = ref_choice(game, at(s), s, held[s] | {a}, tb, int(cap[s]))
         free.extend((held[s] | {a}) - keep)
         held[s] = keep
@@ -317,3 +321,46 @@ def test_every_preset_with_its_applies_to_is_valid_stable_and_as_the_reference(n
     expected = ref_da(game, pol, tb, others)
     assert offers(game, alloc).tolist() == expected
     assert ref_blocking_pairs(game, pol, tb, expected, others) == []
+
+
+@st.composite
+def games_with_entry(draw):
+    """games() with selective and single-sex schools and children who have a sex and passed the test or not."""
+    game = draw(games(max_children=9, ehcp=False))
+    n_s, n = game.schools.n, game.applicants.n
+    game.schools.selective = np.array(draw(st.lists(st.booleans(), min_size=n_s, max_size=n_s)))
+    game.schools.sex = np.array(draw(st.lists(st.sampled_from(["mixed", "boys", "girls"]), min_size=n_s,
+                                              max_size=n_s)), dtype=object)
+    game.applicants.girl = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    game.applicants.qualified = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    return game
+
+
+def may_admit(game, a, s):
+    """From the definitions: a selective school only children who passed; a single-sex school only its sex."""
+    if game.schools.selective[s] and not game.applicants.qualified[a]:
+        return False
+    wanted = {"boys": False, "girls": True}.get(game.schools.sex[s])
+    return wanted is None or bool(game.applicants.girl[a]) == wanted
+
+
+@settings(max_examples=300, deadline=None)
+@given(games_with_entry(), policies(), st.integers(0, 2**16))
+def test_selection_and_sex_valid_stable_as_the_reference_and_directed_to_the_nearest_school_that_may_admit(
+        game, pol, seed):
+    from repaudit.simulate.game import DIRECTED, UNPLACED
+
+    alloc = solve(game, pol, seed=seed)
+    assert check_validity(game, alloc) == []
+    assert check_stability(game, alloc) == []
+    placed = np.flatnonzero(alloc.school >= 0)
+    assert all(may_admit(game, a, alloc.school[a]) for a in placed)
+    assert offers(game, alloc).tolist() == ref_da(game, pol, lottery_of(game, alloc), ok=lambda a, s: may_admit(game, a, s))
+    # serial dictatorship: a school nearer than a directed child's that may admit them has no room left
+    room = ref_capacity(game) - np.bincount(alloc.school[placed], minlength=game.schools.n)
+    for a in np.flatnonzero(alloc.route == DIRECTED):
+        d = np.hypot(*(game.schools.xy - game.applicants.xy[a]).T)
+        nearer = [s for s in range(game.schools.n) if d[s] < d[alloc.school[a]] and may_admit(game, a, s)]
+        assert all(room[s] <= 0 for s in nearer)
+    for a in np.flatnonzero(alloc.route == UNPLACED):
+        assert all(room[s] <= 0 for s in range(game.schools.n) if may_admit(game, a, s))

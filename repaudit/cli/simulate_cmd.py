@@ -115,6 +115,9 @@ def _choice(values):
 @click.option("--facts", type=click.Path(exists=True, dir_okay=False),
               help="CSV of real outcomes (urn, metric, value[, source]; urn blank for the whole area; metrics "
                    "fsm_share, first_pref_rate, directed, intake) printed as model vs reality.")
+@click.option("--selective-share", type=float, metavar="SHARE",
+              help="Share of a synthetic LA's cohort that passes the selection test of its selective (grammar) "
+                   "schools [default: their places over the cohort, printed in the notes].")
 @click.option("--truncate-preferences", is_flag=True,
               help="Keep only the first N preferences of applicants who list more than the policy allows "
                    "(with a note); without it such applications are an error.")
@@ -126,19 +129,20 @@ def _choice(values):
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                     choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, progress, db):
+                     choice, cohorts, sweep_spec, facts, selective_share, truncate_preferences, out_dir, progress,
+                     db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws (--runs at most 10,000, --cohorts at
     most 200, --seed from 0 to 4,294,967,295)."""
     with progress_bars(sys.stderr.isatty() if progress is None else progress):
         _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                   first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                  choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db)
+                  choice, cohorts, sweep_spec, facts, selective_share, truncate_preferences, out_dir, db)
 
 
 def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
               first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-              choice, cohorts, sweep_spec, facts, truncate_preferences, out_dir, db):
+              choice, cohorts, sweep_spec, facts, selective_share, truncate_preferences, out_dir, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
     if out_dir:
@@ -146,7 +150,8 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
     if synthetic and la.strip().lower() == "all":
         extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts != 1), ("--sweep", sweep_spec),
                                           ("--facts", facts), ("--capacities", capacities),
-                                          ("--first-preferences", first_preferences)) if given]
+                                          ("--first-preferences", first_preferences),
+                                          ("--selective-share", selective_share is not None)) if given]
         if extra:
             raise click.UsageError(f"--la all runs every LA with the policy's settings; it does not take "
                                    f"{', '.join(extra)}")
@@ -158,7 +163,7 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
     options = dict(applications=applications, synthetic_la=la if synthetic else None, brighton_dir=brighton_dir,
                    capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchment_layer,
                    runs=runs, seed=seed, reserve_order=reserve_order, entry_year=entry_year,
-                   truncate_preferences=truncate_preferences, cohorts=cohorts)
+                   truncate_preferences=truncate_preferences, cohorts=cohorts, selective_share=selective_share)
     if sweep_spec:
         _, text, written = simulate_sweep(policy, sweep_spec, baseline, out_dir=out_dir, settings=_settings(settings),
                                           choice=_choice(choice), city_fsm_share=city_fsm_share, **options)

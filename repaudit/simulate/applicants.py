@@ -9,6 +9,9 @@ Columns (one row per child; names matched case- and punctuation-insensitively):
   medical_social_urn            optional: school named for a medical or social need
   sibling_urn                   optional: school a sibling attends
   ehcp_urn                      optional: school named in the child's EHC plan (admitted there first)
+  sex                           optional: F or M (girls' and boys' schools admit only their sex)
+  qualified                     optional: 0/1, passed the selection test (selective schools admit only
+                                these; without the column every child counts as qualified)
   pref1, pref2, ... prefN       preferences as URNs, best first, no gaps; a child may list none
 
 Every problem is an error naming the file, row and column: unknown URN, duplicate applicant_id,
@@ -37,6 +40,8 @@ ALIASES = {   # the documented name first: error messages name it
     "medical_social_urn": ["medical_social_urn", "medical_urn", "social_urn", "medical_social"],
     "sibling_urn": ["sibling_urn", "sibling"],
     "ehcp_urn": ["ehcp_urn", "ehc_plan_urn", "ehcp"],
+    "sex": ["sex", "gender"],
+    "qualified": ["qualified", "passed_selection_test", "selective_qualified", "grammar_qualified"],
 }
 REQUIRED = ["applicant_id", "fsm", "looked_after"]
 URN_COLUMNS = ["medical_social_urn", "sibling_urn", "ehcp_urn"]
@@ -66,6 +71,10 @@ def read_applications(path: str | Path, school_urns, lsoa_xy: dict | None = None
         out[col] = _flag(path, frame[col], line, col)
     for col in URN_COLUMNS:
         out[col] = _urns(path, frame[col], line, col, known) if col in frame else 0
+    if "qualified" in frame:
+        out["qualified"] = _flag(path, frame["qualified"], line, "qualified")
+    if "sex" in frame:
+        out["sex"] = _sex(path, frame["sex"], line)
     prefs = np.zeros((len(frame), len(pref_cols)), dtype=np.int64)
     for j, col in enumerate(pref_cols):
         prefs[:, j] = _urns(path, table.frame[col], line, col, known)
@@ -145,6 +154,15 @@ def _flag(path, values: pd.Series, line, col) -> np.ndarray:
     return text.isin(TRUE).to_numpy()
 
 
+def _sex(path, values: pd.Series, line) -> np.ndarray:
+    text = values.astype(str).str.strip().str.upper().replace({"FEMALE": "F", "MALE": "M", "GIRL": "F", "BOY": "M"})
+    bad = ~text.isin(["F", "M"])
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise InputFileError(path, f"'{values.iloc[i]}' is not F or M", row=int(line[i]), column="sex")
+    return text.to_numpy(object)
+
+
 def _urns(path, values: pd.Series, line, col, known: set) -> np.ndarray:
     text = values.astype(str).str.strip()
     blank = text.eq("") | text.str.lower().isin(["nan", "0", "none", "na"])
@@ -204,4 +222,6 @@ def to_applicants(frame: pd.DataFrame, school_index: dict) -> Applicants:
         offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         prefs=np.asarray(flat, dtype=np.int64),
         lsoa=frame["lsoa"].to_numpy(object) if "lsoa" in frame else None,
+        girl=frame["sex"].eq("F").to_numpy(bool) if "sex" in frame else None,
+        qualified=frame["qualified"].to_numpy(bool) if "qualified" in frame else None,
     )

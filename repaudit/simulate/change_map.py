@@ -129,7 +129,19 @@ def change_map(game: Game, comparison: Comparison) -> folium.Map:
     fmap = folium.Map(location=[float(np.mean(lat)), float(np.mean(lon))], zoom_start=12, tiles="OpenStreetMap")
     fmap.default_js, fmap.default_css = leaflet_assets()          # Leaflet only, as the audit map loads
     ChangeLayer().add_to(fmap)
+    _number_elements(fmap.get_root())
     return fmap
+
+
+def _number_elements(root) -> None:
+    """Give every element of the page a numbered id in tree order (folium draws random ones), so the same
+    comparison always renders the same bytes."""
+    todo, count = [root], 0
+    while todo:
+        element = todo.pop(0)
+        element._id = f"{count:032x}"
+        count += 1
+        todo.extend(element._children.values())
 
 
 def change_map_page(game: Game, comparison: Comparison, run_id: str | None = None) -> str:

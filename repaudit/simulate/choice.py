@@ -101,9 +101,11 @@ class ChoiceModel:
             u = u + self.fsm_response * np.outer(np.asarray(group, dtype=float), np.asarray(self.priority, dtype=float))
         return u
 
-    def first_choice_probabilities(self, home_xy, school_xy, in_catchment, group=None) -> np.ndarray:
-        """Logit probability that each family puts each school first."""
+    def first_choice_probabilities(self, home_xy, school_xy, in_catchment, group=None, barred=None) -> np.ndarray:
+        """Logit probability that each family puts each school first (never a school BARRED to it)."""
         u = self.utilities(home_xy, school_xy, in_catchment, group)
+        if barred is not None:
+            u = np.where(barred, -np.inf, u)
         u -= u.max(axis=1, keepdims=True)
         e = np.exp(u)
         return e / e.sum(axis=1, keepdims=True)
@@ -144,7 +146,7 @@ class ChoiceModel:
                 draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
                 if quotas is not None and r < len(quotas):
                     lists = lengths > r
-                    draw[lists] += clearing_shift(draw[lists], quotas[r])
+                    draw[lists] += clearing_shift(draw[lists], quotas[r], stall=None if barred is None else STALL)
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
             return out
@@ -154,18 +156,27 @@ class ChoiceModel:
         return np.take_along_axis(top, order, axis=1)
 
 
-def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000) -> np.ndarray:
+STALL = 200     # iterations without improvement after which a fit stops (its remaining error is reported)
+
+
+def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: int | None = None) -> np.ndarray:
     """A shift per school under which each row's best school (argmax of DRAWS + shift) is school j for
     exactly QUOTA[j] rows: like prices clearing a market of unit demands, found by raising the shift
-    where too few choose a school and lowering it where too many do, with a shrinking step."""
+    where too few choose a school and lowering it where too many do, with a shrinking step. STALL: stop
+    after that many iterations without coming closer (quotas that who-may-list-what makes impossible)."""
     quota = np.asarray(quota, dtype=float)
     if quota.sum() != len(draws):
         raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
     shift = np.zeros(draws.shape[1])
     open_ = np.isfinite(draws).any(axis=0)
+    best, since = np.inf, 0
     for it in range(iterations):
         counts = np.bincount((draws + shift).argmax(axis=1), minlength=draws.shape[1])
-        if np.array_equal(counts, quota):
+        miss = np.abs(counts - quota).sum()
+        if miss == 0:
+            break
+        best, since = (miss, 0) if miss < best else (best, since + 1)
+        if stall is not None and since >= stall:
             break
         step = 1.0 / (1.0 + it / 50.0)
         shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
@@ -195,15 +206,16 @@ def _extend(joint: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 
 def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_preferences, group=None,
-              iterations: int = 500, tol: float = 1e-4, later_preferences=None) -> tuple[ChoiceModel, dict]:
+              iterations: int = 500, tol: float = 1e-4, later_preferences=None, barred=None) -> tuple[ChoiceModel, dict]:
     """Popularities whose expected first-preference counts match FIRST_PREFERENCES.
 
     FIRST_PREFERENCES is one count per school, or one row per group (families split by GROUP); each
     row is scaled to the number of families in its group. LATER_PREFERENCES, when given, has one row
     per rank from the 2nd (all families together): the rank terms are then fitted so that the expected
     times each school is listed at that rank match the row scaled to the number of families (who lists
-    fewer schools is left to the caller). Returns the model and a report (iterations, the largest
-    remaining error in pupils per rank)."""
+    fewer schools is left to the caller). BARRED (families x schools): schools a family cannot list. Families
+    alike in home, catchments and barred schools are fitted once, weighted by their number. Returns the model
+    and a report (iterations, the largest remaining error in pupils per rank)."""
     target = np.atleast_2d(np.asarray(first_preferences, dtype=float))
     g = np.zeros(len(home_xy), dtype=np.int64) if len(target) == 1 else np.asarray(group, dtype=np.int64)
     pop = np.zeros_like(target) + np.atleast_2d(model.popularity)[: len(target)]
@@ -213,15 +225,29 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         if not mine.any():
             continue
         want = np.maximum(target[row], 0.5)
+        no = np.zeros(in_catchment.shape, dtype=bool) if barred is None else np.asarray(barred, bool)
+        if barred is not None:      # a school nobody may list gets nobody; the rest share the families
+            want = np.where(no[mine].all(axis=0), 1e-9, want)
         want = want * mine.sum() / want.sum()
-        sub = (home_xy[mine], school_xy, in_catchment[mine])
-        err = np.inf
+        key = np.column_stack([home_xy[mine], in_catchment[mine], no[mine]])
+        rows, weight = np.unique(key, axis=0, return_counts=True)
+        n_s = in_catchment.shape[1]
+        sub = (rows[:, :2], school_xy, rows[:, 2:2 + n_s].astype(bool))
+        sub_barred = rows[:, 2 + n_s:].astype(bool) if barred is not None else None
+        err, best, since = np.inf, np.inf, 0
+        fixed = replace(model, popularity=np.zeros(n_s)).utilities(*sub)        # distance and catchment terms
+        if sub_barred is not None:
+            fixed = np.where(sub_barred, -np.inf, fixed)
         for it in range(1, iterations + 1):
-            fitted = replace(model, popularity=pop[row])
-            predicted = fitted.first_choice_probabilities(*sub).sum(axis=0)
+            u = fixed + pop[row]
+            e = np.exp(u - u.max(axis=1, keepdims=True))
+            predicted = (e / e.sum(axis=1, keepdims=True) * weight[:, None]).sum(axis=0)
             err = float(np.abs(predicted - want).max())
             used = max(used, it)
             if err < tol * max(want.max(), 1.0):
+                break
+            best, since = (err, 0) if err < best * 0.999 else (best, since + 1)
+            if since >= STALL // 4:
                 break
             pop[row] += np.log(want) - np.log(np.maximum(predicted, 1e-12))
             pop[row] -= pop[row].mean()

@@ -12,7 +12,6 @@ Intervals are the 2.5th and 97.5th percentiles over runs.
 """
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -212,7 +211,6 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
         "applicants": game.applicants.n, "schools": game.schools.n,
         "reserve_order": policy.reserve_order, "band_caps": {k: v.tolist() for k, v in caps.items()},
         "rules": {label: policy_facts(p, game) for label, p in (("policy", policy), ("baseline", baseline))},
-        "generated_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         **{k: v for k, v in game.meta.items() if k != "applications"},
     }
     return Comparison(
@@ -344,4 +342,6 @@ def allocation_frame(game: Game, alloc: Allocation) -> pd.DataFrame:
         "route": np.asarray([("unplaced", "offer", "directed", "ehcp")[r] for r in alloc.route], dtype=object),
         "criterion": alloc.criterion(),
         "fsm": game.applicants.fsm.astype(int),
+        **({} if game.applicants.girl is None else {"sex": np.where(game.applicants.girl, "F", "M")}),
+        **({} if game.applicants.qualified is None else {"qualified": game.applicants.qualified.astype(int)}),
     })

@@ -159,8 +159,10 @@ def deferred_acceptance(market: Market) -> Matching:
 
 
 def nearest_with_room(home_xy: np.ndarray, school_xy: np.ndarray, room: np.ndarray, order: np.ndarray,
-                      first_k: int = 8, chunk_cells: int = 4_000_000) -> np.ndarray:
-    """Directed places: in ORDER, each applicant takes the nearest school (straight line) that still has room.
+                      first_k: int = 8, chunk_cells: int = 4_000_000, kind: np.ndarray | None = None,
+                      admits: np.ndarray | None = None) -> np.ndarray:
+    """Directed places: in ORDER, each applicant takes the nearest school (straight line) that still has room
+    and may admit them: ADMITS[KIND[a], s] (selection, sex), every school when not given.
 
     Exact serial dictatorship, computed in batches: each applicant ranks only her k nearest open schools
     and a one-step deferred acceptance with the common priority ORDER places everyone (equal to serial
@@ -170,17 +172,23 @@ def nearest_with_room(home_xy: np.ndarray, school_xy: np.ndarray, room: np.ndarr
     out = np.full(n, -1, dtype=np.int64)
     room = np.asarray(room, dtype=np.int64).copy()
     todo = np.asarray(order, dtype=np.int64)
+    kind = np.zeros(n, dtype=np.int64) if kind is None else np.asarray(kind, dtype=np.int64)
+    admits = np.ones((int(kind.max(initial=0)) + 1, len(room)), dtype=bool) if admits is None else admits
     k = first_k
     while todo.size and room.sum() > 0:
         open_s = np.flatnonzero(room > 0)
         kk = min(k, len(open_s))
-        prefs = _k_nearest(home_xy[todo], school_xy[open_s], kk, chunk_cells)
+        allowed = admits[:, open_s]
+        if not allowed[kind[todo]].any():
+            break
+        prefs = _k_nearest(home_xy[todo], school_xy[open_s], kk, chunk_cells, kind[todo], allowed)
+        ok = allowed[kind[todo][:, None], prefs]
         prefs = open_s[prefs]
         market = Market(
             offsets=np.arange(0, len(todo) * kk + 1, kk, dtype=np.int64),
             school=prefs.ravel(),
             capacity=room,
-            steps=[Step(np.zeros(len(todo) * kk, dtype=np.int8), np.full(len(room), UNLIMITED, dtype=np.int64))],
+            steps=[Step(np.where(ok.ravel(), 0, -1).astype(np.int8), np.full(len(room), UNLIMITED, dtype=np.int64))],
             tiebreak=np.repeat(np.arange(len(todo), dtype=np.int64), kk),
         )
         got = deferred_acceptance(market).pair
@@ -193,16 +201,21 @@ def nearest_with_room(home_xy: np.ndarray, school_xy: np.ndarray, room: np.ndarr
         out[todo[placed]] = school
         room -= np.bincount(school, minlength=len(room))
         todo = todo[~placed]
+        if kk == len(open_s):          # every open school was ranked: the rest have none that may admit them
+            break
     return out
 
 
-def _k_nearest(points: np.ndarray, targets: np.ndarray, k: int, chunk_cells: int) -> np.ndarray:
-    """Indices into TARGETS of each point's k nearest, nearest first (ties by target index)."""
+def _k_nearest(points: np.ndarray, targets: np.ndarray, k: int, chunk_cells: int, kind=None, allowed=None) -> np.ndarray:
+    """Indices into TARGETS of each point's k nearest, nearest first (ties by target index); with KIND and
+    ALLOWED (kinds x targets), targets a point may not use come after all those it may."""
     out = np.empty((len(points), k), dtype=np.int64)
     rows = max(1, chunk_cells // max(len(targets), 1))
     for lo in range(0, len(points), rows):
         p = points[lo:lo + rows]
         d = ((p[:, None, 0] - targets[None, :, 0]) ** 2 + (p[:, None, 1] - targets[None, :, 1]) ** 2)
+        if allowed is not None and not allowed.all():
+            d = np.where(allowed[kind[lo:lo + rows]], d, np.inf)
         if k < len(targets):
             part = np.argpartition(d, k - 1, axis=1)[:, :k]
             kth = np.take_along_axis(d, part, axis=1).max(axis=1)

@@ -29,10 +29,23 @@ class Schools:
     xy: np.ndarray
     community: np.ndarray
     area: np.ndarray
+    selective: np.ndarray | None = None   # bool (S,): admits only children who passed the selection test
+    sex: np.ndarray | None = None         # (S,) 'mixed', 'boys' or 'girls'; None = all mixed
 
     @property
     def n(self) -> int:
         return len(self.urn)
+
+    def admits(self) -> np.ndarray:
+        """Bool (4, S): who school s may admit, by applicant kind (girl?, qualified?) = 2 x girl + qualified."""
+        selective = np.zeros(self.n, dtype=bool) if self.selective is None else np.asarray(self.selective, bool)
+        sex = np.full(self.n, "mixed", dtype=object) if self.sex is None else np.asarray(self.sex, dtype=object)
+        out = np.ones((4, self.n), dtype=bool)
+        for kind in range(4):
+            girl, qualified = kind >= 2, kind % 2 == 1
+            out[kind] &= qualified | ~selective
+            out[kind] &= sex != ("boys" if girl else "girls")
+        return out
 
     def index(self) -> dict:
         return {int(u): i for i, u in enumerate(self.urn)}
@@ -52,10 +65,19 @@ class Applicants:
     offsets: np.ndarray
     prefs: np.ndarray
     lsoa: np.ndarray | None = None
+    girl: np.ndarray | None = None        # bool (N,); None = sex not known (single-sex schools take anyone)
+    qualified: np.ndarray | None = None   # bool (N,): passed the selection test; None = everyone qualifies
 
     @property
     def n(self) -> int:
         return len(self.applicant_id)
+
+    def kind(self) -> np.ndarray:
+        """Per applicant, the row of Schools.admits() that applies: 2 x girl + qualified (an unknown sex
+        counts as a boy here; Game.eligible lets such an applicant into girls' schools too)."""
+        girl = np.zeros(self.n, dtype=bool) if self.girl is None else np.asarray(self.girl, bool)
+        qualified = np.ones(self.n, dtype=bool) if self.qualified is None else np.asarray(self.qualified, bool)
+        return 2 * girl.astype(np.int64) + qualified.astype(np.int64)
 
     def preferences(self, a: int) -> np.ndarray:
         return self.prefs[self.offsets[a]:self.offsets[a + 1]]
@@ -91,6 +113,14 @@ class Game:
         if self._pairs is None:
             self._pairs = pairs_of(self)
         return self._pairs
+
+    def eligible(self, applicant: np.ndarray, school: np.ndarray) -> np.ndarray:
+        """Per (applicant, school) pair: the school may admit the applicant (selection test passed where it
+        is selective; its sex where it is single-sex; an applicant of unknown sex may go anywhere)."""
+        ok = self.schools.admits()[self.applicants.kind()[applicant], school]
+        if self.applicants.girl is None and self.schools.sex is not None:
+            ok |= self.schools.admits()[self.applicants.kind()[applicant] + 2, school]
+        return ok
 
     def catchment_flags(self, applicant: np.ndarray, school: np.ndarray):
         """Per pair: home in the school's catchment; home outside it but in an area served by one school."""
@@ -169,7 +199,8 @@ def _solve(game: Game, policy: Policy, rngs: list, others: Policy | None, keep_m
     pairs = game.pairs
     rules = assign_rules(game, policy, others)
     named, capacity = ehcp_capacity(game)
-    active = ~named[pairs.applicant] & (pairs.rank <= policy.preferences)
+    active = ~named[pairs.applicant] & (pairs.rank <= policy.preferences) & game.eligible(pairs.applicant,
+                                                                                          pairs.school)
     market = build_market(game, rules, pairs, capacity, active, rngs)
     matching = deferred_acceptance(market)
     sel = np.flatnonzero(active)
@@ -207,23 +238,40 @@ def _slice(matching: Matching, r: int, n: int) -> Matching:
 
 
 def _direct(game: Game, school: np.ndarray, route: np.ndarray, capacity: np.ndarray, rng) -> None:
-    """Directed places for the unplaced: nearest school with room, in a random order of applicants."""
+    """Directed places for the unplaced: the nearest school with room that may admit them (selection, sex),
+    in a random order of applicants."""
     todo = np.flatnonzero(route == UNPLACED)
     if not todo.size:
         return
     offers = school[route == OFFER]
     room = capacity - np.bincount(offers, minlength=game.schools.n)
     order = rng.permutation(len(todo))
-    got = nearest_with_room(game.applicants.xy[todo], game.schools.xy, room, order)
+    kind, admits = _kinds(game)
+    got = nearest_with_room(game.applicants.xy[todo], game.schools.xy, room, order, kind=kind[todo], admits=admits)
     placed = got >= 0
     school[todo[placed]] = got[placed]
     route[todo[placed]] = DIRECTED
 
 
+def _kinds(game: Game) -> tuple[np.ndarray, np.ndarray]:
+    """Each applicant's kind and the (kinds, schools) table of who may go where (unknown sex: a kind of its
+    own, refused only by selective schools it has not qualified for)."""
+    admits = game.schools.admits()
+    kind = game.applicants.kind()
+    if game.applicants.girl is None:
+        admits = admits[2:] | admits[:2]
+    return kind, admits
+
+
 def check_validity(game: Game, alloc: Allocation) -> list[str]:
-    """Problems with ALLOC (empty when valid): capacities, acceptability, EHC plans, directed places, caps."""
+    """Problems with ALLOC (empty when valid): capacities, acceptability, EHC plans, directed places, caps,
+    eligibility (selection, sex) of every offer and directed place."""
     problems = []
     apps, n_s = game.applicants, game.schools.n
+    moved = np.flatnonzero((alloc.route == OFFER) | (alloc.route == DIRECTED))
+    wrong = moved[~game.eligible(moved, alloc.school[moved])]
+    problems += [f"applicant {apps.applicant_id[a]} placed at school {game.schools.urn[alloc.school[a]]}, which "
+                 "may not admit them (selection or sex)" for a in wrong]
     offer = alloc.route == OFFER
     for a in np.flatnonzero(offer):
         prefs = apps.preferences(a)[:alloc.preference_limit]
@@ -248,8 +296,10 @@ def check_validity(game: Game, alloc: Allocation) -> list[str]:
     unplaced = alloc.route == UNPLACED
     if np.any(unplaced & (alloc.school >= 0)):
         problems.append("an applicant marked unplaced has a school")
-    if np.any(unplaced) and np.any(game.schools.pan - total > 0):
-        problems.append("an applicant is unplaced while a school has room")
+    kind, admits = _kinds(game)
+    room = alloc.capacity - np.bincount(alloc.school[offer | directed], minlength=n_s) > 0
+    if np.any(unplaced) and np.any(admits[np.unique(kind[unplaced])] & room[None, :]):
+        problems.append("an applicant is unplaced while a school that may admit them has room")
     problems += _cap_problems(game, alloc)
     return problems
 
@@ -309,6 +359,8 @@ def check_stability(game: Game, alloc: Allocation) -> list[str]:
         for j in range(better):
             p = int(local_of_game_pair[apps.offsets[a] + j])
             s = int(prefs[j])
+            if p < 0:                      # a school that may not admit the applicant (selection, sex)
+                continue
             if p in school_choice(market, s, held[s] + [p]):
                 problems.append(f"applicant {apps.applicant_id[a]} and school {game.schools.urn[s]} block")
     return problems

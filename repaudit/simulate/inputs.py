@@ -1,7 +1,7 @@
 """Assemble a Game from what the user has: applications CSV or synthetic applicants, schools, catchments."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from .choice import ChoiceModel
 from .game import Game
 from .national import LaMarket, NationalFrames, la_market, national_frames
 from .schools import complete, read_capacities, to_schools, warehouse_schools
+from .schools import school_sex as school_sex_of
 from .synthetic import Neighbourhoods, SyntheticRates, synthetic_applications
 
 
@@ -115,27 +116,32 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None)
     areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
     model = model or (behaviour.model(len(market.schools)) if behaviour else None)
-    return market_game(market, seed, preferences, first_preferences, model, city_share, areas, selective, response)
+    return market_game(market, seed, max(preferences, market.preferences or 0), first_preferences, model, city_share,
+                       areas, selective, response)
 
 
 @dataclass(frozen=True)
 class SelectiveEntry:
-    """Who may list a selective (grammar) school: a random SHARE of the cohort (default: selective places
-    over the cohort), FSM children qualifying at FSM_RATIO times the rate of the others. The ratio is an
-    assumption (FSM pupils are under-represented in grammar schools about 4 to 1 nationally; 0.25)."""
+    """Who passes the selection test of selective (grammar) schools: a random SHARE of the cohort (default:
+    the LA's selective places over its cohort), FSM children qualifying at FSM_RATIO times the rate of the
+    others. The ratio is an assumption (FSM pupils are under-represented in grammar schools about 4 to 1
+    nationally; 0.25). Only those who pass may list, be offered or be directed to a selective school."""
 
     share: float | None = None
     fsm_ratio: float = 0.25
 
-    def barred(self, selective: np.ndarray, places: float, n: int):
-        """BARRED_OF for synthetic_applications: unqualified children x selective schools."""
-        def barred_of(fsm, rng):
-            share = min(places / max(n, 1), 1.0) if self.share is None else self.share
+    def rate(self, places: float, n: int) -> float:
+        """The share of the cohort that qualifies: SHARE if set, else PLACES over the cohort N (at most 1)."""
+        return min(places / max(n, 1), 1.0) if self.share is None else float(self.share)
+
+    def qualify(self, places: float, n: int):
+        """QUALIFY for synthetic_applications: (fsm, rng) -> bool per child, passed the selection test."""
+        def qualify_of(fsm, rng):
+            share = self.rate(places, n)
             base = share / (1 - fsm.mean() + self.fsm_ratio * fsm.mean()) if len(fsm) else share
             p = np.minimum(np.where(fsm, self.fsm_ratio * base, base), 1.0)
-            qualified = rng.random(len(fsm)) < p
-            return ~qualified[:, None] & selective[None, :]
-        return barred_of
+            return rng.random(len(fsm)) < p
+        return qualify_of
 
 
 def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_preferences=None,
@@ -154,27 +160,52 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     neigh = Neighbourhoods(market.lsoas[["lsoa", "children", "idaci"]],
                            market.lsoas[["lsoa", "easting", "northing"]].assign(weight=1.0))
     firsts = later = None
+    if first_preferences is None and "times_first" in schools:
+        first_preferences = schools[["urn"]].assign(count=schools["times_first"], pref2=schools["times_second"],
+                                                    pref3=schools["times_third"])
     if first_preferences is not None:
         counts = first_preferences.set_index("urn").reindex(schools["urn"]).fillna(0)
         firsts = counts["count"].to_numpy()
         ranks = [c for c in ("pref2", "pref3") if c in counts]
         later = counts[ranks].to_numpy().T if ranks else None
+    rates = SyntheticRates()
+    notes.append(rates.describe())
     is_selective = schools["selective"].to_numpy(bool)
-    barred = None
+    school_sex = schools["sex"].map(school_sex_of).to_numpy(object) if "sex" in schools else None
+    qualify = None
     if is_selective.any():
         selective = selective or SelectiveEntry()
-        barred = selective.barred(is_selective, float(schools.loc[is_selective, "pan"].sum()), n)
-        notes.append(f"{int(is_selective.sum())} selective school(s): listed only by children who qualify "
-                     f"(a share of the cohort equal to their places over the cohort; FSM children at "
-                     f"{selective.fsm_ratio:g} times the rate of others, an assumption)")
+        places = float(schools.loc[is_selective, "pan"].sum())
+        qualify = selective.qualify(places, n)
+        how = ("set with --selective-share" if selective.share is not None else
+               f"their {places:,.0f} places over the cohort of {n:,}")
+        notes.append(f"{int(is_selective.sum())} selective school(s): only the {100 * selective.rate(places, n):.1f}% "
+                     f"of children who pass the selection test ({how}) may list, be offered or be directed to them; "
+                     f"FSM children pass at {selective.fsm_ratio:g} times the rate of others (assumed)")
+    if school_sex is not None and (school_sex != "mixed").any():
+        notes.append(f"{int((school_sex == 'boys').sum())} boys' and {int((school_sex == 'girls').sum())} girls' "
+                     "school(s) (SPC sex of school) admit only their sex; girls are 48.8% of the synthetic cohort")
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), n, share, preferences, seed,
-        firsts, model, SyntheticRates(), catchment_matrix(areas, schools["urn"]) if areas is not None else None,
-        later_preferences=later, barred_of=barred,
+        firsts, model, rates, catchment_matrix(areas, schools["urn"]) if areas is not None else None,
+        later_preferences=later, selective=is_selective, school_sex=school_sex, qualify=qualify,
         response=None if response is None else (response[0], response[1](schools["la_admissions"].to_numpy(bool))))
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     return make_game(schools, frame, areas, share, {
         "source": f"synthetic cohort for {market.name} ({market.code})", "calibration": report, "synthetic": True,
+        "la_preferences": market.preferences, "demand_year": market.demand_year,
         "la": {"code": market.code, "name": market.name, "lsoas": len(market.lsoas), "children": children,
                "fsm_share": market.fsm_share}, "notes": notes})
+
+
+def la_preference_limit(policy, baseline, game: Game) -> tuple:
+    """Where a synthetic LA's applications and offers say how many preferences it allows and the policy does
+    not change the number (it equals the baseline's), both consider that many (with a note)."""
+    allowed = game.meta.get("la_preferences")
+    if not allowed or policy.preferences != baseline.preferences or policy.preferences == allowed:
+        return policy, baseline
+    game.meta.setdefault("notes", []).append(
+        f"{game.meta['la']['name']} allows {allowed} preferences (applications and offers, entry "
+        f"{game.meta.get('demand_year')}): the policy and the baseline consider {allowed}, not {policy.preferences}")
+    return replace(policy, preferences=int(allowed)), replace(baseline, preferences=int(allowed))

@@ -32,13 +32,18 @@ class NationalFrames:
     """LSOAs and schools of the whole warehouse, read once (see the module docstring)."""
 
     lsoas: pd.DataFrame         # lsoa, lad_code, children, idaci, easting, northing
-    schools: pd.DataFrame       # urn, name, la_code, la_name, lad_code, type, selective, easting, northing, places, place_source
+    schools: pd.DataFrame       # urn, name, la_code, la_name, lad_code, type, selective, sex, easting, northing,
+                                # places, place_source
     las: pd.DataFrame           # la_code, la_name, lad_code, lad_name (one row per district of an LA)
     fsm: pd.Series              # FSM share of each LA's pupils (index la_code), latest SPC year
+    demand: pd.DataFrame | None = None   # per school: places, times_first/second/third (admissions.py)
+    demand_year: int | None = None       # entry year the demand comes from
+    la_preferences: pd.Series | None = None   # preferences each LA allows (index la_code)
 
 
-def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> NationalFrames:
-    """Every LSOA and open school of PHASE in the warehouse; errors say which table to load."""
+def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_year: int | None = None) -> NationalFrames:
+    """Every LSOA and open school of PHASE in the warehouse; errors say which table to load. With applications
+    and offers loaded, the demand of DEMAND_YEAR (default the latest) too (`school_demand`)."""
     wh.require("schools", "lsoa_population", "lsoa_deprivation", "lsoa_centroids")
     lsoas = wh.df(
         """WITH look AS (SELECT DISTINCT lsoa11, lsoa21, lad_code FROM lsoa_lookup),
@@ -49,10 +54,10 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
                      UNION ALL
                      SELECT lsoa, score, la_code FROM dep
                      WHERE lsoa_vintage = 2021 OR lsoa NOT IN (SELECT lsoa11 FROM look)),
-           idaci AS (SELECT lsoa, avg(score) AS idaci, any_value(la_code) AS dep_lad FROM dep21 GROUP BY lsoa),
-           pop AS (SELECT lsoa, sum(population / (coalesce(age_max, age_min) - age_min + 1)) AS children
+           idaci AS (SELECT lsoa, avg(score ORDER BY score) AS idaci, min(la_code) AS dep_lad FROM dep21 GROUP BY lsoa),
+           pop AS (SELECT lsoa, sum(population / (coalesce(age_max, age_min) - age_min + 1) ORDER BY age_min, age_max) AS children
                    FROM lsoa_population WHERE age_min <= ? AND coalesce(age_max, 200) >= ? GROUP BY lsoa),
-           lad AS (SELECT lsoa21 AS lsoa, any_value(lad_code) AS lad_code FROM look GROUP BY lsoa21)
+           lad AS (SELECT lsoa21 AS lsoa, min(lad_code) AS lad_code FROM look GROUP BY lsoa21)
            SELECT idaci.lsoa, coalesce(lad.lad_code, idaci.dep_lad) AS lad_code, pop.children, idaci.idaci,
                   c.easting, c.northing
            FROM idaci JOIN pop USING (lsoa) JOIN lsoa_centroids c USING (lsoa) LEFT JOIN lad USING (lsoa)
@@ -61,19 +66,24 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
         raise WarehouseError("no LSOA has children of the entry age, IDACI and a centroid in the warehouse; load the "
                              "population, IoD, LSOA lookup and LSOA centroid files (see README, 'Auditing real data')")
     census = wh.count("school_census") > 0
+    census_sex = "sex_of_school" if census and "sex_of_school" in wh.df("SELECT * FROM school_census LIMIT 0").columns \
+        else "NULL"
     schools = wh.df(
         f"""SELECT s.urn, s.name, s.la_code, s.la_name, coalesce(l.lad_code, s.lad_code) AS lad_code, s.type, s.phase,
                   s.capacity, s.pupils,
-                  s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions
+                  s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions,
+                  {"c.sex" if census else "NULL"} AS sex
            FROM schools s
-           LEFT JOIN (SELECT DISTINCT lsoa21, any_value(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
+           LEFT JOIN (SELECT lsoa21, min(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
                   ON l.lsoa21 = s.lsoa
-           {"LEFT JOIN (SELECT urn, any_value(admissions_policy) AS admissions_policy FROM school_census GROUP BY urn) c"
-            " ON c.urn = s.urn" if census else ""}
+           {"LEFT JOIN (SELECT urn, arg_max(admissions_policy, year) FILTER (admissions_policy IS NOT NULL) "
+            f"AS admissions_policy, arg_max({census_sex}, year) FILTER ({census_sex} IS NOT NULL) AS sex "
+            "FROM school_census GROUP BY urn) c ON c.urn = s.urn" if census else ""}
            WHERE coalesce(s.status, 'Open') ILIKE 'open%' AND s.phase ILIKE ?
              AND coalesce(s.type_group, '') NOT ILIKE 'independent%' AND coalesce(s.type, '') NOT ILIKE '%special%'
              AND coalesce(s.type, '') NOT ILIKE 'online%'
-             AND s.easting IS NOT NULL AND s.northing IS NOT NULL AND s.la_code IS NOT NULL""", [phase])
+             AND s.easting IS NOT NULL AND s.northing IS NOT NULL AND s.la_code IS NOT NULL
+           ORDER BY s.urn""", [phase])
     groups = schools["phase"].fillna(phase).str.lower().map(YEAR_GROUPS).fillna(5)
     from_capacity = np.floor(schools["capacity"].astype(float) / groups)
     from_roll = np.floor(schools["pupils"].astype(float) / groups)
@@ -83,20 +93,48 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11) -> Nation
     schools["community"] = schools["type"].fillna("").str.lower().isin(LA_ADMISSIONS_TYPES)
     las = _las(wh)
     fsm = _fsm_shares(wh)
-    return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm)
+    demand, year, prefs = school_demand(wh, phase, demand_year)
+    return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm,
+                          demand, year, prefs)
+
+
+def school_demand(wh, phase: str = "Secondary", year: int | None = None):
+    """From applications and offers (`repaudit load admissions`): per school of PHASE, its places (the most
+    places offered in YEAR and the two years before: offers fall short of the admission number where a
+    school is undersubscribed) and the times it was put 1st, 2nd and 3rd in YEAR; the preferences each LA
+    allowed in YEAR (the most common value among its schools). (None, None, None) when nothing is loaded."""
+    if not wh.count("school_admissions"):
+        return None, None, None
+    latest = wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase ILIKE ?", [phase])["y"].iloc[0]
+    if latest is None or pd.isna(latest):
+        return None, None, None
+    year = int(latest if year is None else year)
+    demand = wh.df(
+        """SELECT urn, max(places_offered) FILTER (year BETWEEN ? - 2 AND ?) AS places,
+                  max(times_first) FILTER (year = ?) AS times_first, max(times_second) FILTER (year = ?) AS times_second,
+                  max(times_third) FILTER (year = ?) AS times_third
+           FROM school_admissions WHERE phase ILIKE ? GROUP BY urn HAVING max(times_first) FILTER (year = ?) IS NOT NULL
+           ORDER BY urn""", [year, year, year, year, year, phase, year])
+    prefs = wh.df(
+        """SELECT la_code, preferences, count(*) AS n FROM school_admissions
+           WHERE phase ILIKE ? AND year = ? AND preferences IS NOT NULL GROUP BY la_code, preferences""", [phase, year])
+    prefs = prefs.sort_values(["la_code", "n", "preferences"], ascending=[True, False, True]).drop_duplicates("la_code")
+    return demand, year, prefs.set_index("la_code")["preferences"].astype(int)
 
 
 def _las(wh) -> pd.DataFrame:
     """Each district to the LA holding most of the schools (all phases) located in it."""
     counts = wh.df(
-        """SELECT s.la_code, any_value(s.la_name) AS la_name, coalesce(l.lad_code, s.lad_code) AS lad_code,
-                  any_value(l.lad_name) AS lad_name, count(*) AS n
-           FROM schools s LEFT JOIN (SELECT lsoa21, any_value(lad_code) AS lad_code, any_value(lad_name) AS lad_name
+        """SELECT s.la_code, min(s.la_name) AS la_name, coalesce(l.lad_code, s.lad_code) AS lad_code,
+                  min(l.lad_name) AS lad_name, count(*) AS n
+           FROM schools s LEFT JOIN (SELECT lsoa21, min(lad_code) AS lad_code, min(lad_name) AS lad_name
                                      FROM lsoa_lookup GROUP BY lsoa21) l ON l.lsoa21 = s.lsoa
            WHERE s.la_code IS NOT NULL AND coalesce(l.lad_code, s.lad_code) IS NOT NULL
            GROUP BY s.la_code, coalesce(l.lad_code, s.lad_code)""")
-    counts = counts.sort_values(["lad_code", "n"], ascending=[True, False]).drop_duplicates("lad_code")
-    names = wh.df("SELECT la_code, any_value(la_name) AS la_name FROM schools WHERE la_code IS NOT NULL GROUP BY la_code")
+    counts = counts.sort_values(["lad_code", "n", "la_code"], ascending=[True, False, True],
+                                kind="stable").drop_duplicates("lad_code")
+    names = wh.df("SELECT la_code, min(la_name) AS la_name FROM schools WHERE la_code IS NOT NULL GROUP BY la_code "
+                  "ORDER BY la_code")
     counts = counts.drop(columns="la_name").merge(names, on="la_code", how="left")
     return counts[["la_code", "la_name", "lad_code", "lad_name"]].reset_index(drop=True)
 
@@ -105,14 +143,14 @@ def _fsm_shares(wh) -> pd.Series:
     """FSM share of each LA's pupils (all its schools) in the latest SPC year, else GIAS PercentageFSM."""
     if wh.count("school_indicators"):
         rows = wh.df(
-            """SELECT s.la_code, sum(i.numerator) / nullif(sum(i.denominator), 0) AS share
+            """SELECT s.la_code, sum(i.numerator ORDER BY urn) / nullif(sum(i.denominator ORDER BY urn), 0) AS share
                FROM school_indicators i JOIN schools s USING (urn)
                WHERE i.indicator = 'fsm' AND i.numerator IS NOT NULL
                  AND i.year = (SELECT max(year) FROM school_indicators WHERE indicator = 'fsm')
-               GROUP BY s.la_code""")
+               GROUP BY s.la_code ORDER BY s.la_code""")
     else:
-        rows = wh.df("""SELECT la_code, sum(pct_fsm * pupils) / nullif(sum(pupils), 0) AS share FROM schools
-                        WHERE pct_fsm IS NOT NULL GROUP BY la_code""")
+        rows = wh.df("""SELECT la_code, sum(pct_fsm * pupils ORDER BY urn) / nullif(sum(pupils ORDER BY urn), 0) AS share
+                        FROM schools WHERE pct_fsm IS NOT NULL GROUP BY la_code ORDER BY la_code""")
     return rows.dropna().set_index("la_code")["share"]
 
 
@@ -143,9 +181,12 @@ class LaMarket:
     code: str
     name: str
     lsoas: pd.DataFrame
-    schools: pd.DataFrame       # as NationalFrames.schools plus `pan`, `area`, `in_la`
+    schools: pd.DataFrame       # as NationalFrames.schools plus `pan`, `area`, `in_la` and, with demand data,
+                                # times_first, times_second, times_third (border schools: the LA's share)
     fsm_share: float
     notes: list
+    preferences: int | None = None      # preferences the LA allows (applications and offers), when known
+    demand_year: int | None = None
 
 
 def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None) -> LaMarket:
@@ -164,11 +205,15 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     near = _within(others[["easting", "northing"]].to_numpy(float), home, border_km * 1000)
     border = others[near].copy()
     if len(border):
-        share = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"], border_km * 1000)
-        border["places"] = np.floor(border["places"].fillna(0) * share)
-        border = border[border["places"] > 0]
-    market = pd.concat([own.assign(in_la=True), border.assign(in_la=False)], ignore_index=True)
+        border["share"] = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"],
+                                       border_km * 1000)
+    market = pd.concat([own.assign(in_la=True, share=1.0), border.assign(in_la=False)], ignore_index=True)
     notes = []
+    if frames.demand is not None:
+        market, demand_notes = _with_demand(market, frames.demand, frames.demand_year, name)
+        notes += demand_notes
+    market["places"] = np.floor(market["places"].fillna(0) * market["share"])
+    market = market[market["in_la"] | (market["places"] > 0)]
     if capacities is not None:
         pan = capacities.set_index("urn")["pan"]
         given = market["urn"].isin(pan.index)
@@ -194,7 +239,34 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     fsm_share = float(frames.fsm.get(code, np.nan))
     if not np.isfinite(fsm_share):
         raise WarehouseError(f"no FSM figures for the schools of {name} ({code}): load SPC or GIAS with PercentageFSM")
-    return LaMarket(code, name, lsoas, market.reset_index(drop=True), fsm_share, notes)
+    prefs = frames.la_preferences.get(code) if frames.la_preferences is not None else None
+    return LaMarket(code, name, lsoas, market.reset_index(drop=True), fsm_share, notes,
+                    None if prefs is None else int(prefs), frames.demand_year)
+
+
+def _with_demand(market: pd.DataFrame, demand: pd.DataFrame, year: int, name: str) -> tuple[pd.DataFrame, list]:
+    """Places from places offered and popularity from preferences (school_demand) where a school has them; a
+    school without them keeps its estimated places and is given the first preferences per place of the LA's
+    median school, said in a note. Counts of border schools are scaled by the LA's share like their places."""
+    market = market.merge(demand, on="urn", how="left", suffixes=("", "_offered"))
+    has = market["times_first"].notna() & (market["places_offered"] > 0)
+    market.loc[has, "places"] = market.loc[has, "places_offered"]
+    market.loc[has, "place_source"] = "admissions"
+    own = market["in_la"] & has
+    ratio = (market.loc[own, "times_first"] / market.loc[own, "places"]).median() if own.any() else 1.0
+    for col in ("times_first", "times_second", "times_third"):
+        fill = market["places"].fillna(0) * (ratio if col == "times_first" else
+                                             (market.loc[own, col] / market.loc[own, "places"]).median() if own.any()
+                                             else 1.0)
+        market[col] = market[col].where(has, fill) * market["share"]
+    notes = [f"places of {int(own.sum())} school(s) of {name} from places offered and their popularity from "
+             f"first, second and third preferences (applications and offers, entry {year})"]
+    missing = market["in_la"] & ~has
+    if missing.any():
+        notes.append(f"{int(missing.sum())} school(s) of {name} have no applications and offers for entry {year} "
+                     f"(URNs {', '.join(map(str, market.loc[missing, 'urn'].astype(int).tolist()[:10]))}): their "
+                     f"places are estimated and their first preferences set at the LA's median of {ratio:.2f} per place")
+    return market.drop(columns=["places_offered"]), notes
 
 
 def _within(points: np.ndarray, targets: np.ndarray, radius: float, chunk: int = 2000) -> np.ndarray:

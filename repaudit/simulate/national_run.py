@@ -17,7 +17,7 @@ from ..output_set import OutputSet
 from ..safe_text import for_csv
 from ..warehouse import Warehouse
 from .compare import compare
-from .inputs import market_game
+from .inputs import la_preference_limit, market_game
 from .national import all_las, la_market, national_frames
 from .policies import Policy
 
@@ -42,8 +42,11 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
     rows, skipped = [], []
     for code, name in all_las(frames):
         try:
-            game = market_game(la_market(frames, code), seed, policy.preferences, city_share=city_share)
-            result = compare(game, policy, baseline, runs=runs, seed=seed)
+            market = la_market(frames, code)
+            game = market_game(market, seed, max(policy.preferences, market.preferences or 0), city_share=city_share)
+            game.meta["la_preferences"], game.meta["demand_year"] = market.preferences, market.demand_year
+            pol, base = la_preference_limit(policy, baseline, game)
+            result = compare(game, pol, base, runs=runs, seed=seed)
         except RepauditError as exc:
             skipped.append(f"{name} ({code}): {exc}")
             continue

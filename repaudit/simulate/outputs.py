@@ -1,6 +1,7 @@
 """Write a comparison (CSV tables, allocation, meta, HTML map) and format its summary for the terminal."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -34,18 +35,25 @@ def origin(comparison: Comparison) -> dict:
 
 def write(game: Game, comparison: Comparison, out_dir: str | Path) -> list[Path]:
     """Write every output file into OUT_DIR (created), all or nothing (repaudit.output_set); returns the paths
-    written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers."""
-    files = OutputSet(out_dir, origin=origin(comparison), family=[f for f in FILES if f != "meta.json"],
-                      kind="simulate")
+    written. CSV text cells cannot run as spreadsheet formulas (repaudit.safe_text); numbers stay numbers.
+    The run id is a digest of the results, not a clock: the same inputs and seed give byte-identical files."""
+    tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}
+    texts, cleaned = {}, {}
+    for name, table in tables.items():
+        frame, counts = for_csv(table)
+        texts[f"{name}.csv"] = frame.to_csv(index=False, lineterminator="\n")
+        if counts:
+            cleaned[f"{name}.csv"] = counts
+    meta = json.loads(json.dumps({**comparison.meta, "text_cleaned": cleaned}, default=_plain))
+    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
+    for name in sorted(texts):
+        digest.update(name.encode() + b"\0" + texts[name].encode())
+    files = OutputSet(out_dir, run_id=f"sim-{digest.hexdigest()[:16]}", origin=origin(comparison),
+                      family=[f for f in FILES if f != "meta.json"], kind="simulate")
     with files:
-        cleaned = {}
-        tables = {**{name: getattr(comparison, name) for name in TABLES}, **extra_tables(comparison)}
-        for name, table in tables.items():
-            frame, counts = for_csv(table)
-            frame.to_csv(files.path(f"{name}.csv"), index=False)
-            if counts:
-                cleaned[f"{name}.csv"] = counts
-        files.set_meta(json.loads(json.dumps({**comparison.meta, "text_cleaned": cleaned}, default=_plain)))
+        for name, text in texts.items():
+            files.write_text(name, text)
+        files.set_meta(meta)
         files.write_text("map.html", change_map_page(game, comparison, run_id=files.run_id))
     if files.notes:
         comparison.meta = {**comparison.meta, "notes": [*(comparison.meta.get("notes") or []), *files.notes]}
@@ -68,6 +76,8 @@ def _change(r) -> str:
     """'+8.3 (+8.3,+8.3)' in percentage points, or the school's note (e.g. 'no intake') when undefined."""
     if not all(np.isfinite(r[k]) for k in ("change_mean", "change_lo", "change_hi")):
         return str(r.get("note") or "no intake")
+    if f"{100 * r['change_lo']:+.1f}" == f"{100 * r['change_hi']:+.1f}":     # never a zero-width interval
+        return f"{100 * r['change_mean']:+5.1f} (no interval)"
     return f"{100 * r['change_mean']:+5.1f} ({100 * r['change_lo']:+.1f},{100 * r['change_hi']:+.1f})"
 
 
@@ -118,7 +128,9 @@ def summary_text(comparison: Comparison) -> str:
              f"{'n/a' if city is None else f'{100 * city:.1f}%'}",
              *_rules_lines(m.get("rules", {}), m["schools"]),
              *_behaviour_lines(m.get("behaviour") or {}),
-             f"intervals (95%): {m.get('intervals', 'lottery draws')}",
+             f"intervals (95%): {m.get('intervals', 'lottery draws')}"
+             + ("; one cohort: the intervals leave out how a fresh cohort would differ (give --cohorts)"
+                if m.get("synthetic") and m.get("cohorts", 1) == 1 else ""),
              "",
              f"{'school':<36} {'PAN':>4} {'FSM% base':>9} {'policy':>6} {'change pp (95%)':>22} "
              f"{'1st pref%':>9} {'policy':>6} {'directed':>8}"]
@@ -140,7 +152,7 @@ def summary_text(comparison: Comparison) -> str:
         f"{_pct(s.loc['first_pref_rate', 'policy_mean'])}%; FSM pupils offered a top-two preference: "
         f"{_pct(s.loc['fsm_top2_rate', 'baseline_mean'])}% -> {_pct(s.loc['fsm_top2_rate', 'policy_mean'])}%",
         f"directed places: {s.loc['directed', 'baseline_mean']:.1f} -> {s.loc['directed', 'policy_mean']:.1f}; "
-        f"left unplaced (no room anywhere): {s.loc['unplaced', 'policy_mean']:.1f}",
+        f"left unplaced (no room at a school that may admit them): {s.loc['unplaced', 'policy_mean']:.1f}",
         f"pupils at a different school than under the baseline: {s.loc['movers', 'policy_mean']:.1f} "
         f"({s.loc['movers', 'policy_lo']:.0f}-{s.loc['movers', 'policy_hi']:.0f}); keep their baseline school: "
         f"{_pct(s.loc['kept_baseline_school', 'policy_mean'])}%",

@@ -46,12 +46,14 @@ def policy_with(name_or_path: str, settings: dict | None = None, reserve_order: 
 def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_dir=None, capacities=None,
                first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025,
                truncate_preferences: bool = False, city_share: float | None = None,
-               behaviour: Behaviour | None = None, response=None) -> Game:
+               behaviour: Behaviour | None = None, response=None, selective_share: float | None = None) -> Game:
     """The game from exactly one applicant source (see the module docstring). Applications may list at most
     the policy's `preferences`; with TRUNCATE_PREFERENCES longer lists are cut, with a note. CITY_SHARE (the
     --city-fsm-share override) is the FSM share of a synthetic cohort; without it the Brighton scenario takes
     the policy's city FSM share parameter and a warehouse cohort its LA's FSM share. BEHAVIOUR: the choice
-    model's parameters for a synthetic cohort; RESPONSE: (fsm_response, policy.fsm_priority), see synthetic.py."""
+    model's parameters for a synthetic cohort; RESPONSE: (fsm_response, policy.fsm_priority), see synthetic.py.
+    SELECTIVE_SHARE: the share of a warehouse cohort passing the selection test (default: the LA's selective
+    places over its cohort)."""
     behaviour = behaviour or Behaviour()
     chosen = [x for x in (applications, synthetic_la, brighton_dir) if x]
     if len(chosen) != 1:
@@ -80,7 +82,8 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
         return inputs.synthetic_from_warehouse(wh, synthetic_la, seed=seed, preferences=policy.preferences,
                                                first_preferences=firsts, capacities=capacities,
                                                catchment_layer=catchments, city_share=city_share,
-                                               behaviour=behaviour, response=response)
+                                               behaviour=behaviour, response=response,
+                                               selective=inputs.SelectiveEntry(share=selective_share))
 
 
 def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
@@ -128,13 +131,16 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
              truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1,
-             facts=None) -> Simulation:
+             facts=None, selective_share: float | None = None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
     (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
     so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
-    set beside the model's (explain.py)."""
+    set beside the model's (explain.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
+    selection test of its selective schools."""
+    if selective_share is not None and not 0 <= selective_share <= 1:
+        raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
     check_counts(runs, seed, cohorts)
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
@@ -148,7 +154,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
 
     def game_for(cohort_seed, b, response=None):
         return build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db,
-                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, b, response)
+                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, b, response,
+                          selective_share)
 
     pairs = []
     for c, b in enumerate(per_cohort):
@@ -156,6 +163,7 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
         pol_game = game_for(seed + c, b, (b.fsm_response, pol.fsm_priority)) if b.fsm_response else base_game
         pairs.append((pol_game, base_game))
     game = pairs[0][0]
+    pol, base = inputs.la_preference_limit(pol, base, game)
     game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]

@@ -30,6 +30,8 @@ ALIASES = {   # the documented name first: error messages name it
     "type": ["type", "typeofestablishment", "establishment_type", "typeofestablishment_name"],
     "la_admissions": ["la_admissions", "la_admission_authority", "community"],
     "area": ["area", "la_name", "la", "local_authority"],
+    "selective": ["selective", "grammar"],
+    "sex": ["sex", "gender", "sex_of_school", "sex_of_school_description"],
 }
 
 
@@ -57,8 +59,17 @@ def read_capacities(path: str | Path) -> pd.DataFrame:
     for col in ("name", "type", "area"):
         if col in frame:
             out[col] = frame[col].astype(str).str.strip()
-    if "la_admissions" in frame:
-        out["la_admissions"] = frame["la_admissions"].astype(str).str.strip().str.lower().isin(["1", "yes", "true", "y"])
+    for col in ("la_admissions", "selective"):
+        if col in frame:
+            out[col] = frame[col].astype(str).str.strip().str.lower().isin(["1", "yes", "true", "y"])
+    if "sex" in frame:
+        text = frame["sex"].astype(str).str.strip().str.lower()
+        bad = ~text.isin(["boys", "girls", "mixed", ""])
+        if bad.any():
+            i = int(np.argmax(bad.to_numpy()))
+            raise InputFileError(path, f"'{frame['sex'].iloc[i]}' is not boys, girls or mixed", row=int(table.line[i]),
+                                 column="sex")
+        out["sex"] = text.map(school_sex)
     return out
 
 
@@ -124,6 +135,8 @@ def to_schools(frame: pd.DataFrame, source: str = "capacities") -> Schools:
         community = np.ones(len(frame), dtype=bool)
     names = frame["name"] if "name" in frame else frame["urn"].astype(str)
     areas = frame["area"] if "area" in frame else pd.Series("all", index=frame.index)
+    selective = frame["selective"].fillna(False).astype(bool).to_numpy() if "selective" in frame else None
+    sex = frame["sex"].map(school_sex).to_numpy(object) if "sex" in frame else None
     return Schools(
         urn=frame["urn"].to_numpy(np.int64),
         name=names.fillna("").astype(str).to_numpy(object),
@@ -131,7 +144,14 @@ def to_schools(frame: pd.DataFrame, source: str = "capacities") -> Schools:
         xy=np.column_stack([frame["easting"].to_numpy(float), frame["northing"].to_numpy(float)]),
         community=community,
         area=areas.fillna("all").astype(str).to_numpy(object),
+        selective=selective, sex=sex,
     )
+
+
+def school_sex(text) -> str:
+    """'boys', 'girls' or 'mixed' from the SPC / GIAS wording ('Boys', 'Girls', 'Mixed'; anything else mixed)."""
+    word = str(text).strip().lower() if isinstance(text, str) else ""
+    return word if word in ("boys", "girls") else "mixed"
 
 
 def read_first_preferences(path: str | Path) -> pd.DataFrame:

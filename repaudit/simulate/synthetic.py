@@ -8,8 +8,10 @@ when those are given too, and then drawn so that the cohort's counts equal them 
 rank, see choice.py); as real families do, not everyone uses every preference: exactly the rank-r
 total over the first-preference total, as a share of the cohort, list at least r schools (chosen at
 random, independently of who they are). Looked-after status, medical or social need, EHC plans and
-siblings are drawn at the rates in `SyntheticRates` and attach to the family's first preference.
-Everything is reproducible from one seed.
+siblings are drawn at the rates in `SyntheticRates` and attach to the family's first preference. Each
+child has a sex (a girl with probability GIRL_SHARE, drawn from a stream of its own) and, where there are
+selective schools, passes the selection test or not (QUALIFY); nobody lists a school that may not admit
+them. Everything is reproducible from one seed.
 """
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ from ..errors import RepauditError
 from .choice import ChoiceModel, calibrate, whole_counts
 
 
+EXACT_LATER_FIT_SCHOOLS = 12   # rank terms are fitted exactly only up to this many schools (memory ~ schools^3)
+GIRL_SHARE = 0.488    # girls among children of one age: the sex ratio at birth, about 105 boys to 100 girls (ONS)
+
+
 @dataclass(frozen=True)
 class SyntheticRates:
     """Shares of the cohort with each status (sibling: a share, or one share per school of first choice)."""
@@ -30,6 +36,18 @@ class SyntheticRates:
     medical_social: float = 0.01
     ehcp: float = 0.018
     sibling: float | tuple = 0.25
+    sources: tuple = ()          # (name, source) for rates taken from data; the others are assumed
+
+    def describe(self) -> str:
+        """One line naming every rate with its source, or 'assumed'."""
+        given = dict(self.sources)
+        parts = []
+        for name, label in (("looked_after", "looked-after"), ("medical_social", "medical or social need"),
+                            ("ehcp", "EHC plan naming their first preference"), ("sibling", "sibling at their first preference")):
+            value = getattr(self, name)
+            shown = f"{100 * value:.1f}%" if np.isscalar(value) else f"{100 * np.mean(value):.1f}% on average per school"
+            parts.append(f"{label} {shown} ({given.get(name, 'assumed')})")
+        return "synthetic rates: " + ", ".join(parts)
 
 
 @dataclass
@@ -95,15 +113,17 @@ def draw_homes(neigh: Neighbourhoods, n: int, rng) -> pd.DataFrame:
 def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int, city_fsm_share: float,
                            preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
                            rates: SyntheticRates = SyntheticRates(), catchment_of=None,
-                           later_preferences=None, barred_of=None, response=None) -> tuple[pd.DataFrame, dict]:
+                           later_preferences=None, selective=None, school_sex=None, qualify=None,
+                           response=None) -> tuple[pd.DataFrame, dict]:
     """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
 
     FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
     LATER_PREFERENCES: counts per school of 2nd, 3rd ... preferences (one row per rank, all families),
     used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last.
     CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
-    bonus. BARRED_OF(fsm, rng) -> bool (families x schools), when given, marks schools a family cannot list
-    (selective schools for children who did not qualify). RESPONSE = (fsm_response, priority per school) is
+    bonus. SELECTIVE (bool per school) and QUALIFY(fsm, rng) -> bool per child: selective schools are listed
+    only by children who qualify; SCHOOL_SEX ('mixed', 'boys', 'girls' per school): single-sex schools only
+    by their sex. RESPONSE = (fsm_response, priority per school) is
     added after calibration: the calibrated popularities describe preferences without the policy, and FSM
     families then favour the schools where it gives them priority. Returns the frame and a calibration
     report (FSM slope, choice-model fit)."""
@@ -120,10 +140,17 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     report = {"fsm_slope_on_idaci": slope, "city_fsm_share": city_fsm_share, "choice_per_km": model.per_km,
               "choice_catchment_bonus": model.catchment_bonus}
     group = fsm.astype(np.int64)
+    girl = np.random.default_rng([seed, 1]).random(n) < GIRL_SHARE
+    qualified, barred = _entry(fsm, girl, rng, selective, school_sex, qualify)
     if first_preferences is not None:
+        fit_later = later_preferences is not None and len(urns) <= EXACT_LATER_FIT_SCHOOLS and barred is None
         model, fit = calibrate(model, xy, school_xy, in_catch, first_preferences, group,
-                               later_preferences=None if later_preferences is None
-                               else np.atleast_2d(later_preferences)[: preferences - 1])
+                               later_preferences=np.atleast_2d(later_preferences)[: preferences - 1] if fit_later
+                               else None, barred=barred)
+        if later_preferences is not None and not fit_later:
+            report["choice_later_ranks"] = ("not fitted (the exact fit grows as schools^rank, and does not know "
+                                            "selective or single-sex schools); the drawn 2nd and 3rd preference "
+                                            "counts are still held to the data where they can be")
         report.update({f"choice_{k}": v for k, v in fit.items()})
     if response is not None and response[0]:
         model = replace(model, fsm_response=float(response[0]), priority=np.asarray(response[1], dtype=bool))
@@ -141,10 +168,12 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         firsts = np.atleast_2d(first_preferences).sum(axis=0)
         later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
         lengths = _list_lengths(n, k, later, firsts.sum(), rng)
-        quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
-    barred = barred_of(fsm, rng) if barred_of is not None else None
     if barred is not None:
         lengths = np.minimum(lengths, (~barred).sum(axis=1))
+    if first_preferences is not None:
+        quotas = [whole_counts(row, int((lengths > r).sum())) for r, row in enumerate([firsts] + later)]
+        if barred is not None:
+            quotas = [feasible(q, (~barred[lengths > r]).sum(axis=0)) for r, q in enumerate(quotas)]
     ranked = model.rank(xy, school_xy, in_catch, preferences, rng, group, quotas=quotas, lengths=lengths,
                         barred=barred)
     first = urns[ranked[:, 0]]
@@ -157,9 +186,43 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         "medical_social_urn": np.where(rng.random(n) < rates.medical_social, first, 0),
         "sibling_urn": np.where(rng.random(n) < sibling_rate, first, 0),
         "ehcp_urn": np.where(rng.random(n) < rates.ehcp, first, 0),
+        "sex": np.where(girl, "F", "M"),
+        "qualified": qualified,
     })
     frame["prefs"] = [list(row[:k]) for row, k in zip(urns[ranked], lengths)]
     return frame, report
+
+
+def feasible(quota: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """QUOTA (whole counts) with no school above the families ALLOWED to list it and the same total: the
+    excess moves to schools with room in proportion to their quotas (largest remainders), until none is left."""
+    total = int(np.sum(quota))
+    allowed = np.asarray(allowed, dtype=np.int64)
+    out = np.minimum(np.asarray(quota, dtype=np.int64), allowed)
+    while out.sum() < total:
+        spare = allowed - out
+        if spare.sum() <= 0:
+            break
+        weight = np.where(spare > 0, out + 0.5, 0.0)
+        out += np.minimum(whole_counts(weight, min(total - int(out.sum()), int(spare.sum()))), spare)
+    return out
+
+
+def _entry(fsm, girl, rng, selective, school_sex, qualify) -> tuple[np.ndarray, np.ndarray | None]:
+    """Who passed the selection test (everyone when no school is selective) and the schools each child may
+    not list (None when there are none)."""
+    n = len(fsm)
+    qualified = np.ones(n, dtype=bool)
+    barred = None
+    if selective is not None and np.any(selective) and qualify is not None:
+        qualified = np.asarray(qualify(fsm, rng), dtype=bool)
+        barred = ~qualified[:, None] & np.asarray(selective, bool)[None, :]
+    if school_sex is not None:
+        sex = np.asarray(school_sex, dtype=object)
+        other = np.where(girl[:, None], sex[None, :] == "boys", sex[None, :] == "girls")
+        if other.any():
+            barred = other if barred is None else barred | other
+    return qualified, barred
 
 
 def _list_lengths(n: int, k: int, later: list, first_total: float, rng) -> np.ndarray:

@@ -43,6 +43,7 @@ TEXT = {
     "trust_name": ["trust", "trust_name"],
     "admissions_policy": ["admissions_policy", "admissions policy"],
     "religious_character": ["denomination", "religious_character"],
+    "sex_of_school": ["sex_of_school_description", "sex_of_school"],
 }
 FSM_NUMERATOR = [
     "number of pupils known to be eligible for free school meals",
