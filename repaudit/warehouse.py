@@ -111,6 +111,9 @@ class Warehouse:
                 if self.path != MEMORY:
                     Path(self.path).parent.mkdir(parents=True, exist_ok=True)
                 self.con = duckdb.connect(self.path, read_only=read_only)
+                # one thread: sums of doubles then add up in one order, so the same inputs give the same bits
+                # (parallel aggregation changes the last digits from run to run, and outputs must be identical)
+                self.con.execute("SET threads = 1")
                 self.con.execute(f"LOAD '{spatial_extension_path()}'")
                 if not read_only:
                     sql.run(self.con, "schema")

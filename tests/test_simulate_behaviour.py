@@ -69,7 +69,8 @@ def test_choice_parameters_are_shown_as_set_or_assumed(runner, real, tmp_path):
     assert result.exit_code == 0, result.output
     assert ("choice model: per_km = 0.6 (assumed), catchment_bonus = 1.5 (assumed), fsm_response = 0.5 (set)"
             in result.output)
-    assert "intervals (95%): lottery draws\n" in result.output
+    assert ("intervals (95%): lottery draws; one cohort: the intervals leave out how a fresh cohort would differ "
+            "(give --cohorts)\n") in result.output
 
 
 def test_bad_choice_options_are_errors(runner, tmp_path):

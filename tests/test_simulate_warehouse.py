@@ -85,7 +85,9 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
     assert "brighton-2025 vs brighton-2024: 340 applicants, 3 schools, 4 lottery run(s)" in result.output
     assert [line for line in result.output.splitlines() if line.startswith("note:")] == [
         "note: places of 3 school(s) of Testshire estimated from GIAS capacity / year groups (3); give real PANs with "
-        "--capacities"]
+        "--capacities",
+        "note: synthetic rates: looked-after 0.8% (assumed), medical or social need 1.0% (assumed), EHC plan naming "
+        "their first preference 1.8% (assumed), sibling at their first preference 25.0% (assumed)"]
     allocation = pd.read_csv(out / "allocation.csv")
     assert len(allocation) == 340 and allocation["urn"].notna().all()
     calibration = json.loads((out / "meta.json").read_text())["calibration"]

@@ -93,7 +93,7 @@ def _area_kind(con, model, indicator: str, lsoa_ready: bool) -> str:
 
 def _meta_vintages(con) -> dict:
     log = con.execute("""select table_name, source_file, vintage, max(loaded_at) as loaded_at from load_log
-                         group by all order by table_name, loaded_at""").df()
+                         group by all order by table_name, loaded_at, source_file, vintage""").df()
     return {t: g[["source_file", "vintage"]].to_dict("records") for t, g in log.groupby("table_name")}
 
 

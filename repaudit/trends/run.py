@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..auditing import indicators as indicators_mod, settings
-from ..auditing.run import audit
+from ..auditing.run import _audit_model
 from ..errors import RepauditError
 from . import areas as areas_mod, breaks, continuity, series, trusts as trusts_mod
 
@@ -44,7 +44,9 @@ def trend(wh, indicators=("fsm",), community="nearby-schools", years=ALL_YEARS, 
     if any(indicators_mod.INDICATORS[n].private for n in names):
         raise RepauditError("trends are for published indicators (fsm, sen_support, ehcp): school-level CIN is "
                             "private and its small counts would need suppressing year by year")
-    result = audit(wh, indicators=names, community=community, years=years, params=params, **filters)
+    # one fresh audit on this connection (not a result kept from an earlier one): the series read its
+    # working tables (audit_school_values)
+    result = _audit_model(wh, indicators=names, community=community, years=years, params=params, **filters)
     general = settings.general(dict(params or {}))
     con = wh.con
     wanted = ATTRIBUTES + ["status", "exclusion_reason", "group_code", "group_name", "successor"]
@@ -70,7 +72,6 @@ def trend(wh, indicators=("fsm",), community="nearby-schools", years=ALL_YEARS, 
         "filters": result.meta.get("filters"),
         "params": result.meta.get("params"),
         "vintages": result.meta.get("vintages"),
-        "generated_at": result.meta.get("generated_at"),
         "synthetic": result.meta.get("synthetic"),
         "notes": result.meta.get("notes", []),
         "conversions": continuity.conversions(con, rows, all_years[0], all_years[-1]) if all_years else {},

@@ -4,7 +4,8 @@
 In year t a school with n_t pupils, rate y_t and community rate p_t has gap d_t = y_t - p_t with binomial
 variance s_t^2 = p_t (1 - p_t) / n_t. Schools differ far more than binomial noise allows (METHODS §5b), so each
 year's gap also carries the additive random-effects variance tau_t^2 the funnel flags use, estimated by the same
-function (repaudit.auditing.stats.random_effects) over the schools of the indicator, phase and year:
+function (repaudit.auditing.stats.random_effects) over the schools of the indicator, phase and year, on the
+funnel's scale and carried to percentage points at the school's community rate (tau_t dp/dg at p_t):
 v_t = s_t^2 + tau_t^2. The change since the first year is d_last - d_first with variance v_first + v_last; the
 slope is the weighted least-squares slope of d_t on the year with weights 1/v_t, with variance
 1 / sum w_t (t - mean t)^2, and "moved" means |slope / se| > 1.96. Treating tau^2 as year-to-year noise is
@@ -17,7 +18,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ..auditing import stats
+from ..auditing import scales, stats
 from . import breaks
 
 Z95 = stats.Z95
@@ -40,10 +41,11 @@ def per_year(by_year: pd.DataFrame, schools: pd.DataFrame, inherited: pd.DataFra
     for _, at in rows[rows["in_series"]].groupby(["indicator", "phase", "year"]).groups.items():
         part = rows.loc[at]
         ps, pc, n = (part[c].to_numpy(dtype=float) for c in ("school_rate", "community_rate", "denominator"))
-        tau2 = stats.random_effects(ps, pc, n)["tau2"]
-        tau2 = tau2 if np.isfinite(tau2) else 0.0
-        rows.loc[at, "tau_pp"] = 100 * np.sqrt(tau2)
-        rows.loc[at, "z_adjusted"] = stats.adjusted_z(ps, pc, n, tau2)
+        est = stats.random_effects(ps, pc, n)
+        tau2 = est["tau2"] if np.isfinite(est["tau2"]) else 0.0
+        # tau is in units of the funnel's scale (logit by default): in pp at each school's community rate
+        rows.loc[at, "tau_pp"] = 100 * np.sqrt(tau2) * scales.slope(est["scale"], pc)
+        rows.loc[at, "z_adjusted"] = stats.adjusted_z(ps, pc, n, tau2, scale=est["scale"])
     rows["flag"] = stats.flag(rows["z_adjusted"].to_numpy(dtype=float))
     pupils = rows["denominator"].where(rows["denominator"] > 0)
     variance = rows["community_rate"] * (1 - rows["community_rate"]) / pupils
