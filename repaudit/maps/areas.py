@@ -53,9 +53,14 @@ def outlines(schools: pd.DataFrame) -> dict[str, shapely.Geometry]:
     if len(cells) != len(points):
         return {}
     clipped = shapely.intersection(cells, shapely.buffer(points, REACH_M, quad_segs=4))
+    return _dissolve(clipped, pts["la_name"])
+
+
+def _dissolve(shapes: np.ndarray, las: pd.Series) -> dict[str, shapely.Geometry]:
+    """{LA: the union of its SHAPES, simplified to SIMPLIFY_M}; LAS gives each shape's LA."""
     out = {}
-    for la, idx in pts.groupby("la_name").indices.items():
-        shape = shapely.simplify(shapely.union_all(clipped[idx], grid_size=50), SIMPLIFY_M, preserve_topology=True)
+    for la, idx in las.groupby(las.to_numpy()).indices.items():
+        shape = shapely.simplify(shapely.union_all(shapes[idx], grid_size=50), SIMPLIFY_M, preserve_topology=True)
         if not shape.is_empty:
             out[str(la)] = shape
     return out
@@ -90,13 +95,7 @@ def boundary_outlines(wh) -> dict[str, shapely.Geometry]:
     if wh is None or not wh.count("la_boundaries"):
         return {}
     rows = _boundary_areas(wh).dropna(subset=["la_name", "wkb"])
-    shapes = shapely.from_wkb([bytes(w) for w in rows["wkb"]])
-    out = {}
-    for la, idx in rows.groupby("la_name").indices.items():
-        shape = shapely.simplify(shapely.union_all(shapes[idx], grid_size=50), SIMPLIFY_M, preserve_topology=True)
-        if not shape.is_empty:
-            out[str(la)] = shape
-    return out
+    return _dissolve(shapely.from_wkb([bytes(w) for w in rows["wkb"]]), rows["la_name"])
 
 
 def _to_lonlat(geom):
