@@ -69,7 +69,7 @@ def main():
         sheet.append([float(v) if v.replace(".", "", 1).isdigit() and "." in v else v for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
-    with_shared_strings(buffer, HERE / "iod_IoD2019_six_areas.xlsx")
+    with_shared_strings(buffer, HERE / "iod_synthetic_IoD2019_six_areas.xlsx")
 
     doc = json.loads((SAMPLE / "synthetic_lsoa21_boundaries.geojson").read_text(encoding="utf-8"))
     doc["features"] = doc["features"][:5]
