@@ -91,3 +91,14 @@ def test_varndean_on_the_real_files(national_db):
     fsm = card.rows.set_index("indicator").loc["fsm"]
     assert fsm["models_run"] >= 4 and card.peers["fsm"] >= 9
     assert "Varndean School" in card_page(card)
+
+
+def test_the_card_stops_saying_demand_is_missing_once_applications_are_loaded(sample_db, tmp_path):
+    from repaudit.report.card import _missing
+    db = tmp_path / "w.duckdb"
+    shutil.copy(sample_db, db)
+    with Warehouse(db) as wh:
+        assert any(m.startswith("admissions demand") for m in _missing(wh))
+        wh.con.execute("insert into school_admissions (urn, year, phase, places_offered) values (?, 2023, 'Secondary', 150)",
+                       [URN])
+        assert not any(m.startswith("admissions demand") for m in _missing(wh))

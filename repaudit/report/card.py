@@ -66,7 +66,7 @@ def _missing(wh) -> list[str]:
         out.append("trend: only one year of FSM data is loaded; load the census files of other years to see "
                    "whether the school is moving")
     tables = {r[0] for r in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
-    if "admissions" not in tables or not wh.count("admissions"):
+    if "school_admissions" not in tables or not wh.count("school_admissions"):    # older warehouses lack it
         out.append("admissions demand: no applications and offers are loaded, so whether the school is "
                    "oversubscribed (and so whether an admissions priority could change its intake) is not shown")
     return out
