@@ -14,28 +14,18 @@ import pytest
 
 from repaudit.cli import cli
 from repaudit.errors import InputFileError, RepauditError
-from repaudit.sample import load_sample
 from repaudit.sources import limits
 from repaudit.sources.reader import read_csv_table
-from repaudit.warehouse import Warehouse
 from warehouse_state import warehouse_state
 
 FLOWS = "URN,LSOA21CD,pupils\n" + "".join(f"{100000 + i},E01000{i:03d},{i + 1}\n" for i in range(40))
 GIAS_HEADER = "URN,EstablishmentName,LA (code)\n"
 
 
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("limits") / "w.duckdb"
-    with Warehouse(db) as wh:
-        load_sample(wh)
-    return db
-
-
 @pytest.fixture
-def db(base_db, tmp_path):
+def db(sample_db, tmp_path):
     copy = tmp_path / "w.duckdb"
-    copy.write_bytes(base_db.read_bytes())
+    copy.write_bytes(sample_db.read_bytes())
     return copy
 
 
