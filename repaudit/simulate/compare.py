@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from ..auditing import indices, stats
 from ..sources.reader import progress_on
+from . import criteria
 from .game import DIRECTED, EHCP, OFFER, UNPLACED, Allocation, Game, solve_many
 from .policies import Policy
 
@@ -42,6 +43,7 @@ class Comparison:
     allocation_baseline: pd.DataFrame
     meta: dict = field(default_factory=dict)
     reality: pd.DataFrame | None = None   # model vs reality (explain.py), when facts are given
+    criteria: pd.DataFrame | None = None  # offers by oversubscription criterion per school (criteria.py)
 
     def school_table(self, metric: str) -> pd.DataFrame:
         """One metric per school, wide: baseline, policy, change with intervals."""
@@ -179,6 +181,7 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
     per_school = {"baseline": [], "policy": []}
     per_area = {"baseline": [], "policy": []}
     per_run = {"baseline": [], "policy": []}
+    per_criterion = {"baseline": [], "policy": []}
     communities, first = [], None
     bar = runs_bar(per_cohort * len(cohorts))
     for c, (pol_game, base_game) in enumerate(cohorts):
@@ -194,6 +197,7 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
                 per_school[label].append(sm)
                 per_area[label].append(area_metrics(g, sm["fsm"], sm["intake"]))
                 per_run[label].append(summary_metrics(g, alloc, ref))
+                per_criterion[label].append(criteria.counts(g, alloc))
             bar.update(1)
         if first is None:
             first = (base_runs, pol_runs, pol_game, base_game)
@@ -220,6 +224,7 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
         allocation=allocation_frame(game, pol_runs[0]),
         allocation_baseline=allocation_frame(base_game, base_runs[0]),
         meta=finite(meta),
+        criteria=criteria.criteria_table(game, per_criterion["baseline"], per_criterion["policy"], _wide),
     )
 
 

@@ -11,17 +11,20 @@ from ..output_set import OutputSet
 from ..safe_text import for_csv
 from .change_map import change_map_page
 from .compare import Comparison
+from .criteria import criteria_text
 from .explain import change_table, d_decomposition, reality_text
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
-         "map.html", "changes.csv", "model_vs_reality.csv")
+         "map.html", "changes.csv", "model_vs_reality.csv", "criteria.csv")
 TABLES = ("schools", "areas", "summary", "allocation", "allocation_baseline")
 
 
 def extra_tables(comparison: Comparison) -> dict:
     """The explanation tables (explain.py): changes.csv always, model_vs_reality.csv when facts were given."""
     out = {"changes": change_table(comparison)}
+    if comparison.criteria is not None:
+        out["criteria"] = comparison.criteria
     if comparison.reality is not None:
         out["model_vs_reality"] = comparison.reality
     return out
@@ -140,6 +143,8 @@ def summary_text(comparison: Comparison) -> str:
         lines.append(f"{str(r['name'])[:36]:<36} {int(pan.loc[u, 'baseline_mean']):>4} {_pct(r['baseline_mean']):>9} "
                      f"{_pct(r['policy_mean']):>6} {interval:>22} {_pct(first.loc[u, 'baseline_mean']):>9} "
                      f"{_pct(first.loc[u, 'policy_mean']):>6} {directed.loc[u, 'policy_mean']:>8.1f}")
+    if comparison.criteria is not None:
+        lines += ["", *criteria_text(comparison.criteria)]
     lines += ["", f"{'area':<20} {'index':<10} {'baseline':>8} {'policy':>8} {'change (95%)':>24}"]
     for _, r in comparison.areas.iterrows():
         lines.append(f"{str(r['area'])[:20]:<20} {r['metric']:<10} {_num(r['baseline_mean']):>8} "
