@@ -154,7 +154,7 @@ def test_a_simulation_that_fails_part_way_leaves_the_previous_set(runner, sample
     before = state(out)
     meta = json.loads((out / "meta.json").read_text())
     assert set(meta["files"]) == {"schools.csv", "areas.csv", "summary.csv", "allocation.csv",
-                                  "allocation_baseline.csv", "map.html", "changes.csv"}
+                                  "allocation_baseline.csv", "map.html", "changes.csv", "criteria.csv"}
     assert f'content="{meta["run"]["id"]}"' in (out / "map.html").read_text(encoding="utf-8")
 
     def failing(*_, **__):
