@@ -53,7 +53,8 @@ def test_offers_by_criterion_in_a_toy_la_match_the_hand_worked_allocation(tie_br
                    ("all", "fsm_catchment"): 1, ("all", "catchment"): 2, ("all", last): 1, ("all", "directed"): 1}
     # the baseline has no FSM band: k3 (outside A's catchment) loses A to k4 (inside it); B admits k3, k5,
     # k6 and k7, all in its catchment; k8 is still directed to C
-    base_got = {(r.name, r.criterion): r.baseline_mean for r in table.itertuples() if r.baseline_mean and r.name != "all"}
+    base_got = {(r.name, r.criterion): r.baseline_mean for r in table.itertuples()
+                if r.baseline_mean and r.name != "all"}
     assert base_got == {("School A", "ehcp"): 1, ("School A", "sibling"): 1, ("School A", "catchment"): 1,
                         ("School B", "catchment"): 4, ("School C", "directed"): 1}
 

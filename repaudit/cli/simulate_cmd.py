@@ -10,7 +10,8 @@ from ..sources.reader import progress_bars
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import simulate, simulate_national, simulate_sweep
+from ..simulate.run import simulate, simulate_national, simulate_sweep, simulate_what_would_it_take
+from ..simulate.whatif import parse_pans
 from . import cli
 
 EPILOG = """\b
@@ -32,7 +33,9 @@ looked_after, [medical_social_urn, sibling_urn, ehcp_urn], pref1 ... prefN
 Writes into --out: schools.csv, areas.csv, summary.csv, allocation.csv,
 allocation_baseline.csv, meta.json, map.html, changes.csv (per school: FSM
 share, intake, first-preference rate, directed places, distance and part of
-the change in D, with intervals) and, with --facts, model_vs_reality.csv.
+the change in D, with intervals), criteria.csv (offers by oversubscription
+criterion per school and for the LA), with --facts model_vs_reality.csv and
+with --pan pan_whatif.csv.
 \b
 Examples:
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --runs 200
@@ -40,6 +43,10 @@ Examples:
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
   repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
+  repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --pan 114606=300
+  repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --runs 20 \
+      --what-would-it-take all
+  repaudit simulate --policy baseline --synthetic --la Kent --what-would-it-take "Judd" --runs 20
 """
 
 
@@ -118,6 +125,15 @@ def _choice(values):
 @click.option("--selective-share", type=float, metavar="SHARE",
               help="Share of a synthetic LA's cohort that passes the selection test of its selective (grammar) "
                    "schools [default: their places over the cohort, printed in the notes].")
+@click.option("--pan", "pans", multiple=True, metavar="URN=N",
+              help="Admission-number what-if (repeatable): also run the policy with school URN admitting N "
+                   "(0 to 2,000) and report its effect on that school, the schools whose intake changes most "
+                   "and D (pan_whatif.csv).")
+@click.option("--what-would-it-take", "wwit", metavar="URN|NAME|all",
+              help="For this school (or every school with 'all'): the smallest FSM reserve (% of its places) that "
+                   "brings its FSM intake to its community's share, and who loses the FSM pupils it gains "
+                   "(what_would_it_take.csv). Community shares come from an audit of --db when it holds the "
+                   "schools, else from the simulated cohort; fewer --runs (e.g. 20) keep it quick.")
 @click.option("--truncate-preferences", is_flag=True,
               help="Keep only the first N preferences of applicants who list more than the policy allows "
                    "(with a note); without it such applications are an error.")
@@ -129,20 +145,20 @@ def _choice(values):
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                     choice, cohorts, sweep_spec, facts, selective_share, truncate_preferences, out_dir, progress,
-                     db):
+                     choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir,
+                     progress, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws (--runs at most 10,000, --cohorts at
     most 200, --seed from 0 to 4,294,967,295)."""
     with progress_bars(sys.stderr.isatty() if progress is None else progress):
         _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                   first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                  choice, cohorts, sweep_spec, facts, selective_share, truncate_preferences, out_dir, db)
+                  choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, db)
 
 
 def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
               first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-              choice, cohorts, sweep_spec, facts, selective_share, truncate_preferences, out_dir, db):
+              choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
     if out_dir:
@@ -151,7 +167,8 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
         extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts != 1), ("--sweep", sweep_spec),
                                           ("--facts", facts), ("--capacities", capacities),
                                           ("--first-preferences", first_preferences),
-                                          ("--selective-share", selective_share is not None)) if given]
+                                          ("--selective-share", selective_share is not None),
+                                          ("--pan", pans), ("--what-would-it-take", wwit)) if given]
         if extra:
             raise click.UsageError(f"--la all runs every LA with the policy's settings; it does not take "
                                    f"{', '.join(extra)}")
@@ -164,13 +181,25 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
                    capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchment_layer,
                    runs=runs, seed=seed, reserve_order=reserve_order, entry_year=entry_year,
                    truncate_preferences=truncate_preferences, cohorts=cohorts, selective_share=selective_share)
+    pan_values = parse_pans(pans)
+    if wwit:
+        if sweep_spec or pan_values or facts:
+            raise click.UsageError("--what-would-it-take runs on its own: leave out --sweep, --pan and --facts")
+        _, text, written = simulate_what_would_it_take(policy, wwit, settings=_settings(settings), out_dir=out_dir,
+                                                       city_fsm_share=city_fsm_share, choice=_choice(choice),
+                                                       **options)
+        click.echo(text)
+        click.echo(f"\nwrote {', '.join(p.name for p in written)} in {out_dir}")
+        return
     if sweep_spec:
+        if pan_values:
+            raise click.UsageError("--pan and --sweep cannot be combined: run the sweep, then the admission number")
         _, text, written = simulate_sweep(policy, sweep_spec, baseline, out_dir=out_dir, settings=_settings(settings),
                                           choice=_choice(choice), city_fsm_share=city_fsm_share, **options)
         click.echo(text)
         click.echo(f"\nwrote {', '.join(p.name for p in written)} in {out_dir}")
         return
     result = simulate(policy, baseline, settings=_settings(settings), out_dir=out_dir, city_fsm_share=city_fsm_share,
-                      choice=_choice(choice), facts=facts, **options)
+                      choice=_choice(choice), facts=facts, pans=pan_values, **options)
     click.echo(summary_text(result.comparison))
     click.echo(f"\nwrote {', '.join(p.name for p in result.written)} in {out_dir}")

@@ -44,6 +44,7 @@ class Comparison:
     meta: dict = field(default_factory=dict)
     reality: pd.DataFrame | None = None   # model vs reality (explain.py), when facts are given
     criteria: pd.DataFrame | None = None  # offers by oversubscription criterion per school (criteria.py)
+    pan_whatif: pd.DataFrame | None = None  # --pan: the policy now and with other admission numbers (whatif.py)
 
     def school_table(self, metric: str) -> pd.DataFrame:
         """One metric per school, wide: baseline, policy, change with intervals."""

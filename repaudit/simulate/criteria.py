@@ -99,8 +99,8 @@ def criteria_text(table: pd.DataFrame, which: str = "policy") -> list[str]:
     for _, rows in table.groupby("urn", sort=False, dropna=False):
         name = rows["name"].iloc[0]
         used = rows[rows[f"{which}_hi"] > 0]
-        parts = [f"{LABELS[r.criterion]} {_count(getattr(r, f'{which}_mean'), getattr(r, f'{which}_lo'), getattr(r, f'{which}_hi'))}"
-                 for r in used.itertuples(index=False)]
+        parts = [f"{LABELS[r['criterion']]} {_count(r[f'{which}_mean'], r[f'{which}_lo'], r[f'{which}_hi'])}"
+                 for r in used.to_dict("records")]
         label = "all schools" if name == "all" else str(name)
         lines.append(f"  {label[:36]}: " + ("; ".join(parts) if parts else "no offers"))
     return lines

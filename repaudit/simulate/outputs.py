@@ -12,11 +12,13 @@ from ..safe_text import for_csv
 from .change_map import change_map_page
 from .compare import Comparison
 from .criteria import criteria_text
+from .whatif import pan_text
 from .explain import change_table, d_decomposition, reality_text
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
-         "map.html", "changes.csv", "model_vs_reality.csv", "criteria.csv")
+         "map.html", "changes.csv", "model_vs_reality.csv", "criteria.csv",
+         "pan_whatif.csv")
 TABLES = ("schools", "areas", "summary", "allocation", "allocation_baseline")
 
 
@@ -25,6 +27,8 @@ def extra_tables(comparison: Comparison) -> dict:
     out = {"changes": change_table(comparison)}
     if comparison.criteria is not None:
         out["criteria"] = comparison.criteria
+    if comparison.pan_whatif is not None:
+        out["pan_whatif"] = comparison.pan_whatif
     if comparison.reality is not None:
         out["model_vs_reality"] = comparison.reality
     return out
@@ -164,6 +168,9 @@ def summary_text(comparison: Comparison) -> str:
         f"mean home-school distance: {_km(s.loc['mean_km', 'baseline_mean'])} -> {_km(s.loc['mean_km', 'policy_mean'])}",
     ]
     lines.append(d_decomposition(comparison))
+    if comparison.pan_whatif is not None:
+        pans = {int(k): v for k, v in m["pan_whatif"].items()}
+        lines += ["", *pan_text(comparison.pan_whatif, pans, m["policy"])]
     if comparison.reality is not None:
         lines += reality_text(comparison.reality)
     lines += [f"note: {note}" for note in m.get("notes", [])]

@@ -105,6 +105,7 @@ class Policy:
     others: str = "baseline"
     compare_with: str = "baseline"
     sources: dict = field(default_factory=dict)
+    exceptions: tuple = ()               # (urn, Policy) pairs: schools that run another policy (what-ifs)
 
     def with_parameters(self, **values) -> "Policy":
         """A copy with parameters (and so band shares naming them) replaced, e.g. share=0.2."""

@@ -151,7 +151,8 @@ class Rules:
 
 def assign_rules(game, policy: Policy, others: Policy | None = None) -> Rules:
     """POLICY at the schools it applies to; OTHERS (default: the policy its `others` key names) at the rest
-    (own admission authorities: academies, free, foundation and voluntary-aided schools)."""
+    (own admission authorities: academies, free, foundation and voluntary-aided schools); each of POLICY's
+    `exceptions` at its school."""
     community = game.schools.community
     if policy.applies_to == "community" and not community.all():
         others = others if others is not None else others_policy(policy)
@@ -160,6 +161,9 @@ def assign_rules(game, policy: Policy, others: Policy | None = None) -> Rules:
     else:
         policies = [policy]
         policy_of_school = np.zeros(game.schools.n, dtype=np.int64)
+    for urn, own in policy.exceptions:          # a what-if at one school (whatif.py)
+        policies.append(own)
+        policy_of_school[game.schools.urn == urn] = len(policies) - 1
     return Rules(policies, policy_of_school, [plan_steps(p) for p in policies])
 
 

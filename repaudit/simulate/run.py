@@ -16,7 +16,7 @@ from ..errors import RepauditError
 from ..output_set import OutputSet
 from ..safe_text import for_csv
 from ..warehouse import Warehouse
-from . import explain, inputs, national_run, outputs, scenarios, sweep
+from . import explain, inputs, national_run, outputs, scenarios, sweep, whatif
 from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
@@ -131,14 +131,15 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
              truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1,
-             facts=None, selective_share: float | None = None) -> Simulation:
+             facts=None, selective_share: float | None = None, pans: dict | None = None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
     (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
     so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
     set beside the model's (explain.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
-    selection test of its selective schools."""
+    selection test of its selective schools. PANS ({urn: admission number}, --pan): also run the policy with
+    these admission numbers against the policy as it is (pan_whatif.csv and the summary)."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
     check_counts(runs, seed, cohorts)
@@ -163,6 +164,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
         pol_game = game_for(seed + c, b, (b.fsm_response, pol.fsm_priority)) if b.fsm_response else base_game
         pairs.append((pol_game, base_game))
     game = pairs[0][0]
+    for urn in pans or {}:
+        whatif.school_index(game, urn)                  # an unknown URN fails before anything is solved
     pol, base = inputs.la_preference_limit(pol, base, game)
     game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
@@ -171,6 +174,9 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
         result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
     if facts:
         result.reality = explain.model_vs_reality(result, explain.read_facts(facts, game.schools.urn))
+    if pans:
+        result.pan_whatif = whatif.pan_table(whatif.pan_whatif(pairs, pol, pans, runs, seed), pans, game)
+        result.meta["pan_whatif"] = {str(k): v for k, v in pans.items()}
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)
 
@@ -224,3 +230,84 @@ def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *,
             files.write_text("sweep.html", sweep.sweep_chart(table, title))
         written = files.written
     return table, title + "\n\n" + sweep.sweep_text(table), written
+
+
+def what_would_it_take_schools(game: Game, target: str) -> list[int]:
+    """The URNs TARGET names: 'all' (every school of the simulation), a URN, or a school's name (any case, a
+    unique start, or close: the closest names are listed when it is not found)."""
+    from .. import names
+    if str(target).strip().lower() == "all":
+        return [int(u) for u in game.schools.urn]
+    if str(target).strip().isdigit():
+        return [int(game.schools.urn[whatif.school_index(game, int(target), "--what-would-it-take")])]
+    choices = [names.Choice(str(int(u)), str(n)) for u, n in zip(game.schools.urn, game.schools.name)]
+    return [int(names.find(target, choices, "school", option="what-would-it-take").code)]
+
+
+def audit_community(db, urns: list) -> tuple[dict, str | None]:
+    """({urn: community FSM share}, note) from an audit of the warehouse DB under the default community model,
+    for the URNs it holds; ({}, why not) when there is no warehouse or it cannot audit them."""
+    from ..auditing import models
+    from ..auditing.run import audit
+    if db is None or not Path(db).is_file():
+        return {}, f"no warehouse at {db}: community FSM shares are the simulated cohort's (the PAN children " \
+                   "living nearest each school)"
+    try:
+        with Warehouse(db, read_only=True) as wh:
+            if not wh.count("schools"):
+                return {}, f"the warehouse {db} holds no schools: community FSM shares are the simulated cohort's"
+            found = wh.df(f"SELECT urn, la_code FROM schools WHERE urn IN ({', '.join(str(int(u)) for u in urns)}) "
+                          "ORDER BY urn")
+            out = {}
+            for la in sorted(found["la_code"].dropna().unique()):
+                result = audit(wh, indicators=("fsm",), community=models.DEFAULT, la=str(la))
+                rows = result.schools[(result.schools["indicator"] == "fsm") & (result.schools["status"] == "audited")]
+                out.update({int(r.urn): float(r.community_rate) for r in rows.itertuples() if int(r.urn) in urns})
+    except RepauditError as exc:
+        return {}, f"the warehouse could not be audited ({exc}): community FSM shares are the simulated cohort's"
+    missing = [u for u in urns if u not in out]
+    note = None if not missing else f"{len(missing)} school(s) not audited in the warehouse (e.g. {missing[0]}): " \
+                                    "their community FSM share is the simulated cohort's"
+    return out, note
+
+
+def warehouse_demand(db):
+    """Published applications and offers per school (national.school_demand), or None without them."""
+    if db is None or not Path(db).is_file():
+        return None
+    from .national import school_demand
+    with Warehouse(db, read_only=True) as wh:
+        tables = {r[0] for r in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
+        return school_demand(wh)[0] if "school_admissions" in tables else None
+
+
+def simulate_what_would_it_take(policy: str, target: str, *, applications=None, synthetic_la=None,
+                                brighton_dir=None, capacities=None, first_preferences=None, db=None, catchments=None,
+                                runs: int = 20, seed: int = 0, settings: dict | None = None,
+                                reserve_order: str | None = None, entry_year: int = 2025,
+                                city_fsm_share: float | None = None, truncate_preferences: bool = False,
+                                choice: dict | None = None, cohorts: int = 1, selective_share: float | None = None,
+                                out_dir=None, progress=None):
+    """`--what-would-it-take URN|NAME|all`: for each school TARGET names, the smallest FSM reserve under POLICY
+    that brings its FSM intake to its community's share (whatif.py). Returns (table, text, paths written)."""
+    check_counts(runs, seed, cohorts)
+    pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
+    per_cohort = behaviours(choice or {}, cohorts, seed)
+    games = [build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db, catchments,
+                        seed + c, entry_year, truncate_preferences, city_fsm_share, b, None, selective_share)
+             for c, b in enumerate(per_cohort)]
+    pol, _ = inputs.la_preference_limit(pol, pol, games[0])
+    urns = what_would_it_take_schools(games[0], target)
+    per = max(1, -(-runs // cohorts))
+    seeds = [[int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(per, dtype=np.uint32)]
+             for c in range(cohorts)]
+    community, note = audit_community(db, urns)
+    table = whatif.what_would_it_take(games, pol, urns, seeds, community, warehouse_demand(db), progress)
+    text = whatif.wwit_text(table, pol.name, per * cohorts) + (f"\nnote: {note}" if note else "")
+    written = []
+    if out_dir:
+        with OutputSet(out_dir, origin={"policy": pol.name, "what_would_it_take": str(target)},
+                       family=["what_would_it_take.csv"], kind="simulate") as files:
+            for_csv(table)[0].to_csv(files.path("what_would_it_take.csv"), index=False, float_format="%.6g")
+        written = files.written
+    return table, text, written
