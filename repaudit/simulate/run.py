@@ -244,9 +244,11 @@ def what_would_it_take_schools(game: Game, target: str) -> list[int]:
     return [int(names.find(target, choices, "school", option="what-would-it-take").code)]
 
 
-def audit_community(db, urns: list) -> tuple[dict, str | None]:
-    """({urn: community FSM share}, note) from an audit of the warehouse DB under the default community model,
-    for the URNs it holds; ({}, why not) when there is no warehouse or it cannot audit them."""
+def audit_community(db, urns: list, cohort_share: float) -> tuple[dict, str | None]:
+    """({urn: community FSM share}, note) from an audit of the secondary schools of the warehouse DB under the
+    default community model, for the URNs it holds; ({}, why not) when there is no warehouse or it cannot
+    audit them. The audit's shares are put on the cohort's scale: times COHORT_SHARE over the LA's
+    pupil-weighted community share (the simulated cohort's FSM share is set apart from the census year's)."""
     from ..auditing import models
     from ..auditing.run import audit
     if db is None or not Path(db).is_file():
@@ -258,16 +260,22 @@ def audit_community(db, urns: list) -> tuple[dict, str | None]:
                 return {}, f"the warehouse {db} holds no schools: community FSM shares are the simulated cohort's"
             found = wh.df(f"SELECT urn, la_code FROM schools WHERE urn IN ({', '.join(str(int(u)) for u in urns)}) "
                           "ORDER BY urn")
-            out = {}
+            out, scales = {}, []
             for la in sorted(found["la_code"].dropna().unique()):
-                result = audit(wh, indicators=("fsm",), community=models.DEFAULT, la=str(la))
+                result = audit(wh, indicators=("fsm",), community=models.DEFAULT, la=str(la), phase="secondary")
                 rows = result.schools[(result.schools["indicator"] == "fsm") & (result.schools["status"] == "audited")]
-                out.update({int(r.urn): float(r.community_rate) for r in rows.itertuples() if int(r.urn) in urns})
+                mean = float(np.average(rows["community_rate"], weights=rows["pupils"])) if len(rows) else np.nan
+                scale = cohort_share / mean if mean > 0 else np.nan
+                scales.append(f"{la}: {100 * mean:.1f}% -> {100 * cohort_share:.1f}%")
+                out.update({int(r.urn): float(r.community_rate) * scale for r in rows.itertuples()
+                            if int(r.urn) in urns and np.isfinite(scale)})
     except RepauditError as exc:
         return {}, f"the warehouse could not be audited ({exc}): community FSM shares are the simulated cohort's"
+    note = (f"community FSM shares from an audit of {db} ({models.DEFAULT} model), scaled so that the LA's "
+            f"pupil-weighted community share equals the cohort's FSM share ({'; '.join(scales)})")
     missing = [u for u in urns if u not in out]
-    note = None if not missing else f"{len(missing)} school(s) not audited in the warehouse (e.g. {missing[0]}): " \
-                                    "their community FSM share is the simulated cohort's"
+    if missing:
+        note += f"; {len(missing)} school(s) not audited there (e.g. {missing[0]}) use the simulated cohort's"
     return out, note
 
 
@@ -301,7 +309,7 @@ def simulate_what_would_it_take(policy: str, target: str, *, applications=None, 
     per = max(1, -(-runs // cohorts))
     seeds = [[int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(per, dtype=np.uint32)]
              for c in range(cohorts)]
-    community, note = audit_community(db, urns)
+    community, note = audit_community(db, urns, float(np.mean([g.applicants.fsm.mean() for g in games])))
     table = whatif.what_would_it_take(games, pol, urns, seeds, community, warehouse_demand(db), progress)
     text = whatif.wwit_text(table, pol.name, per * cohorts) + (f"\nnote: {note}" if note else "")
     written = []
