@@ -22,15 +22,18 @@ from .audit_cmd import _params
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
               help="Model or audit parameter, as for `repaudit audit`.")
 @click.option("--html", "html", type=click.Path(dir_okay=False), help="Also write the card as a page to share.")
+@click.option("--simulation", type=click.Path(file_okay=False), metavar="DIR",
+              help="Folder of a `repaudit simulate --what-would-it-take` run to show the school's result from "
+                   "[default: output/simulate].")
 @click.option("--unsuppressed", is_flag=True, help="Show small counts of private data (internal use only).")
 @db_option
-def school_command(query, community, params, html, unsuppressed, db):
+def school_command(query, community, params, html, simulation, unsuppressed, db):
     """One school's card: for every indicator, its intake against its community under the chosen model, how
     many of the public community models put it below its community (and its result under each), and its rank
     among the schools of its local authority and phase. NAME may be any case or the start of a name; an
     ambiguous or unknown name lists the closest schools with their URNs."""
     with open_warehouse(db) as wh:
-        card = school_card(wh, query, community, _params(params), unsuppressed)
+        card = school_card(wh, query, community, _params(params), unsuppressed, simulation)
     click.echo(card_text(card), nl=False)
     if html:
         path = Path(html)

@@ -7,6 +7,7 @@ boundary, as in any filtered audit), so its figures are those `repaudit audit --
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -15,6 +16,8 @@ from ..auditing import models, robustness, scope
 from ..auditing.run import audit
 from ..disclosure import for_sharing
 from ..errors import RepauditError
+from ..safe_text import strip_control
+from ..simulate.whatif import sentence
 
 SCHOOL_FIELDS = ("urn", "name", "la", "la_name", "region", "phase", "type", "trust", "selective", "faith")
 MODEL_COLUMNS = ["community_model", "indicator", "status", "exclusion_reason", "pupils", "school_rate",
@@ -34,6 +37,7 @@ class Card:
     meta: dict
     missing: list = field(default_factory=list)
     rank_scope: str = "audited schools in its local authority and phase"
+    wwit: list = field(default_factory=list)   # what would it take: see the section at the end
 
 
 def _choices(schools: pd.DataFrame) -> list[names.Choice]:
@@ -72,8 +76,10 @@ def _missing(wh) -> list[str]:
     return out
 
 
-def school_card(wh, query, community: str | None = None, params=None, unsuppressed: bool = False) -> Card:
-    """The card of the school QUERY names (see find_school), under COMMUNITY (default: the audit's default)."""
+def school_card(wh, query, community: str | None = None, params=None, unsuppressed: bool = False,
+                simulation=None) -> Card:
+    """The card of the school QUERY names (see find_school), under COMMUNITY (default: the audit's default);
+    SIMULATION: folder of a `simulate --what-would-it-take` run (default output/simulate)."""
     community = community or models.DEFAULT
     con = wh.con
     scope.prepare(con)
@@ -99,7 +105,8 @@ def school_card(wh, query, community: str | None = None, params=None, unsuppress
                           ignore_index=True)
     audited = shared[community].schools
     peers = audited[audited["status"] == "audited"].groupby("indicator")["urn"].nunique().to_dict()
-    return Card(school, community, rows, per_model, not_run, peers, shared[community].meta, _missing(wh))
+    return Card(school, community, rows, per_model, not_run, peers, shared[community].meta, _missing(wh),
+                wwit=what_would_it_take_lines(school, simulation))
 
 
 def from_result(shared, urn: int, rank_scope: str) -> Card:
@@ -182,6 +189,8 @@ def card_text(card: Card) -> str:
     if card.not_run:
         out.append("Models the data do not allow: " + "; ".join(f"{k} ({v})" for k, v in card.not_run.items()))
     out += [f"Not shown: {m}." for m in card.missing]
+    if card.wwit:
+        out += ["", "What would it take (admissions simulator)", *[f"  {line}" for line in card.wwit]]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -197,4 +206,31 @@ def card_page(card: Card, nav: dict | None = None) -> str:
         indicators=[{"label": describe.indicator_label(r["indicator"]), "lines": indicator_lines(card, r),
                      "models": model_table(card, r["indicator"])} for r in card.rows.to_dict("records")],
         not_run="; ".join(f"{k} ({v})" for k, v in card.not_run.items()), missing=card.missing,
-        sources=describe.vintage_text(card.meta) or "not stated", nav=nav)
+        sources=describe.vintage_text(card.meta) or "not stated", nav=nav, wwit=card.wwit)
+
+
+# --- What would it take: the simulator's smallest FSM reserve for this school (simulate/whatif.py) ---------------
+
+WWIT_FILE = "what_would_it_take.csv"
+WWIT_FOLDER = Path("output/simulate")           # where `repaudit simulate` writes by default
+
+
+def what_would_it_take_lines(school: dict, folder=None) -> list[str]:
+    """The school's row of a `repaudit simulate --what-would-it-take` result in FOLDER, as the simulator's
+    sentence (rebuilt from the figures, so no text of the file is shown as it stands but the names), or the
+    command that computes it."""
+    urn, la = int(school["urn"]), school.get("la_name") or school.get("la") or "its LA"
+    path = Path(folder or WWIT_FOLDER) / WWIT_FILE
+    command = (f'repaudit simulate --policy baseline --synthetic --la "{strip_control(str(la))}" '
+               f"--what-would-it-take {urn} --runs 20 --out {path.parent}")
+    if path.is_file():
+        try:
+            table = pd.read_csv(path)
+            found = table[pd.to_numeric(table["urn"], errors="coerce") == urn]
+            if len(found):
+                row = {k: (strip_control(v) if isinstance(v, str) else v) for k, v in found.iloc[0].to_dict().items()}
+                return [f"The simulator's figures (policy {row.get('policy')}, {path}): {sentence(row)}"]
+        except (OSError, ValueError, KeyError, TypeError, pd.errors.ParserError) as exc:
+            return [f"{path} could not be read ({type(exc).__name__}); to compute it again run: {command}"]
+    return [f"Not computed for this school yet: the smallest FSM reserve (% of places) that would bring its FSM "
+            f"intake to its community's share, and which school would lose FSM pupils. Run: {command}"]
