@@ -99,3 +99,26 @@ def test_brighton_2026_offers_by_criterion_add_up_and_fill_the_bands(real, tmp_p
     assert table.loc[(114579, "distance"), "policy_mean"] == 0
     text = (tmp_path / "criteria.csv").read_text()
     assert text.count("\n") == 1 + 11 * 11          # header, 10 schools and the LA, 11 categories each
+
+
+def test_the_category_of_every_brighton_offer_agrees_with_the_name_of_its_criterion(real):
+    """A second route: the engine's criterion names (Allocation.criterion) mapped one by one."""
+    from repaudit.simulate import scenarios
+    from repaudit.simulate.criteria import categories
+    from repaudit.simulate.game import solve
+    from repaudit.simulate.policies import load_policy
+    pol = load_policy("brighton-2026")
+    game = scenarios.brighton(real, entry_year=2026, preferences=pol.preferences, city_share=0.28)
+    alloc = solve(game, pol, seed=3)
+    names, codes = alloc.criterion(), categories(game, alloc)
+    lottery = np.array([p.tie_break == "lottery" for p in alloc.rules.policies])
+    inside, _ = game.catchment_flags(np.arange(game.applicants.n), np.maximum(alloc.school, 0))
+    for a in range(game.applicants.n):
+        if names[a] in ("ehcp", "directed") or alloc.school[a] < 0:
+            expected = names[a] or None
+        else:
+            expected = category_of(names[a], lottery[alloc.rules.policy_of_school[alloc.school[a]]])
+            if expected == "fsm_catchment" and not inside[a]:
+                expected = "fsm_out_catchment"
+        assert (CATEGORIES[codes[a]] if codes[a] >= 0 else None) == expected, a
+    assert len(set(codes[codes >= 0])) >= 9           # the test sees most categories, not one or two

@@ -44,6 +44,21 @@ def category_of(criterion: str, lottery: bool) -> str:
     return "open" if lottery else "distance"
 
 
+def _code_table(rules) -> tuple[np.ndarray, np.ndarray]:
+    """(category index per (policy, step, class), classes per (policy, step)): the integer form of
+    rules.Rules.criteria_of, so no criterion name is built per pupil."""
+    width = max(len(st.criteria) for plan in rules.plans for st in plan) + 1
+    table = np.full((len(rules.plans), rules.n_steps, width), _INDEX["distance"], dtype=np.int64)
+    size = np.ones((len(rules.plans), rules.n_steps), dtype=np.int64)
+    for q, plan in enumerate(rules.plans):
+        lottery = rules.policies[q].tie_break == "lottery"
+        for t, step in enumerate(plan):
+            size[q, t] = len(step.criteria) + 1
+            for k, criterion in enumerate(step.criteria):
+                table[q, t, k] = _INDEX[category_of(criterion, lottery)]
+    return table, size
+
+
 def categories(game: Game, alloc: Allocation) -> np.ndarray:
     """Index into CATEGORIES of each applicant's placement, -1 when unplaced."""
     out = np.full(game.applicants.n, -1, dtype=np.int64)
@@ -52,17 +67,15 @@ def categories(game: Game, alloc: Allocation) -> np.ndarray:
     offer = np.flatnonzero(alloc.route == OFFER)
     if not offer.size:
         return out
-    names = alloc.criterion()[offer]
     rules = alloc.rules
-    lottery = np.array([p.tie_break == "lottery" for p in rules.policies])[rules.policy_of_school[alloc.school[offer]]]
-    codes = np.empty(len(offer), dtype=np.int64)
-    for name in np.unique(names.astype(str)):
-        for flag in (False, True):
-            hit = (names == name) & (lottery == flag)
-            codes[hit] = _INDEX[category_of(name, flag)]
+    table, size = _code_table(rules)
+    school = alloc.school[offer]
+    q = rules.policy_of_school[school]
+    t = alloc.step[offer].astype(np.int64)
+    codes = table[q, t, alloc.klass[offer].astype(np.int64) % size[q, t]]
     fsm = codes == _INDEX["fsm_catchment"]
     if fsm.any():
-        inside, _ = game.catchment_flags(offer[fsm], alloc.school[offer[fsm]])
+        inside, _ = game.catchment_flags(offer[fsm], school[fsm])
         codes[np.flatnonzero(fsm)[~inside]] = _INDEX["fsm_out_catchment"]
     out[offer] = codes
     return out
