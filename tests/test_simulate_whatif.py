@@ -123,3 +123,24 @@ def test_the_cli_refuses_a_bad_pan_and_answers_for_one_school_by_name(runner, re
     ok = runner.invoke(cli, args + ["--what-would-it-take", "varndean", "--out", str(tmp_path / "w")])
     assert ok.exit_code == 0, ok.output
     assert "\nVarndean School (" in ok.output and "what_would_it_take.csv" in ok.output
+
+
+def test_community_shares_come_from_an_audit_of_the_warehouse_on_the_cohorts_scale(national_db, real):
+    from repaudit.auditing import models
+    from repaudit.auditing.run import audit
+    from repaudit.simulate import scenarios
+    from repaudit.warehouse import Warehouse
+    table, text, _ = simulate_what_would_it_take("brighton-2026", "Varndean", brighton_dir=real, entry_year=2026,
+                                                 runs=4, db=national_db)
+    row = table.iloc[0]
+    assert row["urn"] == 114579 and row["community_source"] == "audit"
+    with Warehouse(national_db, read_only=True) as wh:
+        rows = audit(wh, indicators=("fsm",), community=models.DEFAULT, la="Brighton and Hove",
+                     phase="secondary").schools
+    rows = rows[(rows["indicator"] == "fsm") & (rows["status"] == "audited")]
+    la_mean = (rows["community_rate"] * rows["pupils"]).sum() / rows["pupils"].sum()
+    cohort = scenarios.brighton(real, entry_year=2026, seed=0, preferences=4, city_share=0.28).applicants.fsm.mean()
+    varndean = rows.loc[rows["urn"] == 114579, "community_rate"].iloc[0]
+    assert row["community_fsm"] == pytest.approx(varndean * cohort / la_mean)
+    assert 0.15 < varndean < 0.25 and 0.25 < row["community_fsm"] < 0.35       # census scale -> the cohort's 28%
+    assert "scaled so that the LA's pupil-weighted community share equals the cohort's FSM share" in text
