@@ -144,3 +144,18 @@ def test_community_shares_come_from_an_audit_of_the_warehouse_on_the_cohorts_sca
     assert row["community_fsm"] == pytest.approx(varndean * cohort / la_mean)
     assert 0.15 < varndean < 0.25 and 0.25 < row["community_fsm"] < 0.35       # census scale -> the cohort's 28%
     assert "scaled so that the LA's pupil-weighted community share equals the cohort's FSM share" in text
+
+
+def test_pan_and_criteria_outputs_are_byte_identical_run_after_run_and_never_print_a_zero_width_range(real, tmp_path):
+    from repaudit.simulate.outputs import summary_text
+    texts = []
+    for k in (1, 2):
+        sim = simulate("brighton-2026", brighton_dir=real, entry_year=2026, runs=4, seed=5,
+                       pans={114580: 300}, out_dir=tmp_path / str(k))
+        texts.append(summary_text(sim.comparison))
+    for name in ("pan_whatif.csv", "criteria.csv"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+    assert texts[0] == texts[1]
+    # Dorothy Stringer is full: 330 -> 300 places takes exactly 30 fewer pupils in every run
+    assert "intake 330.0 -> 300.0 (-30.0, the same in every run)" in texts[0]
+    assert "95% -30.0 to -30.0" not in texts[0]

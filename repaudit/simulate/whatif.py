@@ -97,9 +97,9 @@ def pan_text(table: pd.DataFrame, pans: dict, policy: str, neighbours: int = 3) 
     NEIGHBOURS schools whose intake changes most, directed places and D."""
     def cell(r, pct=False):
         k = 100 if pct else 1
-        unit = "%" if pct else ""
-        return (f"{k * r['now_mean']:.1f}{unit} -> {k * r['set_mean']:.1f}{unit} "
-                f"({k * r['change_mean']:+.1f}, 95% {k * r['change_lo']:+.1f} to {k * r['change_hi']:+.1f})")
+        unit, change = ("%", " pp") if pct else ("", "")
+        return (f"{k * r['now_mean']:.1f}{unit} -> {k * r['set_mean']:.1f}{unit} ({k * r['change_mean']:+.1f}{change}"
+                f"{_range(k * r['change_lo'], k * r['change_hi'], lambda x: f'{x:+.1f}')})")
 
     by = {m: g.set_index("urn") for m, g in table.groupby("metric")}
     out = [f"admission number what-if ({policy}, the same applicants and preferences):"]
@@ -117,8 +117,8 @@ def pan_text(table: pd.DataFrame, pans: dict, policy: str, neighbours: int = 3) 
     out.append(f"  directed places in all: {directed['now_mean'].sum():.1f} -> {directed['set_mean'].sum():.1f}")
     d = table[table["metric"] == "D"]
     d = d[d["name"] == "all"].iloc[0] if (d["name"] == "all").any() else d.iloc[0]
-    out.append(f"  D {d['now_mean']:.3f} -> {d['set_mean']:.3f} ({d['change_mean']:+.3f}, 95% "
-               f"{d['change_lo']:+.3f} to {d['change_hi']:+.3f})")
+    out.append(f"  D {d['now_mean']:.3f} -> {d['set_mean']:.3f} ({d['change_mean']:+.3f}"
+               f"{_range(d['change_lo'], d['change_hi'], lambda x: f'{x:+.3f}')})")
     return out
 
 
