@@ -304,8 +304,8 @@ def sentence(row: dict) -> str:
             why = (f"it is not full (about {row['intake_now']:.0f} pupils for {row['pan']} places), so every child who "
                    "would take a place there already has one and a priority changes nobody's offer")
         else:
-            why = (f"too few FSM children would take a place there ({row['fsm_applicants']} list it, most of them "
-                   "below a school that offers them a place)")
+            why = (f"too few FSM children would take a place there ({row['fsm_applicants']} list it, and those not "
+                   "admitted hold a place they rank higher)")
         return (f"{name}{demand}: no reserve would bring its FSM intake from {_pct(now)} to its community's "
                 f"{_pct(target)}" + ("" if reached is None or not np.isfinite(reached) else
                                      f"; even {row['max_reserve_pct']}% of places gives {_pct(reached)}")
