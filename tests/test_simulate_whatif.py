@@ -159,3 +159,16 @@ def test_pan_and_criteria_outputs_are_byte_identical_run_after_run_and_never_pri
     # Dorothy Stringer is full: 330 -> 300 places takes exactly 30 fewer pupils in every run
     assert "intake 330.0 -> 300.0 (-30.0, the same in every run)" in texts[0]
     assert "95% -30.0 to -30.0" not in texts[0]
+
+
+def test_a_school_nobody_can_reach_has_no_reserve_and_says_it_is_not_full():
+    game = two_schools()
+    game.schools.pan[1] = 10                    # B has room for all: C (PAN 3) below gets nobody
+    three = tiny_game([4, 10, 3], [{"id": str(a), "prefs": list(game.applicants.preferences(a)), "fsm": bool(f),
+                                    "xy": tuple(xy)} for a, (f, xy) in enumerate(zip(game.applicants.fsm,
+                                                                                      game.applicants.xy))],
+                      school_xy=[(0, 0), (20000, 0), (40000, 0)])
+    row = run(three, [100003], {100003: 0.3}).loc[100003]
+    assert row["status"] == "none suffices" and np.isnan(row["fsm_now_mean"])
+    assert "it is not full (about 0 pupils for 3 places)" in row["sentence"] and "nan" not in row["sentence"]
+    assert "from n/a (no pupils) to its community's 30.0%" in row["sentence"]

@@ -181,8 +181,13 @@ def _level(games: list, policy: Policy, seeds: list) -> Level:
     return Level(np.array(fsm, dtype=float), np.array(intake, dtype=float))
 
 
+def _mean(values: np.ndarray) -> float:
+    """Mean over the runs with pupils at the school; NaN when it had none in any run."""
+    return float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
+
+
 def _interval(values: np.ndarray) -> tuple:
-    return (float(np.nanmean(values)), float(nan_quantile(values[:, None], 0.025)[0]),
+    return (_mean(values), float(nan_quantile(values[:, None], 0.025)[0]),
             float(nan_quantile(values[:, None], 0.975)[0]))
 
 
@@ -248,7 +253,7 @@ def _fsm_applicants(game: Game, policy: Policy, s: int) -> int:
 
 def _search(games, policy, own, urn, s, seeds, base, target, city_share) -> dict:
     """Bisection over whole-percent reserves at school S for the smallest whose mean FSM share reaches TARGET."""
-    if np.nanmean(base.share(s)) >= target:
+    if _mean(base.share(s)) >= target:
         return {"status": "already", "reserve_pct": np.nan}
     levels = {}
 
@@ -259,14 +264,14 @@ def _search(games, policy, own, urn, s, seeds, base, target, city_share) -> dict
         return levels[pct]
 
     top = int(np.floor(100 * max_reserve(own, city_share) + 1e-9))
-    if top <= 0 or np.nanmean(at(top).share(s)) < target:
+    if top <= 0 or not _mean(at(top).share(s)) >= target:          # NaN: no pupil there in any run
         reached = _interval(at(top).share(s)) if top > 0 else (np.nan,) * 3
         return {"status": "none suffices", "reserve_pct": np.nan, "max_reserve_pct": top,
                 "fsm_at_max_mean": reached[0], "fsm_at_max_lo": reached[1], "fsm_at_max_hi": reached[2]}
     lo, hi = 0, top                     # share at lo < target <= share at hi
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if np.nanmean(at(mid).share(s)) >= target:
+        if _mean(at(mid).share(s)) >= target:
             hi = mid
         else:
             lo = mid
@@ -285,7 +290,7 @@ def _search(games, policy, own, urn, s, seeds, base, target, city_share) -> dict
 
 
 def _pct(x) -> str:
-    return f"{100 * x:.1f}%"
+    return f"{100 * x:.1f}%" if np.isfinite(x) else "n/a (no pupils)"
 
 
 def sentence(row: dict) -> str:
