@@ -43,9 +43,8 @@ Examples:
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
   repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
-  repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --pan 114606=300
-  repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --runs 20 \
-      --what-would-it-take all
+  repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --pan 114580=300
+  repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --runs 20 --what-would-it-take all
   repaudit simulate --policy baseline --synthetic --la Kent --what-would-it-take "Judd" --runs 20
 """
 
