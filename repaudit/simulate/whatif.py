@@ -245,9 +245,11 @@ def what_would_it_take(games: list, policy: Policy, urns: list, seeds: list, com
 
 
 def _fsm_applicants(game: Game, policy: Policy, s: int) -> int:
-    """FSM children listing school S among the preferences the policy considers."""
+    """FSM children listing school S among the preferences the policy considers, who may be admitted there
+    (selection test passed at a grammar school; its sex at a single-sex school)."""
     pairs = game.pairs
     hit = (pairs.school == s) & (pairs.rank <= policy.preferences) & game.applicants.fsm[pairs.applicant]
+    hit[hit] = game.eligible(pairs.applicant[hit], pairs.school[hit])
     return int(np.unique(pairs.applicant[hit]).size)
 
 
@@ -309,8 +311,8 @@ def sentence(row: dict) -> str:
             why = (f"it is not full (about {row['intake_now']:.0f} pupils for {row['pan']} places), so every child who "
                    "would take a place there already has one and a priority changes nobody's offer")
         else:
-            why = (f"too few FSM children would take a place there ({row['fsm_applicants']} list it, and those not "
-                   "admitted hold a place they rank higher)")
+            why = (f"too few FSM children would take a place there ({row['fsm_applicants']} who may be admitted "
+                   "list it, and those not admitted hold a place they rank higher)")
         return (f"{name}{demand}: no reserve would bring its FSM intake from {_pct(now)} to its community's "
                 f"{_pct(target)}" + ("" if reached is None or not np.isfinite(reached) else
                                      f"; even {row['max_reserve_pct']}% of places gives {_pct(reached)}")
