@@ -6,7 +6,7 @@ import pytest
 
 from audit_examples import XSS_IMG, XSS_SCRIPT, XSS_TRUST, example_result, with_lsoas
 from browser_support import chromium, open_page, screenshot
-from map_page import element_arguments
+from map_page import school_features
 from repaudit.maps import build as map_build
 from repaudit.maps import write_map
 from repaudit.maps.palette import gap_colour
@@ -167,9 +167,8 @@ def test_community_polygons_and_catchments_of_flagged_schools(browser, tmp_path,
 def test_suppressed_cin_values_never_reach_the_map(browser, tmp_path):
     path = write_map(example_result(("cin",)), tmp_path / "cin.html")
     html = path.read_text()
-    features, config = element_arguments(html, "SchoolLayer")[0], element_arguments(html, "RepauditSetup")[0]
-    urns = [row[0] for row in config["schools"]["rows"]]
-    alpha = next(f["properties"] for f in features["features"] if urns[f["properties"]["i"]] == 900001)
+    features, schools = school_features(html)
+    alpha = next(f["properties"] for f in features if schools[f["properties"]["i"]]["urn"] == 900001)
     assert alpha["x"] == 1 and not {"s", "g", "r", "z", "h", "f"} & set(alpha)   # 3 of 1000: only public values
     assert alpha["c"] == 0.03 and alpha["n"] == 1000
     assert "UNSUPPRESSED" not in html

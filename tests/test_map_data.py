@@ -6,7 +6,8 @@ import pytest
 
 from audit_examples import XSS_SCRIPT, example_result, with_lsoas
 from repaudit.maps.community import community_data
-from repaudit.maps.features import drawable, flagged_urns, indicator_features, school_table
+from map_page import layer_features, school_rows
+from repaudit.maps.features import drawable, flagged_urns, indicator_columns, school_table
 from repaudit.safe_text import script_json as safe_json
 from repaudit.maps.geometry import catchment_polygons, lonlat
 from repaudit.maps.palette import GAP_COLOURS, NO_DATA, gap_colour, gap_legend, rate_breaks, rate_colour, rate_edges
@@ -48,15 +49,15 @@ def test_school_features_carry_the_result_values_compactly():
     drawn = drawable(example_result().schools)
     assert sorted(drawn["urn"].unique()) == [900001, 900002, 900003, 900004, 900005]   # excluded ones left out
     table, index = school_table(drawn)
-    fsm = indicator_features(drawn, "fsm", index)
-    assert len(fsm["features"]) == 5
-    alpha = next(f for f in fsm["features"] if table["rows"][f["properties"]["i"]][0] == 900001)
+    rows = school_rows(table)
+    fsm = layer_features(indicator_columns(drawn, "fsm", index), table)
+    assert len(fsm) == 5
+    alpha = next(f for f in fsm if rows[f["properties"]["i"]]["urn"] == 900001)
     p = alpha["properties"]
     assert (p["n"], p["s"], p["c"], p["g"], p["r"], p["f"], p["h"]) == (1000, 0.1, 0.2, -10.0, 0.5, 0, 100.0)
     assert p["z"] == pytest.approx(-0.1 / (0.2 * 0.8 / 1000) ** 0.5, abs=0.005)
     assert alpha["geometry"]["coordinates"] == [-0.14, 50.83]
-    row = dict(zip(table["fields"], table["rows"][p["i"]]))
-    assert table["categories"]["trust"][row["trust"]] == "Sea Trust"
+    assert rows[p["i"]]["trust"] == "Sea Trust"
     assert flagged_urns(drawn) == [900001, 900002, 900003, 900005]   # FSM: 1 3 5; SEN: 2 (z +2.80), 3 (z -2.82)
 
 

@@ -14,7 +14,7 @@ from folium.folium import _default_css, _default_js
 from .. import describe, plain
 from ..disclosure import for_sharing
 from .community import area_box, community_data
-from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table, unplaced_text
+from .features import drawable, excluded_counts, flagged_urns, indicator_columns, school_table, unplaced_text
 from .geometry import catchment_polygons
 from ..output_set import new_run_id, write_text_atomically
 from . import page
@@ -84,7 +84,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
     drawn = drawable(shared.schools)
     indicators = _indicators(shared)
     table, index = school_table(drawn)
-    layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
+    layers = {ind: indicator_columns(drawn, ind, index) for ind in indicators}
     community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
     areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators, shared.areas, wh)
@@ -104,7 +104,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
         if "phase" in drawn else [],
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
                              "phrase": plain.group_phrase(ind),
-                             "counts": {"drawn": len(layers[ind]["features"]),
+                             "counts": {"drawn": layers[ind]["count"],
                                         "excluded": sum(excluded_counts(shared.schools, ind).values()),
                                         "reasons": excluded_counts(shared.schools, ind)}}
                        for ind in indicators},
