@@ -151,6 +151,9 @@ def test_community_polygons_and_catchments_of_flagged_schools(browser, tmp_path,
         wh.con.execute(f"INSERT INTO catchments (layer, catchment_id, name, urn, geom) VALUES ('test', '{urn}', "
                        f"'Area {urn}', {urn}, ST_Buffer(ST_Point({e}, 105000), 1200))")
     page, log = _load(browser, write_map(result, tmp_path / "community.html", wh))
+    assert page.locator(".leaflet-repaudit-community-pane path").count() == 0     # schools only at first
+    assert "Community FSM rate" not in page.locator(".repaudit-legend").inner_text()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Community FSM rate").click()
     assert page.locator(".leaflet-repaudit-community-pane path").count() == 2
     assert page.locator(".leaflet-repaudit-catchments-pane path").count() == 1
     assert [t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()] == [

@@ -120,11 +120,11 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
     if community["geojson"] is not None:
         data_name = SharedData(community["geojson"]).add_to(fmap).get_name()
     where = COMMUNITY_LABELS[community["kind"]].split(":")[0]
-    for k, layer in enumerate(community["layers"]):
+    for layer in community["layers"]:        # off at first: the map opens on the schools, the community is a choice
         phase = f", {layer['phase']}" if layer["phase"] and layer["key"] != layer["indicator"] else ""
         CommunityLayer(community["kind"], data_name, layer["key"], layer["indicator"],
                        _label(f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})"),
-                       show=k == 0 and community["kind"] != "schools" and areas is None).add_to(fmap)
+                       show=False).add_to(fmap)
     if catchments is not None:
         CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)
     if areas is not None:
