@@ -21,7 +21,9 @@ def element_arguments(html: str, element: str) -> list:
 
 
 def _cell(column, k):
-    return column[k] if isinstance(column, list) else column
+    if isinstance(column, list):
+        return column[k]
+    return int(column["digits"][k]) if isinstance(column, dict) else column
 
 
 def _unscale(value, decimals):
@@ -44,7 +46,7 @@ def layer_features(layer: dict, table: dict) -> list[dict]:
     hidden = set(layer["suppressed"])
     out = []
     for k in range(layer["count"]):
-        props = {"i": layer["i"][k]}
+        props = {"i": k if layer["i"] is None else layer["i"][k]}
         for key, column in layer["columns"].items():
             value = _cell(column, k)
             if value is not None:

@@ -61,6 +61,28 @@ def test_school_features_carry_the_result_values_compactly():
     assert flagged_urns(drawn) == [900001, 900002, 900003, 900005]   # FSM: 1 3 5; SEN: 2 (z +2.80), 3 (z -2.82)
 
 
+def test_columns_travel_as_one_value_digits_or_a_list():
+    from repaudit.maps.features import packed
+    assert packed([3, 3, 3]) == 3 and packed(["Alpha", "Alpha"]) == "Alpha" and packed([None, None]) is None
+    assert packed([0, 1, 2, 9]) == {"digits": "0129"}
+    assert packed([0, 10]) == [0, 10] and packed([1, None]) == [1, None] and packed([1, -1]) == [1, -1]
+    assert packed([]) == []
+
+
+def test_the_leading_indicator_needs_no_row_index_and_decodes_to_the_same_schools():
+    drawn = drawable(example_result().schools)
+    plain_table, plain_index = school_table(drawn)
+    lead_table, lead_index = school_table(drawn, "fsm")
+    for indicator in ("fsm", "sen"):
+        plain = layer_features(indicator_columns(drawn, indicator, plain_index), plain_table)
+        lead_columns = indicator_columns(drawn, indicator, lead_index)
+        assert (lead_columns["i"] is None) == (indicator == "fsm")
+        lead = layer_features(lead_columns, lead_table)
+        rows_plain, rows_lead = school_rows(plain_table), school_rows(lead_table)
+        assert [(rows_plain[f["properties"].pop("i")], f) for f in plain] == \
+            [(rows_lead[f["properties"].pop("i")], f) for f in lead]
+
+
 def test_easting_northing_used_when_lat_lon_missing():
     schools = example_result().schools.drop(columns=["lat", "lon"])
     drawn = drawable(schools).set_index("urn")

@@ -83,7 +83,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
     meta = shared.meta
     drawn = drawable(shared.schools)
     indicators = _indicators(shared)
-    table, index = school_table(drawn)
+    table, index = school_table(drawn, indicators[0] if indicators else None)
     layers = {ind: indicator_columns(drawn, ind, index) for ind in indicators}
     community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None

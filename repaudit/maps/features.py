@@ -51,8 +51,13 @@ def scaled(values, decimals: int) -> list:
 
 
 def packed(values: list):
-    """A column as sent: the list, or its one value when every row has the same (the page repeats it)."""
-    return values[0] if values and all(v == values[0] for v in values) else values
+    """A column as sent: its one value when every row has the same (the page repeats it); {"digits": "0120..."}
+    when every value is a whole number from 0 to 9 (flags, categories, counts of models); else the list."""
+    if values and all(v == values[0] for v in values):
+        return values[0]
+    if values and all(type(v) is int and 0 <= v <= 9 for v in values):
+        return {"digits": "".join(str(v) for v in values)}
+    return values
 
 
 def drawable(schools: pd.DataFrame) -> pd.DataFrame:
@@ -79,10 +84,13 @@ def unplaced_text(schools: pd.DataFrame, drawn: pd.DataFrame) -> str | None:
             f"{'are' if missing > 1 else 'is'} not drawn (listed in schools.csv).")
 
 
-def school_table(rows: pd.DataFrame) -> tuple[dict, dict[int, int]]:
+def school_table(rows: pd.DataFrame, lead: str | None = None) -> tuple[dict, dict[int, int]]:
     """The shared attribute table {count, fields, categories, columns, scale} (one array per field, see packed;
     a categorical value is its position in categories[field] + 1, 0 for none; lon and lat scaled by 10 ** scale)
-    and a map URN -> row index."""
+    and a map URN -> row index. The schools of indicator LEAD come first, in its rank order, so that its layer
+    needs no row index (indicator_columns)."""
+    if lead is not None:
+        rows = pd.concat([schools_in_order(rows[rows["indicator"] == lead]), rows])
     one = rows.drop_duplicates("urn").reset_index(drop=True)
     categories, columns = {}, {}
     for field in SCHOOL_FIELDS:
@@ -119,7 +127,7 @@ def _numbers(part: pd.DataFrame, column: str) -> np.ndarray:
 
 def indicator_columns(rows: pd.DataFrame, indicator: str, index: dict[int, int]) -> dict:
     """The drawable schools of INDICATOR, least representative first, one array per field: {count, i (row of
-    the school table), columns, scale, suppressed, rank_is_order}. columns holds those of n, s, c, g, r, z,
+    the school table, None when it is the row's own position), columns, scale, suppressed, rank_is_order}. columns holds those of n, s, c, g, r, z,
     h, mf, mr, gl, gh, rk, rl, rh (NUMBERS) the result has, hl and hh (the shortfall's 95% range in whole
     pupils, repaudit.plain) and f (flag code), None where a school has no value; rk is left out, and
     rank_is_order set, when every rank is its row's position + 1; suppressed lists the rows whose values are
@@ -142,7 +150,8 @@ def indicator_columns(rows: pd.DataFrame, indicator: str, index: dict[int, int])
     if rank_is_order:
         del columns["rk"]
     hidden = part["suppressed"].astype(bool).to_numpy() if "suppressed" in part else np.zeros(len(part), bool)
-    return {"count": len(part), "i": [index[int(u)] for u in part["urn"]],
+    rows_of = [index[int(u)] for u in part["urn"]]
+    return {"count": len(part), "i": None if rows_of == list(range(len(part))) else rows_of,
             "columns": {k: packed(v) for k, v in columns.items()}, "scale": scale,
             "suppressed": np.flatnonzero(hidden).tolist(), "rank_is_order": rank_is_order}
 

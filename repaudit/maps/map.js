@@ -36,9 +36,13 @@
     return R.store[name];
   };
 
-  /* The page's data comes one array per field (repaudit.maps.features): a column that is not an array holds
-     the one value of every row; numbers listed in `scale` travel as whole numbers, value * 10^scale. */
-  function cell(column, k) { return Array.isArray(column) ? column[k] : column; }
+  /* The page's data comes one array per field (repaudit.maps.features.packed): a column that is a plain value
+     holds the one value of every row, {digits: "0120..."} one digit per row; numbers listed in `scale` travel
+     as whole numbers, value * 10^scale. */
+  function cell(column, k) {
+    if (Array.isArray(column)) return column[k];
+    return column !== null && typeof column === "object" ? +column.digits.charAt(k) : column;
+  }
   function unscale(v, decimals) { return decimals && v !== null && v !== undefined ? v / Math.pow(10, decimals) : v; }
 
   function decodeSchools(table) {
@@ -63,7 +67,7 @@
     var keys = Object.keys(data.columns);
     var features = [];
     for (var k = 0; k < data.count; k++) {
-      var p = { i: data.i[k] };
+      var p = { i: data.i ? data.i[k] : k };
       keys.forEach(function (key) {
         var v = cell(data.columns[key], k);
         if (v !== null && v !== undefined) p[key] = unscale(v, data.scale[key]);
