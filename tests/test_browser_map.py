@@ -76,6 +76,16 @@ def test_popup_opens_with_a_sentence_and_folds_the_details(map_page):
     assert log.errors == []
 
 
+@pytest.mark.parametrize("short, low, high", [(-38.0, -75.84, -0.157), (-21.0, -42.45, 0.452), (37.0, 6.2, 68.4),
+                                               (3.4, -2.6, 8.7), (0.2, -3.7, 4.1), (1296.4, 1200.2, 1390.6)])
+def test_popup_shortfall_words_are_the_reports(map_page, short, low, high):
+    from repaudit import plain
+    _, page, log = map_page
+    # the page carries the shortfall and its range in whole pupils (rounded as the report rounds them)
+    words = page.evaluate(f"repaudit.shortfallWords({round(short)}, {round(low)}, {round(high)})")
+    assert words == plain.shortfall_words(short, (low, high)) and "-0" not in words
+
+
 def test_clicking_a_school_opens_a_popup_with_its_gap_and_metrics(map_page):
     _, page, log = map_page
     _open(page, 900001)

@@ -164,7 +164,7 @@
     return layer;
   };
 
-  function whole(x) { return Math.round(x).toLocaleString("en-GB"); }
+  function whole(x) { return (Math.round(x) + 0).toLocaleString("en-GB"); }     /* + 0: never "-0" */
   /* "352 fewer than a representative intake (95% range 330 to 374)": whole pupils, as repaudit.plain words it. */
   R.shortfallWords = function (h, lo, hi) {
     if (h === undefined || h === null) return "shortfall not available";
