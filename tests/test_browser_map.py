@@ -6,7 +6,7 @@ import pytest
 
 from audit_examples import XSS_IMG, XSS_SCRIPT, XSS_TRUST, example_result, with_lsoas
 from browser_support import chromium, open_page, screenshot
-from map_page import element_arguments
+from map_page import school_features
 from repaudit.maps import build as map_build
 from repaudit.maps import write_map
 from repaudit.maps.palette import gap_colour
@@ -74,6 +74,16 @@ def test_popup_opens_with_a_sentence_and_folds_the_details(map_page):
     page.locator(".leaflet-popup-content summary").click()
     assert page.locator(".leaflet-popup-content tr[data-field=z]").is_visible()
     assert log.errors == []
+
+
+@pytest.mark.parametrize("short, low, high", [(-38.0, -75.84, -0.157), (-21.0, -42.45, 0.452), (37.0, 6.2, 68.4),
+                                               (3.4, -2.6, 8.7), (0.2, -3.7, 4.1), (1296.4, 1200.2, 1390.6)])
+def test_popup_shortfall_words_are_the_reports(map_page, short, low, high):
+    from repaudit import plain
+    _, page, log = map_page
+    # the page carries the shortfall and its range in whole pupils (rounded as the report rounds them)
+    words = page.evaluate(f"repaudit.shortfallWords({round(short)}, {round(low)}, {round(high)})")
+    assert words == plain.shortfall_words(short, (low, high)) and "-0" not in words
 
 
 def test_clicking_a_school_opens_a_popup_with_its_gap_and_metrics(map_page):
@@ -151,6 +161,9 @@ def test_community_polygons_and_catchments_of_flagged_schools(browser, tmp_path,
         wh.con.execute(f"INSERT INTO catchments (layer, catchment_id, name, urn, geom) VALUES ('test', '{urn}', "
                        f"'Area {urn}', {urn}, ST_Buffer(ST_Point({e}, 105000), 1200))")
     page, log = _load(browser, write_map(result, tmp_path / "community.html", wh))
+    assert page.locator(".leaflet-repaudit-community-pane path").count() == 0     # schools only at first
+    assert "Community FSM rate" not in page.locator(".repaudit-legend").inner_text()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Community FSM rate").click()
     assert page.locator(".leaflet-repaudit-community-pane path").count() == 2
     assert page.locator(".leaflet-repaudit-catchments-pane path").count() == 1
     assert [t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()] == [
@@ -167,9 +180,8 @@ def test_community_polygons_and_catchments_of_flagged_schools(browser, tmp_path,
 def test_suppressed_cin_values_never_reach_the_map(browser, tmp_path):
     path = write_map(example_result(("cin",)), tmp_path / "cin.html")
     html = path.read_text()
-    features, config = element_arguments(html, "SchoolLayer")[0], element_arguments(html, "RepauditSetup")[0]
-    urns = [row[0] for row in config["schools"]["rows"]]
-    alpha = next(f["properties"] for f in features["features"] if urns[f["properties"]["i"]] == 900001)
+    features, schools = school_features(html)
+    alpha = next(f["properties"] for f in features if schools[f["properties"]["i"]]["urn"] == 900001)
     assert alpha["x"] == 1 and not {"s", "g", "r", "z", "h", "f"} & set(alpha)   # 3 of 1000: only public values
     assert alpha["c"] == 0.03 and alpha["n"] == 1000
     assert "UNSUPPRESSED" not in html

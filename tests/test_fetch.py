@@ -13,6 +13,7 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 
 from repaudit.cli import cli
@@ -29,6 +30,8 @@ LOOKUP = "/api/download/v1/items/cbfe64cc03d74af982c1afec639bafd1/csv"
 BOUNDARIES = "/api/download/v1/items/68515293204e43ca8ab56fa13ae8a547/geojson"
 CENTROIDS = "/ESMARspQHYMw9BZ9/arcgis/rest/services/LSOA_PopCentroids_EW_2021_V4/FeatureServer/0/query"
 POPULATION = "/output/census/2021/census2021-ts007a.zip"
+LAD = "/ESMARspQHYMw9BZ9/arcgis/rest/services/Local_Authority_Districts_December_2022_UK_BUC_V2/FeatureServer/0/query"
+LAD_FILE = "geography/LAD22_outlines_EW.geojson.gz"
 
 
 class Truncated(bytes):
@@ -139,6 +142,26 @@ def pwc_pages(real):
     return page, rows
 
 
+def lad_pages(real):
+    """The ONS LAD layer as pages of GeoJSON polygons in British National Grid (outSR=27700), built from the real
+    LAD 2022 outlines (CRS84, names only)."""
+    import shapely
+    from pyproj import Transformer
+
+    source = json.loads(unzip_gz(real / LAD_FILE))["features"]
+    bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    features = [{"type": "Feature", "properties": {"FID": k + 1, "LAD22NM": f["properties"]["LAD22NM"]},
+                 "geometry": shapely.geometry.mapping(shapely.transform(
+                     shapely.geometry.shape(f["geometry"]), lambda xy: np.column_stack(bng.transform(xy[:, 0], xy[:, 1]))))}
+                for k, f in enumerate(source)]
+
+    def page(query):
+        offset, count = int(query["resultOffset"][0]), int(query["resultRecordCount"][0])
+        return json.dumps({"type": "FeatureCollection", "features": features[offset:offset + count],
+                           "properties": {"exceededTransferLimit": offset + count < len(features)}}).encode()
+    return page, features
+
+
 @pytest.fixture
 def official(real):
     """Official path -> bytes, from the real files (decompressed as the publishers serve them)."""
@@ -171,6 +194,7 @@ def test_downloads_every_kind_from_a_mirror_without_loading(mirror, official, re
     routes.update(official)
     page, pwc_rows = pwc_pages(real)
     routes[CENTROIDS] = page
+    routes[LAD], lad = lad_pages(real)
     cache = tmp_path / "cache"
     result = runner.invoke(cli, ["fetch", "--cache", str(cache), "--base-url", base, "--date", "2025-05-26",
                                  "--no-load", "--no-progress", "--db", str(tmp_path / "w.duckdb")])
@@ -185,6 +209,8 @@ def test_downloads_every_kind_from_a_mirror_without_loading(mirror, official, re
     assert (cache / "population/census2021-ts007a-lsoa.csv").stat().st_size == 11125430
     layer = json.loads((cache / "lsoa-centroids/LSOA_PopCentroids_EW_2021_V4.geojson").read_text())
     assert len(layer["features"]) == len(pwc_rows) == 35672
+    outlines = json.loads((cache / "la-boundaries/Local_Authority_Districts_December_2022_UK_BUC_V2.geojson").read_text())
+    assert len(outlines["features"]) == len(lad) == 327
     assert not list(cache.rglob("*.part"))
     assert "20250524, newest published" in result.output
 
@@ -207,6 +233,33 @@ def test_fetch_then_load_fills_the_warehouse(mirror, official, real, tmp_path):
         lookup_rows = official[LOOKUP].decode("utf-8-sig").strip().count("\n")
         assert wh.count("lsoa_lookup") == lookup_rows == 35795
         assert wh.con.execute("SELECT score FROM lsoa_deprivation WHERE lsoa = 'E01000001' AND measure = 'idaci'").fetchone()[0] == 0.006
+
+
+def test_la_outlines_come_from_the_ons_layer_and_load_as_the_file_does(mirror, official, real, tmp_path):
+    import datetime as dt
+
+    from repaudit.load import load_file
+    from repaudit.warehouse import Warehouse
+    base, routes = mirror
+    routes.update(official)
+    routes[LAD], lad = lad_pages(real)
+    db = tmp_path / "w.duckdb"
+    report = fetch(tmp_path / "cache", ["la-boundaries"], {"*": base}, dt.date(2025, 5, 24), 0, db, progress=False)
+    assert [r.source for r in report.loads] == ["la-boundaries"]
+    asked = [parse_qs(urlsplit(r).query) for r in Mirror.requests if urlsplit(r).path == LAD]
+    assert len(asked) == 1 and asked[0]["outSR"] == ["27700"]                 # 327 areas: one page
+    assert asked[0]["where"] == ["LAD22CD LIKE 'E%' OR LAD22CD LIKE 'W%'"]     # England and Wales only
+    area = "select name, round(st_area(geom) / 1e6, 3) from la_boundaries order by name"
+    with Warehouse(db, read_only=True) as wh:
+        fetched = wh.con.execute(area).fetchall()
+    with Warehouse(tmp_path / "direct.duckdb") as wh:                           # the same file loaded by hand
+        load_file(wh, "la-boundaries", real / LAD_FILE)
+        direct = wh.con.execute(area).fetchall()
+    assert len(fetched) == len(lad) == 327
+    assert [n for n, _ in fetched] == [n for n, _ in direct]
+    assert [a for _, a in fetched] == pytest.approx([a for _, a in direct], rel=1e-6)
+    # km2: ONS gives Brighton and Hove about 83 km2; the file is simplified and clipped to the coast (76 km2)
+    assert dict(fetched)["Brighton and Hove"] == pytest.approx(80, rel=0.1)
 
 
 def test_truncated_download_leaves_nothing_and_a_rerun_succeeds(mirror, official, tmp_path, runner):

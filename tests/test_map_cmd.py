@@ -4,7 +4,7 @@ import pytest
 
 import repaudit
 from audit_fixture import build
-from map_page import element_arguments
+from map_page import school_features
 from report_parser import parse, table_rows
 from repaudit.cli import cli
 from repaudit.warehouse import Warehouse
@@ -24,7 +24,7 @@ def _api(db, **kw):
 
 
 def _features(html):
-    return element_arguments(html, "SchoolLayer")[0]["features"]
+    return school_features(html)[0]
 
 
 def test_map_command_draws_every_audited_school(runner, db, tmp_path):

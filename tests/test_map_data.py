@@ -6,7 +6,8 @@ import pytest
 
 from audit_examples import XSS_SCRIPT, example_result, with_lsoas
 from repaudit.maps.community import community_data
-from repaudit.maps.features import drawable, flagged_urns, indicator_features, school_table
+from map_page import layer_features, school_rows
+from repaudit.maps.features import drawable, flagged_urns, indicator_columns, school_table
 from repaudit.safe_text import script_json as safe_json
 from repaudit.maps.geometry import catchment_polygons, lonlat
 from repaudit.maps.palette import GAP_COLOURS, NO_DATA, gap_colour, gap_legend, rate_breaks, rate_colour, rate_edges
@@ -48,16 +49,38 @@ def test_school_features_carry_the_result_values_compactly():
     drawn = drawable(example_result().schools)
     assert sorted(drawn["urn"].unique()) == [900001, 900002, 900003, 900004, 900005]   # excluded ones left out
     table, index = school_table(drawn)
-    fsm = indicator_features(drawn, "fsm", index)
-    assert len(fsm["features"]) == 5
-    alpha = next(f for f in fsm["features"] if table["rows"][f["properties"]["i"]][0] == 900001)
+    rows = school_rows(table)
+    fsm = layer_features(indicator_columns(drawn, "fsm", index), table)
+    assert len(fsm) == 5
+    alpha = next(f for f in fsm if rows[f["properties"]["i"]]["urn"] == 900001)
     p = alpha["properties"]
     assert (p["n"], p["s"], p["c"], p["g"], p["r"], p["f"], p["h"]) == (1000, 0.1, 0.2, -10.0, 0.5, 0, 100.0)
     assert p["z"] == pytest.approx(-0.1 / (0.2 * 0.8 / 1000) ** 0.5, abs=0.005)
     assert alpha["geometry"]["coordinates"] == [-0.14, 50.83]
-    row = dict(zip(table["fields"], table["rows"][p["i"]]))
-    assert table["categories"]["trust"][row["trust"]] == "Sea Trust"
+    assert rows[p["i"]]["trust"] == "Sea Trust"
     assert flagged_urns(drawn) == [900001, 900002, 900003, 900005]   # FSM: 1 3 5; SEN: 2 (z +2.80), 3 (z -2.82)
+
+
+def test_columns_travel_as_one_value_digits_or_a_list():
+    from repaudit.maps.features import packed
+    assert packed([3, 3, 3]) == 3 and packed(["Alpha", "Alpha"]) == "Alpha" and packed([None, None]) is None
+    assert packed([0, 1, 2, 9]) == {"digits": "0129"}
+    assert packed([0, 10]) == [0, 10] and packed([1, None]) == [1, None] and packed([1, -1]) == [1, -1]
+    assert packed([]) == []
+
+
+def test_the_leading_indicator_needs_no_row_index_and_decodes_to_the_same_schools():
+    drawn = drawable(example_result().schools)
+    plain_table, plain_index = school_table(drawn)
+    lead_table, lead_index = school_table(drawn, "fsm")
+    for indicator in ("fsm", "sen"):
+        plain = layer_features(indicator_columns(drawn, indicator, plain_index), plain_table)
+        lead_columns = indicator_columns(drawn, indicator, lead_index)
+        assert (lead_columns["i"] is None) == (indicator == "fsm")
+        lead = layer_features(lead_columns, lead_table)
+        rows_plain, rows_lead = school_rows(plain_table), school_rows(lead_table)
+        assert [(rows_plain[f["properties"].pop("i")], f) for f in plain] == \
+            [(rows_lead[f["properties"].pop("i")], f) for f in lead]
 
 
 def test_easting_northing_used_when_lat_lon_missing():

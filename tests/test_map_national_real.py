@@ -15,7 +15,8 @@ FILES = [("gias", "gias/edubasealldata20250524_reheadered_subset.csv.gz"),
          ("iod", "iod2019/File_7a_IoD2019_income_IDACI_IDAOPI_scores_EW.csv.gz"),
          ("lsoa-lookup", "geography/LSOA11_to_LSOA21_to_LAD22_Lookup_EW.csv.gz"),
          ("lsoa-centroids", "geography/LSOA_Dec_2021_PWC_EW.csv.gz"),
-         ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz")]
+         ("population", "population/census2021_lsoa21_usual_residents_by_age6.csv.gz"),
+         ("la-boundaries", "geography/LAD22_outlines_EW.geojson.gz")]
 _CACHE = {}
 
 
@@ -67,4 +68,27 @@ def test_national_map_opens_on_areas_and_shows_schools_zoomed_in(maps):
                         r"around it: [\d,]+ (fewer|more) than a representative intake \(95% range [\d,]+ (more |fewer )?to "
                         r"[\d,]+( more| fewer)?\)\.$", first)
         screenshot(page, "national_map_zoomed_popup.png")
+        assert log.errors == []
+
+
+def test_search_from_the_opening_view_lands_on_the_school_and_las_say_what_colours_them(maps):
+    _, path = maps["national"]
+    with chromium() as browser:
+        page, log = open_page(browser, path, viewport=(1400, 900))
+        page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=60000)
+        assert page.evaluate("repaudit.areaMode") is True                     # the opening view: LAs
+        assert page.evaluate("repaudit.config.areas.note").startswith("Local authority outlines: the loaded boundary file")
+        legend = page.locator(".repaudit-legend").inner_text()
+        assert "segregation net of chance (D minus D under random allocation" in legend
+        page.locator(".repaudit-search input").fill("Varndean")
+        page.locator(".repaudit-search input").press("Enter")                # one Enter, no wait before it
+        page.wait_for_selector(".leaflet-popup-content .repaudit-popup")
+        page.wait_for_timeout(600)                                            # anything pending would move it now
+        zoom, centre = page.evaluate("[repaudit.map.getZoom(), repaudit.map.getCenter()]")
+        school = page.evaluate("(function () { var m = repaudit.find('Varndean')[0]; "
+                               "return [repaudit.schools[m.schoolIndex].name, m.getLatLng()]; })()")
+        assert zoom >= 13 and page.evaluate("repaudit.areaMode") is False
+        assert abs(centre["lat"] - school[1]["lat"]) < 1e-4 and abs(centre["lng"] - school[1]["lng"]) < 1e-4
+        assert 50.8 < centre["lat"] < 50.9 and -0.2 < centre["lng"] < -0.1           # Brighton, not the Midlands
+        assert page.locator(".repaudit-popup-name").inner_text() == school[0] and "Varndean" in school[0]
         assert log.errors == []

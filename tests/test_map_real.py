@@ -7,7 +7,7 @@ import pytest
 
 import repaudit
 from browser_support import chromium, open_page
-from map_page import element_arguments
+from map_page import school_features
 from report_parser import parse, table_rows
 from repaudit.load import load_file
 from repaudit.maps import write_map
@@ -54,10 +54,8 @@ def _build(real, folder):
 def test_map_and_report_hold_brightons_ten_secondary_schools_with_census_rates(brighton):
     result, map_path, report, fsm = brighton
     html = map_path.read_text(encoding="utf-8")
-    features = element_arguments(html, "SchoolLayer")[0]["features"]
-    config = element_arguments(html, "RepauditSetup")[0]
-    urns = [row[0] for row in config["schools"]["rows"]]
-    drawn = {urns[f["properties"]["i"]]: f["properties"] for f in features}
+    features, schools = school_features(html)
+    drawn = {schools[f["properties"]["i"]]["urn"]: f["properties"] for f in features}
     assert set(drawn) == BRIGHTON_SECONDARY and len(fsm) == 10
     for urn, rate in fsm.items():
         assert drawn[urn]["s"] == pytest.approx(rate, abs=5e-5)

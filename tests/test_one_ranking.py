@@ -5,7 +5,7 @@ import re
 import pytest
 
 import repaudit
-from map_page import element_arguments
+from map_page import school_features
 from repaudit.auditing import tables
 from repaudit.maps import map_page
 from repaudit.report import report_page
@@ -44,9 +44,8 @@ def test_the_report_table_and_findings_follow_the_same_order(result):
 
 
 def test_the_map_lists_schools_in_rank_order(result):
-    layer = element_arguments(map_page(result), "SchoolLayer")[0]
-    setup = element_arguments(map_page(result), "RepauditSetup")[0]
-    urns = [setup["schools"]["rows"][f["properties"]["i"]][0] for f in layer["features"]]
+    features, schools = school_features(map_page(result))
+    urns = [schools[f["properties"]["i"]]["urn"] for f in features]
     assert urns == [u for u in _by_rank(result) if u in set(urns)]
 
 

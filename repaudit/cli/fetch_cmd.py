@@ -37,7 +37,7 @@ def _catalogue_help():
 @db_option
 def fetch_command(kinds, cache, bases, date, max_days_back, max_download, max_extract, max_time, no_load, progress,
                   db):
-    """Download the official open files (GIAS, SPC, SEN, IoD, ONS LSOA files, Census population).
+    """Download the official open files (GIAS, SPC, SEN, IoD, ONS LSOA files and LA outlines, Census population).
 
     Downloads go to a `.part` file renamed only when complete; a truncated download, or one larger than
     --max-download, is an error and leaves nothing behind. A ZIP is extracted only when no member could

@@ -29,6 +29,7 @@ class Entry:
     url: str                  # address (a template for gias-daily: {date} = YYYYMMDD)
     filename: str             # name in the cache ({date} filled for gias-daily)
     member: str = ""          # for ZIPs: regular expression for the file name of the member to extract
+    where: str = "1=1"        # for arcgis-layer: which features to ask for (an ArcGIS SQL condition)
     landing: str = ""         # the human page to check when the address moves
     publisher: str = ""
 
@@ -59,6 +60,11 @@ CATALOGUE = (
           ONS_LAYERS + "LSOA_PopCentroids_EW_2021_V4/FeatureServer/0/query", "LSOA_PopCentroids_EW_2021_V4.geojson",
           landing="https://geoportal.statistics.gov.uk/ (search: LSOA Dec 2021 population weighted centroids)",
           publisher="ONS"),
+    Entry("la-boundaries", "la-boundaries", "arcgis-layer",
+          ONS_LAYERS + "Local_Authority_Districts_December_2022_UK_BUC_V2/FeatureServer/0/query",
+          "Local_Authority_Districts_December_2022_UK_BUC_V2.geojson", where="LAD22CD LIKE 'E%' OR LAD22CD LIKE 'W%'",
+          landing="https://geoportal.statistics.gov.uk/ (search: Local Authority Districts December 2022 Boundaries "
+                  "UK BUC)", publisher="ONS"),
     Entry("lsoa-lookup", "lsoa-lookup", "file", ONS_HUB + "cbfe64cc03d74af982c1afec639bafd1/csv?layers=0",
           "LSOA11_LSOA21_LAD22_EW_LU_exact_fit.csv",
           landing="https://geoportal.statistics.gov.uk/ (search: LSOA 2011 to LSOA 2021 to LAD 2022 exact fit lookup)",

@@ -131,7 +131,7 @@ def arcgis_layer(entry: Entry, folder: Path, base: str | None, progress: bool,
                 raise FetchError(f"{layer}: the layer was still paging after {len(seen):,} pages ({len(features):,} "
                                  "features), more than any official layer has; the download was stopped and nothing "
                                  "was kept")
-            query = urlencode({"where": "1=1", "outFields": "*", "outSR": 27700, "f": "geojson",
+            query = urlencode({"where": entry.where, "outFields": "*", "outSR": 27700, "f": "geojson",
                                "orderByFields": "FID", "resultOffset": offset, "resultRecordCount": ARCGIS_PAGE})
             url = layer + "?" + query
             left = deadline - time.monotonic()

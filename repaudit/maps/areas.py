@@ -8,7 +8,8 @@ district outlines are dissolved into the LA their schools belong to (a county's 
 Otherwise they are built from the audit's own schools (every school the warehouse placed, audited or not):
 each school's Voronoi cell, clipped to REACH_M around it, is given to the school's LA and the cells of an LA
 are dissolved, which follows real boundaries only roughly but needs no boundary file. Both are simplified
-to SIMPLIFY_M."""
+to SIMPLIFY_M together, as one coverage: a border two LAs share is simplified once, so neighbours neither
+overlap nor open gaps between them."""
 from __future__ import annotations
 
 import math
@@ -57,13 +58,18 @@ def outlines(schools: pd.DataFrame) -> dict[str, shapely.Geometry]:
 
 
 def _dissolve(shapes: np.ndarray, las: pd.Series) -> dict[str, shapely.Geometry]:
-    """{LA: the union of its SHAPES, simplified to SIMPLIFY_M}; LAS gives each shape's LA."""
-    out = {}
+    """{LA: the union of its SHAPES}, the LAs simplified to SIMPLIFY_M as one coverage (shared borders stay
+    shared); LAS gives each shape's LA."""
+    names, unions = [], []
     for la, idx in las.groupby(las.to_numpy()).indices.items():
-        shape = shapely.simplify(shapely.union_all(shapes[idx], grid_size=50), SIMPLIFY_M, preserve_topology=True)
+        shape = shapely.union_all(shapes[idx], grid_size=50)
         if not shape.is_empty:
-            out[str(la)] = shape
-    return out
+            names.append(str(la))
+            unions.append(shape)
+    if not unions:
+        return {}
+    simplified = shapely.coverage_simplify(np.array(unions, dtype=object), SIMPLIFY_M)
+    return {la: shape for la, shape in zip(names, simplified) if not shape.is_empty}
 
 
 def _boundary_areas(wh) -> pd.DataFrame:

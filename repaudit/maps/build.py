@@ -14,7 +14,7 @@ from folium.folium import _default_css, _default_js
 from .. import describe, plain
 from ..disclosure import for_sharing
 from .community import area_box, community_data
-from .features import drawable, excluded_counts, flagged_urns, indicator_features, school_table, unplaced_text
+from .features import drawable, excluded_counts, flagged_urns, indicator_columns, school_table, unplaced_text
 from .geometry import catchment_polygons
 from ..output_set import new_run_id, write_text_atomically
 from . import page
@@ -83,8 +83,8 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
     meta = shared.meta
     drawn = drawable(shared.schools)
     indicators = _indicators(shared)
-    table, index = school_table(drawn)
-    layers = {ind: indicator_features(drawn, ind, index) for ind in indicators}
+    table, index = school_table(drawn, indicators[0] if indicators else None)
+    layers = {ind: indicator_columns(drawn, ind, index) for ind in indicators}
     community = community_data(shared, wh, indicators, drawn, box=area_box(drawn) if _one_area(meta) else None)
     catchments = catchment_polygons(wh, flagged_urns(drawn)) if wh is not None else None
     areas = None if _one_area(meta) else area_layer(shared.schools, drawn, indicators, shared.areas, wh)
@@ -104,7 +104,7 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
         if "phase" in drawn else [],
         "indicators": {ind: {"short": describe.indicator_short(ind), "label": describe.indicator_label(ind),
                              "phrase": plain.group_phrase(ind),
-                             "counts": {"drawn": len(layers[ind]["features"]),
+                             "counts": {"drawn": layers[ind]["count"],
                                         "excluded": sum(excluded_counts(shared.schools, ind).values()),
                                         "reasons": excluded_counts(shared.schools, ind)}}
                        for ind in indicators},
@@ -120,11 +120,11 @@ def build_map(result, wh=None, *, unsuppressed: bool = False, school_links: dict
     if community["geojson"] is not None:
         data_name = SharedData(community["geojson"]).add_to(fmap).get_name()
     where = COMMUNITY_LABELS[community["kind"]].split(":")[0]
-    for k, layer in enumerate(community["layers"]):
+    for layer in community["layers"]:        # off at first: the map opens on the schools, the community is a choice
         phase = f", {layer['phase']}" if layer["phase"] and layer["key"] != layer["indicator"] else ""
         CommunityLayer(community["kind"], data_name, layer["key"], layer["indicator"],
                        _label(f"Community {describe.indicator_short(layer['indicator'])} rate{phase} ({where})"),
-                       show=k == 0 and community["kind"] != "schools" and areas is None).add_to(fmap)
+                       show=False).add_to(fmap)
     if catchments is not None:
         CatchmentLayer(catchments, "Catchments of flagged schools").add_to(fmap)
     if areas is not None:

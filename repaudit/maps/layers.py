@@ -38,7 +38,8 @@ class _DataLayer(Layer):
 
 
 class SchoolLayer(_DataLayer):
-    """All drawable schools of one indicator as ONE GeoJSON layer of circles (a base layer: one at a time)."""
+    """All drawable schools of one indicator as ONE GeoJSON layer of circles (a base layer: one at a time); its
+    data is features.indicator_columns, which the page turns into features."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -46,10 +47,10 @@ class SchoolLayer(_DataLayer):
         {% endmacro %}
     """)
 
-    def __init__(self, geojson: dict, indicator: str, name: str, show: bool):
+    def __init__(self, columns: dict, indicator: str, name: str, show: bool):
         super().__init__(name, overlay=False, show=show)
         self._name = "SchoolLayer"
-        self.arguments = [geojson, indicator]
+        self.arguments = [columns, indicator]
 
 
 class CommunityLayer(_DataLayer):

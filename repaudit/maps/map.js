@@ -36,17 +36,50 @@
     return R.store[name];
   };
 
-  function decodeSchools(table) {
-    return table.rows.map(function (row) {
-      var s = {};
-      table.fields.forEach(function (field, k) {
-        var v = row[k];
-        var cats = table.categories[field];
-        s[field] = cats && v !== null ? cats[v] : v;
-      });
-      return s;
-    });
+  /* The page's data comes one array per field (repaudit.maps.features.packed): a column that is a plain value
+     holds the one value of every row, {digits: "0120..."} one digit per row; numbers listed in `scale` travel
+     as whole numbers, value * 10^scale. */
+  function cell(column, k) {
+    if (Array.isArray(column)) return column[k];
+    return column !== null && typeof column === "object" ? +column.digits.charAt(k) : column;
   }
+  function unscale(v, decimals) { return decimals && v !== null && v !== undefined ? v / Math.pow(10, decimals) : v; }
+
+  function decodeSchools(table) {
+    var out = [];
+    for (var k = 0; k < table.count; k++) {
+      var s = {};
+      table.fields.forEach(function (field) {
+        var v = cell(table.columns[field], k);
+        var cats = table.categories[field];
+        s[field] = cats ? (v ? cats[v - 1] : null) : unscale(v, table.scale[field]);
+      });
+      out.push(s);
+    }
+    return out;
+  }
+
+  /* One indicator's schools (features.indicator_columns) as GeoJSON point features at their schools'
+     locations, with the properties i, n, s, c, g, r, z, h, hl, hh, mf, mr, gl, gh, rk, rl, rh, f and x. */
+  R.features = function (data) {
+    var hidden = {};
+    data.suppressed.forEach(function (k) { hidden[k] = true; });
+    var keys = Object.keys(data.columns);
+    var features = [];
+    for (var k = 0; k < data.count; k++) {
+      var p = { i: data.i ? data.i[k] : k };
+      keys.forEach(function (key) {
+        var v = cell(data.columns[key], k);
+        if (v !== null && v !== undefined) p[key] = unscale(v, data.scale[key]);
+      });
+      if (data.rank_is_order) p.rk = k + 1;
+      if (hidden[k]) p.x = 1;
+      var school = R.schools[p.i];
+      features.push({ type: "Feature", properties: p,
+                      geometry: { type: "Point", coordinates: [school.lon, school.lat] } });
+    }
+    return { type: "FeatureCollection", features: features };
+  };
 
   function binOf(value, breaks) {
     var k = 0;
@@ -108,7 +141,8 @@
     };
   };
 
-  R.schoolLayer = function (geojson, indicator) {
+  R.schoolLayer = function (data, indicator) {
+    var geojson = R.features(data);
     var markers = [];
     var layer = L.geoJSON(geojson, {
       pointToLayer: function (feature, latlng) {
@@ -130,7 +164,7 @@
     return layer;
   };
 
-  function whole(x) { return Math.round(x).toLocaleString("en-GB"); }
+  function whole(x) { return (Math.round(x) + 0).toLocaleString("en-GB"); }     /* + 0: never "-0" */
   /* "352 fewer than a representative intake (95% range 330 to 374)": whole pupils, as repaudit.plain words it. */
   R.shortfallWords = function (h, lo, hi) {
     if (h === undefined || h === null) return "shortfall not available";
