@@ -10,7 +10,7 @@ from ..sources.reader import progress_bars
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import simulate, simulate_national, simulate_sweep
+from ..simulate.run import DEFAULT_COHORTS, simulate, simulate_national, simulate_sweep
 from . import cli
 
 EPILOG = """\b
@@ -106,9 +106,11 @@ def _choice(values):
               help="Choice model of a synthetic cohort: per_km (distance decay, default 0.6), catchment_bonus "
                    "(1.5), fsm_response (extra utility FSM families give schools where the policy gives them "
                    "priority, default 0); LOW:HIGH for an uncertain value, drawn for each of --cohorts.")
-@click.option("--cohorts", type=int, default=1, show_default=True,
+@click.option("--cohorts", type=int, metavar="N",
               help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
-                   "them, so the intervals include cohort variation.")
+                   "them and the intervals are 95% prediction intervals for a fresh cohort [default: "
+                   f"{DEFAULT_COHORTS}, the fewest for which the coverage check holds 90% of fresh cohorts at "
+                   "every school of Brighton and Kent; 1 for --applications].")
 @click.option("--sweep", "sweep_spec", metavar="KEY=START:STOP:STEP",
               help="Run once per value of a policy parameter (share), city_fsm_share or a choice parameter "
                    "(fsm_response, per_km, catchment_bonus); writes sweep.csv and sweep.html.")
@@ -148,7 +150,7 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
     if out_dir:
         check_folder(Path(out_dir), "simulate")           # before anything runs: the outputs can go there
     if synthetic and la.strip().lower() == "all":
-        extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts != 1), ("--sweep", sweep_spec),
+        extra = [name for name, given in (("--choice", choice), ("--cohorts", cohorts is not None), ("--sweep", sweep_spec),
                                           ("--facts", facts), ("--capacities", capacities),
                                           ("--first-preferences", first_preferences),
                                           ("--selective-share", selective_share is not None)) if given]

@@ -12,6 +12,7 @@ from ..safe_text import for_csv
 from .change_map import change_map_page
 from .compare import Comparison
 from .explain import change_table, d_decomposition, reality_text
+from .framing import opening_lines
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
@@ -123,7 +124,8 @@ def summary_text(comparison: Comparison) -> str:
     directed = comparison.school_table("directed").set_index("urn")
     pan = comparison.school_table("pan").set_index("urn")
     city = m.get("city_fsm_share")
-    lines = [f"{m['policy']} vs {m['baseline']}: {m['applicants']} applicants, {m['schools']} schools, "
+    lines = [*opening_lines(m),
+             f"{m['policy']} vs {m['baseline']}: {m['applicants']} applicants, {m['schools']} schools, "
              f"{m['runs']} lottery run(s), seed {m['seed']}, city FSM share "
              f"{'n/a' if city is None else f'{100 * city:.1f}%'}",
              *_rules_lines(m.get("rules", {}), m["schools"]),

@@ -16,7 +16,7 @@ from ..errors import RepauditError
 from ..output_set import OutputSet
 from ..safe_text import for_csv
 from ..warehouse import Warehouse
-from . import explain, inputs, national_run, outputs, scenarios, sweep
+from . import explain, framing, inputs, national_run, outputs, scenarios, sweep
 from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
@@ -101,6 +101,8 @@ def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
     return out
 
 
+DEFAULT_RUNS = 100
+DEFAULT_COHORTS = 10   # synthetic cohorts by default: see bench/coverage_bench.py and docs/simulate.md
 MAX_RUNS = 10_000      # 50 times the 200 the README uses; a run of a 1,250-applicant cohort takes ~25 ms and ~30 KB
 MAX_COHORTS = 200      # each cohort is drawn and solved afresh (seconds each for a city)
 MAX_SEED = 2**32 - 1
@@ -127,20 +129,23 @@ def with_city_share(policy: Policy, share: float | None) -> Policy:
 
 
 def simulate(policy: str, baseline: str | None = None, *, applications=None, synthetic_la=None, brighton_dir=None,
-             capacities=None, first_preferences=None, db=None, catchments=None, runs: int = 100, seed: int = 0,
+             capacities=None, first_preferences=None, db=None, catchments=None, runs: int = DEFAULT_RUNS, seed: int = 0,
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
-             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1,
+             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int | None = None,
              facts=None, selective_share: float | None = None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
-    (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
-    so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
+    (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...; default DEFAULT_COHORTS,
+    one for an applications CSV), the RUNS lottery draws shared among them; with two or more the intervals
+    are prediction intervals for a fresh cohort (coverage.py). FACTS: a CSV of real outcomes
     set beside the model's (explain.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
     selection test of its selective schools."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
+    if cohorts is None:
+        cohorts = 1 if applications else DEFAULT_COHORTS
     check_counts(runs, seed, cohorts)
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
@@ -166,6 +171,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     pol, base = inputs.la_preference_limit(pol, base, game)
     game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
+    result.meta.update(scope=framing.scope_sentence(game, pol, base), differences=framing.differences(pol, base),
+                       cohorts_needed=DEFAULT_COHORTS if game.meta.get("synthetic") else None)
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
     if drawn:
         result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
