@@ -44,6 +44,8 @@ def main() -> None:
     ap.add_argument("--fresh", type=int, default=100, help="fresh cohorts drawn for the check")
     ap.add_argument("--choose", default="2,3,5,8,10,15,20", help="numbers of cohorts to compare on the fresh ones")
     ap.add_argument("--splits", type=int, default=40)
+    ap.add_argument("--keep", metavar="FILE.npy", help="keep the fresh cohorts' values in FILE (read them from it "
+                                                        "when it exists: same place, policy and count)")
     a = ap.parse_args()
     policy = a.policy or ("brighton-2025" if a.brighton else "fsm-quota")
     source = dict(brighton_dir=a.brighton) if a.brighton else dict(synthetic_la=a.la, db=a.db)
@@ -57,10 +59,17 @@ def main() -> None:
           f"({result.meta['applicants']:,} applicants, {result.meta['schools']} schools)", flush=True)
 
     started = time.perf_counter()
-    fresh = coverage.fresh_values(lambda s: [u[2] for u in coverage.checked(
-        simulate(policy, cohorts=1, runs=1, seed=s, **source).comparison)], range(FRESH_SEED, FRESH_SEED + a.fresh))
-    per_cohort = (time.perf_counter() - started) / a.fresh
-    print(f"{a.fresh} fresh cohorts, one lottery each: {per_cohort:.2f} s per cohort (draw, solve, measure)\n")
+    if a.keep and Path(a.keep).is_file():
+        fresh = np.load(a.keep)
+        print(f"{len(fresh)} fresh cohorts read from {a.keep}\n")
+    else:
+        fresh = coverage.fresh_values(lambda s: [u[2] for u in coverage.checked(
+            simulate(policy, cohorts=1, runs=1, seed=s, **source).comparison)], range(FRESH_SEED, FRESH_SEED + a.fresh))
+        per_cohort = (time.perf_counter() - started) / a.fresh
+        print(f"{a.fresh} fresh cohorts, one lottery each: {per_cohort:.2f} s per cohort (draw, solve, measure)\n")
+        if a.keep:
+            np.save(a.keep, fresh)
+    a.fresh = len(fresh)
 
     lo, hi = np.array([u[3] for u in units], float), np.array([u[4] for u in units], float)
     share = coverage.coverage(lo, hi, fresh)

@@ -94,7 +94,9 @@ def test_every_summary_can_say_what_the_policy_binds():
         "The policy is modelled at all of Kent's 108 secondaries, but the LA can bind only the 3 it is the "
         "admission authority for; the other 105 set their own admissions and would each have to adopt it.")
     assert scope_sentence(_game("", [True, True]), load_policy("fsm-quota"), load_policy("baseline")) == \
-        "The policy applies to all of the 2 schools simulated: the LA is the admission authority of each."
+        "The policy applies to all of the 2 schools simulated, each taken as one the LA is the admission authority for."
+    assert scope_sentence(_game("Rutland", [True] * 3), load_policy("fsm-quota"), load_policy("baseline")) == \
+        "The policy applies to all of Rutland's 3 secondaries: the LA is the admission authority of each."
 
 
 def test_a_policy_that_changes_more_than_its_rule_is_named(tmp_path):

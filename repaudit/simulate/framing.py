@@ -27,6 +27,8 @@ def scope_sentence(game: Game, policy: Policy, baseline: Policy) -> str:
     name = area_name(game.meta)
     whose = f"{name}'s {n} secondaries" if name else f"the {n} schools simulated"
     own = n - la
+    if own == 0 and not name:
+        return f"The policy applies to all of {whose}, each taken as one the LA is the admission authority for."
     if own == 0:
         return f"The policy applies to all of {whose}: the LA is the admission authority of each."
     if policy.applies_to == "community":
