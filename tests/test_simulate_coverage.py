@@ -117,3 +117,18 @@ def test_fewer_cohorts_than_the_check_needs_are_warned():
     assert cohort_warning({"cohorts_needed": None, "cohorts": 1}) == []
     assert "2 cohorts were run" in cohort_warning({"cohorts_needed": 10, "cohorts": 2})[0]
     assert "--cohorts 10 or more" in cohort_warning({"cohorts_needed": 10, "cohorts": 1})[0]
+
+
+def test_a_lumpy_figure_is_covered_by_the_range_of_the_cohorts():
+    # 20 cohorts, one at 1 and the rest at 0 (a change that is usually nothing, sometimes one pupil): the
+    # normal interval is 0.05 +- 2.093 x 0.2236 x sqrt(1.05) = -0.43 to 0.53, short of the 1 a fresh cohort
+    # takes one time in 20; widened to the range of the cohorts it reaches it
+    values = np.append(np.zeros(19), 1.0)
+    _, lo, hi = prediction_interval(values, np.arange(20), hull=False)
+    assert hi == pytest.approx(0.05 + 2.0930 * np.sqrt(0.05) * np.sqrt(1.05), abs=1e-3)
+    _, lo, hi = prediction_interval(values, np.arange(20))
+    assert hi == 1.0 and lo == pytest.approx(0.05 - 2.0930 * np.sqrt(0.05) * np.sqrt(1.05), abs=1e-3)
+    # the range comes from one run per cohort: more lottery runs do not widen it
+    many = np.concatenate([np.zeros(50), np.full(50, 0.1)])
+    _, lo, hi = prediction_interval(np.append(many, 5.0), np.append(np.repeat([0, 1], 50), 1))
+    assert hi < 5.0

@@ -10,7 +10,7 @@ from ..sources.reader import progress_bars
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import DEFAULT_COHORTS, simulate, simulate_national, simulate_sweep
+from ..simulate.run import DEFAULT_COHORTS, DEFAULT_RUNS, simulate, simulate_national, simulate_sweep
 from . import cli
 
 EPILOG = """\b
@@ -95,7 +95,8 @@ def _choice(values):
               help="CSV of urn, count (and optionally pref2, pref3): calibrate synthetic preferences to "
                    "these first- (and 2nd-, 3rd-) preference counts.")
 @click.option("--catchments", "catchment_layer", metavar="LAYER", help="Catchment layer in the warehouse to use.")
-@click.option("--runs", type=int, default=100, show_default=True, help="Lottery runs (Monte Carlo).")
+@click.option("--runs", type=int, default=DEFAULT_RUNS, show_default=True,
+              help="Lottery runs (Monte Carlo), shared among the cohorts.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the lotteries and synthetic applicants.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Policy parameter, e.g. share=0.2.")
 @click.option("--reserve-order", type=click.Choice(RESERVE_ORDERS), help="Override the policy's reserve order.")

@@ -1,5 +1,5 @@
 /* repaudit simulator change map: school circles coloured by the change in FSM share (a stepped diverging scale),
-   school names as labels that stay inside the map and never overlap, popups, catchment outlines, and beside the
+   school names as labels that stay inside the map (left of a circle in the map's right half) and never overlap, popups, catchment outlines, and beside the
    map the title, headline (what the policy binds, change in D, first preferences, model against reality),
    caveat, legend and per-school table. The view is fitted to the schools; a notice says when the background
    tiles cannot load. The data come from the page's JSON element; names reach the page only as text. */
@@ -67,17 +67,13 @@ function repauditChangeMap(map) {
       .bindTooltip(el("span", c.name), { sticky: true }).addTo(map);
   });
   var labels = [];
-  function label(marker, s, direction) {
-    marker.unbindTooltip();
-    marker.bindTooltip(el("span", s.name + ": " + s.change), { permanent: true, direction: direction,
-      className: "repaudit-change-label", offset: [direction === "right" ? s.radius : -s.radius, 0] });
-    marker.repauditDirection = direction;
-  }
   data.schools.forEach(function (s) {
     var marker = L.circleMarker([s.lat, s.lon], { radius: s.radius, color: "#333", weight: 1, fill: true,
       fillColor: s.colour, fillOpacity: 0.9 }).addTo(map);
-    label(marker, s, "right");
-    labels.push([marker, s]);
+    /* "auto": right of the circle in the map's left half, left of it in the right half */
+    marker.bindTooltip(el("span", s.name + ": " + s.change), { permanent: true, direction: "auto",
+      className: "repaudit-change-label", offset: [0, 0] });
+    labels.push(marker);
     var box = el("div");
     box.className = "repaudit-change-popup";
     el("b", s.name, box);
@@ -87,35 +83,21 @@ function repauditChangeMap(map) {
   });
   map.fitBounds(data.bounds, { padding: [30, 30], maxZoom: 15 });
 
-  /* Labels are kept largest change first. A label is put right of its circle, or left where it would leave
-     the map; one that still leaves the map, or would overlap a label already kept, is hidden. */
+  /* Labels are kept largest change first; one that would leave the map, or overlap a label already kept,
+     is hidden. */
   function declutter() {
     var frame = map.getContainer().getBoundingClientRect();
     var kept = [];
-    function rect(marker) {
+    labels.forEach(function (marker) {
       var node = marker.getTooltip() && marker.getTooltip().getElement();
-      if (!node) return null;
+      if (!node) return;
       node.style.visibility = "visible";
-      return [node, node.getBoundingClientRect()];
-    }
-    function inside(r) {
-      return r.left >= frame.left && r.right <= frame.right && r.top >= frame.top && r.bottom <= frame.bottom;
-    }
-    labels.forEach(function (pair) {
-      var marker = pair[0];
-      if (marker.repauditDirection !== "right") label(marker, pair[1], "right");
-      var got = rect(marker);
-      if (!got) return;
-      if (!inside(got[1])) {
-        label(marker, pair[1], "left");
-        got = rect(marker);
-        if (!got) return;
-      }
-      var r = got[1];
-      var clash = !inside(r) || kept.some(function (k) {
+      var r = node.getBoundingClientRect();
+      var outside = r.left < frame.left || r.right > frame.right || r.top < frame.top || r.bottom > frame.bottom;
+      var clash = outside || kept.some(function (k) {
         return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
       });
-      if (clash) got[0].style.visibility = "hidden"; else kept.push(r);
+      if (clash) node.style.visibility = "hidden"; else kept.push(r);
     });
   }
   map.on("zoomend moveend", declutter);

@@ -13,7 +13,11 @@ with n cohorts of k runs each, s_b^2 the variance of the cohort means and s_w^2 
 runs within a cohort (s_b^2 estimates var(b) + var(e) / k, so the second term restores the lottery
 variance a single run has); t's degrees of freedom are Satterthwaite's for the two terms, from n - 1
 (cohort variation dominates) up to n k - 1 (the lottery does). With k = 1 it is the textbook normal
-prediction interval mean +- t(n - 1) sd sqrt(1 + 1/n), exact for normal values.
+prediction interval mean +- t(n - 1) sd sqrt(1 + 1/n), exact for normal values. Many figures are not
+normal: a small school's FSM share moves in steps of one pupil, and a change is often exactly zero with
+an occasional jump, so the interval is widened to the range of one run of each cohort where that is wider
+(n such draws hold a fresh one with probability at least (n - 1) / (n + 1) whatever the distribution; one
+run each, so the range does not grow with the number of lottery runs).
 
 `coverage` is the check: the share of fresh values inside each reported interval. `fresh_values` draws
 them with a caller's function (bench/coverage_bench.py runs it on Brighton and Kent).
@@ -62,10 +66,10 @@ def _t_central(t: float, df: int) -> float:
     return s * total
 
 
-def prediction_interval(values: np.ndarray, cohort: np.ndarray, level: float = LEVEL) -> tuple:
+def prediction_interval(values: np.ndarray, cohort: np.ndarray, level: float = LEVEL, hull: bool = True) -> tuple:
     """Mean and LEVEL prediction interval for a fresh cohort's value, per column of VALUES (runs x units;
-    COHORT: each run's cohort, at least two distinct). NaN runs are left out; a column with fewer than two
-    cohorts holding a value gets NaN bounds."""
+    COHORT: each run's cohort, at least two distinct), widened with HULL to the range of the first run of each cohort. NaN runs
+    are left out; a column with fewer than two cohorts holding a value gets NaN bounds."""
     values = np.asarray(values, dtype=float)
     cohort = np.asarray(cohort)
     labels = np.unique(cohort)
@@ -88,6 +92,12 @@ def prediction_interval(values: np.ndarray, cohort: np.ndarray, level: float = L
         df = np.where(np.isfinite(df), np.clip(np.floor(df), n - 1, n * k - 1), n - 1)
     t = np.array([t_quantile(int(d), level) if m >= 2 else math.nan for d, m in zip(df, n)])
     lo, hi = centre - t * spread, centre + t * spread
+    if hull:                         # never narrower than the values the runs took (discrete, lumpy figures)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            first = v[[int(np.flatnonzero(cohort == c)[0]) for c in labels]]      # one run of each cohort
+            lo, hi = np.fmin(lo, np.nanmin(first, axis=0)), np.fmax(hi, np.nanmax(first, axis=0))
+        lo, hi = np.where(n >= 2, lo, np.nan), np.where(n >= 2, hi, np.nan)
     if squeeze:
         return centre[0], lo[0], hi[0]
     return centre, lo, hi
