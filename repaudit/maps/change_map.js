@@ -81,6 +81,7 @@ function repauditChangeMap(map) {
     s.lines.forEach(function (line) { el("br", null, box); box.appendChild(document.createTextNode(line)); });
     marker.bindPopup(box, { maxWidth: 360 });
   });
+  map.options.zoomSnap = 0.25;                     /* quarter zoom steps: a county fills the frame */
   map.fitBounds(data.bounds, { padding: [30, 30], maxZoom: 15 });
 
   /* Labels are kept largest change first; one that would leave the map, or overlap a label already kept,
