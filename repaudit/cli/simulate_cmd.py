@@ -110,8 +110,8 @@ def _choice(values):
 @click.option("--cohorts", type=int, metavar="N",
               help="Synthetic cohorts to draw (seeds SEED, SEED+1, ...); --runs lottery draws are shared among "
                    "them and the intervals are 95% prediction intervals for a fresh cohort [default: "
-                   f"{DEFAULT_COHORTS}, the fewest for which the coverage check holds 90% of fresh cohorts at "
-                   "every school of Brighton and Kent; 1 for --applications].")
+                   f"{DEFAULT_COHORTS}, the fewest for which, in the coverage check, every Brighton and Kent "
+                   "school's interval holds 90% of fresh cohorts on average; 1 for --applications].")
 @click.option("--sweep", "sweep_spec", metavar="KEY=START:STOP:STEP",
               help="Run once per value of a policy parameter (share), city_fsm_share or a choice parameter "
                    "(fsm_response, per_km, catchment_bonus); writes sweep.csv and sweep.html.")

@@ -102,8 +102,8 @@ def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
 
 
 DEFAULT_RUNS = 40      # lottery draws, shared among the cohorts: 2 for each of DEFAULT_COHORTS
-DEFAULT_COHORTS = 20   # the fewest for which every Brighton and Kent figure's interval holds >= 90% of fresh
-                       # cohorts on average (bench/coverage_bench.py; README, "Honest intervals")
+DEFAULT_COHORTS = 20   # the fewest for which every Brighton and Kent school's interval holds >= 90% of fresh
+                       # cohorts on average over simulations (bench/coverage_bench.py; README, "Honest intervals")
 MAX_RUNS = 10_000      # 50 times the 200 the README uses; a run of a 1,250-applicant cohort takes ~25 ms and ~30 KB
 MAX_COHORTS = 200      # each cohort is drawn and solved afresh (seconds each for a city)
 MAX_SEED = 2**32 - 1
