@@ -132,3 +132,15 @@ def test_a_lumpy_figure_is_covered_by_the_range_of_the_cohorts():
     many = np.concatenate([np.zeros(50), np.full(50, 0.1)])
     _, lo, hi = prediction_interval(np.append(many, 5.0), np.append(np.repeat([0, 1], 50), 1))
     assert hi < 5.0
+
+
+def test_the_national_summary_says_what_the_policy_binds():
+    import pandas as pd
+
+    from repaudit.simulate.framing import national_scope
+
+    table = pd.DataFrame({"schools": [108, 10], "la_admitted_schools": [3, 6]})
+    assert national_scope(table, load_policy("brighton-2025")) == \
+        "The policy applies to 9 of the 118 secondaries of 2 LAs; the other 109 set their own admissions."
+    assert national_scope(table, load_policy("fsm-quota")).startswith(
+        "The policy is modelled at all of the 118 secondaries of 2 LAs, but each LA can bind only the 9 ")

@@ -39,6 +39,16 @@ def scope_sentence(game: Game, policy: Policy, baseline: Policy) -> str:
             f"authority for; the other {own} set their own admissions and would each have to adopt it.")
 
 
+def national_scope(table, policy: Policy) -> str:
+    """The scope sentence of `--la all`, from national.csv's schools and la_admitted_schools per LA."""
+    n, la = int(table["schools"].sum()), int(table["la_admitted_schools"].sum())
+    where = f"the {n:,} secondaries of {len(table)} LAs"
+    if policy.applies_to == "community":
+        return f"The policy applies to {la:,} of {where}; the other {n - la:,} set their own admissions."
+    return (f"The policy is modelled at all of {where}, but each LA can bind only the {la:,} it is the admission "
+            f"authority for; the other {n - la:,} set their own admissions and would each have to adopt it.")
+
+
 def differences(policy: Policy, baseline: Policy) -> list[str]:
     """How POLICY differs from BASELINE beyond its criteria and bands, one phrase each ([] when like with like)."""
     out = []

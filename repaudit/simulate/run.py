@@ -195,7 +195,10 @@ def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
                                        out_dir=out_dir, progress=progress)
-    return result, national_run.national_text(result, pol.name, base.name, runs)
+    opening = framing.opening_lines({"scope": framing.national_scope(result.table, pol), "policy": pol.name,
+                                     "baseline": base.name, "differences": framing.differences(pol, base)})
+    text = national_run.national_text(result, pol.name, base.name, runs)
+    return result, "\n".join([*opening, "no intervals: --la all draws one synthetic cohort per LA", text])
 
 
 def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *, out_dir=None, settings=None,
