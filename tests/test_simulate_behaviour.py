@@ -59,13 +59,13 @@ def test_intervals_with_cohort_redraws_are_wider_than_lottery_only(real):
         share = result.school_table("fsm_share")
         width[label] = float((share["policy_hi"] - share["policy_lo"]).mean())
     assert width["cohorts"] > 1.5 * width["lottery"], width
-    assert four.meta["intervals"] == "lottery draws and 4 synthetic cohorts (4 draws each)"
+    assert four.meta["intervals"] == "prediction for a fresh cohort, from 4 synthetic cohorts (4 lottery draws each)"
     assert one.meta["intervals"] == "lottery draws" and four.meta["runs"] == 16
 
 
 def test_choice_parameters_are_shown_as_set_or_assumed(runner, real, tmp_path):
     result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs", "2",
-                                 "--choice", "fsm_response=0.5", "--out", str(tmp_path / "o")])
+                                 "--cohorts", "1", "--choice", "fsm_response=0.5", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert ("choice model: per_km = 0.6 (assumed), catchment_bonus = 1.5 (assumed), fsm_response = 0.5 (set)"
             in result.output)
@@ -108,7 +108,7 @@ def test_the_summary_says_which_parameters_were_drawn(runner, real, tmp_path):
                                  "--cohorts", "2", "--choice", "per_km=0.4:0.8", "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert "choice model: per_km = 0.4 to 0.8 (drawn for each cohort), catchment_bonus = 1.5 (assumed)" in result.output
-    assert "intervals (95%): lottery draws and 2 synthetic cohorts (2 draws each), with per_km drawn for each cohort" \
-        in result.output
+    assert ("intervals (95%): prediction for a fresh cohort, from 2 synthetic cohorts (2 lottery draws each), with "
+            "per_km drawn for each cohort") in result.output
     bad = runner.invoke(cli, ["simulate", "--policy", "baseline", "--choice", "per_km=a:b"])
     assert bad.exit_code == 2 and "'a:b' is not a number or LOW:HIGH" in bad.output

@@ -84,7 +84,7 @@ def test_help_explains_reserve_order_and_shows_examples(runner):
 
 def test_brighton_scenario_from_the_command_line(runner, real, tmp_path):
     result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs", "5",
-                                 "--out", str(tmp_path / "bh")])
+                                 "--cohorts", "1", "--out", str(tmp_path / "bh")])
     assert result.exit_code == 0, result.output
     assert "brighton-2025 vs brighton-2024: 2303 applicants, 10 schools, 5 lottery run(s), seed 0, city FSM share 28.0%" in result.output
     assert "Varndean School" in result.output
@@ -100,5 +100,5 @@ def test_map_shows_every_school_and_escapes_names(runner, tmp_path):
                                  "--runs", "2"])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "m" / "map.html").read_text(encoding="utf-8")
-    assert "Near School" in page and "fsm-quota vs baseline: change in FSM share (2 lottery runs)" in page
+    assert "Near School" in page and "fsm-quota vs baseline: change in FSM share (1 cohort, 2 lottery runs)" in page
     assert "<b>School</b>" not in page and "Far \\u003cb\\u003eSchool\\u003c/b\\u003e \\u0026 Co" in page  # as JSON

@@ -74,7 +74,7 @@ def test_nobody_is_placed_at_a_school_that_may_not_admit_them_in_kent_and_buckin
 
     out = tmp_path / "o"
     result = runner.invoke(cli, ["simulate", "--policy", "fsm-quota", "--synthetic", "--la", la, "--db",
-                                 str(national_db), "--runs", "1", "--out", str(out)])
+                                 str(national_db), "--runs", "1", "--cohorts", "1", "--out", str(out)])
     assert result.exit_code == 0, result.output
     with duckdb.connect(str(national_db), read_only=True) as con:
         spc = con.execute("SELECT urn, arg_max(admissions_policy, year) AS policy, arg_max(sex_of_school, year) AS sex "

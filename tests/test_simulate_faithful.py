@@ -156,7 +156,10 @@ def test_city_fsm_share_is_the_presets_parameter_and_the_option_overrides_it(run
     result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--runs", "4", *extra,
                                  *cli_inputs(tmp_path, APPS, TWO)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"brighton-2025 vs brighton-2024: 4 applicants, 2 schools, 4 lottery run(s), "
+    scope, rest = result.output.split("\n", 1)
+    assert scope == "The policy applies to all of the 2 schools simulated, each taken as one the LA is the admission " \
+                    "authority for."
+    assert rest.startswith(f"brighton-2025 vs brighton-2024: 4 applicants, 2 schools, 4 lottery run(s), "
                                     f"seed 0, city FSM share {share}")
     meta = json.loads((tmp_path / "out" / "meta.json").read_text(encoding="utf-8"))
     assert meta["band_caps"]["fsm"] == [caps, round(float(share[:-1]) / 100 * 5 + 1e-9)]
@@ -167,7 +170,7 @@ def test_city_fsm_share_is_the_presets_parameter_and_the_option_overrides_it(run
 
 def test_the_default_baseline_is_the_policys_compare_with(runner, tmp_path):
     result = runner.invoke(cli, ["simulate", "--policy", "fsm-quota", "--runs", "2", *cli_inputs(tmp_path, APPS, TWO)])
-    assert result.output.startswith("fsm-quota vs baseline: 4 applicants")
+    assert result.output.split("\n", 1)[1].startswith("fsm-quota vs baseline: 4 applicants")
     assert {load_policy(n).compare_with for n in ("brighton-2023-draft", "brighton-2025", "brighton-2026")} == {
         "brighton-2024"}
 

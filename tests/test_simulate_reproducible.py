@@ -24,7 +24,7 @@ def twice(args: list, tmp_path: Path) -> tuple[dict, dict]:
 
 
 def test_brighton_scenario_is_byte_identical_run_after_run(real, tmp_path):
-    args = ["--policy", "brighton-2025", "--brighton", str(real), "--runs", "3", "--seed", "0"]
+    args = ["--policy", "brighton-2025", "--brighton", str(real), "--runs", "4", "--cohorts", "2", "--seed", "0"]
     one, two = twice(args, tmp_path)
     assert {"allocation.csv", "allocation_baseline.csv", "schools.csv", "meta.json", "map.html"} <= set(one)
     assert one == two
@@ -35,7 +35,7 @@ def test_brighton_scenario_is_byte_identical_run_after_run(real, tmp_path):
 @pytest.mark.parametrize("la", ["Brighton and Hove", "Kent"])
 def test_synthetic_la_is_byte_identical_run_after_run(national_db, la, tmp_path):
     args = ["--policy", "fsm-quota", "--synthetic", "--la", la, "--db", str(national_db), "--runs", "2",
-            "--seed", "0"]
+            "--cohorts", "2", "--seed", "0"]
     one, two = twice(args, tmp_path)
     assert {"allocation.csv", "allocation_baseline.csv", "changes.csv", "meta.json", "map.html"} <= set(one)
     assert one == two

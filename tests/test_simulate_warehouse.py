@@ -79,7 +79,7 @@ def test_synthetic_cohort_through_the_command_line(db, tmp_path, runner):
     out = tmp_path / "out"
     result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--synthetic", "--la", "Testshire",
                                  "--first-preferences", str(firsts), "--db", str(db), "--runs", "4",
-                                 "--out", str(out)])
+                                 "--cohorts", "1", "--out", str(out)])
     assert result.exit_code == 0, result.output
     # 340 children aged 11 < 420 places: the cohort is every child
     assert "brighton-2025 vs brighton-2024: 340 applicants, 3 schools, 4 lottery run(s)" in result.output

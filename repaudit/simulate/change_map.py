@@ -23,6 +23,7 @@ from ..maps.page import fill
 from ..output_set import new_run_id
 from ..safe_text import script_json
 from .compare import Comparison
+from .framing import opening_lines
 from .game import Game
 
 TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
@@ -70,8 +71,25 @@ def _pct(x, decimals: int) -> str:
     return "n/a" if not np.isfinite(x) else f"{100 * x:.{decimals}f}%"
 
 
-def _signed(x) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:+.1f}"
+def _signed(x, scale: float = 100, decimals: int = 1) -> str:
+    """'+6.7', '-0.4' or '0.0' (never '+0.0' or '-0.0'); 'n/a' when undefined."""
+    if not np.isfinite(x):
+        return "n/a"
+    text = f"{scale * x:+.{decimals}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def change_text(mean, lo, hi, scale: float = 100, decimals: int = 1, unit: str = "") -> str:
+    """A change with its 95% interval: '+5.7 pp (95% -2.8 to +14.1)', 'no change' when it and its interval
+    round to zero, '+6.7 pp (one cohort: no interval)' when the interval has no width; 'n/a' when undefined."""
+    if not np.isfinite(mean):
+        return "n/a"
+    m, a, b = (_signed(v, scale, decimals) for v in (mean, lo, hi))
+    if m == a == b == f"{0:.{decimals}f}" or (m == f"{0:.{decimals}f}" and not np.isfinite(lo)):
+        return "no change"
+    if a == b or not (np.isfinite(lo) and np.isfinite(hi)):
+        return f"{m}{unit} (one cohort: no interval)"
+    return f"{m}{unit} (95% {a} to {b})"
 
 
 def _places(x) -> str:
@@ -92,14 +110,16 @@ def map_data(game: Game, comparison: Comparison) -> dict:
         schools.append({
             "urn": int(urn), "name": str(game.schools.name[j]), "pan": int(game.schools.pan[j]),
             "lat": float(lat[j]), "lon": float(lon[j]), "radius": float(5 + np.sqrt(game.schools.pan[j]) / 2),
-            "colour": colour(change), "change": "n/a" if not np.isfinite(change) else f"{change:+.1f} pp",
+            "colour": colour(change),
+            "change": "n/a" if not np.isfinite(change) else
+                      "no change" if _signed(row["change_mean"]) == "0.0" else f"{_signed(row['change_mean'])} pp",
             "order": float(change) if np.isfinite(change) else 0.0,
             "cells": [_pct(row["baseline_mean"], 1), _pct(row["policy_mean"], 1),
-                      f"{_signed(row['change_mean'])} ({_signed(row['change_lo'])} to {_signed(row['change_hi'])})",
+                      change_text(row["change_mean"], row["change_lo"], row["change_hi"]),
                       _pct(first.loc[urn, "policy_mean"], 0), _places(directed.loc[urn, "policy_mean"])],
             "lines": [
                 f"FSM share: {_pct(row['baseline_mean'], 1)} \u2192 {_pct(row['policy_mean'], 1)} "
-                f"({_signed(row['change_mean'])} pp, 95% {_signed(row['change_lo'])} to {_signed(row['change_hi'])})",
+                f"({change_text(row['change_mean'], row['change_lo'], row['change_hi'], unit=' pp')})",
                 f"First-preference rate: {_pct(first.loc[urn, 'baseline_mean'], 0)} \u2192 "
                 f"{_pct(first.loc[urn, 'policy_mean'], 0)}",
                 f"Directed places: {_places(directed.loc[urn, 'baseline_mean'])} \u2192 "
@@ -110,17 +130,50 @@ def map_data(game: Game, comparison: Comparison) -> dict:
         shapes = game.catchments.geometry.set_crs(27700, allow_override=True).to_crs(4326)
         catchments = [{"name": str(name), "geometry": geom.__geo_interface__}
                       for name, geom in zip(game.catchments.names, shapes)]
-    title = (f"{comparison.meta['policy']} vs {comparison.meta['baseline']}: change in FSM share "
-             f"({comparison.meta['runs']} lottery runs)")
+    m = comparison.meta
+    title = (f"{m['policy']} vs {m['baseline']}: change in FSM share ({m.get('cohorts', 1)} cohort"
+             f"{'' if m.get('cohorts', 1) == 1 else 's'}, {m['runs']} lottery runs)")
     synthetic = bool(game.meta.get("synthetic"))
     caveat = ("Synthetic cohort: the applicants are modelled from open data, not real applications, so the changes "
               "show what the rules do to a modelled cohort." if synthetic else
               "Applicants from the applications file given.")
     schools.sort(key=lambda school: -school["order"])
+    bounds = [[float(np.min(lat)), float(np.min(lon))], [float(np.max(lat)), float(np.max(lon))]]
     return {"title": title, "schools": schools, "catchments": catchments, "legend": legend(), "caveat": caveat,
+            "bounds": bounds, "headline": headline(comparison), "offline": OFFLINE,
             "intervals": f"95% intervals over {comparison.meta.get('intervals', 'lottery draws')}",
             "columns": ["School", "FSM share before", "FSM share after", "Change, pp (95%)",
                         "First preference after", "Directed places after"]}
+
+
+OFFLINE = ("The background map could not load (no internet connection?): schools, labels and the table are "
+           "all here; only the streets are missing.")
+
+
+def headline(comparison: Comparison) -> list[str]:
+    """The box above the table: what the policy can bind, like with like, the change in D with its interval,
+    first preferences offered and, when facts were given, the model against reality."""
+    m = comparison.meta
+    d = comparison.areas.set_index(["area", "metric"]).loc[("all", "D")]
+    s = comparison.summary.set_index("metric").loc["first_pref_rate"]
+    lines = [*opening_lines(m),
+             f"Segregation of FSM pupils (dissimilarity D): {_index(d['baseline_mean'])} \u2192 "
+             f"{_index(d['policy_mean'])}, "
+             f"{change_text(d['change_mean'], d['change_lo'], d['change_hi'], scale=1, decimals=3)}",
+             f"Offered their first preference: {_pct(s['baseline_mean'], 1)} \u2192 {_pct(s['policy_mean'], 1)}, "
+             f"{change_text(s['change_mean'], s['change_lo'], s['change_hi'], unit=' pp')}"]
+    if comparison.reality is not None and not comparison.reality.empty:
+        lines.append("Model against reality (under the policy):")
+        for _, r in comparison.reality.iterrows():
+            share = r["metric"] in ("fsm_share", "first_pref_rate")
+            show = (lambda x: _pct(x, 1)) if share else _places
+            lines.append(f"{r['school']}, {r['metric'].replace('_', ' ')}: model {show(r['model'])} "
+                         f"({show(r['model_lo'])} to {show(r['model_hi'])}), real {show(r['reality'])}")
+    return lines
+
+
+def _index(x) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.3f}"
 
 
 def change_map(game: Game, comparison: Comparison) -> folium.Map:

@@ -8,7 +8,8 @@ offers under each reserve band. Per area (the schools' `area`, and "all"): D, GS
 pupils (audit indices); each school's term of D (`d_term`), whose change is that school's part of the
 change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
-Intervals are the 2.5th and 97.5th percentiles over runs.
+Intervals: with one cohort the 2.5th and 97.5th percentiles over its lottery runs; with more, the 95%
+prediction interval for a fresh cohort (coverage.py).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ..auditing import indices, stats
 from ..sources.reader import progress_on
 from . import criteria
 from .game import DIRECTED, EHCP, OFFER, UNPLACED, Allocation, Game, solve_many
+from .coverage import prediction_interval
 from .policies import Policy
 
 SCHOOL_METRICS = ("intake", "fsm", "fsm_share", "gap_pp", "z", "first_pref_rate", "directed", "mean_km", "d_term")
@@ -206,12 +208,14 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
             first[1].extend(pol_runs)
     bar.close()
     base_runs, pol_runs, game, base_game = first
+    cohort = np.repeat(np.arange(len(cohorts)), per_cohort)
     caps = pol_runs[0].rules.band_caps(game)
     meta = {
         "policy": policy.name, "baseline": baseline.name, "runs": per_cohort * len(cohorts), "seed": seed,
         "cohorts": len(cohorts),
         "intervals": "lottery draws" if len(cohorts) == 1 else
-                     f"lottery draws and {len(cohorts)} synthetic cohorts ({per_cohort} draws each)",
+                     f"prediction for a fresh cohort, from {len(cohorts)} synthetic cohorts ({per_cohort} lottery "
+                     "draws each)",
         "city_fsm_share": policy.share("city_fsm_share", game.city_fsm_share),
         "applicants": game.applicants.n, "schools": game.schools.n,
         "reserve_order": policy.reserve_order, "band_caps": {k: v.tolist() for k, v in caps.items()},
@@ -219,9 +223,9 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
         **{k: v for k, v in game.meta.items() if k != "applications"},
     }
     return Comparison(
-        schools=_school_table(game, per_school, np.mean(communities, axis=0), pol_runs, caps),
-        areas=_area_table(per_area),
-        summary=_summary_table(per_run),
+        schools=_school_table(game, per_school, np.mean(communities, axis=0), pol_runs, caps, cohort),
+        areas=_area_table(per_area, cohort),
+        summary=_summary_table(per_run, cohort),
         allocation=allocation_frame(game, pol_runs[0]),
         allocation_baseline=allocation_frame(base_game, base_runs[0]),
         meta=finite(meta),
@@ -251,10 +255,15 @@ def finite(value):
     return value
 
 
-def _interval(values: np.ndarray) -> tuple:
-    """Mean and 95% interval over runs (axis 0), ignoring NaN runs (NaN where every run is NaN)."""
+def _interval(values: np.ndarray, cohort: np.ndarray | None = None, bounds: tuple = (-np.inf, np.inf)) -> tuple:
+    """Mean and 95% interval over runs (axis 0), ignoring NaN runs (NaN where every run is NaN): with runs of
+    two or more cohorts (COHORT: each run's), the prediction interval for a fresh cohort (coverage.py), kept
+    within BOUNDS, the values the metric can take; with one, the 2.5th and 97.5th percentiles of the runs."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)       # all-NaN columns: a school nobody attends
+        if cohort is not None and len(np.unique(cohort)) > 1:
+            mean, lo, hi = prediction_interval(values, cohort)
+            return mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
         return np.nanmean(values, axis=0), nan_quantile(values, 0.025), nan_quantile(values, 0.975)
 
 
@@ -272,24 +281,34 @@ def nan_quantile(values: np.ndarray, q: float) -> np.ndarray:
     return np.where(count > 0, out, np.nan)
 
 
-def _wide(base: np.ndarray, pol: np.ndarray) -> dict:
+SHARES = {"fsm_share", "first_pref_rate", "d_term", "D", "GS", "isolation", "top2_rate", "fsm_top2_rate",
+          "kept_baseline_school"}
+SIGNED = {"gap_pp", "z"}
+
+
+def bounds(metric: str) -> tuple:
+    """The values a metric can take: shares and indices 0 to 1, counts and distances from 0."""
+    return (0.0, 1.0) if metric in SHARES else (-np.inf, np.inf) if metric in SIGNED else (0.0, np.inf)
+
+
+def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, metric: str = "") -> dict:
     out = {}
     for label, v in (("baseline", base), ("policy", pol), ("change", pol - base)):
-        mean, lo, hi = _interval(v)
+        mean, lo, hi = _interval(v, cohort, (-np.inf, np.inf) if label == "change" else bounds(metric))
         out[f"{label}_mean"], out[f"{label}_lo"], out[f"{label}_hi"] = mean, lo, hi
     return out
 
 
-def _school_table(game, per_school, community, pol_runs, caps) -> pd.DataFrame:
+def _school_table(game, per_school, community, pol_runs, caps, cohort) -> pd.DataFrame:
     frames = []
     for metric in SCHOOL_METRICS:
         base = np.array([r[metric] for r in per_school["baseline"]])
         pol = np.array([r[metric] for r in per_school["policy"]])
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": metric,
-                                    **_wide(base, pol)}))
+                                    **_wide(base, pol, cohort, metric)}))
     for name, cap in caps.items():
         counts = np.array([a.band_counts(name, game.schools.n).astype(float) for a in pol_runs])
-        mean, lo, hi = _interval(counts)
+        mean, lo, hi = _interval(counts, cohort, bounds("band"))
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": f"band_{name}",
                                     "policy_mean": mean, "policy_lo": lo, "policy_hi": hi}))
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": f"cap_{name}",
@@ -313,22 +332,23 @@ def intake_notes(base_intake: np.ndarray, pol_intake: np.ndarray) -> list:
             else "" for b, p in zip(base_none, pol_none)]
 
 
-def _area_table(per_area) -> pd.DataFrame:
+def _area_table(per_area, cohort) -> pd.DataFrame:
     rows = []
     for area in per_area["baseline"][0]:
         for metric in AREA_METRICS:
             base = np.array([r[area][metric] for r in per_area["baseline"]])
             pol = np.array([r[area][metric] for r in per_area["policy"]])
-            rows.append({"area": area, "metric": metric, **{k: float(v) for k, v in _wide(base, pol).items()}})
+            rows.append({"area": area, "metric": metric,
+                         **{k: float(v) for k, v in _wide(base, pol, cohort, metric).items()}})
     return pd.DataFrame(rows)
 
 
-def _summary_table(per_run) -> pd.DataFrame:
+def _summary_table(per_run, cohort) -> pd.DataFrame:
     rows = []
     for metric in SUMMARY_METRICS:
         base = np.array([r[metric] for r in per_run["baseline"]])
         pol = np.array([r[metric] for r in per_run["policy"]])
-        rows.append({"metric": metric, **{k: float(v) for k, v in _wide(base, pol).items()}})
+        rows.append({"metric": metric, **{k: float(v) for k, v in _wide(base, pol, cohort, metric).items()}})
     return pd.DataFrame(rows)
 
 

@@ -73,7 +73,8 @@ def _row(code, name, game, result) -> dict:
     fsm = game.applicants.fsm
     return {
         "la_code": code, "la_name": name, "applicants": game.applicants.n, "fsm_applicants": int(fsm.sum()),
-        "schools": game.schools.n, "movers": s.loc["movers", "policy_mean"],
+        "schools": game.schools.n, "la_admitted_schools": int(game.schools.community.sum()),
+        "movers": s.loc["movers", "policy_mean"],
         "kept_baseline_school": s.loc["kept_baseline_school", "policy_mean"],
         "fsm_top2_baseline": s.loc["fsm_top2_rate", "baseline_mean"],
         "fsm_top2_policy": s.loc["fsm_top2_rate", "policy_mean"],

@@ -14,6 +14,7 @@ from .compare import Comparison
 from .criteria import criteria_text
 from .whatif import pan_text
 from .explain import change_table, d_decomposition, reality_text
+from .framing import opening_lines
 from .game import Game
 
 FILES = ("schools.csv", "areas.csv", "summary.csv", "allocation.csv", "allocation_baseline.csv", "meta.json",
@@ -130,7 +131,8 @@ def summary_text(comparison: Comparison) -> str:
     directed = comparison.school_table("directed").set_index("urn")
     pan = comparison.school_table("pan").set_index("urn")
     city = m.get("city_fsm_share")
-    lines = [f"{m['policy']} vs {m['baseline']}: {m['applicants']} applicants, {m['schools']} schools, "
+    lines = [*opening_lines(m),
+             f"{m['policy']} vs {m['baseline']}: {m['applicants']} applicants, {m['schools']} schools, "
              f"{m['runs']} lottery run(s), seed {m['seed']}, city FSM share "
              f"{'n/a' if city is None else f'{100 * city:.1f}%'}",
              *_rules_lines(m.get("rules", {}), m["schools"]),

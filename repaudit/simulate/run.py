@@ -16,7 +16,7 @@ from ..errors import RepauditError
 from ..output_set import OutputSet
 from ..safe_text import for_csv
 from ..warehouse import Warehouse
-from . import explain, inputs, national_run, outputs, scenarios, sweep, whatif
+from . import explain, framing, inputs, national_run, outputs, scenarios, sweep, whatif
 from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
@@ -101,6 +101,9 @@ def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
     return out
 
 
+DEFAULT_RUNS = 40      # lottery draws, shared among the cohorts: 2 for each of DEFAULT_COHORTS
+DEFAULT_COHORTS = 20   # the fewest for which every Brighton and Kent school's interval holds >= 90% of fresh
+                       # cohorts on average over simulations (bench/coverage_bench.py; README, "Honest intervals")
 MAX_RUNS = 10_000      # 50 times the 200 the README uses; a run of a 1,250-applicant cohort takes ~25 ms and ~30 KB
 MAX_COHORTS = 200      # each cohort is drawn and solved afresh (seconds each for a city)
 MAX_SEED = 2**32 - 1
@@ -127,21 +130,24 @@ def with_city_share(policy: Policy, share: float | None) -> Policy:
 
 
 def simulate(policy: str, baseline: str | None = None, *, applications=None, synthetic_la=None, brighton_dir=None,
-             capacities=None, first_preferences=None, db=None, catchments=None, runs: int = 100, seed: int = 0,
+             capacities=None, first_preferences=None, db=None, catchments=None, runs: int = DEFAULT_RUNS, seed: int = 0,
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
-             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int = 1,
+             truncate_preferences: bool = False, choice: dict | None = None, cohorts: int | None = None,
              facts=None, selective_share: float | None = None, pans: dict | None = None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
-    (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
-    so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
+    (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...; default DEFAULT_COHORTS,
+    one for an applications CSV), the RUNS lottery draws shared among them; with two or more the intervals
+    are prediction intervals for a fresh cohort (coverage.py). FACTS: a CSV of real outcomes
     set beside the model's (explain.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
     selection test of its selective schools. PANS ({urn: admission number}, --pan): also run the policy with
     these admission numbers against the policy as it is (pan_whatif.csv and the summary)."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
+    if cohorts is None:
+        cohorts = 1 if applications else DEFAULT_COHORTS
     check_counts(runs, seed, cohorts)
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
@@ -169,6 +175,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     pol, base = inputs.la_preference_limit(pol, base, game)
     game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
     result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
+    result.meta.update(scope=framing.scope_sentence(game, pol, base), differences=framing.differences(pol, base),
+                       cohorts_needed=DEFAULT_COHORTS if game.meta.get("synthetic") else None)
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
     if drawn:
         result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
@@ -193,7 +201,10 @@ def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
                                        out_dir=out_dir, progress=progress)
-    return result, national_run.national_text(result, pol.name, base.name, runs)
+    opening = framing.opening_lines({"scope": framing.national_scope(result.table, pol), "policy": pol.name,
+                                     "baseline": base.name, "differences": framing.differences(pol, base)})
+    text = national_run.national_text(result, pol.name, base.name, runs)
+    return result, "\n".join([*opening, "no intervals: --la all draws one synthetic cohort per LA", text])
 
 
 def simulate_sweep(policy: str, sweep_spec: str, baseline: str | None = None, *, out_dir=None, settings=None,
@@ -294,10 +305,12 @@ def simulate_what_would_it_take(policy: str, target: str, *, applications=None, 
                                 runs: int = 20, seed: int = 0, settings: dict | None = None,
                                 reserve_order: str | None = None, entry_year: int = 2025,
                                 city_fsm_share: float | None = None, truncate_preferences: bool = False,
-                                choice: dict | None = None, cohorts: int = 1, selective_share: float | None = None,
-                                out_dir=None, progress=None):
+                                choice: dict | None = None, cohorts: int | None = None,
+                                selective_share: float | None = None, out_dir=None, progress=None):
     """`--what-would-it-take URN|NAME|all`: for each school TARGET names, the smallest FSM reserve under POLICY
-    that brings its FSM intake to its community's share (whatif.py). Returns (table, text, paths written)."""
+    that brings its FSM intake to its community's share (whatif.py); one cohort unless COHORTS says more, since
+    the search runs the simulator many times. Returns (table, text, paths written)."""
+    cohorts = cohorts or 1
     check_counts(runs, seed, cohorts)
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     per_cohort = behaviours(choice or {}, cohorts, seed)
