@@ -171,3 +171,11 @@ def test_la_folders_are_codes_and_never_input_text():
     assert la_folders(schools, ["A", "B", "C", "D"]) == {"A": "846", "B": "n002", "C": "n003", "D": "201"}
     twice = pd.DataFrame({"la_name": ["A", "B"], "la": ["846", "846"]})
     assert la_folders(twice, ["A", "B"]) == {"A": "n001", "B": "n002"}
+
+
+def test_the_same_result_gives_the_same_site_byte_for_byte(site, tmp_path):
+    again = build_site(national_example(), tmp_path / "again")
+    first = {p.relative_to(site.folder).as_posix(): p.read_bytes() for p in site.folder.rglob("*") if p.is_file()}
+    second = {p.relative_to(again.folder).as_posix(): p.read_bytes() for p in again.folder.rglob("*") if p.is_file()}
+    assert len(first) > 5 and first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []

@@ -6,6 +6,7 @@ context variables, autoescaped, never as template text, and the environment is s
 are built in Python with every name passed through html.escape."""
 from __future__ import annotations
 
+import functools
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -37,8 +38,11 @@ MAX_EXCLUDED = 100       # schools not audited listed in the report; all are in 
 TABLE_FILES = ("schools", "trusts", "areas")
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
-    """The report's one template, read from the package; autoescaped, strict and sandboxed."""
+    """The report's templates, read from the package; autoescaped, strict and sandboxed. One environment per
+    process, so each template is compiled once however many pages are rendered from it (a site renders
+    thousands)."""
     return ImmutableSandboxedEnvironment(loader=jinja2.FunctionLoader(
         lambda name: files("repaudit.report").joinpath(name).read_text(encoding="utf-8")),
         autoescape=True, undefined=jinja2.StrictUndefined)

@@ -27,13 +27,18 @@ class Card:
 
     school: dict
     community: str
-    rows: pd.DataFrame                 # the chosen model's rows of the school, one per indicator
+    records: list                      # the chosen model's rows of the school, one dict per indicator
     models: pd.DataFrame               # every public model's row of the school per indicator (MODEL_COLUMNS)
     not_run: dict                      # model -> why the data do not allow it
     peers: dict                        # indicator -> audited schools of its LA and phase
     meta: dict
     missing: list = field(default_factory=list)
     rank_scope: str = "audited schools in its local authority and phase"
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The chosen model's rows of the school as a table."""
+        return pd.DataFrame(self.records)
 
 
 def _choices(schools: pd.DataFrame) -> list[names.Choice]:
@@ -99,19 +104,30 @@ def school_card(wh, query, community: str | None = None, params=None, unsuppress
                           ignore_index=True)
     audited = shared[community].schools
     peers = audited[audited["status"] == "audited"].groupby("indicator")["urn"].nunique().to_dict()
-    return Card(school, community, rows, per_model, not_run, peers, shared[community].meta, _missing(wh))
+    return Card(school, community, rows.to_dict("records"), per_model, not_run, peers, shared[community].meta,
+                _missing(wh))
 
 
 def from_result(shared, urn: int, rank_scope: str) -> Card:
     """The card of school URN from an audit result that has been through disclosure control (a site's
     national audit): its rows under the result's model, with the across-model counts the result carries."""
-    rows = shared.schools[shared.schools["urn"] == urn].reset_index(drop=True)
-    first = rows.iloc[0]
-    school = {k: (None if k not in first or plain.missing(first[k]) else first[k]) for k in SCHOOL_FIELDS}
+    return next(cards_from_result(shared, [urn], rank_scope))
+
+
+def cards_from_result(shared, urns, rank_scope: str):
+    """The cards of the schools URNS (as from_result gives each), reading the result's rows once rather than
+    searching it for every card (a national site has thousands)."""
     audited = shared.schools[shared.schools["status"] == "audited"]
     peers = audited.groupby("indicator")["urn"].nunique().to_dict()
-    return Card(school, str(shared.meta.get("community_model")), rows, pd.DataFrame(columns=MODEL_COLUMNS), {},
-                peers, shared.meta, [], rank_scope)
+    by_urn: dict[int, list] = {}
+    for record in shared.schools[shared.schools["urn"].isin(list(urns))].to_dict("records"):
+        by_urn.setdefault(int(record["urn"]), []).append(record)
+    for urn in urns:
+        records = by_urn[int(urn)]
+        first = records[0]
+        school = {k: (None if k not in first or plain.missing(first[k]) else first[k]) for k in SCHOOL_FIELDS}
+        yield Card(school, str(shared.meta.get("community_model")), records, pd.DataFrame(columns=MODEL_COLUMNS),
+                   {}, peers, shared.meta, [], rank_scope)
 
 
 def _rank_text(row, peers: int, scope: str) -> str | None:
@@ -146,6 +162,8 @@ def indicator_lines(card: Card, row) -> list[str]:
 def model_table(card: Card, indicator: str) -> list[dict]:
     """One row per model run for INDICATOR: model, community %, gap pp, the flag in words (or why not audited)."""
     out = []
+    if card.models.empty:
+        return out
     for r in card.models[card.models["indicator"] == indicator].to_dict("records"):
         audited = r["status"] == "audited"
         out.append({"model": r["community_model"], "chosen": r["community_model"] == card.community,
@@ -167,7 +185,7 @@ def card_text(card: Card) -> str:
     """The card as plain text for the terminal."""
     out = [heading(card), f"Community model: {card.community} ({describe.model_text(card.community)}). "
                           f"Years: {describe.years_by_indicator_text(card.meta)}.", ""]
-    for row in card.rows.to_dict("records"):
+    for row in card.records:
         ind = row["indicator"]
         out.append(describe.indicator_label(ind))
         out += [f"  {line}" for line in indicator_lines(card, row)]
@@ -195,6 +213,6 @@ def card_page(card: Card, nav: dict | None = None) -> str:
         subtitle=heading(card), banners=banners, community=card.community,
         model_words=describe.model_text(card.community), years=describe.years_by_indicator_text(card.meta),
         indicators=[{"label": describe.indicator_label(r["indicator"]), "lines": indicator_lines(card, r),
-                     "models": model_table(card, r["indicator"])} for r in card.rows.to_dict("records")],
+                     "models": model_table(card, r["indicator"])} for r in card.records],
         not_run="; ".join(f"{k} ({v})" for k, v in card.not_run.items()), missing=card.missing,
         sources=describe.vintage_text(card.meta) or "not stated", nav=nav)
