@@ -184,7 +184,9 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
             bar.update()
         of_indicator = table[table["indicator"] == indicator]
         trust_rows = of_indicator.groupby("group_code", sort=False).groups if "group_code" in table else {}
-        ranked = _split(schools_in_order(of_indicator[of_indicator["status"] == "audited"]), "group_code")
+        ranked: dict = {}
+        for r in schools_in_order(of_indicator[of_indicator["status"] == "audited"]).to_dict("records"):
+            ranked.setdefault(r.get("group_code"), []).append(r)
         none = table.iloc[0:0]
         trust_links = {}
         page = env.get_template("trust.html")
@@ -202,7 +204,7 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
                           "href": f"../school/{int(r['urn'])}.html" if int(r["urn"]) in with_page else None,
                           "la_href": "../" + la_links[r["la_name"]] if r.get("la_name") in la_links else None,
                           "sentence": plain.school_sentence(r, indicator), "flag": plain.flag_words(r.get("flag"))}
-                         for r in ranked.get(code, none).to_dict("records")]), encoding="utf-8")
+                         for r in ranked.get(code, [])]), encoding="utf-8")
             trust_links[code] = f"trust/{name}.html"
             bar.update()
         clean.loc[of_indicator.index].to_csv(temp / "schools.csv", index=False)
