@@ -34,6 +34,9 @@ class Card:
     meta: dict
     missing: list = field(default_factory=list)
     rank_scope: str = "audited schools in its local authority and phase"
+    trends: dict = field(default_factory=dict)   # indicator -> {"years": [(year, gap pp)], "summary": {...}}
+    # what it would take (the simulator's answer for this school) goes here when the simulator provides it
+    would_take: list = field(default_factory=list)
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -63,18 +66,59 @@ def find_school(con, query) -> dict:
             "scope_reason": row.get("scope_reason")}
 
 
-def _missing(wh) -> list[str]:
+LOAD_YEARS = ("load the January census of other years (`repaudit load census FILE...`, one file per release) to "
+              "see whether the school is moving; `repaudit trend` then shows every school's series")
+
+
+def _census_years(wh, indicator: str = "fsm") -> int:
+    return wh.con.execute("select count(distinct year) from school_indicators where indicator = ?",
+                          [indicator]).fetchone()[0]
+
+
+def _missing(wh, trends_shown: bool = False) -> list[str]:
     """What the card cannot show with this warehouse, and how to add it."""
     out = []
-    years = wh.con.execute("select count(distinct year) from school_indicators where indicator = 'fsm'").fetchone()[0]
-    if years < 2:
-        out.append("trend: only one year of FSM data is loaded; load the census files of other years to see "
-                   "whether the school is moving")
+    if not trends_shown and _census_years(wh) < 2:
+        out.append(f"trend: not loaded, only one census year of FSM is in the warehouse; {LOAD_YEARS}")
     tables = {r[0] for r in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
     if "school_admissions" not in tables or not wh.count("school_admissions"):    # older warehouses lack it
         out.append("admissions demand: no applications and offers are loaded, so whether the school is "
                    "oversubscribed (and so whether an admissions priority could change its intake) is not shown")
     return out
+
+
+def school_trends(wh, school: dict, indicators, community: str, params=None) -> dict:
+    """{indicator: {"years": [(year, gap pp)], "summary": the school's row of repaudit.trends}} for the
+    published INDICATORS with at least two census years loaded, under the card's community model and over the
+    school's LA and phase (as `repaudit trend --la LA --phase PHASE` gives it)."""
+    from ..auditing.indicators import INDICATORS
+    from ..trends import trend
+    wanted = [i for i in indicators if i in INDICATORS and not INDICATORS[i].private and _census_years(wh, i) >= 2]
+    if not wanted:
+        return {}
+    result = trend(wh, indicators=wanted, community=community, params=params, la=school["la"], phase=school["phase"])
+    urn = int(school["urn"])
+    out = {}
+    for row in result.schools[result.schools["urn"] == urn].to_dict("records"):
+        years = result.years[(result.years["urn"] == urn) & (result.years["indicator"] == row["indicator"]) &
+                             result.years["in_series"].astype(bool)].sort_values("year")
+        if len(years) >= 2:
+            out[row["indicator"]] = {"years": [(int(y), float(g)) for y, g in zip(years["year"], years["gap_pp"])],
+                                     "summary": row}
+    return out
+
+
+def trend_line(trend: dict) -> str:
+    """'Trend (gap each census year): 2021 -20.1 pp, 2022 -21.0 pp, 2023 -19.4 pp; change +0.7 pp (95% interval
+    -2.1 to +3.5): no change beyond year-to-year noise.'"""
+    s = trend["summary"]
+    years = ", ".join(f"{y} {g:+.1f} pp" for y, g in trend["years"])
+    change = "" if plain.missing(s.get("change_pp")) else \
+        f"; change {float(s['change_pp']):+.1f} pp (95% interval {float(s['change_95_low_pp']):+.1f} to " \
+        f"{float(s['change_95_high_pp']):+.1f})"
+    breaks = f" Note: {s['definition_breaks']}." if isinstance(s.get("definition_breaks"), str) and \
+        s["definition_breaks"] else ""
+    return f"Trend (gap in each census year, same community model): {years}{change}: {s.get('trend')}.{breaks}"
 
 
 def school_card(wh, query, community: str | None = None, params=None, unsuppressed: bool = False) -> Card:
@@ -104,8 +148,9 @@ def school_card(wh, query, community: str | None = None, params=None, unsuppress
                           ignore_index=True)
     audited = shared[community].schools
     peers = audited[audited["status"] == "audited"].groupby("indicator")["urn"].nunique().to_dict()
+    trends = school_trends(wh, school, list(rows["indicator"]), community, params)
     return Card(school, community, rows.to_dict("records"), per_model, not_run, peers, shared[community].meta,
-                _missing(wh))
+                _missing(wh, bool(trends)), trends=trends)
 
 
 def from_result(shared, urn: int, rank_scope: str) -> Card:
@@ -156,6 +201,8 @@ def indicator_lines(card: Card, row) -> list[str]:
     rank = _rank_text(row, card.peers.get(ind, 0), card.rank_scope)
     if rank:
         lines.append(rank[0].upper() + rank[1:] + ".")
+    if ind in card.trends:
+        lines.append(trend_line(card.trends[ind]))
     return lines
 
 
@@ -197,6 +244,8 @@ def card_text(card: Card) -> str:
                     f"gap {t['gap']:>6}  {t['flag']}" if t["community"] else
                     f"    {('* ' if t['chosen'] else '  ') + t['model']:<{width + 2}} {t['flag']}" for t in table]
         out.append("")
+    if card.would_take:
+        out += ["What it would take:", *[f"  {line}" for line in card.would_take], ""]
     if card.not_run:
         out.append("Models the data do not allow: " + "; ".join(f"{k} ({v})" for k, v in card.not_run.items()))
     out += [f"Not shown: {m}." for m in card.missing]
@@ -215,4 +264,5 @@ def card_page(card: Card, nav: dict | None = None) -> str:
         indicators=[{"label": describe.indicator_label(r["indicator"]), "lines": indicator_lines(card, r),
                      "models": model_table(card, r["indicator"])} for r in card.records],
         not_run="; ".join(f"{k} ({v})" for k, v in card.not_run.items()), missing=card.missing,
+        would_take=card.would_take,
         sources=describe.vintage_text(card.meta) or "not stated", nav=nav)
