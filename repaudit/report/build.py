@@ -257,7 +257,9 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables:
             "below_998": int((audited["flag"] == "below_998").sum()),
             "above": int(audited["flag"].isin(["above_95", "above_998"]).sum()),
             "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
-            "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
+            "shortfall": fmt.count(audited.loc[audited["shortfall"] > 0, "shortfall"].sum()),
+            "flagged_shortfall": fmt.count(audited.loc[audited["flag"].isin(["below_95", "below_998"]) &
+                                                       (audited["shortfall"] > 0), "shortfall"].sum()),
             "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}",
                                         **dict(zip(("tau2", "scale"), funnel_allowance(meta, ind, audited))))),
             "schools": school_table(rows, top), "trusts": trust_table(trusts, top),
