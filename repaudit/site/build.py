@@ -198,7 +198,8 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
                 name=plain.name_case(row["trust_name"]), footer=footer, csv=f"{name}.csv", home="../index.html",
                 indicator=describe.indicator_label(indicator), ranked=bool(row["ranked"]),
                 summary={"schools": fmt.count(row["schools"]), "pupils": fmt.count(row["pupils"]),
-                         "gap": fmt.gap(row["gap_pp"]), "z": fmt.num(row["z"], 2), "below": fmt.count(row["n_below"]),
+                         "gap": fmt.gap(row["gap_pp"]), "z": fmt.num(_ranked_by(row), 1),
+                         "below": fmt.count(row["n_below"]),
                          "shortfall": plain.shortfall_words(row["shortfall"], plain.trust_shortfall_range(row))},
                 schools=[{"name": plain.name_case(r["name"]), "la": fmt.text(r.get("la_name")),
                           "href": f"../school/{int(r['urn'])}.html" if int(r["urn"]) in with_page else None,
@@ -236,8 +237,14 @@ def _write_index(env, folder, shared, indicator, las, trusts, la_links, trust_li
              for k, r in las.iterrows()],
         trusts=[{"rank": k + 1 if r["ranked"] else "", "name": plain.name_case(r["trust_name"]),
                  "href": trust_links.get(r["trust_code"]), "schools": fmt.count(r["schools"]),
-                 "gap": fmt.gap(r["gap_pp"]), "z": fmt.num(r["z"], 2), "below": fmt.count(r["n_below"]),
+                 "gap": fmt.gap(r["gap_pp"]), "z": fmt.num(_ranked_by(r), 1), "below": fmt.count(r["n_below"]),
                  "shortfall": fmt.count(r["shortfall"])} for k, r in trusts.iterrows()]), encoding="utf-8")
+
+
+def _ranked_by(row):
+    """The trust's pooled z the ranking uses: allowing for the spread schools show where the result has it."""
+    adjusted = row.get("z_adjusted")
+    return row["z"] if adjusted is None or pd.isna(adjusted) else adjusted
 
 
 def _segregation_cell(row, phase: str) -> str:
