@@ -94,14 +94,14 @@ def test_varndean_on_the_real_files(national_db):
 
 
 def test_the_card_stops_saying_demand_is_missing_once_applications_are_loaded(sample_db, tmp_path):
-    from repaudit.report.card import _missing
+    from repaudit.report.card import missing_data
     db = tmp_path / "w.duckdb"
     shutil.copy(sample_db, db)
     with Warehouse(db) as wh:
-        assert any(m.startswith("admissions demand") for m in _missing(wh))
+        assert any(m.startswith("admissions demand") for m in missing_data(wh))
         wh.con.execute("insert into school_admissions (urn, year, phase, places_offered) values (?, 2023, 'Secondary', 150)",
                        [URN])
-        assert not any(m.startswith("admissions demand") for m in _missing(wh))
+        assert not any(m.startswith("admissions demand") for m in missing_data(wh))
 
 
 def test_the_card_shows_the_schools_series_when_several_census_years_are_loaded(card, sample_db):

@@ -142,6 +142,8 @@ def test_cli_site_on_the_sample_and_unsuppressed_refused(runner, tmp_path):
     assert out.stderr.startswith("Auditing every school under every public community model the data allow...\n"
                                  "Writing the site's pages...")
     assert broken_links(tmp_path / "site") == []
+    card = next((tmp_path / "site" / "school").glob("*.html")).read_text(encoding="utf-8")
+    assert "Not shown: admissions demand: no applications and offers are loaded" in card    # the sample has none
     bad = runner.invoke(cli, ["site", "--db", str(db), "--unsuppressed"])
     assert (bad.exit_code, bad.output) == (1, "Error: the site is for sharing, so disclosure control always applies: "
                                                "leave out --unsuppressed\n")

@@ -75,7 +75,7 @@ def _census_years(wh, indicator: str = "fsm") -> int:
                           [indicator]).fetchone()[0]
 
 
-def _missing(wh, trends_shown: bool = False) -> list[str]:
+def missing_data(wh, trends_shown: bool = False) -> list[str]:
     """What the card cannot show with this warehouse, and how to add it."""
     out = []
     if not trends_shown and _census_years(wh) < 2:
@@ -150,7 +150,7 @@ def school_card(wh, query, community: str | None = None, params=None, unsuppress
     peers = audited[audited["status"] == "audited"].groupby("indicator")["urn"].nunique().to_dict()
     trends = school_trends(wh, school, list(rows["indicator"]), community, params)
     return Card(school, community, rows.to_dict("records"), per_model, not_run, peers, shared[community].meta,
-                _missing(wh, bool(trends)), trends=trends)
+                missing_data(wh, bool(trends)), trends=trends)
 
 
 def from_result(shared, urn: int, rank_scope: str) -> Card:
@@ -159,9 +159,9 @@ def from_result(shared, urn: int, rank_scope: str) -> Card:
     return next(cards_from_result(shared, [urn], rank_scope))
 
 
-def cards_from_result(shared, urns, rank_scope: str):
+def cards_from_result(shared, urns, rank_scope: str, missing=()):
     """The cards of the schools URNS (as from_result gives each), reading the result's rows once rather than
-    searching it for every card (a national site has thousands)."""
+    searching it for every card (a national site has thousands); MISSING says what the warehouse lacks."""
     audited = shared.schools[shared.schools["status"] == "audited"]
     peers = audited.groupby("indicator")["urn"].nunique().to_dict()
     by_urn: dict[int, list] = {}
@@ -172,7 +172,7 @@ def cards_from_result(shared, urns, rank_scope: str):
         first = records[0]
         school = {k: (None if k not in first or plain.missing(first[k]) else first[k]) for k in SCHOOL_FIELDS}
         yield Card(school, str(shared.meta.get("community_model")), records, pd.DataFrame(columns=MODEL_COLUMNS),
-                   {}, peers, shared.meta, [], rank_scope)
+                   {}, peers, shared.meta, list(missing), rank_scope)
 
 
 def _rank_text(row, peers: int, scope: str) -> str | None:

@@ -30,7 +30,7 @@ from ..output_set import OutputFolder
 from ..maps.features import FLAGGED
 from ..report import report_page
 from ..ranking import schools_in_order
-from ..report.card import card_page, cards_from_result
+from ..report.card import card_page, cards_from_result, missing_data
 from ..report import format as fmt
 from ..safe_text import for_csv
 from .tables import la_ranking, trust_ranking
@@ -175,7 +175,7 @@ def build_site(result: AuditResult, out, wh=None, *, progress: bool = False, top
             la_links[name] = f"la/{folders[name]}/index.html"
             bar.update()
         scope = f"audited schools in this audit ({describe.area_text(meta)})"
-        for card in cards_from_result(shared, pages, scope):
+        for card in cards_from_result(shared, pages, scope, missing_data(wh) if wh is not None else ()):
             la = card.school.get("la_name")
             nav = {"href": "../" + la_links[la], "label": f"{la}: all its schools"} if la in la_links else \
                 {"href": "../index.html", "label": "All local authorities and trusts"}
