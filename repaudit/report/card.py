@@ -179,10 +179,10 @@ def _rank_text(row, peers: int, scope: str) -> str | None:
     rank = row.get("rank")
     if plain.missing(rank):
         return None
-    text = f"rank {int(rank)} of {peers:,} {scope} (1 = least representative)"
+    text = f"rank {int(rank):,} of {peers:,} {scope} (1 = least representative)"
     low, high = row.get("rank_low"), row.get("rank_high")
     if not plain.missing(low) and not plain.missing(high) and int(low) != int(high):
-        text += f"; 95% interval {int(low)} to {int(high)}"
+        text += f"; 95% interval {int(low):,} to {int(high):,}"
     return text
 
 
