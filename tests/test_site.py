@@ -181,3 +181,17 @@ def test_the_same_result_gives_the_same_site_byte_for_byte(site, tmp_path):
     second = {p.relative_to(again.folder).as_posix(): p.read_bytes() for p in again.folder.rglob("*") if p.is_file()}
     assert len(first) > 5 and first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_cli_site_shows_a_progress_bar_for_the_audit_and_the_pages(runner, sample_db, tmp_path):
+    """One step per community model audited, then one per LA, school page and trust page and the index."""
+    out = runner.invoke(cli, ["site", "--db", str(sample_db), "--out", str(tmp_path / "site"), "--progress"])
+    assert out.exit_code == 0, out.output
+    bars = out.stderr.replace("\r", "\n")
+    from repaudit.auditing import models
+    models_run = len(models.public_names())
+    assert re.search(rf"Auditing: +\d+%.*\d/{models_run} \[", bars), bars[-2000:]      # one step per model
+    pages = sum(1 for _ in (tmp_path / "site").rglob("*.html"))
+    steps = 1 + sum(1 for _ in (tmp_path / "site" / "la").iterdir()) + sum(1 for _ in (tmp_path / "site").glob(
+        "trust/*.html")) + sum(1 for _ in (tmp_path / "site").glob("school/*.html"))
+    assert pages > 5 and re.search(rf"Writing site: +\d+%.*\d/{steps} \[", bars), bars[-2000:]
