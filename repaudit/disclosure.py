@@ -56,7 +56,10 @@ def _meta_years(meta, indicator) -> int:
 
 
 def for_sharing(result, unsuppressed: bool = False):
-    """The copy of RESULT that may go into a shared file: suppressed, or marked unsuppressed when asked."""
+    """The copy of RESULT that may go into a shared file: suppressed, or marked unsuppressed when asked. A
+    result already through disclosure control is returned as it is (applying it again changes nothing)."""
+    if not unsuppressed and result.meta.get("suppressed") is True and "suppressed" in result.schools:
+        return result
     if unsuppressed:
         out = copy.copy(result)
         out.meta = {**result.meta, "suppressed": False, "unsuppressed_warning": UNSUPPRESSED_WARNING}
@@ -85,6 +88,19 @@ def suppress(result):
         "schools": int(schools["suppressed"].sum()),
         "trusts": _count_hidden(trusts), "areas": _count_hidden(areas), "lsoas": _count_hidden(lsoas)}}
     out.meta.pop("unsuppressed_warning", None)
+    return out
+
+
+def part_of(shared, schools, trusts, areas, meta):
+    """The part of a result through disclosure control (SHARED) made of these rows (one LA of a national
+    audit), with meta['suppression'] counting what is hidden among them. The rows keep the whole result's
+    suppression, which also hides any aggregate a hidden school elsewhere could be worked out from."""
+    out = copy.copy(shared)
+    out.schools, out.trusts, out.areas = schools, trusts, areas
+    out.meta = dict(meta)
+    if "suppression" in meta:
+        out.meta["suppression"] = {**meta["suppression"], "schools": _count_hidden(schools),
+                                   "trusts": _count_hidden(trusts), "areas": _count_hidden(areas)}
     return out
 
 

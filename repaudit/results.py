@@ -14,8 +14,6 @@ from .disclosure import for_sharing
 from .errors import RepauditError, explain
 from .output_set import OutputSet
 from .safe_text import for_csv
-from . import workbook
-from .xlsx import write_book
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson", "gpkg")
 POINT_FORMATS = ("geojson", "gpkg")      # school points only
@@ -100,6 +98,8 @@ def _write_table(frame: pd.DataFrame, name: str, fmt: str, files: OutputSet, met
             clean, counts = for_csv(frame)
             clean.to_csv(path, index=False)
         elif fmt == "xlsx":
+            from . import workbook              # openpyxl: imported only for a spreadsheet
+            from .xlsx import write_book
             counts = write_book(path, workbook.sheets(name, frame), workbook.readme(name, meta))
         elif fmt == "parquet":
             frame.to_parquet(path, index=False)

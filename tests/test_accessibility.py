@@ -1,5 +1,6 @@
 """axe-core (the local copy in tests/browser/node_modules, injected into the page: offline) finds no serious or
-critical accessibility violation on the map, the report, the site index and a local-authority page."""
+critical accessibility violation on the map, the report, and the site's index, local-authority report and map,
+school page (card) and trust page."""
 from pathlib import Path
 
 import pytest
@@ -43,13 +44,16 @@ def pages(tmp_path_factory):
     site = build_site(national_example(), folder / "site")
     return {"map": write_map(national_example(), folder / "map.html"),
             "report": write_report(example_result(("fsm", "sen")), folder / "report.html"),
-            "site_index": site.folder / "index.html", "la_page": next((site.folder / "la").iterdir()) / "index.html"}
+            "site_index": site.folder / "index.html", "la_page": next((site.folder / "la").iterdir()) / "index.html",
+            "la_map": next((site.folder / "la").iterdir()) / "map.html",
+            "school_page": sorted((site.folder / "school").glob("*.html"))[0],
+            "trust_page": sorted((site.folder / "trust").glob("*.html"))[0]}
 
 
-@pytest.mark.parametrize("name", ["map", "report", "site_index", "la_page"])
+@pytest.mark.parametrize("name", ["map", "report", "site_index", "la_page", "la_map", "school_page", "trust_page"])
 def test_no_serious_or_critical_violations(browser, pages, name):
     page, log = open_page(browser, pages[name], viewport=(1400, 900))
-    if name == "map":
+    if name in ("map", "la_map"):
         page.wait_for_function("window.repaudit && window.repaudit.ready === true", timeout=15000)
     assert serious_violations(page) == []
     screenshot(page, f"a11y_{name}.png")

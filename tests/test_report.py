@@ -79,6 +79,7 @@ def test_summary_counts_flags_and_total_shortfall(written):
     # FSM z: -7.91, -1.00, +2.83, -1.19, -2.17; shortfalls 100, 8, -30, 6, 15
     assert (value("audited"), value("below"), value("below_998"), value("above"), value("shortfall")) == (
         "5", "2", "1", "1", "129")
+    assert value("flagged_shortfall") == "115"                 # the two below the 95% limit: 100 + 15
 
 
 def test_funnel_plot_places_schools_against_the_limits(written):

@@ -94,11 +94,42 @@ def test_varndean_on_the_real_files(national_db):
 
 
 def test_the_card_stops_saying_demand_is_missing_once_applications_are_loaded(sample_db, tmp_path):
-    from repaudit.report.card import _missing
+    from repaudit.report.card import missing_data
     db = tmp_path / "w.duckdb"
     shutil.copy(sample_db, db)
     with Warehouse(db) as wh:
-        assert any(m.startswith("admissions demand") for m in _missing(wh))
+        assert any(m.startswith("admissions demand") for m in missing_data(wh))
         wh.con.execute("insert into school_admissions (urn, year, phase, places_offered) values (?, 2023, 'Secondary', 150)",
                        [URN])
-        assert not any(m.startswith("admissions demand") for m in _missing(wh))
+        assert not any(m.startswith("admissions demand") for m in missing_data(wh))
+
+
+def test_the_card_shows_the_schools_series_when_several_census_years_are_loaded(card, sample_db):
+    from repaudit.trends import trend
+    with Warehouse(sample_db, read_only=True) as wh:
+        years = sorted(r[0] for r in wh.con.execute(
+            "select distinct year from school_indicators where indicator = 'fsm'").fetchall())
+        series = trend(wh, indicators=["fsm"], la=card.school["la"], phase=card.school["phase"]).years
+    assert len(years) == 3
+    mine = series[(series["urn"] == URN) & series["in_series"]].sort_values("year")
+    shown = card.trends["fsm"]
+    assert shown["years"] == [(int(y), float(g)) for y, g in zip(mine["year"], mine["gap_pp"])]
+    assert [y for y, _ in shown["years"]] == years
+    s = shown["summary"]
+    assert s["change_pp"] == pytest.approx(shown["years"][-1][1] - shown["years"][0][1])
+    first, last = shown["years"][0], shown["years"][-1]
+    assert f"{first[0]} {first[1]:+.1f} pp" in card_text(card) and f"{last[0]} {last[1]:+.1f} pp" in card_text(card)
+    assert not any(m.startswith("trend") for m in card.missing)
+    assert "cin" not in card.trends          # private: no series
+
+
+def test_with_one_census_year_the_card_says_the_trend_is_not_loaded_and_how_to_load_it(sample_db, tmp_path):
+    db = tmp_path / "one_year.duckdb"
+    shutil.copy(sample_db, db)
+    with Warehouse(db) as wh:
+        wh.con.execute("delete from school_indicators where year < (select max(year) from school_indicators)")
+        card = school_card(wh, str(URN))
+    assert card.trends == {}
+    text = card_text(card)
+    assert "Trend (" not in text
+    assert "Not shown: trend: not loaded" in text and "repaudit load census" in text

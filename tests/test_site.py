@@ -142,6 +142,8 @@ def test_cli_site_on_the_sample_and_unsuppressed_refused(runner, tmp_path):
     assert out.stderr.startswith("Auditing every school under every public community model the data allow...\n"
                                  "Writing the site's pages...")
     assert broken_links(tmp_path / "site") == []
+    card = next((tmp_path / "site" / "school").glob("*.html")).read_text(encoding="utf-8")
+    assert "Not shown: admissions demand: no applications and offers are loaded" in card    # the sample has none
     bad = runner.invoke(cli, ["site", "--db", str(db), "--unsuppressed"])
     assert (bad.exit_code, bad.output) == (1, "Error: the site is for sharing, so disclosure control always applies: "
                                                "leave out --unsuppressed\n")
@@ -171,3 +173,25 @@ def test_la_folders_are_codes_and_never_input_text():
     assert la_folders(schools, ["A", "B", "C", "D"]) == {"A": "846", "B": "n002", "C": "n003", "D": "201"}
     twice = pd.DataFrame({"la_name": ["A", "B"], "la": ["846", "846"]})
     assert la_folders(twice, ["A", "B"]) == {"A": "n001", "B": "n002"}
+
+
+def test_the_same_result_gives_the_same_site_byte_for_byte(site, tmp_path):
+    again = build_site(national_example(), tmp_path / "again")
+    first = {p.relative_to(site.folder).as_posix(): p.read_bytes() for p in site.folder.rglob("*") if p.is_file()}
+    second = {p.relative_to(again.folder).as_posix(): p.read_bytes() for p in again.folder.rglob("*") if p.is_file()}
+    assert len(first) > 5 and first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_cli_site_shows_a_progress_bar_for_the_audit_and_the_pages(runner, sample_db, tmp_path):
+    """One step per community model audited, then one per LA, school page and trust page and the index."""
+    out = runner.invoke(cli, ["site", "--db", str(sample_db), "--out", str(tmp_path / "site"), "--progress"])
+    assert out.exit_code == 0, out.output
+    bars = out.stderr.replace("\r", "\n")
+    from repaudit.auditing import models
+    models_run = len(models.public_names())
+    assert re.search(rf"Auditing: +\d+%.*\d/{models_run} \[", bars), bars[-2000:]      # one step per model
+    pages = sum(1 for _ in (tmp_path / "site").rglob("*.html"))
+    steps = 1 + sum(1 for _ in (tmp_path / "site" / "la").iterdir()) + sum(1 for _ in (tmp_path / "site").glob(
+        "trust/*.html")) + sum(1 for _ in (tmp_path / "site").glob("school/*.html"))
+    assert pages > 5 and re.search(rf"Writing site: +\d+%.*\d/{steps} \[", bars), bars[-2000:]

@@ -31,9 +31,6 @@ def audit_to_files(db, out=None, formats=("csv",), *, map_html=False, report_htm
     folder as it was. Returns (result, paths written); notes about files of other runs left in the folder
     are added to the result's notes."""
     from .. import results
-    from ..maps import map_page
-    from ..report import report_page
-    from ..report.build import map_href
 
     files = None
     if out is not None or map_html or report_html:
@@ -51,8 +48,10 @@ def audit_to_files(db, out=None, formats=("csv",), *, map_html=False, report_htm
                 tables = {name: name for name in results.file_names() if name.rsplit(".", 1)[1] in results.parse_formats(formats)}
             map_path = out_dir / "map.html" if map_html else None
             if map_html:
+                from ..maps import map_page      # folium: imported only for a map
                 files.write_text("map.html", map_page(result, wh, unsuppressed=unsuppressed, run_id=files.run_id))
             if report_html:
+                from ..report.build import map_href, report_page
                 files.write_text("report.html", report_page(
                     result, map_href=map_href(map_path, out_dir / "report.html"), unsuppressed=unsuppressed,
                     run_id=files.run_id, tables=tables))

@@ -99,13 +99,16 @@ def flagged_by_most(rows: pd.DataFrame) -> pd.Series:
     return (2 * pd.to_numeric(rows["models_flagged"], errors="coerce") > run) & (run > 0)
 
 
-def run_all(audit_model, chosen: str, names: list[str]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+def run_all(audit_model, chosen: str, names: list[str], step=None) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Audit with each model of NAMES but CHOSEN through AUDIT_MODEL(name); the schools of those that run
-    and, for the others, why the data do not allow them."""
+    and, for the others, why the data do not allow them. STEP(name), when given, is called as each starts
+    (a progress bar)."""
     done, skipped = {}, {}
     for name in names:
         if name == chosen:
             continue
+        if step is not None:
+            step(name)
         try:
             done[name] = audit_model(name).schools
         except RepauditError as exc:

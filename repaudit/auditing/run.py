@@ -225,7 +225,7 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
 
 def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, region=None, la=None, trust=None,
           years=3, params=None, *, school_type=None, selective=None, faith=None,
-          include_non_entry=False, include=(), robustness=False) -> AuditResult:
+          include_non_entry=False, include=(), robustness=False, step=None) -> AuditResult:
     """Audit how representative each school's intake is of its local community.
 
     wh: a repaudit.warehouse.Warehouse. indicators: fsm, sen_support, ehcp, cin or 'all'. community: a
@@ -242,7 +242,8 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
     robustness: also audit the same schools with every other public community model the data allow and
     add, per school, models_run, models_flagged (below the lower 95% limit), models_below and the range of
     the gap across them (repaudit/auditing/robustness.py). Off by default here (each model costs a run);
-    the `repaudit audit` command turns it on unless --no-robustness.
+    the `repaudit audit` command turns it on unless --no-robustness. step: called with each model's name as
+    its audit starts (the chosen one first), for a progress bar.
     Every ranked school gets rank_low / rank_high, a 95% interval of its rank (rank_draws draws, seeded).
     Returns an AuditResult; values are unsuppressed (see repaudit.disclosure before sharing).
     """
@@ -261,10 +262,12 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
         return robustness_mod.memoised(key, lambda: _audit_model(wh, community=name, params=model_params,
                                                                  **options), copied)
 
+    if step is not None:
+        step(community)
     result = one(community, params)
     if robustness:
         others, skipped = robustness_mod.run_all(lambda name: one(name, general_params, copied=False), community,
-                                                 models.public_names())
+                                                 models.public_names(), step)
         result.schools = robustness_mod.across_models(result.schools, community, others)
         result.meta["robustness"] = {
             "models": [community] + list(others), "not_run": skipped,

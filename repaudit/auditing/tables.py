@@ -43,11 +43,11 @@ def schools_table(result, indicator: str, top: int = 10, selective=None, faith=N
     if school_type:
         rows = rows[rows["type"].fillna("").str.casefold() == school_type.casefold()]
     body = [[_num(getattr(r, "rank", None), ".0f"), str(r.urn), _cut(plain.name_case(r.name), 40), _cut(r.la_name, 22), r.phase or "",
-             _num(r.pupils, ".0f"), _num(100 * r.school_rate, ".1f"), _num(100 * r.community_rate, ".1f"),
+             _num(r.pupils, ",.0f"), _num(100 * r.school_rate, ".1f"), _num(100 * r.community_rate, ".1f"),
              _num(r.gap_pp, "+.1f"), _num(getattr(r, "gap_shrunk_pp", None), "+.1f"),
              _interval(getattr(r, "gap_shrunk_posterior95_low_pp", None),
                        getattr(r, "gap_shrunk_posterior95_high_pp", None), "+.1f"),
-             _num(r.z, "+.2f"), _num(r.shortfall, ".0f"),
+             _num(r.z, "+.2f"), _num(r.shortfall, ",.0f"),
              "suppressed" if _hidden(r) else r.flag or "",
              "suppressed" if _hidden(r) else getattr(r, "beyond_chance_flag", None) or "",
              "" if _hidden(r) else _interval(getattr(r, "rank_low", None), getattr(r, "rank_high", None), ".0f"),
@@ -76,9 +76,9 @@ def trusts_table(result, indicator: str, top: int = 10) -> str:
     """The TOP ranked trusts for INDICATOR, lowest adjusted pooled z first (LA-maintained groups included)."""
     t = result.trusts
     rows = t[(t["indicator"] == indicator) & t["ranked"]].sort_values("z_adjusted").head(top)
-    body = [[_cut(plain.name_case(r.trust_name)), str(r.schools), _num(r.pupils, ".0f"),
+    body = [[_cut(plain.name_case(r.trust_name)), str(r.schools), _num(r.pupils, ",.0f"),
              "suppressed" if _hidden(r) else _num(r.gap_pp, "+.1f"),
-             _num(r.shortfall, ".0f"), _num(r.z_adjusted, "+.2f"), _num(r.z, "+.2f"),
+             _num(r.shortfall, ",.0f"), _num(r.z_adjusted, "+.2f"), _num(r.z, "+.2f"),
              "" if pd.isna(r.n_below) else f"{r.n_below:.0f} ({_num(100 * r.share_below, '.0f')}%)"]
             for r in rows.itertuples()]
     return text_table(["trust", "schools", "pupils", "gap pp", "shortfall", "adjusted z", "binomial z", "below 95%"],
@@ -156,12 +156,12 @@ def summary(result, top: int = 10, sections=("schools", "trusts", "areas")) -> s
         rows = result.schools[result.schools["indicator"] == indicator]
         counts = rows["status"].value_counts()
         head = (f"{label}, {years}, community: {meta['community_model']} - "
-                f"{counts.get('audited', 0)} schools audited, {counts.get('excluded', 0)} excluded")
+                f"{counts.get('audited', 0):,} schools audited, {counts.get('excluded', 0):,} excluded")
         parts.append(head)
         reasons = rows.loc[rows["status"] == "excluded", "exclusion_reason"].value_counts()
-        parts += [f"  excluded: {n} {reason}" for reason, n in reasons.head(5).items()]
+        parts += [f"  excluded: {n:,} {reason}" for reason, n in reasons.head(5).items()]
         if len(reasons) > 5:
-            parts.append(f"  excluded: {reasons.iloc[5:].sum()} for {len(reasons) - 5} other reasons (see schools.csv)")
+            parts.append(f"  excluded: {reasons.iloc[5:].sum():,} for {len(reasons) - 5} other reasons (see schools.csv)")
         parts += [f"  flagged, {line}" for line in dispersion.describe(meta.get("overdispersion") or {}, indicator)]
         parts += robustness_lines(result, indicator)
         parts += [f"  {line}" for line in conservation.describe((meta.get("conservation") or {}).get(indicator) or {})]

@@ -1,4 +1,5 @@
 """The `repaudit` command: a thin Click layer that parses options, calls the library and echoes."""
+import importlib
 import os
 import signal
 import sys
@@ -91,11 +92,30 @@ class RepauditCommand(click.Command):
         return super().invoke(ctx)
 
 
+COMMANDS = {"load": "load_cmd", "sample": "sample_cmd", "load-sample": "load_sample_cmd", "fetch": "fetch_cmd",
+            "audit": "audit_cmd", "trusts": "audit_cmd", "segregation": "audit_cmd", "map": "map_cmd",
+            "report": "map_cmd", "site": "site_cmd", "simulate": "simulate_cmd", "validate": "validate_cmd",
+            "school": "school_cmd", "trend": "trend_cmd"}   # command -> the module that defines it
+
+
 class RepauditGroup(click.Group):
     """Runs RepauditCommands; turns library errors, and failures of the machine (a full disk, a locked warehouse), into a one-paragraph
-    message and exit code 1, Ctrl-C into 'Interrupted.' and 130, never a traceback."""
+    message and exit code 1, Ctrl-C into 'Interrupted.' and 130, never a traceback.
+
+    A command's module (and the libraries it needs: pandas, geopandas, folium...) is imported only when that
+    command runs, so the command line starts quickly; listing the commands imports them all."""
 
     command_class = RepauditCommand
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMANDS:
+            with interrupt_exits():
+                importlib.import_module(f"{__name__}.{COMMANDS[name]}")
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        load_all()
+        return super().list_commands(ctx)
 
     def make_context(self, *args, **kwargs):
         with interrupt_exits():
@@ -154,14 +174,9 @@ def main():
     cli(prog_name="repaudit")
 
 
-with interrupt_exits():
-    from . import load_cmd  # noqa: E402,F401  (registers commands on `cli`)
-    from . import sample_cmd, load_sample_cmd  # noqa: E402,F401
-    from . import fetch_cmd  # noqa: E402,F401
-    from . import audit_cmd  # noqa: E402,F401
-    from . import map_cmd  # noqa: E402,F401
-    from . import site_cmd  # noqa: E402,F401
-    from . import simulate_cmd  # noqa: E402,F401
-    from . import validate_cmd  # noqa: E402,F401
-    from . import school_cmd  # noqa: E402,F401
-    from . import trend_cmd  # noqa: E402,F401
+def load_all() -> dict:
+    """Import every command's module; returns {name: command}."""
+    with interrupt_exits():
+        for module in dict.fromkeys(COMMANDS.values()):
+            importlib.import_module(f"{__name__}.{module}")
+    return cli.commands

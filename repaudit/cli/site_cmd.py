@@ -14,6 +14,27 @@ from .audit_cmd import audit_options, robustness_option
 from .map_cmd import _audit_args
 
 
+def _audit_with_bar(wh, show: bool, args: dict):
+    """The audit, with a progress bar advancing as each community model's audit ends."""
+    from tqdm import tqdm
+
+    from ..auditing import models
+    names = models.public_names()
+    total = len(names) + (args.get("community") not in names) if args.get("robustness") else 1
+    started = []
+
+    def step(name):
+        if started:
+            bar.update()
+        started.append(name)
+        bar.set_postfix_str(name)
+
+    with tqdm(total=total, unit="model", desc="Auditing", disable=not show, leave=False, file=sys.stderr) as bar:
+        result = audit(wh, step=step, **args)
+        bar.update(total - bar.n)
+    return result
+
+
 @cli.command("site", epilog="\b\nExamples:\n"
              "  repaudit site\n"
              "  repaudit site --db output/england.duckdb --phase secondary --out output/site-secondary")
@@ -35,7 +56,7 @@ def site_command(top, unsuppressed, db, out, progress, **options):
     with open_warehouse(db) as wh:
         click.echo("Auditing every school" + (" under every public community model the data allow"
                                              if options.get("robustness", True) else "") + "...", err=True)
-        result = audit(wh, **_audit_args(**options))
+        result = _audit_with_bar(wh, show, _audit_args(**options))
         click.echo("Writing the site's pages...", err=True)
         site = build_site(result, out, wh, progress=show)
     las = f"{site.la_pages:,} local authorit{'y' if site.la_pages == 1 else 'ies'}"

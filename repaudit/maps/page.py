@@ -46,6 +46,20 @@ def fill(fmap, marker: str, insert: str) -> str:
     return page.replace("<html>", '<html lang="en">', 1).replace(marker, insert, 1)
 
 
+def _elements(element):
+    yield element
+    for child in element._children.values():
+        yield from _elements(child)
+
+
+def steady_ids(fmap, text: str) -> str:
+    """TEXT with the random ids folium gives its elements replaced by their order in the page, so the same
+    map gives the same bytes."""
+    for k, element in enumerate(_elements(fmap.get_root())):
+        text = text.replace(element._id, f"{k + 1:032x}")
+    return text
+
+
 def render(fmap, title: str, run_id: str, description: str = "") -> str:
-    """The HTML page of FMAP, with its data put in after folium's rendering."""
-    return fill(fmap, Setup.ASSETS, head(title, run_id, arguments(fmap), description))
+    """The HTML page of FMAP, with its data put in after folium's rendering (element ids made steady)."""
+    return steady_ids(fmap, fill(fmap, Setup.ASSETS, head(title, run_id, arguments(fmap), description)))

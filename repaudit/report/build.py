@@ -6,6 +6,7 @@ context variables, autoescaped, never as template text, and the environment is s
 are built in Python with every name passed through html.escape."""
 from __future__ import annotations
 
+import functools
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -37,8 +38,11 @@ MAX_EXCLUDED = 100       # schools not audited listed in the report; all are in 
 TABLE_FILES = ("schools", "trusts", "areas")
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
-    """The report's one template, read from the package; autoescaped, strict and sandboxed."""
+    """The report's templates, read from the package; autoescaped, strict and sandboxed. One environment per
+    process, so each template is compiled once however many pages are rendered from it (a site renders
+    thousands)."""
     return ImmutableSandboxedEnvironment(loader=jinja2.FunctionLoader(
         lambda name: files("repaudit.report").joinpath(name).read_text(encoding="utf-8")),
         autoescape=True, undefined=jinja2.StrictUndefined)
@@ -253,7 +257,9 @@ def context(shared, *, map_href: str | None, top: int, run_id: str = "", tables:
             "below_998": int((audited["flag"] == "below_998").sum()),
             "above": int(audited["flag"].isin(["above_95", "above_998"]).sum()),
             "suppressed": int(rows.get("suppressed", pd.Series(dtype=bool)).sum()),
-            "shortfall": fmt.num(audited.loc[audited["shortfall"] > 0, "shortfall"].sum(), 0),
+            "shortfall": fmt.count(audited.loc[audited["shortfall"] > 0, "shortfall"].sum()),
+            "flagged_shortfall": fmt.count(audited.loc[audited["flag"].isin(["below_95", "below_998"]) &
+                                                       (audited["shortfall"] > 0), "shortfall"].sum()),
             "funnel": Markup(funnel_svg(rows, describe.indicator_short(ind), plot_id=f"funnel-{ind}",
                                         **dict(zip(("tau2", "scale"), funnel_allowance(meta, ind, audited))))),
             "schools": school_table(rows, top), "trusts": trust_table(trusts, top),

@@ -30,14 +30,20 @@ class Card:
 
     school: dict
     community: str
-    rows: pd.DataFrame                 # the chosen model's rows of the school, one per indicator
+    records: list                      # the chosen model's rows of the school, one dict per indicator
     models: pd.DataFrame               # every public model's row of the school per indicator (MODEL_COLUMNS)
     not_run: dict                      # model -> why the data do not allow it
     peers: dict                        # indicator -> audited schools of its LA and phase
     meta: dict
     missing: list = field(default_factory=list)
     rank_scope: str = "audited schools in its local authority and phase"
+    trends: dict = field(default_factory=dict)   # indicator -> {"years": [(year, gap pp)], "summary": {...}}
     wwit: list = field(default_factory=list)   # what would it take: see the section at the end
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The chosen model's rows of the school as a table."""
+        return pd.DataFrame(self.records)
 
 
 def _choices(schools: pd.DataFrame) -> list[names.Choice]:
@@ -62,18 +68,59 @@ def find_school(con, query) -> dict:
             "scope_reason": row.get("scope_reason")}
 
 
-def _missing(wh) -> list[str]:
+LOAD_YEARS = ("load the January census of other years (`repaudit load census FILE...`, one file per release) to "
+              "see whether the school is moving; `repaudit trend` then shows every school's series")
+
+
+def _census_years(wh, indicator: str = "fsm") -> int:
+    return wh.con.execute("select count(distinct year) from school_indicators where indicator = ?",
+                          [indicator]).fetchone()[0]
+
+
+def missing_data(wh, trends_shown: bool = False) -> list[str]:
     """What the card cannot show with this warehouse, and how to add it."""
     out = []
-    years = wh.con.execute("select count(distinct year) from school_indicators where indicator = 'fsm'").fetchone()[0]
-    if years < 2:
-        out.append("trend: only one year of FSM data is loaded; load the census files of other years to see "
-                   "whether the school is moving")
+    if not trends_shown and _census_years(wh) < 2:
+        out.append(f"trend: not loaded, only one census year of FSM is in the warehouse; {LOAD_YEARS}")
     tables = {r[0] for r in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
     if "school_admissions" not in tables or not wh.count("school_admissions"):    # older warehouses lack it
         out.append("admissions demand: no applications and offers are loaded, so whether the school is "
                    "oversubscribed (and so whether an admissions priority could change its intake) is not shown")
     return out
+
+
+def school_trends(wh, school: dict, indicators, community: str, params=None) -> dict:
+    """{indicator: {"years": [(year, gap pp)], "summary": the school's row of repaudit.trends}} for the
+    published INDICATORS with at least two census years loaded, under the card's community model and over the
+    school's LA and phase (as `repaudit trend --la LA --phase PHASE` gives it)."""
+    from ..auditing.indicators import INDICATORS
+    from ..trends import trend
+    wanted = [i for i in indicators if i in INDICATORS and not INDICATORS[i].private and _census_years(wh, i) >= 2]
+    if not wanted:
+        return {}
+    result = trend(wh, indicators=wanted, community=community, params=params, la=school["la"], phase=school["phase"])
+    urn = int(school["urn"])
+    out = {}
+    for row in result.schools[result.schools["urn"] == urn].to_dict("records"):
+        years = result.years[(result.years["urn"] == urn) & (result.years["indicator"] == row["indicator"]) &
+                             result.years["in_series"].astype(bool)].sort_values("year")
+        if len(years) >= 2:
+            out[row["indicator"]] = {"years": [(int(y), float(g)) for y, g in zip(years["year"], years["gap_pp"])],
+                                     "summary": row}
+    return out
+
+
+def trend_line(trend: dict) -> str:
+    """'Trend (gap each census year): 2021 -20.1 pp, 2022 -21.0 pp, 2023 -19.4 pp; change +0.7 pp (95% interval
+    -2.1 to +3.5): no change beyond year-to-year noise.'"""
+    s = trend["summary"]
+    years = ", ".join(f"{y} {g:+.1f} pp" for y, g in trend["years"])
+    change = "" if plain.missing(s.get("change_pp")) else \
+        f"; change {float(s['change_pp']):+.1f} pp (95% interval {float(s['change_95_low_pp']):+.1f} to " \
+        f"{float(s['change_95_high_pp']):+.1f})"
+    breaks = f" Note: {s['definition_breaks']}." if isinstance(s.get("definition_breaks"), str) and \
+        s["definition_breaks"] else ""
+    return f"Trend (gap in each census year, same community model): {years}{change}: {s.get('trend')}.{breaks}"
 
 
 def school_card(wh, query, community: str | None = None, params=None, unsuppressed: bool = False,
@@ -105,30 +152,41 @@ def school_card(wh, query, community: str | None = None, params=None, unsuppress
                           ignore_index=True)
     audited = shared[community].schools
     peers = audited[audited["status"] == "audited"].groupby("indicator")["urn"].nunique().to_dict()
-    return Card(school, community, rows, per_model, not_run, peers, shared[community].meta, _missing(wh),
-                wwit=what_would_it_take_lines(school, simulation))
+    trends = school_trends(wh, school, list(rows["indicator"]), community, params)
+    return Card(school, community, rows.to_dict("records"), per_model, not_run, peers, shared[community].meta,
+                missing_data(wh, bool(trends)), trends=trends, wwit=what_would_it_take_lines(school, simulation))
 
 
 def from_result(shared, urn: int, rank_scope: str) -> Card:
     """The card of school URN from an audit result that has been through disclosure control (a site's
     national audit): its rows under the result's model, with the across-model counts the result carries."""
-    rows = shared.schools[shared.schools["urn"] == urn].reset_index(drop=True)
-    first = rows.iloc[0]
-    school = {k: (None if k not in first or plain.missing(first[k]) else first[k]) for k in SCHOOL_FIELDS}
+    return next(cards_from_result(shared, [urn], rank_scope))
+
+
+def cards_from_result(shared, urns, rank_scope: str, missing=()):
+    """The cards of the schools URNS (as from_result gives each), reading the result's rows once rather than
+    searching it for every card (a national site has thousands); MISSING says what the warehouse lacks."""
     audited = shared.schools[shared.schools["status"] == "audited"]
     peers = audited.groupby("indicator")["urn"].nunique().to_dict()
-    return Card(school, str(shared.meta.get("community_model")), rows, pd.DataFrame(columns=MODEL_COLUMNS), {},
-                peers, shared.meta, [], rank_scope)
+    by_urn: dict[int, list] = {}
+    for record in shared.schools[shared.schools["urn"].isin(list(urns))].to_dict("records"):
+        by_urn.setdefault(int(record["urn"]), []).append(record)
+    for urn in urns:
+        records = by_urn[int(urn)]
+        first = records[0]
+        school = {k: (None if k not in first or plain.missing(first[k]) else first[k]) for k in SCHOOL_FIELDS}
+        yield Card(school, str(shared.meta.get("community_model")), records, pd.DataFrame(columns=MODEL_COLUMNS),
+                   {}, peers, shared.meta, list(missing), rank_scope)
 
 
 def _rank_text(row, peers: int, scope: str) -> str | None:
     rank = row.get("rank")
     if plain.missing(rank):
         return None
-    text = f"rank {int(rank)} of {peers:,} {scope} (1 = least representative)"
+    text = f"rank {int(rank):,} of {peers:,} {scope} (1 = least representative)"
     low, high = row.get("rank_low"), row.get("rank_high")
     if not plain.missing(low) and not plain.missing(high) and int(low) != int(high):
-        text += f"; 95% interval {int(low)} to {int(high)}"
+        text += f"; 95% interval {int(low):,} to {int(high):,}"
     return text
 
 
@@ -147,12 +205,16 @@ def indicator_lines(card: Card, row) -> list[str]:
     rank = _rank_text(row, card.peers.get(ind, 0), card.rank_scope)
     if rank:
         lines.append(rank[0].upper() + rank[1:] + ".")
+    if ind in card.trends:
+        lines.append(trend_line(card.trends[ind]))
     return lines
 
 
 def model_table(card: Card, indicator: str) -> list[dict]:
     """One row per model run for INDICATOR: model, community %, gap pp, the flag in words (or why not audited)."""
     out = []
+    if card.models.empty:
+        return out
     for r in card.models[card.models["indicator"] == indicator].to_dict("records"):
         audited = r["status"] == "audited"
         out.append({"model": r["community_model"], "chosen": r["community_model"] == card.community,
@@ -174,7 +236,7 @@ def card_text(card: Card) -> str:
     """The card as plain text for the terminal."""
     out = [heading(card), f"Community model: {card.community} ({describe.model_text(card.community)}). "
                           f"Years: {describe.years_by_indicator_text(card.meta)}.", ""]
-    for row in card.rows.to_dict("records"):
+    for row in card.records:
         ind = row["indicator"]
         out.append(describe.indicator_label(ind))
         out += [f"  {line}" for line in indicator_lines(card, row)]
@@ -204,7 +266,7 @@ def card_page(card: Card, nav: dict | None = None) -> str:
         subtitle=heading(card), banners=banners, community=card.community,
         model_words=describe.model_text(card.community), years=describe.years_by_indicator_text(card.meta),
         indicators=[{"label": describe.indicator_label(r["indicator"]), "lines": indicator_lines(card, r),
-                     "models": model_table(card, r["indicator"])} for r in card.rows.to_dict("records")],
+                     "models": model_table(card, r["indicator"])} for r in card.records],
         not_run="; ".join(f"{k} ({v})" for k, v in card.not_run.items()), missing=card.missing,
         sources=describe.vintage_text(card.meta) or "not stated", nav=nav, wwit=card.wwit)
 
