@@ -170,8 +170,9 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
     shift = np.zeros(draws.shape[1])
     open_ = np.isfinite(draws).any(axis=0)
     best, since = np.inf, 0
+    choose = _row_best(draws)
     for it in range(iterations):
-        counts = np.bincount((draws + shift).argmax(axis=1), minlength=draws.shape[1])
+        counts = np.bincount(choose(shift), minlength=draws.shape[1])
         miss = np.abs(counts - quota).sum()
         if miss == 0:
             break
@@ -181,6 +182,44 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
         step = 1.0 / (1.0 + it / 50.0)
         shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
     return shift
+
+
+def _row_best(draws: np.ndarray, keep: int = 12):
+    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full: each row's KEEP
+    best columns under a reference shift are searched, and only rows whose best there could be beaten by
+    another column (its value under the reference plus the largest rise of the shift since) are searched in
+    full; the reference moves to the current shift when more than a twentieth of rows need that. The
+    shifts settle as a clearing converges, so most rounds cost KEEP / schools of a full one."""
+    n, n_s = draws.shape
+    if n_s <= 2 * keep:
+        return lambda shift: (draws + shift).argmax(axis=1)
+    rows = np.arange(n)
+    state = {}
+
+    def refresh(shift):
+        moved = draws + shift
+        top = np.argpartition(-moved, keep - 1, axis=1)[:, :keep]
+        np.put_along_axis(moved, top, -np.inf, axis=1)
+        state.update(shift=shift.copy(), top=top, top_draws=np.take_along_axis(draws, top, axis=1),
+                     rest_best=moved.max(axis=1))
+
+    def best(shift, fresh=False):
+        if not state:
+            refresh(shift)
+            fresh = True
+        top = state["top"]
+        v = state["top_draws"] + shift[top]
+        j = v.argmax(axis=1)
+        out, top_best = top[rows, j], v[rows, j]
+        rest = state["rest_best"] + (shift - state["shift"]).max()
+        unsure = ~(top_best > rest) & (np.isfinite(rest) | ~np.isfinite(top_best))
+        if unsure.sum() * 20 > n and not fresh:
+            refresh(shift)
+            return best(shift, fresh=True)
+        if unsure.any():
+            out[unsure] = (draws[unsure] + shift).argmax(axis=1)
+        return out
+    return best
 
 
 def whole_counts(expected, total: int) -> np.ndarray:
