@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repaudit.simulate.choice import ChoiceModel, calibrate, clearing_shift, whole_counts
+from repaudit.simulate.choice import ChoiceModel, _row_best, calibrate, clearing_shift, whole_counts
 from repaudit.simulate.inputs import synthetic_from_warehouse
 from repaudit.simulate.schools import read_first_preferences
 from repaudit.simulate.synthetic import (Neighbourhoods, continued_shares, draw_homes, fsm_rates,
@@ -80,6 +80,18 @@ def test_clearing_shift_makes_each_schools_count_exact(case):
     choice = (draws + clearing_shift(draws, quota)).argmax(axis=1)
     assert np.array_equal(np.bincount(choice, minlength=m), quota)
     assert not listed[np.arange(n), choice].any()
+
+
+def test_the_fast_row_search_finds_the_same_best_school_as_a_full_search():
+    rng = np.random.default_rng(5)
+    draws = rng.gumbel(size=(3000, 60)) - rng.random(60) * 3
+    draws[rng.random(draws.shape) < 0.2] = -np.inf                  # listed already, or barred
+    draws[0] = -np.inf                                              # a row with nothing left: column 0, as argmax
+    best = _row_best(draws)
+    shift = np.zeros(60)
+    for step in (0.0, 0.01, 0.3, 2.0, 0.05, 5.0, 0.001):             # small and large moves, up and down
+        shift = shift + step * rng.normal(size=60)
+        assert np.array_equal(best(shift), (draws + shift).argmax(axis=1))
 
 
 def test_clearing_shift_is_zero_when_the_draws_already_meet_the_quotas():
