@@ -146,7 +146,8 @@ class ChoiceModel:
                 draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
                 if quotas is not None and r < len(quotas):
                     lists = lengths > r
-                    draw[lists] += clearing_shift(draw[lists], quotas[r], stall=None if barred is None else STALL)
+                    draw[lists] += clearing_shift(draw[lists], quotas[r],
+                                                  stall=None if barred is None else CLEARING_STALL)
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
             return out
@@ -157,28 +158,30 @@ class ChoiceModel:
 
 
 STALL = 200     # iterations without improvement after which a fit stops (its remaining error is reported)
+CLEARING_STALL = 50     # the same for clearing quotas that who-may-list-what can make impossible
 
 
 def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: int | None = None) -> np.ndarray:
     """A shift per school under which each row's best school (argmax of DRAWS + shift) is school j for
     exactly QUOTA[j] rows: like prices clearing a market of unit demands, found by raising the shift
     where too few choose a school and lowering it where too many do, with a shrinking step. STALL: stop
-    after that many iterations without coming closer (quotas that who-may-list-what makes impossible)."""
+    after that many iterations without coming closer (quotas that who-may-list-what makes impossible) and
+    return the closest shift found."""
     quota = np.asarray(quota, dtype=float)
     if quota.sum() != len(draws):
         raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
     shift = np.zeros(draws.shape[1])
     open_ = np.isfinite(draws).any(axis=0)
-    best, since = np.inf, 0
+    best, since, closest = np.inf, 0, shift
     choose = _row_best(draws)
     for it in range(iterations):
         counts = np.bincount(choose(shift), minlength=draws.shape[1])
         miss = np.abs(counts - quota).sum()
         if miss == 0:
             break
-        best, since = (miss, 0) if miss < best else (best, since + 1)
+        best, since, closest = (miss, 0, shift.copy()) if miss < best else (best, since + 1, closest)
         if stall is not None and since >= stall:
-            break
+            return closest
         step = 1.0 / (1.0 + it / 50.0)
         shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
     return shift
