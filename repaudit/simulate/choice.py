@@ -280,10 +280,10 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         fixed = replace(model, popularity=np.zeros(n_s)).utilities(*sub)        # distance and catchment terms
         if sub_barred is not None:
             fixed = np.where(sub_barred, -np.inf, fixed)
+        fixed_e = _exp_rows(fixed)          # exp(u) = exp(fixed) x exp(popularity): one exp per school a round
         for it in range(1, iterations + 1):
-            u = fixed + pop[row]
-            e = np.exp(u - u.max(axis=1, keepdims=True))
-            predicted = (e / e.sum(axis=1, keepdims=True) * weight[:, None]).sum(axis=0)
+            e = fixed_e * np.exp(pop[row] - pop[row].max())
+            predicted = e.T @ (weight / e.sum(axis=1))
             err = float(np.abs(predicted - want).max())
             used = max(used, it)
             if err < tol * max(want.max(), 1.0):
