@@ -58,3 +58,17 @@ def test_trafford_grammar_schools_are_listed_by_as_many_children_as_put_one_firs
     # who passes is a random draw (about +-40 children here) and a boys' grammar cannot take qualified girls:
     # the grammar first preferences come within 5% of the published count, not exactly
     assert first_choices(game)[sel].sum() == pytest.approx(market.schools.loc[sel, "times_first"].sum(), rel=0.05)
+
+
+def test_facts_published_sets_york_offers_of_the_demand_year_beside_the_baseline(national_admissions_db, tmp_path):
+    from repaudit.simulate.run import simulate
+
+    with Warehouse(national_admissions_db, read_only=True) as wh:
+        want = wh.df("""SELECT sum(first_pref_offers) / sum(times_first) AS r FROM school_admissions
+                        WHERE phase = 'Secondary' AND year = ? AND la_code = '816' AND times_first > 0""", [YEAR])
+    result = simulate("fsm-quota", synthetic_la="York", db=national_admissions_db, runs=4, facts="published")
+    table = result.comparison.reality.set_index("school")
+    assert table.loc["all", "reality"] == pytest.approx(want["r"].iloc[0])
+    summary = result.comparison.summary.set_index("metric")
+    assert table.loc["all", "model"] == summary.loc["first_pref_rate", "baseline_mean"]
+    assert (table["source"].str.contains(f"entry {YEAR}")).all() and len(table) >= 8

@@ -16,7 +16,7 @@ from ..errors import RepauditError
 from ..output_set import OutputSet
 from ..safe_text import for_csv
 from ..warehouse import Warehouse
-from . import explain, inputs, national_run, outputs, scenarios, sweep
+from . import explain, inputs, national_run, outputs, published, scenarios, sweep
 from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
@@ -137,7 +137,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
     (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...) whose runs are pooled
     so that the intervals include cohort variation as well as the lottery. FACTS: a CSV of real outcomes
-    set beside the model's (explain.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
+    set beside the model's (explain.py), or 'published': the LA's first-preference offers in its demand year
+    beside the baseline's (published.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
     selection test of its selective schools."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
@@ -169,7 +170,10 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
     if drawn:
         result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
-    if facts:
+    if facts == published.KEYWORD:
+        with Warehouse(db, read_only=True) as wh:
+            result.reality = explain.model_vs_reality(result, published.published_facts(wh, game), arm="baseline")
+    elif facts:
         result.reality = explain.model_vs_reality(result, explain.read_facts(facts, game.schools.urn))
     written = outputs.write(game, result, out_dir) if out_dir else []
     return Simulation(game, result, written)
