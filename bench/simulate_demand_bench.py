@@ -14,6 +14,7 @@ first preference against the published share:
   * LA-level file, FIT_YEAR (when it has that year): the LA's resident applicants, against the whole cohort;
   * scorecards, entry 2023 (2022/23 scorecard): residents again, a later year;
   * school-level file, the year after FIT_YEAR: a forecast;
+and, for scale, the published figures against each other (one year against the next; schools against residents),
 each with Pearson r, mean absolute difference and the same by subgroup (LAs with and without selective
 schools, preferences allowed, region). Per school: oversubscription (first preferences over places) of the
 cohort against the published ratio of the year after, by kind of school. Wall times per LA, the slowest, and
@@ -134,6 +135,12 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None) -> None:
     residents, region = la_level(LA_LEVEL, fit_year)
     print(f"cohorts from entry {fit_year} applications, places and preferences; offers not used; "
           f"frames {time.perf_counter() - t0:.1f} s")
+    for label, a, b in ((f"school-level file, entry {fit_year} vs {fit_year + 1}", same, following),
+                        (f"school-level (LA's schools) vs LA-level (residents), entry {fit_year}", same, residents)):
+        both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
+        if len(both) > 2:
+            print(f"published against published, {label}: {len(both)} LAs, r = {pearson(both['a'], both['b']):.3f}, "
+                  f"MAD = {100 * (both['a'] - both['b']).abs().mean():.2f} pp")
     la, sch = simulate_las(frames, only)
     la["region"] = la["la_code"].map(region).fillna("unknown")
     la["school_level"] = la["la_code"].map(same)
