@@ -146,7 +146,8 @@ class ChoiceModel:
                 draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
                 if quotas is not None and r < len(quotas):
                     lists = lengths > r
-                    draw[lists] += clearing_shift(draw[lists], quotas[r],
+                    budget = max(CLEARING_ROUNDS, int(CLEARING_WORK / max(draw[lists].size, 1)))
+                    draw[lists] += clearing_shift(draw[lists], quotas[r], iterations=budget,
                                                   stall=None if barred is None else CLEARING_STALL)
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
@@ -159,14 +160,15 @@ class ChoiceModel:
 
 STALL = 200     # iterations without improvement after which a fit stops (its remaining error is reported)
 CLEARING_STALL = 50     # the same for clearing quotas that who-may-list-what can make impossible
+CLEARING_ROUNDS, CLEARING_WORK = 300, 2e8   # clearing rounds: the more of 300 and 2e8 / (families x schools)
 
 
 def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: int | None = None) -> np.ndarray:
     """A shift per school under which each row's best school (argmax of DRAWS + shift) is school j for
     exactly QUOTA[j] rows: like prices clearing a market of unit demands, found by raising the shift
     where too few choose a school and lowering it where too many do, with a shrinking step. STALL: stop
-    after that many iterations without coming closer (quotas that who-may-list-what makes impossible) and
-    return the closest shift found."""
+    after that many iterations without coming closer (quotas that who-may-list-what makes impossible).
+    Short of exact quotas (stalled, or after ITERATIONS), the closest shift found is returned."""
     quota = np.asarray(quota, dtype=float)
     if quota.sum() != len(draws):
         raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
@@ -184,6 +186,8 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
             return closest
         step = 1.0 / (1.0 + it / 50.0)
         shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
+    else:
+        return closest
     return shift
 
 
