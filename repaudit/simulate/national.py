@@ -191,7 +191,8 @@ class LaMarket:
 
 def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None) -> LaMarket:
     """The market of LA (see the module docstring); CAPACITIES (urn, pan) override estimated places."""
-    code, name = resolve_la(frames, la)
+    named = frames.las.drop_duplicates("la_code").set_index("la_code")["la_name"]
+    code, name = (la, str(named[la])) if la in named.index else resolve_la(frames, la)   # `--la all` passes codes
     districts = set(frames.las.loc[frames.las["la_code"] == code, "lad_code"])
     lsoas = frames.lsoas[frames.lsoas["lad_code"].isin(districts)].reset_index(drop=True)
     if lsoas.empty:
