@@ -160,7 +160,7 @@ class ChoiceModel:
 
 STALL = 200     # iterations without improvement after which a fit stops (its remaining error is reported)
 CLEARING_STALL = 50     # the same for clearing quotas that who-may-list-what can make impossible
-CLEARING_ROUNDS, CLEARING_WORK = 300, 2e8   # clearing rounds: the more of 300 and 2e8 / (families x schools)
+CLEARING_ROUNDS, CLEARING_WORK = 100, 2e8   # clearing rounds: the more of 100 and 2e8 / (families x schools)
 
 
 def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: int | None = None) -> np.ndarray:
