@@ -119,7 +119,8 @@ def _choice(values):
                    "the baseline's.")
 @click.option("--selective-share", type=float, metavar="SHARE",
               help="Share of a synthetic LA's cohort that passes the selection test of its selective (grammar) "
-                   "schools [default: their places over the cohort, printed in the notes].")
+                   "schools [default: their places, or the children who put one first when more (applications and "
+                   "offers), over the cohort; printed in the notes].")
 @click.option("--truncate-preferences", is_flag=True,
               help="Keep only the first N preferences of applicants who list more than the policy allows "
                    "(with a note); without it such applications are an error.")

@@ -123,8 +123,8 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
 @dataclass(frozen=True)
 class SelectiveEntry:
     """Who passes the selection test of selective (grammar) schools: a random SHARE of the cohort (default:
-    the LA's selective places over its cohort), FSM children qualifying at FSM_RATIO times the rate of the
-    others. The ratio is an assumption (FSM pupils are under-represented in grammar schools about 4 to 1
+    the LA's selective places over its cohort; market_game gives the children who put one first when more),
+    FSM children qualifying at FSM_RATIO times the rate of the others. The ratio is an assumption (FSM pupils are under-represented in grammar schools about 4 to 1
     nationally; 0.25). Only those who pass may list, be offered or be directed to a selective school."""
 
     share: float | None = None

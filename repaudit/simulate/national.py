@@ -12,7 +12,8 @@ the boundary can apply across it, the schools of other LAs within `border_km` of
 centroids, each with the share of its places equal to the LA's share of the children living within
 `border_km` of it. Places: a PAN file if given, else GIAS capacity / year groups, else the roll / year
 groups (an estimate, said in a note). Selective (grammar) schools can be listed only by children who
-qualify: a random share of the cohort equal to the selective places over the cohort, FSM children
+qualify: a random share of the cohort equal to the selective places (or, with applications and offers,
+the children who put one first when more) over the cohort, FSM children
 qualifying at `fsm_selective_ratio` times the rate of the others (an assumption, stated in the output).
 """
 from __future__ import annotations

@@ -53,7 +53,7 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     the policy's city FSM share parameter and a warehouse cohort its LA's FSM share. BEHAVIOUR: the choice
     model's parameters for a synthetic cohort; RESPONSE: (fsm_response, policy.fsm_priority), see synthetic.py.
     SELECTIVE_SHARE: the share of a warehouse cohort passing the selection test (default: the LA's selective
-    places over its cohort)."""
+    places, or the children who put a selective school first when more, over its cohort)."""
     behaviour = behaviour or Behaviour()
     chosen = [x for x in (applications, synthetic_la, brighton_dir) if x]
     if len(chosen) != 1:
