@@ -1,20 +1,24 @@
-"""The simulator's demand against what happened: synthetic cohorts fitted on one entry year's applications and
-offers, checked on the next year's published figures (not used in the fit) and on the LA scorecards.
+"""The simulator's demand against what happened: synthetic cohorts built from one entry year's applications
+(times put 1st, 2nd, 3rd and at any rank), places offered and preferences allowed, checked on that year's
+offers, which the cohorts never see, and on later years.
 
     .venv/bin/python bench/simulate_demand_bench.py --db output/england.duckdb [--fit-year 2021] [--la Kent ...]
+                                                    [--csv per_la.csv]
 
 The warehouse needs the national files (README, 'Auditing real data') and `repaudit load admissions` of the
-school-level applications and offers file. For every LA: one synthetic cohort (seed 0) whose places, first,
-second and third preference counts and number of preferences come from FIT_YEAR, allocated under the
-baseline policy (one lottery). Printed:
-  * per LA, the share of the cohort offered its first preference against the published share for the next
-    entry year (school-level file: first-preference offers over first preferences of the LA's schools) and
-    against the scorecards' secondary first-preference rate (entry 2023), when the file is given: Pearson r,
-    mean absolute difference, by region-free subgroups (LAs with / without selective schools, preferences
-    allowed);
-  * per school, oversubscription (first preferences over places) of the synthetic cohort against the
-    published ratio of the next year: Pearson r, by kind of school (selective or not, single-sex or not).
-Each line also gives the wall time; the load average is printed first (the machine is shared).
+school-level applications and offers file. For every LA: one synthetic cohort (seed 0) from FIT_YEAR's
+applications, allocated under the baseline policy (one lottery). Printed, per LA, the share offered their
+first preference against the published share:
+  * school-level file, FIT_YEAR: first-preference offers over first preferences of the LA's schools, against
+    the model's children who put one of the LA's schools first (same schools, same year, offers not used);
+  * LA-level file, FIT_YEAR (when it has that year): the LA's resident applicants, against the whole cohort;
+  * scorecards, entry 2023 (2022/23 scorecard): residents again, a later year;
+  * school-level file, the year after FIT_YEAR: a forecast;
+and, for scale, the published figures against each other (one year against the next; schools against residents),
+each with Pearson r, mean absolute difference and the same by subgroup (LAs with and without selective
+schools, preferences allowed, region). Per school: oversubscription (first preferences over places) of the
+cohort against the published ratio of the year after, by kind of school. Wall times per LA, the slowest, and
+the load average (the machine is shared).
 """
 from __future__ import annotations
 
@@ -38,16 +42,30 @@ from repaudit.simulate.national import all_las, la_market, national_frames  # no
 from repaudit.simulate.policies import load_policy  # noqa: E402
 from repaudit.warehouse import Warehouse  # noqa: E402
 
-SCORECARDS = ROOT.parent / "shared" / "data" / "real" / "admissions" / "la_school_places_scorecards_2022_23_to_2024_25.csv.gz"
+ADMISSIONS = ROOT.parent / "shared" / "data" / "real" / "admissions"
+SCORECARDS = ADMISSIONS / "la_school_places_scorecards_2022_23_to_2024_25.csv.gz"
+LA_LEVEL = ADMISSIONS / "appsandoffers_2021_la_level_clarelgibson.csv.gz"
 
 
-def published(wh, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def school_level(wh, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per school and per LA (la_code of the school), the published figures of entry YEAR."""
     schools = wh.df("""SELECT urn, la_code, places_offered, times_first, first_pref_offers FROM school_admissions
                        WHERE phase = 'Secondary' AND year = ? ORDER BY urn""", [year])
     las = schools.groupby("la_code", as_index=False)[["first_pref_offers", "times_first"]].sum()
-    las["published_rate"] = las["first_pref_offers"] / las["times_first"]
-    return schools, las
+    las["rate"] = las["first_pref_offers"] / las["times_first"]
+    return schools, las.set_index("la_code")["rate"]
+
+
+def la_level(path: Path, year: int) -> tuple[pd.Series, pd.Series]:
+    """Secondary first-preference offer rate of each LA's residents (old code) for entry YEAR, and every LA's
+    region (its latest row)."""
+    if not path.is_file():
+        return pd.Series(dtype=float), pd.Series(dtype=str)
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    rows = table[(table["geographic_level"] == "Local authority") & (table["school_phase"] == "Secondary")]
+    region = rows.sort_values("time_period").drop_duplicates("old_la_code", keep="last").set_index("old_la_code")
+    now = rows[rows["time_period"] == f"{year}{(year + 1) % 100:02d}"].set_index("old_la_code")
+    return pd.to_numeric(now["first_preference_offers_percent"], errors="coerce").dropna() / 100, region["region_name"]
 
 
 def scorecard_rates(path: Path) -> pd.Series:
@@ -65,14 +83,15 @@ def pearson(a, b) -> float:
     return float(np.corrcoef(a, b)[0, 1]) if len(a) > 2 else float("nan")
 
 
-def run(db: Path, fit_year: int | None, only: list[str]) -> None:
-    print(f"load average {os.getloadavg()[0]:.1f} (2 cores, shared machine)")
-    t0 = time.perf_counter()
-    with Warehouse(db, read_only=True) as wh:
-        frames = national_frames(wh, demand_year=fit_year)
-        check_year = frames.demand_year + 1
-        schools_pub, las_pub = published(wh, check_year)
-    print(f"fit on entry {frames.demand_year}, checked on entry {check_year}; frames {time.perf_counter() - t0:.1f} s")
+def fit_line(label: str, part: pd.DataFrame, model: str, col: str) -> str:
+    return (f"{label:28s} {len(part):4d} LAs  r = {pearson(part[model], part[col]):6.3f}  "
+            f"MAD = {100 * (part[model] - part[col]).abs().mean():5.2f} pp  "
+            f"mean {100 * part[model].mean():5.1f}% vs {100 * part[col].mean():5.1f}%")
+
+
+def simulate_las(frames, only: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One cohort and one baseline allocation per LA: per LA the first-preference rates, per school the
+    synthetic oversubscription."""
     base = load_policy("baseline")
     la_rows, school_rows = [], []
     for code, name in all_las(frames):
@@ -88,36 +107,70 @@ def run(db: Path, fit_year: int | None, only: list[str]) -> None:
             print(f"  {name}: left out ({exc})")
             continue
         apps = game.applicants
-        first = apps.prefs[apps.offsets[:-1][np.diff(apps.offsets) > 0]]
-        listed = np.bincount(first, minlength=game.schools.n)
-        la_rows.append({"la_code": code, "la_name": name, "model_rate": float((alloc.preference_rank == 1).mean()),
-                        "selective": bool(game.schools.selective.any()), "preferences": prefs,
-                        "seconds": time.perf_counter() - t})
+        listing = np.diff(apps.offsets) > 0
+        first = apps.prefs[apps.offsets[:-1][listing]]
+        got_first = alloc.preference_rank[listing] == 1
         own = market.schools["in_la"].to_numpy()
+        mine = own[first]
+        listed = np.bincount(first, minlength=game.schools.n)
+        la_rows.append({"la_code": code, "la_name": name, "cohort": apps.n,
+                        "model_residents": float((alloc.preference_rank == 1).mean()),
+                        "model_own_schools": float(got_first[mine].mean()) if mine.any() else np.nan,
+                        "selective": bool(game.schools.selective[own].any()), "preferences": prefs,
+                        "seconds": time.perf_counter() - t})
         school_rows.append(pd.DataFrame({"urn": game.schools.urn[own], "model_over": (listed / game.schools.pan)[own],
                                          "selective": game.schools.selective[own],
                                          "single_sex": (game.schools.sex[own] != "mixed") if game.schools.sex is not None
                                          else False}))
-    la = pd.DataFrame(la_rows).merge(las_pub[["la_code", "published_rate"]], on="la_code", how="left")
-    cards = scorecard_rates(SCORECARDS)
-    la["scorecard_rate"] = la["la_code"].map(cards)
-    print(f"{len(la)} LAs simulated in {time.perf_counter() - t0:.1f} s (slowest {la['seconds'].max():.1f} s, "
-          f"{la.loc[la['seconds'].idxmax(), 'la_name']})")
-    for label, col in (("published, next entry year", "published_rate"), ("scorecards, entry 2023", "scorecard_rate")):
-        both = la.dropna(subset=[col])
-        print(f"first-preference offer rate vs {label}: {len(both)} LAs, r = {pearson(both['model_rate'], both[col]):.3f}, "
-              f"MAD = {100 * (both['model_rate'] - both[col]).abs().mean():.2f} pp, mean model "
-              f"{100 * both['model_rate'].mean():.1f}% vs {100 * both[col].mean():.1f}%")
-        for group, part in both.groupby(both["selective"].map({True: "with a selective school", False: "no selective school"})):
-            print(f"    {group:20s} {len(part):4d} LAs r = {pearson(part['model_rate'], part[col]):.3f} "
-                  f"MAD = {100 * (part['model_rate'] - part[col]).abs().mean():.2f} pp")
-        for group, part in both.groupby("preferences"):
-            print(f"    {int(group)} preferences      {len(part):4d} LAs r = {pearson(part['model_rate'], part[col]):.3f} "
-                  f"MAD = {100 * (part['model_rate'] - part[col]).abs().mean():.2f} pp")
-    sch = pd.concat(school_rows).merge(schools_pub, on="urn", how="inner")
+    return pd.DataFrame(la_rows), pd.concat(school_rows)
+
+
+def run(db: Path, fit_year: int, only: list[str], csv: Path | None) -> None:
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores, shared machine)")
+    t0 = time.perf_counter()
+    with Warehouse(db, read_only=True) as wh:
+        frames = national_frames(wh, demand_year=fit_year)
+        same_schools, same = school_level(wh, fit_year)
+        next_schools, following = school_level(wh, fit_year + 1)
+    residents, region = la_level(LA_LEVEL, fit_year)
+    print(f"cohorts from entry {fit_year} applications, places and preferences; offers not used; "
+          f"frames {time.perf_counter() - t0:.1f} s")
+    for label, a, b in ((f"school-level file, entry {fit_year} vs {fit_year + 1}", same, following),
+                        (f"school-level (LA's schools) vs LA-level (residents), entry {fit_year}", same, residents)):
+        both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
+        if len(both) > 2:
+            print(f"published against published, {label}: {len(both)} LAs, r = {pearson(both['a'], both['b']):.3f}, "
+                  f"MAD = {100 * (both['a'] - both['b']).abs().mean():.2f} pp")
+    la, sch = simulate_las(frames, only)
+    la["region"] = la["la_code"].map(region).fillna("unknown")
+    la["school_level"] = la["la_code"].map(same)
+    la["la_level"] = la["la_code"].map(residents)
+    la["scorecard"] = la["la_code"].map(scorecard_rates(SCORECARDS))
+    la["next_year"] = la["la_code"].map(following)
+    slow = la.loc[la["seconds"].idxmax()]
+    print(f"{len(la)} LAs simulated in {time.perf_counter() - t0:.1f} s (median {la['seconds'].median():.2f} s per "
+          f"LA, slowest {slow['seconds']:.1f} s, {slow['la_name']})")
+    for label, model, col in ((f"school-level file, entry {fit_year} (LA's schools)", "model_own_schools", "school_level"),
+                              (f"LA-level file, entry {fit_year} (residents)", "model_residents", "la_level"),
+                              ("scorecards, entry 2023 (residents)", "model_residents", "scorecard"),
+                              (f"school-level file, entry {fit_year + 1} (forecast)", "model_own_schools", "next_year")):
+        both = la.dropna(subset=[model, col])
+        if both.empty:
+            print(f"first-preference offer rate vs {label}: no published figures")
+            continue
+        print(f"first-preference offer rate vs {label}:")
+        print("  " + fit_line("all", both, model, col))
+        groups = [(f"{'with' if k else 'no'} selective school", p) for k, p in both.groupby("selective")]
+        groups += [(f"{int(k)} preferences", p) for k, p in both.groupby("preferences")]
+        groups += [(str(k), p) for k, p in both.groupby("region")]
+        for name, part in groups:
+            print("    " + fit_line(name, part, model, col))
+    if csv:
+        la.to_csv(csv, index=False)
+    sch = sch.merge(next_schools, on="urn", how="inner")
     sch = sch[sch["places_offered"] > 0]
     sch["published_over"] = sch["times_first"] / sch["places_offered"]
-    print(f"oversubscription (first preferences / places) per school vs entry {check_year}: {len(sch)} schools, "
+    print(f"oversubscription (first preferences / places) per school vs entry {fit_year + 1}: {len(sch)} schools, "
           f"r = {pearson(sch['model_over'], sch['published_over']):.3f}")
     for label, mask in (("selective", sch["selective"]), ("non-selective", ~sch["selective"]),
                         ("single-sex", sch["single_sex"]), ("mixed", ~sch["single_sex"])):
@@ -128,14 +181,17 @@ def run(db: Path, fit_year: int | None, only: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
-    parser.add_argument("--fit-year", type=int, help="entry year to fit on [default: the year before the latest]")
+    parser.add_argument("--fit-year", type=int, help="entry year of the applications [default: 2021, the latest "
+                                                     "year of the LA-level file, or the latest loaded]")
     parser.add_argument("--la", action="append", default=[], help="only these LAs (by name)")
+    parser.add_argument("--csv", type=Path, help="write the per-LA figures here")
     args = parser.parse_args()
     fit_year = args.fit_year
     if fit_year is None:
         with Warehouse(args.db, read_only=True) as wh:
-            fit_year = int(wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase = 'Secondary'")["y"].iloc[0]) - 1
-    run(args.db, fit_year, args.la)
+            latest = int(wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase = 'Secondary'")["y"].iloc[0])
+        fit_year = min(latest, 2021)
+    run(args.db, fit_year, args.la, args.csv)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,21 @@ def national_db(real, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def national_admissions_db(national_db, real, tmp_path_factory):
+    """A copy of national_db with the school-level applications and offers loaded (`repaudit load
+    admissions`), built once per test session; open it read-only."""
+    import shutil
+
+    from repaudit.load import load_file
+
+    path = tmp_path_factory.mktemp("national_admissions") / "england.duckdb"
+    shutil.copy(national_db, path)
+    with Warehouse(path) as w:
+        load_file(w, "admissions", real / "admissions" / "appsandoffers_school_level_2014_15_to_2022_23_clarelgibson.csv.gz")
+    return path
+
+
 @pytest.fixture
 def wh():
     with Warehouse(":memory:") as w:

@@ -45,6 +45,23 @@ def test_facts_are_set_beside_the_model(result, tmp_path):
     assert table["source"].tolist() == ["the council", "", ""]
 
 
+def test_facts_against_the_baseline_take_the_baselines_figures(result, tmp_path):
+    facts = tmp_path / "facts.csv"
+    facts.write_text("urn,metric,value\n100001,fsm_share,0.4\n", encoding="utf-8")
+    # School A's FSM share: 0 under the baseline, 1/2 under the FSM band
+    assert model_vs_reality(result, read_facts(facts, [100001, 100002]), arm="baseline")["model"].tolist() == [0.0]
+    assert model_vs_reality(result, read_facts(facts, [100001, 100002]))["model"].tolist() == [0.5]
+
+
+def test_facts_that_are_neither_a_file_nor_published_are_refused(runner, tmp_path):
+    from repaudit.cli import cli
+
+    result = runner.invoke(cli, ["simulate", "--policy", "fsm-quota", "--synthetic", "--la", "York", "--facts",
+                                 str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "none.csv is not a file (give a facts CSV, or 'published')" in result.output
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize("line, message", [
     ("999,fsm_share,0.3", r"row 2, column 'urn': '999' is not the URN of a school in the simulation \(or 'all'\)"),
     ("100001,happiness,0.3", "row 2, column 'metric': unknown metric 'happiness'; known: fsm_share, first_pref_rate"),

@@ -229,5 +229,11 @@ def test_places_and_popularity_come_from_applications_and_offers_when_loaded(tmp
                for n in market.notes)
     game = market_game(market, seed=0, preferences=4)
     firsts = pd.Series([p[0] for p in game.meta["applications"]["prefs"] if p]).value_counts()
-    assert firsts.sum() == game.applicants.n
+    # the cohort is everyone who put a school of the market first: 300 + 366.67 + 180 + 25 = 871.67
+    assert firsts.sum() == game.applicants.n == 872
+    notes = " ".join(game.meta["notes"])
+    assert "the cohort is the 872 children who put one of the market's schools first" in notes
+    # the grammar 303 has 90 places but 180 put it first: 180 of the 872 pass the test (20.6%)
+    assert ("only the 20.6% of children who pass the selection test (their 90 places or the 180 children who put "
+            "one first, whichever is more, over the cohort of 872)") in notes
     assert "synthetic rates: looked-after 0.8% (assumed)" in " ".join(game.meta["notes"])

@@ -3,10 +3,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repaudit.simulate.choice import ChoiceModel, calibrate, clearing_shift, whole_counts
+from repaudit.simulate.choice import ChoiceModel, _row_best, calibrate, clearing_shift, whole_counts
 from repaudit.simulate.inputs import synthetic_from_warehouse
 from repaudit.simulate.schools import read_first_preferences
-from repaudit.simulate.synthetic import Neighbourhoods, draw_homes, fsm_rates, synthetic_applications
+from repaudit.simulate.synthetic import (Neighbourhoods, continued_shares, draw_homes, fsm_rates,
+                                         synthetic_applications)
 from repaudit.warehouse import LoadResult, TableRows
 
 
@@ -81,6 +82,18 @@ def test_clearing_shift_makes_each_schools_count_exact(case):
     assert not listed[np.arange(n), choice].any()
 
 
+def test_the_fast_row_search_finds_the_same_best_school_as_a_full_search():
+    rng = np.random.default_rng(5)
+    draws = rng.gumbel(size=(3000, 60)) - rng.random(60) * 3
+    draws[rng.random(draws.shape) < 0.2] = -np.inf                  # listed already, or barred
+    draws[0] = -np.inf                                              # a row with nothing left: column 0, as argmax
+    best = _row_best(draws)
+    shift = np.zeros(60)
+    for step in (0.0, 0.01, 0.3, 2.0, 0.05, 5.0, 0.001):             # small and large moves, up and down
+        shift = shift + step * rng.normal(size=60)
+        assert np.array_equal(best(shift), (draws + shift).argmax(axis=1))
+
+
 def test_clearing_shift_is_zero_when_the_draws_already_meet_the_quotas():
     rng = np.random.default_rng(1)
     draws = rng.gumbel(size=(300, 6))
@@ -106,6 +119,28 @@ def test_synthetic_cohorts_list_each_school_exactly_as_often_as_the_counts_say()
     for rank, want in enumerate([firsts, *later]):
         got = np.bincount([p[rank] - 1 for p in prefs if len(p) > rank], minlength=4)
         assert got.tolist() == want.tolist()
+
+
+def test_ranks_past_the_counted_ones_fall_off_so_listings_add_up_to_times_put_at_any_rank():
+    # 0.5 q + 0.5 q^2 = 0.375 has the root q = 0.5: shares 0.25 and 0.125
+    assert continued_shares(0.5, 2, 0.375) == pytest.approx([0.25, 0.125])
+    assert continued_shares(0.5, 2, 5.0) == [0.5, 0.5]          # more than everyone listing every rank allows
+    assert continued_shares(0.5, 3, -0.1) == [0.0, 0.0, 0.0]     # fewer listings than the counted ranks hold
+    rng = np.random.default_rng(3)
+    homes = pd.DataFrame({"lsoa": [f"L{i}" for i in range(20)], "easting": rng.random(20) * 9000,
+                          "northing": rng.random(20) * 9000, "weight": 1.0})
+    neigh = Neighbourhoods(pd.DataFrame({"lsoa": homes["lsoa"], "children": 10.0, "idaci": 0.2}), homes)
+    schools = np.array([[1000, 1000], [8000, 1000], [4500, 8000], [4500, 4500], [2000, 7000], [7000, 7000]], float)
+    firsts = np.array([60, 50, 40, 30, 10, 10])                           # 200 families
+    later = np.array([[30, 30, 20, 20, 10, 10], [20, 20, 10, 10, 10, 10]])  # 120 list a 2nd school, 80 a 3rd
+    # put at any rank 200 + 120 + 80 + 60 times: 60 more listings past the 3rd over 6 preferences, so
+    # 80 q + 80 q^2 + 80 q^3 = 60, q = 0.4525 (the real root of the cubic): 36.2, 16.4 and 7.4 families,
+    # rounded 36, 16 and 7, list a 4th, 5th and 6th school
+    frame, _ = synthetic_applications(neigh, [1, 2, 3, 4, 5, 6], schools, 200, 0.2, 6, seed=1,
+                                      first_preferences=firsts, later_preferences=later, any_total=460)
+    lengths = np.bincount(frame["prefs"].map(len), minlength=7)
+    assert lengths[1:].tolist() == [80, 40, 80 - 36, 36 - 16, 16 - 7, 7]
+    assert lengths.dot(np.arange(7)) == 200 + 120 + 80 + 36 + 16 + 7
 
 
 def test_without_rank_terms_the_listing_probabilities_are_the_rank_ordered_logits():

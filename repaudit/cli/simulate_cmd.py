@@ -121,12 +121,15 @@ def _choice(values):
 @click.option("--sweep", "sweep_spec", metavar="KEY=START:STOP:STEP",
               help="Run once per value of a policy parameter (share), city_fsm_share or a choice parameter "
                    "(fsm_response, per_km, catchment_bonus); writes sweep.csv and sweep.html.")
-@click.option("--facts", type=click.Path(exists=True, dir_okay=False),
+@click.option("--facts", type=click.Path(dir_okay=False),
               help="CSV of real outcomes (urn, metric, value[, source]; urn blank for the whole area; metrics "
-                   "fsm_share, first_pref_rate, directed, intake) printed as model vs reality.")
+                   "fsm_share, first_pref_rate, directed, intake) printed as model vs reality; or 'published': "
+                   "a synthetic LA's first-preference offers in its demand year (applications and offers) beside "
+                   "the baseline's.")
 @click.option("--selective-share", type=float, metavar="SHARE",
               help="Share of a synthetic LA's cohort that passes the selection test of its selective (grammar) "
-                   "schools [default: their places over the cohort, printed in the notes].")
+                   "schools [default: their places, or the children who put one first when more (applications and "
+                   "offers), over the cohort; printed in the notes].")
 @click.option("--pan", "pans", multiple=True, metavar="URN=N",
               help="Admission-number what-if (repeatable): also run the policy with school URN admitting N "
                    "(0 to 2,000) and report its effect on that school, the schools whose intake changes most "
@@ -163,6 +166,8 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
               choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
+    if facts and facts != "published" and not Path(facts).is_file():
+        raise click.BadParameter(f"{facts} is not a file (give a facts CSV, or 'published')", param_hint="--facts")
     if out_dir:
         check_folder(Path(out_dir), "simulate")           # before anything runs: the outputs can go there
     if synthetic and la.strip().lower() == "all":

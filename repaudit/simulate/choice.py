@@ -146,7 +146,9 @@ class ChoiceModel:
                 draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
                 if quotas is not None and r < len(quotas):
                     lists = lengths > r
-                    draw[lists] += clearing_shift(draw[lists], quotas[r], stall=None if barred is None else STALL)
+                    budget = max(CLEARING_ROUNDS, int(CLEARING_WORK / max(draw[lists].size, 1)))
+                    draw[lists] += clearing_shift(draw[lists], quotas[r], iterations=budget,
+                                                  stall=None if barred is None else CLEARING_STALL)
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
             return out
@@ -157,30 +159,74 @@ class ChoiceModel:
 
 
 STALL = 200     # iterations without improvement after which a fit stops (its remaining error is reported)
+CLEARING_STALL = 50     # the same for clearing quotas that who-may-list-what can make impossible
+CLEARING_ROUNDS, CLEARING_WORK = 100, 2e8   # clearing rounds: the more of 100 and 2e8 / (families x schools)
 
 
 def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: int | None = None) -> np.ndarray:
     """A shift per school under which each row's best school (argmax of DRAWS + shift) is school j for
     exactly QUOTA[j] rows: like prices clearing a market of unit demands, found by raising the shift
     where too few choose a school and lowering it where too many do, with a shrinking step. STALL: stop
-    after that many iterations without coming closer (quotas that who-may-list-what makes impossible)."""
+    after that many iterations without coming closer (quotas that who-may-list-what makes impossible).
+    Short of exact quotas (stalled, or after ITERATIONS), the closest shift found is returned."""
     quota = np.asarray(quota, dtype=float)
     if quota.sum() != len(draws):
         raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
     shift = np.zeros(draws.shape[1])
     open_ = np.isfinite(draws).any(axis=0)
-    best, since = np.inf, 0
+    best, since, closest = np.inf, 0, shift
+    choose = _row_best(draws)
     for it in range(iterations):
-        counts = np.bincount((draws + shift).argmax(axis=1), minlength=draws.shape[1])
+        counts = np.bincount(choose(shift), minlength=draws.shape[1])
         miss = np.abs(counts - quota).sum()
         if miss == 0:
             break
-        best, since = (miss, 0) if miss < best else (best, since + 1)
+        best, since, closest = (miss, 0, shift.copy()) if miss < best else (best, since + 1, closest)
         if stall is not None and since >= stall:
-            break
+            return closest
         step = 1.0 / (1.0 + it / 50.0)
         shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
+    else:
+        return closest
     return shift
+
+
+def _row_best(draws: np.ndarray, keep: int = 12):
+    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full: each row's KEEP
+    best columns under a reference shift are searched, and only rows whose best there could be beaten by
+    another column (its value under the reference plus the largest rise of the shift since) are searched in
+    full; the reference moves to the current shift when more than a twentieth of rows need that. The
+    shifts settle as a clearing converges, so most rounds cost KEEP / schools of a full one."""
+    n, n_s = draws.shape
+    if n_s <= 2 * keep:
+        return lambda shift: (draws + shift).argmax(axis=1)
+    rows = np.arange(n)
+    state = {}
+
+    def refresh(shift):
+        moved = draws + shift
+        top = np.argpartition(-moved, keep - 1, axis=1)[:, :keep]
+        np.put_along_axis(moved, top, -np.inf, axis=1)
+        state.update(shift=shift.copy(), top=top, top_draws=np.take_along_axis(draws, top, axis=1),
+                     rest_best=moved.max(axis=1))
+
+    def best(shift, fresh=False):
+        if not state:
+            refresh(shift)
+            fresh = True
+        top = state["top"]
+        v = state["top_draws"] + shift[top]
+        j = v.argmax(axis=1)
+        out, top_best = top[rows, j], v[rows, j]
+        rest = state["rest_best"] + (shift - state["shift"]).max()
+        unsure = ~(top_best > rest) & (np.isfinite(rest) | ~np.isfinite(top_best))
+        if unsure.sum() * 20 > n and not fresh:
+            refresh(shift)
+            return best(shift, fresh=True)
+        if unsure.any():
+            out[unsure] = (draws[unsure] + shift).argmax(axis=1)
+        return out
+    return best
 
 
 def whole_counts(expected, total: int) -> np.ndarray:
@@ -238,10 +284,10 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         fixed = replace(model, popularity=np.zeros(n_s)).utilities(*sub)        # distance and catchment terms
         if sub_barred is not None:
             fixed = np.where(sub_barred, -np.inf, fixed)
+        fixed_e = _exp_rows(fixed)          # exp(u) = exp(fixed) x exp(popularity): one exp per school a round
         for it in range(1, iterations + 1):
-            u = fixed + pop[row]
-            e = np.exp(u - u.max(axis=1, keepdims=True))
-            predicted = (e / e.sum(axis=1, keepdims=True) * weight[:, None]).sum(axis=0)
+            e = fixed_e * np.exp(pop[row] - pop[row].max())
+            predicted = e.T @ (weight / e.sum(axis=1))
             err = float(np.abs(predicted - want).max())
             used = max(used, it)
             if err < tol * max(want.max(), 1.0):

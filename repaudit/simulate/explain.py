@@ -84,8 +84,9 @@ def read_facts(path, school_urns) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["urn", "metric", "value", "source"])
 
 
-def model_vs_reality(comparison: Comparison, facts: pd.DataFrame) -> pd.DataFrame:
-    """Each fact beside the model's figure under the policy (mean and 95% interval) and the difference."""
+def model_vs_reality(comparison: Comparison, facts: pd.DataFrame, arm: str = "policy") -> pd.DataFrame:
+    """Each fact beside the model's figure under ARM, the policy or the baseline (mean and 95% interval), and
+    the difference."""
     summary = comparison.summary.set_index("metric")
     rows = []
     for _, f in facts.iterrows():
@@ -96,15 +97,15 @@ def model_vs_reality(comparison: Comparison, facts: pd.DataFrame) -> pd.DataFram
             t = summary.loc[f["metric"]] if f["metric"] in summary.index else _total(comparison, f["metric"])
             unit = "all"
         rows.append({"urn": f["urn"] or "", "school": unit, "metric": f["metric"], "reality": f["value"],
-                     "model": t["policy_mean"], "model_lo": t["policy_lo"], "model_hi": t["policy_hi"],
-                     "difference": t["policy_mean"] - f["value"], "source": f["source"]})
+                     "model": t[f"{arm}_mean"], "model_lo": t[f"{arm}_lo"], "model_hi": t[f"{arm}_hi"],
+                     "difference": t[f"{arm}_mean"] - f["value"], "source": f["source"]})
     return pd.DataFrame(rows)
 
 
 def _total(comparison: Comparison, metric: str) -> pd.Series:
     """An all-schools total of a per-school metric (intake), as means summed over schools."""
     t = comparison.school_table(metric)
-    return pd.Series({k: t[k].sum() for k in ("policy_mean", "policy_lo", "policy_hi")})
+    return pd.Series({k: t[k].sum() for k in t.columns if k.endswith(("_mean", "_lo", "_hi"))})
 
 
 def reality_text(table: pd.DataFrame) -> list:

@@ -123,8 +123,8 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
 @dataclass(frozen=True)
 class SelectiveEntry:
     """Who passes the selection test of selective (grammar) schools: a random SHARE of the cohort (default:
-    the LA's selective places over its cohort), FSM children qualifying at FSM_RATIO times the rate of the
-    others. The ratio is an assumption (FSM pupils are under-represented in grammar schools about 4 to 1
+    the LA's selective places over its cohort; market_game gives the children who put one first when more),
+    FSM children qualifying at FSM_RATIO times the rate of the others. The ratio is an assumption (FSM pupils are under-represented in grammar schools about 4 to 1
     nationally; 0.25). Only those who pass may list, be offered or be directed to a selective school."""
 
     share: float | None = None
@@ -152,15 +152,23 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     schools = market.schools.assign(la_admissions=market.schools["community"] & market.schools["in_la"])
     notes = list(market.notes)
     children = int(round(market.lsoas["children"].sum()))
-    n = int(min(schools["pan"].sum(), children))
-    if n < children:
-        notes.append(f"{children} children of the entry age live in {market.name} but the schools have "
-                     f"{int(schools['pan'].sum())} places: the cohort is {n}")
+    demand = first_preferences is None and "times_first" in schools
+    if demand:
+        n = max(int(round(schools["times_first"].sum())), 1)
+        notes.append(f"the cohort is the {n:,} children who put one of the market's schools first (applications and "
+                     f"offers, entry {market.demand_year}; a border school's count times the LA's share); "
+                     f"{children:,} children of the entry age live in {market.name}")
+    else:
+        n = int(min(schools["pan"].sum(), children))
+        if n < children:
+            notes.append(f"{children} children of the entry age live in {market.name} but the schools have "
+                         f"{int(schools['pan'].sum())} places: the cohort is {n}")
     share = market.fsm_share if city_share is None else float(city_share)
     neigh = Neighbourhoods(market.lsoas[["lsoa", "children", "idaci"]],
                            market.lsoas[["lsoa", "easting", "northing"]].assign(weight=1.0))
     firsts = later = None
-    if first_preferences is None and "times_first" in schools:
+    any_total = float(schools["times_any"].sum()) if demand and "times_any" in schools else None
+    if demand:
         first_preferences = schools[["urn"]].assign(count=schools["times_first"], pref2=schools["times_second"],
                                                     pref3=schools["times_third"])
     if first_preferences is not None:
@@ -176,9 +184,14 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     if is_selective.any():
         selective = selective or SelectiveEntry()
         places = float(schools.loc[is_selective, "pan"].sum())
+        how = f"their {places:,.0f} places over the cohort of {n:,}"
+        if demand:          # those who put a grammar first sat the test and, where results come first, passed
+            listed = float(schools.loc[is_selective, "times_first"].sum())
+            how = (f"their {places:,.0f} places or the {listed:,.0f} children who put one first, whichever is more, "
+                   f"over the cohort of {n:,}")
+            places = max(places, listed)
         qualify = selective.qualify(places, n)
-        how = ("set with --selective-share" if selective.share is not None else
-               f"their {places:,.0f} places over the cohort of {n:,}")
+        how = "set with --selective-share" if selective.share is not None else how
         notes.append(f"{int(is_selective.sum())} selective school(s): only the {100 * selective.rate(places, n):.1f}% "
                      f"of children who pass the selection test ({how}) may list, be offered or be directed to them; "
                      f"FSM children pass at {selective.fsm_ratio:g} times the rate of others (assumed)")
@@ -188,7 +201,7 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     frame, report = synthetic_applications(
         neigh, schools["urn"], schools[["easting", "northing"]].to_numpy(float), n, share, preferences, seed,
         firsts, model, rates, catchment_matrix(areas, schools["urn"]) if areas is not None else None,
-        later_preferences=later, selective=is_selective, school_sex=school_sex, qualify=qualify,
+        later_preferences=later, selective=is_selective, school_sex=school_sex, qualify=qualify, any_total=any_total,
         response=None if response is None else (response[0], response[1](schools["la_admissions"].to_numpy(bool))))
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")

@@ -12,7 +12,8 @@ the boundary can apply across it, the schools of other LAs within `border_km` of
 centroids, each with the share of its places equal to the LA's share of the children living within
 `border_km` of it. Places: a PAN file if given, else GIAS capacity / year groups, else the roll / year
 groups (an estimate, said in a note). Selective (grammar) schools can be listed only by children who
-qualify: a random share of the cohort equal to the selective places over the cohort, FSM children
+qualify: a random share of the cohort equal to the selective places (or, with applications and offers,
+the children who put one first when more) over the cohort, FSM children
 qualifying at `fsm_selective_ratio` times the rate of the others (an assumption, stated in the output).
 """
 from __future__ import annotations
@@ -101,7 +102,7 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
 def school_demand(wh, phase: str = "Secondary", year: int | None = None):
     """From applications and offers (`repaudit load admissions`): per school of PHASE, its places (the most
     places offered in YEAR and the two years before: offers fall short of the admission number where a
-    school is undersubscribed) and the times it was put 1st, 2nd and 3rd in YEAR; the preferences each LA
+    school is undersubscribed) and the times it was put 1st, 2nd, 3rd and at any rank in YEAR; the preferences each LA
     allowed in YEAR (the most common value among its schools). (None, None, None) when nothing is loaded."""
     if not wh.count("school_admissions"):
         return None, None, None
@@ -112,9 +113,9 @@ def school_demand(wh, phase: str = "Secondary", year: int | None = None):
     demand = wh.df(
         """SELECT urn, max(places_offered) FILTER (year BETWEEN ? - 2 AND ?) AS places,
                   max(times_first) FILTER (year = ?) AS times_first, max(times_second) FILTER (year = ?) AS times_second,
-                  max(times_third) FILTER (year = ?) AS times_third
+                  max(times_third) FILTER (year = ?) AS times_third, max(times_any) FILTER (year = ?) AS times_any
            FROM school_admissions WHERE phase ILIKE ? GROUP BY urn HAVING max(times_first) FILTER (year = ?) IS NOT NULL
-           ORDER BY urn""", [year, year, year, year, year, phase, year])
+           ORDER BY urn""", [year, year, year, year, year, year, phase, year])
     prefs = wh.df(
         """SELECT la_code, preferences, count(*) AS n FROM school_admissions
            WHERE phase ILIKE ? AND year = ? AND preferences IS NOT NULL GROUP BY la_code, preferences""", [phase, year])
@@ -182,7 +183,7 @@ class LaMarket:
     name: str
     lsoas: pd.DataFrame
     schools: pd.DataFrame       # as NationalFrames.schools plus `pan`, `area`, `in_la` and, with demand data,
-                                # times_first, times_second, times_third (border schools: the LA's share)
+                                # times_first, times_second, times_third, times_any (border schools: the LA's share)
     fsm_share: float
     notes: list
     preferences: int | None = None      # preferences the LA allows (applications and offers), when known
@@ -191,7 +192,8 @@ class LaMarket:
 
 def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None) -> LaMarket:
     """The market of LA (see the module docstring); CAPACITIES (urn, pan) override estimated places."""
-    code, name = resolve_la(frames, la)
+    named = frames.las.drop_duplicates("la_code").set_index("la_code")["la_name"]
+    code, name = (la, str(named[la])) if la in named.index else resolve_la(frames, la)   # `--la all` passes codes
     districts = set(frames.las.loc[frames.las["la_code"] == code, "lad_code"])
     lsoas = frames.lsoas[frames.lsoas["lad_code"].isin(districts)].reset_index(drop=True)
     if lsoas.empty:
@@ -254,13 +256,13 @@ def _with_demand(market: pd.DataFrame, demand: pd.DataFrame, year: int, name: st
     market.loc[has, "place_source"] = "admissions"
     own = market["in_la"] & has
     ratio = (market.loc[own, "times_first"] / market.loc[own, "places"]).median() if own.any() else 1.0
-    for col in ("times_first", "times_second", "times_third"):
+    for col in ("times_first", "times_second", "times_third", "times_any"):
         fill = market["places"].fillna(0) * (ratio if col == "times_first" else
                                              (market.loc[own, col] / market.loc[own, "places"]).median() if own.any()
                                              else 1.0)
-        market[col] = market[col].where(has, fill) * market["share"]
+        market[col] = market[col].where(has & market[col].notna(), fill) * market["share"]
     notes = [f"places of {int(own.sum())} school(s) of {name} from places offered and their popularity from "
-             f"first, second and third preferences (applications and offers, entry {year})"]
+             f"first, second, third and any preferences (applications and offers, entry {year})"]
     missing = market["in_la"] & ~has
     if missing.any():
         notes.append(f"{int(missing.sum())} school(s) of {name} have no applications and offers for entry {year} "

@@ -16,7 +16,7 @@ from ..errors import RepauditError
 from ..output_set import OutputSet
 from ..safe_text import for_csv
 from ..warehouse import Warehouse
-from . import explain, framing, inputs, national_run, outputs, scenarios, sweep, whatif
+from . import explain, framing, inputs, national_run, outputs, published, scenarios, sweep, whatif
 from .choice import Behaviour, behaviours
 from .compare import Comparison, compare_cohorts
 from .game import Game
@@ -53,7 +53,7 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
     the policy's city FSM share parameter and a warehouse cohort its LA's FSM share. BEHAVIOUR: the choice
     model's parameters for a synthetic cohort; RESPONSE: (fsm_response, policy.fsm_priority), see synthetic.py.
     SELECTIVE_SHARE: the share of a warehouse cohort passing the selection test (default: the LA's selective
-    places over its cohort)."""
+    places, or the children who put a selective school first when more, over its cohort)."""
     behaviour = behaviour or Behaviour()
     chosen = [x for x in (applications, synthetic_la, brighton_dir) if x]
     if len(chosen) != 1:
@@ -141,7 +141,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     (choice.Behaviour); COHORTS: synthetic cohorts drawn (seeds SEED, SEED + 1, ...; default DEFAULT_COHORTS,
     one for an applications CSV), the RUNS lottery draws shared among them; with two or more the intervals
     are prediction intervals for a fresh cohort (coverage.py). FACTS: a CSV of real outcomes
-    set beside the model's (explain.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
+    set beside the model's (explain.py), or 'published': the LA's first-preference offers in its demand year
+    beside the baseline's (published.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
     selection test of its selective schools. PANS ({urn: admission number}, --pan): also run the policy with
     these admission numbers against the policy as it is (pan_whatif.csv and the summary)."""
     if selective_share is not None and not 0 <= selective_share <= 1:
@@ -180,7 +181,10 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
     if drawn:
         result.meta["intervals"] += f", with {', '.join(drawn)} drawn for each cohort"
-    if facts:
+    if facts == published.KEYWORD:
+        with Warehouse(db, read_only=True) as wh:
+            result.reality = explain.model_vs_reality(result, published.published_facts(wh, game), arm="baseline")
+    elif facts:
         result.reality = explain.model_vs_reality(result, explain.read_facts(facts, game.schools.urn))
     if pans:
         result.pan_whatif = whatif.pan_table(whatif.pan_whatif(pairs, pol, pans, runs, seed), pans, game)

@@ -7,7 +7,9 @@ choice.py, calibrated to first-preference counts when given, and to 2nd, 3rd ...
 when those are given too, and then drawn so that the cohort's counts equal them exactly (quotas per
 rank, see choice.py); as real families do, not everyone uses every preference: exactly the rank-r
 total over the first-preference total, as a share of the cohort, list at least r schools (chosen at
-random, independently of who they are). Looked-after status, medical or social need, EHC plans and
+random, independently of who they are); past the last counted rank, the share listing each further rank
+falls by a constant ratio chosen so that the listings per family equal the times schools were put at
+any rank over the first-preference total. Looked-after status, medical or social need, EHC plans and
 siblings are drawn at the rates in `SyntheticRates` and attach to the family's first preference. Each
 child has a sex (a girl with probability GIRL_SHARE, drawn from a stream of its own) and, where there are
 selective schools, passes the selection test or not (QUALIFY); nobody lists a school that may not admit
@@ -114,12 +116,13 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
                            preferences: int, seed: int = 0, first_preferences=None, model: ChoiceModel | None = None,
                            rates: SyntheticRates = SyntheticRates(), catchment_of=None,
                            later_preferences=None, selective=None, school_sex=None, qualify=None,
-                           response=None) -> tuple[pd.DataFrame, dict]:
+                           response=None, any_total: float | None = None) -> tuple[pd.DataFrame, dict]:
     """A cohort of N applicants as an applications frame (the shape `read_applications` returns).
 
     FIRST_PREFERENCES: counts per school, or two rows (not FSM, FSM) to calibrate the groups apart.
     LATER_PREFERENCES: counts per school of 2nd, 3rd ... preferences (one row per rank, all families),
-    used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last.
+    used with FIRST_PREFERENCES; ranks beyond its rows are listed by everyone who listed the last, or, with
+    ANY_TOTAL (the times schools were put at any rank), by shares falling so the listings add up to it.
     CATCHMENT_OF(home_xy) -> bool (families x schools), when given, feeds the choice model's catchment
     bonus. SELECTIVE (bool per school) and QUALIFY(fsm, rng) -> bool per child: selective schools are listed
     only by children who qualify; SCHOOL_SEX ('mixed', 'boys', 'girls' per school): single-sex schools only
@@ -167,7 +170,7 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
     if first_preferences is not None:
         firsts = np.atleast_2d(first_preferences).sum(axis=0)
         later = [] if later_preferences is None else list(np.atleast_2d(later_preferences)[: preferences - 1])
-        lengths = _list_lengths(n, k, later, firsts.sum(), rng)
+        lengths = _list_lengths(n, k, later, firsts.sum(), rng, any_total)
     if barred is not None:
         lengths = np.minimum(lengths, (~barred).sum(axis=1))
     if first_preferences is not None:
@@ -225,15 +228,35 @@ def _entry(fsm, girl, rng, selective, school_sex, qualify) -> tuple[np.ndarray, 
     return qualified, barred
 
 
-def _list_lengths(n: int, k: int, later: list, first_total: float, rng) -> np.ndarray:
+def _list_lengths(n: int, k: int, later: list, first_total: float, rng, any_total: float | None = None) -> np.ndarray:
     """How many schools each family lists (at most K): exactly round(N x the rank-(r + 1) total over
     FIRST_TOTAL) families list r + 1 or more, chosen at random and nested (who lists a 3rd also lists
-    a 2nd); families who list the last counted rank list K. With no LATER counts, everyone lists K."""
+    a 2nd); past the counted ranks, shares from `continued_shares` when ANY_TOTAL is given, else families
+    who list the last counted rank list K. With no LATER counts, everyone lists K."""
     if not len(later):
         return np.full(n, k)
-    share = np.minimum.accumulate(np.minimum(np.sum(later, axis=1)[: k - 1] / max(first_total, 1.0), 1.0))
+    share = list(np.minimum.accumulate(np.minimum(np.sum(later, axis=1)[: k - 1] / max(first_total, 1.0), 1.0)))
+    if any_total is not None and np.isfinite(any_total) and share and len(share) < k - 1:
+        share += continued_shares(share[-1], k - 1 - len(share), any_total / max(first_total, 1.0) - 1 - sum(share))
     order = rng.permutation(n)
     extra = np.zeros(n, dtype=np.int64)
     for s in share:
         extra[order[: int(round(s * n))]] += 1
     return np.where(extra == len(share), k, 1 + extra)
+
+
+def continued_shares(last: float, ranks: int, listings: float) -> list:
+    """Shares of families listing each of RANKS further ranks, LAST x q, LAST x q^2, ...: the ratio q in [0, 1]
+    (bisection) that makes them sum to LISTINGS (further listings per family), within what 0 <= q <= 1 allows."""
+    def total(q: float) -> float:
+        return sum(last * q ** (r + 1) for r in range(ranks))
+
+    if listings <= 0 or last <= 0:
+        return [0.0] * ranks
+    if listings >= total(1.0):
+        return [last] * ranks
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if total(mid) < listings else (lo, mid)
+    return [last * ((lo + hi) / 2) ** (r + 1) for r in range(ranks)]

@@ -1,0 +1,74 @@
+"""Synthetic cohorts built from the real school-level applications and offers: the cohort, its first
+preferences, how many schools families list and who may list a grammar school follow the published counts."""
+import numpy as np
+import pytest
+
+from repaudit.simulate.inputs import market_game
+from repaudit.simulate.national import la_market, national_frames
+from repaudit.warehouse import Warehouse
+
+YEAR = 2022
+
+
+@pytest.fixture(scope="module")
+def frames(national_admissions_db):
+    with Warehouse(national_admissions_db, read_only=True) as wh:
+        published = wh.df("""SELECT urn, la_code, times_first, times_any, preferences FROM school_admissions
+                             WHERE phase = 'Secondary' AND year = ? ORDER BY urn""", [YEAR])
+        return national_frames(wh), published.set_index("urn")
+
+
+def first_choices(game) -> np.ndarray:
+    apps = game.applicants
+    return np.bincount(apps.prefs[apps.offsets[:-1][np.diff(apps.offsets) > 0]], minlength=game.schools.n)
+
+
+def test_york_cohort_puts_each_school_first_as_often_as_published_and_lists_as_many_schools(frames):
+    frames, published = frames
+    market = la_market(frames, "York")
+    assert market.demand_year == YEAR and market.preferences == 5
+    own = market.schools["in_la"].to_numpy()
+    game = market_game(market, seed=0, preferences=5)
+    # everyone who put a school of the market first, border schools at the LA's share of their count
+    assert game.applicants.n == round(market.schools["times_first"].sum())
+    mine = published.reindex(game.schools.urn[own])
+    have = mine["times_first"].notna().to_numpy()          # a school new since YEAR has no row (the LA's median)
+    assert (mine.loc[have, "la_code"] == "816").all() and have.sum() >= own.sum() - 1
+    # whole-number rounding of the border shares moves a school's count by at most one
+    assert np.abs(first_choices(game)[own][have] - mine.loc[have, "times_first"].to_numpy()).max() <= 1
+    # York's own schools were put at any rank as often as published; the cohort lists as many schools in all
+    assert market.schools.loc[own, "times_any"].to_numpy()[have].sum() == mine.loc[have, "times_any"].sum()
+    listings = np.diff(game.applicants.offsets).sum()
+    assert listings == pytest.approx(market.schools["times_any"].sum(), rel=0.01)
+
+
+def test_trafford_grammar_schools_are_listed_by_as_many_children_as_put_one_first_and_only_by_them(frames):
+    frames, published = frames
+    market = la_market(frames, "Trafford")
+    sel = market.schools["selective"].to_numpy()
+    assert sel[market.schools["in_la"].to_numpy()].sum() >= 4
+    game = market_game(market, seed=0, preferences=market.preferences)
+    apps = game.applicants
+    wanted = max(market.schools.loc[sel, "pan"].sum(), market.schools.loc[sel, "times_first"].sum())
+    assert wanted > market.schools.loc[sel, "pan"].sum()            # more put a grammar first than it has places
+    assert apps.qualified.mean() == pytest.approx(wanted / apps.n, abs=0.02)
+    listed = np.zeros(apps.n, dtype=bool)
+    listed[np.repeat(np.arange(apps.n), np.diff(apps.offsets))[sel[apps.prefs]]] = True
+    assert not (listed & ~apps.qualified).any()
+    # who passes is a random draw (about +-40 children here) and a boys' grammar cannot take qualified girls:
+    # the grammar first preferences come within 5% of the published count, not exactly
+    assert first_choices(game)[sel].sum() == pytest.approx(market.schools.loc[sel, "times_first"].sum(), rel=0.05)
+
+
+def test_facts_published_sets_york_offers_of_the_demand_year_beside_the_baseline(national_admissions_db, tmp_path):
+    from repaudit.simulate.run import simulate
+
+    with Warehouse(national_admissions_db, read_only=True) as wh:
+        want = wh.df("""SELECT sum(first_pref_offers) / sum(times_first) AS r FROM school_admissions
+                        WHERE phase = 'Secondary' AND year = ? AND la_code = '816' AND times_first > 0""", [YEAR])
+    result = simulate("fsm-quota", synthetic_la="York", db=national_admissions_db, runs=4, facts="published")
+    table = result.comparison.reality.set_index("school")
+    assert table.loc["all", "reality"] == pytest.approx(want["r"].iloc[0])
+    summary = result.comparison.summary.set_index("metric")
+    assert table.loc["all", "model"] == summary.loc["first_pref_rate", "baseline_mean"]
+    assert (table["source"].str.contains(f"entry {YEAR}")).all() and len(table) >= 8
