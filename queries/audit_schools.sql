@@ -4,7 +4,8 @@
 -- its predecessor's census row (admissions policy, religious character, region) and, for a school
 -- with no roll or capacity of its own, its predecessors' (so a converted school keeps its places in
 -- the proximity model and its roll in the residential reach); its audit phase,
--- whether it is selective or has a religious character, its trust or LA-maintained comparison group
+-- whether it is selective, has a religious character or is single-sex (GIAS Gender, else the census
+-- sex of school), its trust or LA-maintained comparison group
 -- (the GIAS trust code: from GIAS itself, else the group links, else the code of the academy trust whose
 -- name, in any group-links vintage, is the census trust name; 'name:' + that name only for a trust
 -- GIAS group links do not know, so one trust is one key),
@@ -56,7 +57,7 @@ successors as (                          -- URNs another school took over from (
 successor as (select urn, min(successor) as successor from successors group by urn),
 predecessor_census as (                  -- a new URN (e.g. a 2024 academy conversion) with no census row
     select s.successor as urn, c.admissions_policy, c.religious_character, c.region, c.lad_code,
-           c.youngest_year_group
+           c.youngest_year_group, c.sex_of_school
     from successor s join census c on c.urn = s.urn
     qualify row_number() over (partition by s.successor order by c.year desc, c.urn) = 1
 ),
@@ -84,6 +85,7 @@ joined as (
             as admissions_policy,
         coalesce(nullif(trim(g.religious_character), ''), c.religious_character, pc.religious_character)
             as religious_character,
+        coalesce(nullif(trim(g.gender), ''), c.sex_of_school, pc.sex_of_school) as gender,
         g.statutory_low_age,
         coalesce(c.youngest_year_group, pc.youngest_year_group) as youngest_year_group,
         c.year_groups, c.boarders, c.pupils as census_pupils, coalesce(c.hospital_school, false) as hospital_school,
@@ -173,6 +175,7 @@ final as (
                  and lower(trim(religious_character)) not in
                      ('none', 'does not apply', 'no religious character', 'not applicable', 'unknown'),
                  false) as faith,
+        coalesce(lower(trim(gender)) in ('boys', 'girls'), false) as single_sex,
         admissions_policy, religious_character,
         kind = 'mainstream' and (type_group = 'Local authority maintained schools'
             or type in ('Community school', 'Voluntary aided school', 'Voluntary controlled school',

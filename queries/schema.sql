@@ -228,6 +228,7 @@ CREATE TABLE IF NOT EXISTS school_admissions (  -- DfE school-level applications
 -- Columns added since the first release, so a warehouse made by an earlier version gains them.
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_low_age INTEGER;
 ALTER TABLE schools ADD COLUMN IF NOT EXISTS statutory_high_age INTEGER;
+ALTER TABLE schools ADD COLUMN IF NOT EXISTS gender VARCHAR;         -- Gender (name): Mixed / Boys / Girls
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS youngest_year_group INTEGER;
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS year_groups INTEGER;     -- of Reception..Year 11, with pupils
 ALTER TABLE school_census ADD COLUMN IF NOT EXISTS boarders DOUBLE;         -- total boarders

@@ -76,6 +76,39 @@ def test_fitted_model_shares_each_lsoa_by_hand(fixture_wh, tmp_path):
     assert s.loc[3, "community_rate"] == pytest.approx((100 * p_c3 * 0.5 + 300 * p_c4 * 0.2) / (100 * p_c3 + 300 * p_c4))
 
 
+def test_single_sex_and_deprivation_terms_by_hand(fixture_wh, tmp_path):
+    # B (urn 2) is a girls' school: attraction x 0.5 x exp(-2 x IDACI of the LSOA), its decay 2 + 0.5.
+    # Choice sets as above (two nearest): L2 {B 0.5 km, H 0.7}, L3 {C 1, B 8}, L4 {C 1, B 10}; IDACI
+    # L2 0.3, L3 0.5, L4 0.2.
+    fixture_wh.con.execute("update schools set gender = 'Girls' where urn = 2")
+    base = json.loads(_fit_file(tmp_path).read_text())["parameters"]
+    path = _fit_file(tmp_path, parameters={**base, "single_sex": math.log(0.5), "decay_single_sex": 0.5,
+                                           "single_sex_idaci": -2.0})
+    audit(fixture_wh, community="fitted", params={"fit": str(path)})
+    b = lambda d, idaci: 100 * 0.5 * math.exp(-2 * idaci) / max(d, 0.5) ** 2.5  # noqa: E731
+    p_b2 = b(0.5, 0.3) / (b(0.5, 0.3) + 100 / 0.49)
+    p_b3 = b(8, 0.5) / (200 + b(8, 0.5))
+    p_b4 = b(10, 0.2) / (200 + b(10, 0.2))
+    weights = fixture_wh.df("select area, weight from catchment_weight where urn = 2 order by area")
+    assert weights.area.tolist() == ["L2", "L3", "L4"]
+    assert weights.weight.tolist() == pytest.approx([200 * p_b2, 100 * p_b3, 300 * p_b4])
+    c = fixture_wh.df("select area, weight from catchment_weight where urn = 3 order by area")
+    assert c.weight.tolist() == pytest.approx([100 * (1 - p_b3), 300 * (1 - p_b4)])
+
+
+def test_design_columns_of_the_new_terms():
+    x = gravity.design([2000.0, 2000.0, 2000.0], [100, 100, 100], [True, False, False], [False, True, False],
+                       "exponential", 0.5, single_sex=[True, True, False], idaci=[0.25, float("nan"), 0.35])
+    names = list(gravity.NAMES)
+    # the missing IDACI counts as the mean of the others, 0.3; a selective single-sex school has both terms
+    assert x[0, names.index("selective_idaci")] == pytest.approx(0.25)
+    assert x[0, names.index("single_sex_idaci")] == pytest.approx(0.25)
+    assert x[1, names.index("faith_idaci")] == pytest.approx(0.3)
+    assert x[1, names.index("decay_single_sex")] == pytest.approx(-2.0)
+    assert x[2, len(gravity.BASE):].tolist() == [0.0] * (len(names) - len(gravity.BASE))
+    assert x[2, names.index("decay")] == pytest.approx(-2.0)
+
+
 def test_exponential_decay_and_a_wrong_fit_file(fixture_wh, tmp_path):
     path = _fit_file(tmp_path, form="exponential", parameters={**json.loads(_fit_file(tmp_path).read_text())[
         "parameters"], "decay": 1.0})
@@ -86,14 +119,19 @@ def test_exponential_decay_and_a_wrong_fit_file(fixture_wh, tmp_path):
     bad.write_text('{"form": "linear", "parameters": {"size": "big"}}')
     with pytest.raises(RepauditError, match="bad.json: not a fitted residence model"):
         audit(fixture_wh, community="fitted", params={"fit": str(bad)})
+    wrong_term = json.loads(path.read_text())
+    wrong_term["parameters"]["selective_idaci"] = "low"
+    bad.write_text(json.dumps(wrong_term))
+    with pytest.raises(RepauditError, match="missing or not numbers: selective_idaci"):
+        audit(fixture_wh, community="fitted", params={"fit": str(bad)})
 
 
 def test_shipped_fit_reads_and_design_orders_its_columns():
     fit = gravity.load_fit()
     assert fit["form"] in gravity.FORMS and set(gravity.NAMES) <= set(fit["parameters"])
     x = gravity.design([250.0, 3000.0], [100, 400], [False, True], [True, True], "power", 0.5)
-    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)])
-    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0])
+    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 5)
+    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 5)
 
 
 def test_flows_without_counts_join_lsoa_rates_and_follow_urns_forward(fixture_wh):
@@ -125,3 +163,23 @@ def test_validate_flows_prints_every_model_and_leaves_the_warehouse(runner, tmp_
                      encoding="utf-8")
     with pytest.raises(Exception):                    # LSOA codes must look like E01...: the loader's own rule
         residence.use_flows_file(Warehouse(db, read_only=True), flows, 2014)
+
+
+def test_a_fit_file_rewritten_under_the_same_name_is_audited_afresh(sample_db, tmp_path):
+    from repaudit.warehouse import Warehouse
+
+    path, other = tmp_path / "fit.json", tmp_path / "other.json"
+    steep = {"form": "exponential", "floor_km": 0.5, "k": 30, "selective_km": 30.0,
+             "parameters": {"size": 0.5, "selective": 0.0, "faith": 0.0, "decay": 1.5, "decay_selective": 0.6,
+                            "decay_faith": 0.8}}
+    flat = {**steep, "parameters": {**steep["parameters"], "decay": 0.1}}
+    with Warehouse(sample_db, read_only=True) as w:                  # read-only: audits are memoised
+        path.write_text(json.dumps(steep))
+        first = audit(w, community="fitted", phase="secondary", params={"fit": str(path)}).audited("fsm")
+        path.write_text(json.dumps(flat))
+        again = audit(w, community="fitted", phase="secondary", params={"fit": str(path)}).audited("fsm")
+        other.write_text(json.dumps(flat))
+        fresh = audit(w, community="fitted", phase="secondary", params={"fit": str(other)}).audited("fsm")
+    assert len(first) > 3
+    assert again.community_rate.tolist() == pytest.approx(fresh.community_rate.tolist())
+    assert (first.community_rate - again.community_rate).abs().max() > 0.005

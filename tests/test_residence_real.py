@@ -5,8 +5,11 @@ on their schools against where their pupils live. The thresholds are the ones th
 figures here are computed afresh from a new fit on the other boroughs."""
 import importlib.util
 import json
+import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import repaudit
@@ -47,20 +50,39 @@ def test_atlas_loads_with_urns_carried_forward(atlas):
     assert wh.df("select urn from audit_flows where source_urn = 100277").urn.unique().tolist() == [149901]
 
 
-def test_held_out_boroughs_meet_the_stated_thresholds(atlas, tmp_path):
+@pytest.fixture(scope="module")
+def prepared(atlas):
+    """The fit script's inputs over the national warehouse: (module, pairs, observed, schools with flows)."""
     wh, _ = atlas
     fit_module = _fit_script()
+    pairs, observed = fit_module.prepare(wh.con)
+    info = wh.df("select urn, la_name, selective, faith, single_sex from fit_schools")
+    return fit_module, pairs, observed, info[info.urn.isin(set(observed.urn) & set(pairs.urn))]
+
+
+def test_single_sex_schools_come_from_the_census(atlas, prepared, real):
+    wh, _ = atlas                                   # `prepared` built audit_schools
+    flagged = set(wh.df("select urn from audit_schools where single_sex").urn)
+    spc = pd.read_csv(real / "spc_sen/spc_school_level_underlying_data_2022_23.csv.gz",
+                      usecols=["urn", "sex_of_school_description"])
+    expected = set(spc.urn[spc.sex_of_school_description.isin(["Boys", "Girls"])])
+    # the national GIAS subset has no Gender column, so the census says; a URN GIAS knows under a successor
+    # takes its predecessor's census row only when it has none of its own
+    assert flagged >= expected and len(flagged - expected) < 0.05 * len(expected)
+    assert len(expected) == 848
+
+
+def test_held_out_boroughs_meet_the_stated_thresholds(atlas, prepared, tmp_path):
+    wh, _ = atlas
+    fit_module, pairs, observed, info = prepared
     shipped = gravity.load_fit()
     thresholds = shipped["thresholds"]
-    pairs, observed = fit_module.prepare(wh.con)
-    info = wh.df("select urn, la_name, selective, faith from fit_schools")
-    info = info[info.urn.isin(set(observed.urn) & set(pairs.urn))]
     boroughs = sorted(info.la_name.unique())
     held = set(boroughs[::3])                                       # a third of the boroughs, never seen
     train = set(info.urn[~info.la_name.isin(held)])
     test = set(info.urn[info.la_name.isin(held)])
     lik = fit_module.Likelihood(pairs, observed, shipped["form"])
-    theta = fit_module.fit(lik, train, shipped["variant"], [shipped["parameters"][n] for n in gravity.NAMES])
+    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
     path = tmp_path / "fold.json"
     fit_module.write_fit(path, shipped["form"], theta)
     model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
@@ -70,6 +92,63 @@ def test_held_out_boroughs_meet_the_stated_thresholds(atlas, tmp_path):
     assert row.schools >= 40
     assert row.rate_correlation >= thresholds["rate_correlation"]
     assert row.gap_correlation >= thresholds["gap_correlation"]
+
+
+def _utility(row, p: dict, form: str, floor_km: float) -> float:
+    """log attraction x decay of one (LSOA, school) pair, written out term by term (a second implementation
+    of gravity.design for the check below)."""
+    d = max(row.dist / 1000, floor_km)
+    g = d if form == "exponential" else math.log(d)
+    kind = "selective" if row.selective else "faith" if row.faith else None
+    u = p["size"] * math.log(max(row.roll, 1)) - (p[f"decay_{kind}"] if kind else p["decay"]) * g
+    if kind:
+        u += p[kind] + p[f"{kind}_idaci"] * row.idaci
+    if row.single_sex:
+        u += p["single_sex"] - p["decay_single_sex"] * g + p["single_sex_idaci"] * row.idaci
+    return u
+
+
+def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_path):
+    """Bexley (four grammar schools) held out: refit on the other boroughs as the fit script does, check the
+    audit's weights of Bexley's schools against the choice model written out by hand, and recompute the
+    figures residence_fit.json states for the borough."""
+    wh, _ = atlas
+    fit_module, pairs, observed, info = prepared
+    shipped = gravity.load_fit()
+    stated = shipped["held_out"]["borough"]["borough"]["Bexley"]
+    train, test = set(info.urn[info.la_name != "Bexley"]), set(info.urn[info.la_name == "Bexley"])
+    lik = fit_module.Likelihood(pairs, observed, shipped["form"])
+    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
+    path = tmp_path / "bexley.json"
+    fit_module.write_fit(path, shipped["form"], theta)
+    model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
+                           params={"fit": str(path)}).audited("fsm").set_index("urn")
+    p = dict(zip(gravity.NAMES, np.round(theta, 6)))
+    choice = wh.df("""select c.lsoa, c.urn, c.dist, s.roll, s.selective, s.faith, s.single_sex,
+                             coalesce(a.idaci, (select avg(idaci) from audit_lsoa_areas)) as idaci,
+                             a.pop_secondary as children
+                      from audit_choice c join audit_places s using (urn) join audit_lsoa_areas a using (lsoa)
+                      where c.lsoa in (select lsoa from audit_choice where urn in (select unnest(?)))""",
+                   [sorted(test)])
+    choice["e"] = [math.exp(_utility(r, p, shipped["form"], shipped["floor_km"])) for r in choice.itertuples()]
+    choice["pupils"] = choice.children * choice.e / choice.groupby("lsoa").e.transform("sum")
+    mine = choice[choice.urn.isin(test)].set_index(["urn", "lsoa"]).pupils
+    weights = wh.df("select urn, area as lsoa, weight from catchment_weight").set_index(["urn", "lsoa"]).weight
+    assert len(mine) > 1000
+    assert weights.reindex(mine.index).to_numpy() == pytest.approx(mine.to_numpy(), rel=1e-9)
+
+    truth = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
+    truth = truth.set_index("urn")
+    both = sorted(test & set(model.index) & set(truth.index))
+    rate_m, rate_r = model.community_rate[both].to_numpy(), truth.community_rate[both].to_numpy()
+    gap_m, gap_r = model.gap_pp[both].to_numpy(), truth.gap_pp[both].to_numpy()
+    grammar = truth.selective[both].to_numpy(dtype=bool)
+    assert stated["schools"] == len(both) == 16 and stated["grammar_schools"] == grammar.sum() == 4
+    assert stated["rate_correlation"] == pytest.approx(np.corrcoef(rate_m, rate_r)[0, 1], abs=0.002)
+    assert stated["gap_correlation"] == pytest.approx(np.corrcoef(gap_m, gap_r)[0, 1], abs=0.002)
+    assert stated["rate_mae_pp"] == pytest.approx(100 * np.abs(rate_m - rate_r).mean(), abs=0.02)
+    assert stated["grammar_mean_gap_pp"] == pytest.approx(gap_m[grammar].mean(), abs=0.05)
+    assert stated["grammar_mean_gap_residence_pp"] == pytest.approx(gap_r[grammar].mean(), abs=0.01)
 
 
 def test_shipped_fit_records_how_it_was_fitted():

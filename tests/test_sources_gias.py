@@ -89,6 +89,18 @@ def test_original_headers_ragged_rows_and_dates(real, loaded):
     assert trust == "Voice Education Trust"
 
 
+def test_gender_is_stored_as_the_file_gives_it(real, loaded):
+    wh, _ = loaded(real / HAMPSHIRE)
+    with gzip.open(real / HAMPSHIRE, "rt", encoding="cp1252", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    expected = {int(r["URN"]): r["Gender (name)"].strip() for r in rows}            # blank -> NULL -> ''
+    stored = dict(wh.df("SELECT urn, coalesce(gender, '') FROM schools").values)
+    assert stored == expected
+    assert set(stored.values()) == {"Mixed", ""}                  # primary schools: mixed or not given
+    national, _ = loaded(real / NATIONAL)                     # the 15-column subset has no Gender column
+    assert national.df("SELECT count(gender) AS n FROM schools").n[0] == 0
+
+
 def test_unknown_dates_written_01_01_1900_are_stored_empty(real, loaded):
     wh, result = loaded(real / HAMPSHIRE)
     assert "20 OpenDate values of 01-01-1900 (GIAS for 'unknown') stored empty" in result.notes

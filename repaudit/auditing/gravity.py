@@ -4,10 +4,15 @@ of LSOA l choose secondary school s with probability
     p(s | l) = A_s f_s(d_ls) / sum_k A_k f_k(d_lk)
 
 over the schools of l's choice set (its `k` nearest same-phase state-funded mainstream schools and every
-selective school within `selective_km`), with A_s = roll_s^size x exp(selective x b_sel + faith x b_faith)
-and f a power (max(d, floor_km)^-decay) or exponential (exp(-decay x d)) distance decay whose rate differs
-for selective and faith schools. log A_s f_s(d) is linear in the parameters, so the model is a conditional
-logit: `design` gives its columns. A school's predicted pupils from l are children_l x p(s | l).
+selective school within `selective_km`), with A_s = roll_s^size x exp(selective x b_sel + faith x b_faith
++ single_sex x b_single) and f a power (max(d, floor_km)^-decay) or exponential (exp(-decay x d)) distance
+decay whose rate differs for selective and faith schools, with a further change of rate for single-sex
+schools. Selective, faith and single-sex schools may also draw unevenly on deprived areas: the utility of
+such a school to LSOA l gains b x IDACI_l (the LSOA's IoD income deprivation affecting children score, 0-1),
+so a negative b means the school's pupils come more from the less deprived LSOAs within its reach. Every
+input is open national data (GIAS/SPC attributes, LSOA centroids, child population, IDACI); never a
+school's own intake. log A_s f_s(d) is linear in the parameters, so the model is a conditional logit:
+`design` gives its columns. A school's predicted pupils from l are children_l x p(s | l).
 
 The parameters are fitted to the London Schools Atlas by bench/fit_residence_model.py and shipped as
 residence_fit.json (package data), which also records how, on what and how well they were fitted.
@@ -25,7 +30,8 @@ from . import neighbours
 
 FIT_FILE = Path(__file__).with_name("residence_fit.json")
 FORMS = ("power", "exponential")
-NAMES = ("size", "selective", "faith", "decay", "decay_selective", "decay_faith")
+BASE = ("size", "selective", "faith", "decay", "decay_selective", "decay_faith")
+NAMES = BASE + ("single_sex", "decay_single_sex", "selective_idaci", "faith_idaci", "single_sex_idaci")
 KM = 1000.0
 
 
@@ -37,22 +43,40 @@ def load_fit(path=None) -> dict:
     except (OSError, ValueError) as exc:
         raise RepauditError(f"{source}: cannot read the fitted residence model ({exc}); give a JSON file "
                             "written by bench/fit_residence_model.py") from None
-    missing = [n for n in NAMES if not isinstance(fit.get("parameters", {}).get(n), (int, float))]
-    if missing or fit.get("form") not in FORMS:
+    parameters = fit.get("parameters") if isinstance(fit.get("parameters"), dict) else {}
+    missing = [n for n in BASE if not _number(parameters.get(n))]
+    wrong = [n for n in NAMES[len(BASE):] if n in parameters and not _number(parameters[n])]
+    if missing or wrong or fit.get("form") not in FORMS:
         raise RepauditError(f"{source}: not a fitted residence model (needs form {' or '.join(FORMS)} and "
-                            f"numeric parameters {', '.join(NAMES)}; missing or not numbers: {', '.join(missing)})")
+                            f"numeric parameters {', '.join(BASE)}, optionally {', '.join(NAMES[len(BASE):])}; "
+                            f"missing or not numbers: {', '.join(missing + wrong)})")
     return fit
 
 
-def design(dist_m, roll, selective, faith, form: str, floor_km: float) -> np.ndarray:
-    """The conditional-logit columns of each (LSOA, school) pair, in the order of NAMES."""
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def theta(fit: dict) -> np.ndarray:
+    """FIT's parameters in the order of NAMES; a term the fit leaves out (an older fit file) is 0."""
+    return np.array([float(fit["parameters"].get(n, 0.0)) for n in NAMES], dtype=float)
+
+
+def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_sex=None, idaci=None) -> np.ndarray:
+    """The conditional-logit columns of each (LSOA, school) pair, in the order of NAMES. SINGLE_SEX (school)
+    and IDACI (the LSOA's score, 0-1) default to none and 0; a missing IDACI counts as the mean of the rest."""
     d = np.maximum(np.asarray(dist_m, dtype=float) / KM, floor_km)
     g = d if form == "exponential" else np.log(d)
     sel = np.asarray(selective, dtype=bool)
     fai = np.asarray(faith, dtype=bool) & ~sel              # a selective faith school counts as selective
     other = ~sel & ~fai
+    single = np.zeros(len(d), dtype=bool) if single_sex is None else np.asarray(single_sex, dtype=bool)
+    dep = np.zeros(len(d)) if idaci is None else np.asarray(idaci, dtype=float)
+    if np.isnan(dep).any():
+        dep = np.where(np.isnan(dep), np.nanmean(dep) if (~np.isnan(dep)).any() else 0.0, dep)
     return np.column_stack([np.log(np.maximum(np.asarray(roll, dtype=float), 1.0)), sel, fai,
-                            -g * other, -g * sel, -g * fai]).astype(float)
+                            -g * other, -g * sel, -g * fai, single, -g * single,
+                            dep * sel, dep * fai, dep * single]).astype(float)
 
 
 def shares(group: np.ndarray, utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,15 +111,19 @@ def choice_pairs(con, schools: str, lsoas: str, k: int, selective_km: float, out
     con.execute("drop table if exists audit_choice_far")
 
 
+def pair_design(pairs: pd.DataFrame, form: str, floor_km: float) -> np.ndarray:
+    """`design` of a PAIRS frame (single_sex and idaci columns optional)."""
+    return design(pairs["dist"], pairs["roll"], pairs["selective"], pairs["faith"], form, floor_km,
+                  pairs["single_sex"] if "single_sex" in pairs else None, pairs["idaci"] if "idaci" in pairs else None)
+
+
 def predict(pairs: pd.DataFrame, fit: dict) -> pd.DataFrame:
-    """PAIRS (lsoa, urn, dist, roll, selective, faith, children) -> lsoa, urn, share p(s | l), pupils
-    (children x share) under FIT."""
+    """PAIRS (lsoa, urn, dist, roll, selective, faith, single_sex, idaci, children) -> lsoa, urn, share
+    p(s | l), pupils (children x share) under FIT."""
     if pairs.empty:
         return pairs.assign(share=[], pupils=[])[["lsoa", "urn", "share", "pupils"]]
     pairs = pairs.sort_values(["lsoa", "urn"], kind="stable").reset_index(drop=True)
     group = pd.factorize(pairs["lsoa"])[0]
-    theta = np.array([fit["parameters"][n] for n in NAMES], dtype=float)
-    x = design(pairs["dist"], pairs["roll"], pairs["selective"], pairs["faith"], fit["form"], fit["floor_km"])
-    p, _ = shares(group, x @ theta)
+    p, _ = shares(group, pair_design(pairs, fit["form"], fit["floor_km"]) @ theta(fit))
     return pairs.assign(share=p, pupils=pairs["children"].to_numpy(dtype=float) * p)[["lsoa", "urn", "share",
                                                                                          "pupils"]]

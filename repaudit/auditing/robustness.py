@@ -14,6 +14,7 @@ indicator); `rank_low` / `rank_high` are the 2.5% and 97.5% points of each schoo
 from __future__ import annotations
 
 import copy
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,18 @@ def signature(wh) -> tuple | None:
     stat = Path(path).stat()
     log = wh.con.execute("select count(*), max(loaded_at)::varchar from load_log").fetchone()
     return (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size, *log)
+
+
+def param_key(params: dict) -> tuple:
+    """PARAMS for the memo key: each value as text and, for a value naming a file (a fitted model's JSON),
+    a digest of the file's contents, so a file rewritten under the same name is not taken for the old one."""
+    def state(value):
+        try:
+            path = Path(str(value))
+            return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        except (OSError, ValueError):
+            return None
+    return tuple(sorted((k, str(v), state(v)) for k, v in params.items()))
 
 
 def memoised(key: tuple, compute, copied: bool = True):

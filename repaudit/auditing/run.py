@@ -257,7 +257,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
 
     def one(name, model_params, copied=True):
         key = None if signature is None else (
-            signature, name, tuple(sorted((k, str(v)) for k, v in model_params.items())),
+            signature, name, robustness_mod.param_key(model_params),
             tuple(sorted((k, str(v)) for k, v in options.items())))
         return robustness_mod.memoised(key, lambda: _audit_model(wh, community=name, params=model_params,
                                                                  **options), copied)

@@ -32,6 +32,7 @@ TEXT = {
     "phase": ["PhaseOfEducation (name)", "education_phase", "phase_of_education"],
     "admissions_policy": ["AdmissionsPolicy (name)", "admissions_policy"],
     "religious_character": ["ReligiousCharacter (name)", "religious_character"],
+    "gender": ["Gender (name)", "gender"],
     "lsoa": ["LSOA (code)", "lsoa_code", "lsoa"],
     "trust_code": ["Trusts (code)", "trusts_code", "trust_code"],
     "trust_name": ["Trusts (name)", "trusts_name", "trust_name"],
