@@ -234,3 +234,24 @@ def test_synthetic_cohort_from_the_warehouse(wh, tmp_path):
     two = np.diff(apps.offsets) == 2
     assert abs(two.sum() - 180) <= 4 * np.sqrt(240 * 0.75 * 0.25)
     assert game.meta["calibration"]["choice_later_ranks"][0]["max_error_pupils"] < 0.05
+
+
+def test_later_cohorts_reuse_the_market_and_equal_a_cohort_from_a_fresh_read(sample_db):
+    """The cohorts of one run read the LA's market once; a cohort built from the kept market is the cohort a fresh
+    read of the warehouse gives, applicant by applicant."""
+    from dataclasses import fields
+
+    from repaudit.simulate import run
+    policy = run.policy_with("fsm-quota")
+    run._MARKETS.clear()
+    run.build_game(policy, synthetic_la="990", db=sample_db, seed=0)
+    kept = next(iter(run._MARKETS.values()))
+    again = run.build_game(policy, synthetic_la="990", db=sample_db, seed=1)
+    assert next(iter(run._MARKETS.values())) is kept            # read once
+    run._MARKETS.clear()
+    fresh = run.build_game(policy, synthetic_la="990", db=sample_db, seed=1)
+    assert next(iter(run._MARKETS.values())) is not kept
+    for part in ("applicants", "schools"):
+        for f in fields(getattr(again, part)):
+            a, b = getattr(getattr(again, part), f.name), getattr(getattr(fresh, part), f.name)
+            assert (a is None and b is None) or np.array_equal(np.asarray(a), np.asarray(b)), (part, f.name)

@@ -112,9 +112,24 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
     for the market (LSOAs, schools, places, neighbouring schools) and synthetic.py for the cohort. The cohort
     is the LA's children of ENTRY_AGE, or its places if fewer (said in a note); FSM from IDACI calibrated to
     the LA's FSM share (or CITY_SHARE)."""
+    market, areas = warehouse_market(wh, la, phase, entry_age, capacities, catchment_layer, frames)
+    return cohort_game(market, areas, seed, preferences, first_preferences, model, city_share, selective, response,
+                       behaviour)
+
+
+def warehouse_market(wh, la: str, phase: str = "Secondary", entry_age: int = 11, capacities=None,
+                     catchment_layer=None, frames: NationalFrames | None = None) -> tuple:
+    """(the LA's market, its catchment areas) from the warehouse: what every cohort of one LA shares."""
     frames = frames if frames is not None else national_frames(wh, phase, entry_age)
     market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None)
     areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
+    return market, areas
+
+
+def cohort_game(market: LaMarket, areas, seed: int = 0, preferences: int = 3, first_preferences=None,
+                model: ChoiceModel | None = None, city_share: float | None = None,
+                selective: SelectiveEntry | None = None, response=None, behaviour=None) -> Game:
+    """One synthetic cohort (SEED) of a market built by warehouse_market."""
     model = model or (behaviour.model(len(market.schools)) if behaviour else None)
     return market_game(market, seed, max(preferences, market.preferences or 0), first_preferences, model, city_share,
                        areas, selective, response)

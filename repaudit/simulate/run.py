@@ -78,12 +78,26 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
         raise RepauditError(f"--synthetic needs a warehouse with schools, LSOA populations, IDACI and centroids; "
                             f"{db} does not exist (see `repaudit load --help`)")
     firsts = read_first_preferences(first_preferences) if first_preferences else None
-    with Warehouse(db, read_only=True) as wh:
-        return inputs.synthetic_from_warehouse(wh, synthetic_la, seed=seed, preferences=policy.preferences,
-                                               first_preferences=firsts, capacities=capacities,
-                                               catchment_layer=catchments, city_share=city_share,
-                                               behaviour=behaviour, response=response,
-                                               selective=inputs.SelectiveEntry(share=selective_share))
+    market, areas = shared_market(db, synthetic_la, capacities, catchments)
+    return inputs.cohort_game(market, areas, seed=seed, preferences=policy.preferences, first_preferences=firsts,
+                              city_share=city_share, behaviour=behaviour, response=response,
+                              selective=inputs.SelectiveEntry(share=selective_share))
+
+
+_MARKETS: dict = {}
+
+
+def shared_market(db, la: str, capacities=None, catchments=None) -> tuple:
+    """inputs.warehouse_market for LA, read once for all the cohorts (and policies) of a run: kept while the
+    warehouse file, LA and options stay the same."""
+    path = Path(db).resolve()
+    key = (str(path), path.stat().st_mtime_ns, path.stat().st_size, str(la), str(capacities), str(catchments))
+    if key not in _MARKETS:
+        with Warehouse(db, read_only=True) as wh:
+            found = inputs.warehouse_market(wh, la, capacities=capacities, catchment_layer=catchments)
+        _MARKETS.clear()
+        _MARKETS[key] = found
+    return _MARKETS[key]
 
 
 def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
