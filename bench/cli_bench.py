@@ -1,5 +1,6 @@
 """Command-line start-up: how long `repaudit --version` and a name that matches no LA (`repaudit audit --la
-brightonx`, which must answer with the closest names) take end to end, best of 3 runs each.
+brightonx`, which must answer with the closest names) take end to end, best of 3 runs each; and, for scale,
+the whole audit of the LA a name resolves to (`--la brighton`, one model).
 
     .venv/bin/python bench/cli_bench.py /tmp/england.duckdb
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +27,9 @@ def best(args: list[str], runs: int = 3) -> tuple[float, str]:
 
 
 def main(db: str) -> None:
-    for args in (["--version"], ["audit", "--la", "brightonx", "--db", db]):
+    out = tempfile.mkdtemp(prefix="cli_bench_")
+    for args in (["--version"], ["audit", "--la", "brightonx", "--db", db],
+                 ["audit", "--la", "brighton", "--no-robustness", "--db", db, "--out", out]):
         seconds, last = best(args)
         print(f"repaudit {' '.join(args)}: {seconds:.2f} s ({last[:100]})")
 

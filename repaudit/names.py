@@ -59,6 +59,19 @@ def closest(wanted: str, choices: list[Choice], limit: int = SUGGESTIONS) -> lis
     return sorted(choices, key=lambda c: (-score(c), _key(c.name), c.code))[:limit]
 
 
+def _levels(key: str, choices: list[Choice]) -> tuple:
+    """The choices KEY names at each matching level, first level first (see the module docstring)."""
+    return ([c for c in choices if key in {_key(c.code), _key(c.name), *map(_key, c.aliases)}],
+            [c for c in choices if _key(c.name).startswith(key)],
+            [c for c in choices if _word_starts(_key(c.name), key)],
+            [c for c in choices if key in _key(c.name)])
+
+
+def names_any(wanted, choices: list[Choice]) -> bool:
+    """Whether WANTED names at least one of CHOICES at some level (one or several)."""
+    return any(_levels(_key(wanted), choices))
+
+
 def find(wanted, choices: list[Choice], what: str, option: str | None = None, missing: str | None = None) -> Choice:
     """The one choice WANTED names; a RepauditError that says what matched, or the closest names, if not.
     MISSING starts the message when nothing matches (default: "no WHAT matches")."""
@@ -66,14 +79,8 @@ def find(wanted, choices: list[Choice], what: str, option: str | None = None, mi
     flag = f"--{option} " if option else ""
     if not key:
         raise RepauditError(f"{flag}needs a {what} name or code; got an empty value")
-    unique = {c.code: c for c in choices}
-    choices = sorted(unique.values(), key=lambda c: (_key(c.name), c.code))
-    exact = [c for c in choices if key in {_key(c.code), _key(c.name), *map(_key, c.aliases)}]
-    levels = (exact,
-              [c for c in choices if _key(c.name).startswith(key)],
-              [c for c in choices if _word_starts(_key(c.name), key)],
-              [c for c in choices if key in _key(c.name)])
-    for hits in levels:
+    choices = sorted({c.code: c for c in choices}.values(), key=lambda c: (_key(c.name), c.code))
+    for hits in _levels(key, choices):
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:

@@ -5,6 +5,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import re
+
 import duckdb
 import pandas as pd
 
@@ -99,6 +101,38 @@ def remove_warehouse(path: str | Path):
         leftover.unlink(missing_ok=True)
 
 
+class SpatialOnDemand:
+    """A read-only DuckDB connection that loads the spatial extension the first time a statement calls one of
+    its functions (ST_...): loading it costs about 0.4 s, and most reading commands (name look-ups, audits)
+    never need it. Everything else is the connection's own."""
+
+    def __init__(self, con):
+        self._con = con
+        self.spatial_loaded = False
+
+    def _retry(self, method: str, *args, **kwargs):
+        try:
+            return getattr(self._con, method)(*args, **kwargs)
+        except duckdb.CatalogException as exc:
+            if self.spatial_loaded or not re.search(r'name "?st_\w+|spatial extension', str(exc), re.IGNORECASE):
+                raise
+            self._con.execute(f"LOAD '{spatial_extension_path()}'")
+            self.spatial_loaded = True
+            return getattr(self._con, method)(*args, **kwargs)
+
+    def execute(self, *args, **kwargs):
+        return self._retry("execute", *args, **kwargs)
+
+    def sql(self, *args, **kwargs):
+        return self._retry("sql", *args, **kwargs)
+
+    def query(self, *args, **kwargs):
+        return self._retry("query", *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
 class Warehouse:
     """One DuckDB file holding the canonical schema (queries/schema.sql)."""
 
@@ -114,8 +148,10 @@ class Warehouse:
                 # one thread: sums of doubles then add up in one order, so the same inputs give the same bits
                 # (parallel aggregation changes the last digits from run to run, and outputs must be identical)
                 self.con.execute("SET threads = 1")
-                self.con.execute(f"LOAD '{spatial_extension_path()}'")
-                if not read_only:
+                if read_only:
+                    self.con = SpatialOnDemand(self.con)
+                else:                    # a writer's transaction cannot retry a statement: spatial from the start
+                    self.con.execute(f"LOAD '{spatial_extension_path()}'")
                     sql.run(self.con, "schema")
         except duckdb.Error as exc:
             if is_interrupt(exc):

@@ -95,3 +95,38 @@ def test_real_names_resolve_or_suggest(national_db):
 def test_names_in_capitals_are_shown_in_title_case_and_others_as_written(raw, shown):
     from repaudit.plain import name_case
     assert name_case(raw) == shown
+
+
+@pytest.mark.parametrize("text, hit", [("brighton", True), ("BRIGHTON AND HOVE", True), ("e06000043", True),
+                                       ("ton", True), ("brightonx", False), ("zzz", False)])
+def test_names_any_is_true_exactly_when_find_does_not_say_no_match(text, hit):
+    assert find_says_no_match(text) is not hit
+    from repaudit.names import names_any
+    assert names_any(text, LAS) is hit
+
+
+def find_says_no_match(text) -> bool:
+    try:
+        find(text, LAS, "local authority", "la")
+    except RepauditError as exc:
+        return "no local authority matches" in str(exc)
+    return False
+
+
+def test_a_mistyped_la_is_refused_before_the_audit_builds_its_school_table(sample_db):
+    """The quick check answers from the GIAS and census LAs, with the same closest names as the full look-up,
+    and leaves audit_schools unbuilt; a name that matches passes it."""
+    with Warehouse(sample_db, read_only=True) as wh:
+        with pytest.raises(RepauditError, match=r"no school matches --la 'sampleshirx': did you mean Sampleshire "
+                                                r"\(synthetic\) \(990\)\?"):
+            scope.check_la_name(wh.con, "sampleshirx")
+        tables = {t for (t,) in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
+        assert "audit_schools" not in tables
+        scope.check_la_name(wh.con, "samplesh")
+        scope.check_la_name(wh.con, None)
+        scope.prepare(wh.con)
+        with pytest.raises(RepauditError) as full:
+            scope.select(wh.con, la="sampleshirx")
+    with Warehouse(sample_db, read_only=True) as wh, pytest.raises(RepauditError) as quick:
+        scope.check_la_name(wh.con, "sampleshirx")
+    assert str(quick.value) == str(full.value)

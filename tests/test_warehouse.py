@@ -1,4 +1,5 @@
 """The warehouse: schema present, loads idempotent, a failing load leaves nothing behind."""
+import duckdb
 import pandas as pd
 import pytest
 
@@ -51,3 +52,17 @@ def test_file_warehouse_persists(tmp_path):
         w.store(links([1]))
     with Warehouse(path) as w:
         assert w.count("school_links") == 1
+
+
+def test_a_reader_loads_the_spatial_extension_only_when_a_statement_needs_it(tmp_path):
+    db = tmp_path / "w.duckdb"
+    Warehouse(db).close()
+    with Warehouse(db, read_only=True) as wh:
+        assert not wh.con.spatial_loaded
+        assert wh.con.execute("select count(*) from schools").fetchone() == (0,)
+        with pytest.raises(duckdb.CatalogException):
+            wh.con.execute("select no_such_function(1)")
+        assert not wh.con.spatial_loaded
+        assert wh.con.execute("select ST_AsText(ST_Point(1, 2))").fetchone() == ("POINT (1 2)",)
+        assert wh.con.spatial_loaded
+        assert wh.con.sql("select ST_X(ST_Point(3, 4)) as x").fetchone() == (3.0,)

@@ -253,6 +253,7 @@ def audit(wh, indicators=("fsm",), community="nearby-schools", phase=None, regio
                    faith=faith, include_non_entry=include_non_entry, include=scope.parse_include(include))
     general_params = {k: v for k, v in params.items() if k in settings.GENERAL}
     general = settings.general(general_params)
+    scope.check_la_name(wh.con, la)
     signature = robustness_mod.signature(wh)
 
     def one(name, model_params, copied=True):

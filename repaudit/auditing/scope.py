@@ -72,6 +72,23 @@ def choices(schools: pd.DataFrame, option: str) -> list[names.Choice]:
             for r in rows.to_dict("records")]
 
 
+def check_la_name(con, wanted) -> None:
+    """Fail at once, with the closest names, when --la WANTED names no LA of the GIAS or census schools: the
+    LAs the audit can select are among these, so a miss here is a miss there, found without building
+    audit_schools for the whole country first (a typo answers in well under a second)."""
+    if wanted is None:
+        return
+    rows = con.execute("select la_code, any_value(la_name), any_value(lad_code) from ("
+                       "select la_code, la_name, lad_code from schools union all "
+                       "select la_code, la_name, lad_code from school_census) where la_code is not null "
+                       "group by la_code order by la_code").fetchall()
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=["la", "la_name", "lad_code"])
+    if not names.names_any(str(wanted), choices(frame, "la")):
+        _named(frame, "la", str(wanted))
+
+
 def _named(schools: pd.DataFrame, option: str, wanted: str) -> pd.Series:
     """The schools that --OPTION WANTED names: a code or name in any case, or a unique start of a name
     (repaudit.names); an error with the closest names when it names none. A trust is matched by its
