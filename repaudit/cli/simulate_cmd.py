@@ -10,7 +10,8 @@ from ..sources.reader import progress_bars
 from ..simulate.choice import Behaviour
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
-from ..simulate.run import DEFAULT_COHORTS, DEFAULT_RUNS, simulate, simulate_national, simulate_sweep, simulate_what_would_it_take
+from ..simulate.run import (DEFAULT_COHORTS, DEFAULT_RUNS, NATIONAL_RUNS, simulate, simulate_national, simulate_sweep,
+                            simulate_what_would_it_take)
 from ..simulate.whatif import parse_pans
 from . import cli
 
@@ -101,8 +102,9 @@ def _choice(values):
               help="CSV of urn, count (and optionally pref2, pref3): calibrate synthetic preferences to "
                    "these first- (and 2nd-, 3rd-) preference counts.")
 @click.option("--catchments", "catchment_layer", metavar="LAYER", help="Catchment layer in the warehouse to use.")
-@click.option("--runs", type=int, default=DEFAULT_RUNS, show_default=True,
-              help="Lottery runs (Monte Carlo), shared among the cohorts.")
+@click.option("--runs", type=int, metavar="N",
+              help=f"Lottery runs (Monte Carlo), shared among the cohorts [default: {DEFAULT_RUNS}; "
+                   f"{NATIONAL_RUNS} each LA with --la all, whose figures have no intervals].")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the lotteries and synthetic applicants.")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="Policy parameter, e.g. share=0.2.")
 @click.option("--reserve-order", type=click.Choice(RESERVE_ORDERS), help="Override the policy's reserve order.")
@@ -179,14 +181,16 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
         if extra:
             raise click.UsageError(f"--la all runs every LA with the policy's settings; it does not take "
                                    f"{', '.join(extra)}")
-        national, text = simulate_national(policy, baseline, db=db, runs=runs, seed=seed, settings=_settings(settings),
+        national, text = simulate_national(policy, baseline, db=db, runs=NATIONAL_RUNS if runs is None else runs,
+                                           seed=seed, settings=_settings(settings),
                                            reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir)
         click.echo(text)
         click.echo(f"\nwrote {', '.join(p.name for p in national.written)} in {out_dir}")
         return
     options = dict(applications=applications, synthetic_la=la if synthetic else None, brighton_dir=brighton_dir,
                    capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchment_layer,
-                   runs=runs, seed=seed, reserve_order=reserve_order, entry_year=entry_year,
+                   runs=DEFAULT_RUNS if runs is None else runs, seed=seed, reserve_order=reserve_order,
+                   entry_year=entry_year,
                    truncate_preferences=truncate_preferences, cohorts=cohorts, selective_share=selective_share)
     pan_values = parse_pans(pans)
     if wwit:

@@ -116,6 +116,7 @@ def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
 
 
 DEFAULT_RUNS = 40      # lottery draws, shared among the cohorts: 2 for each of DEFAULT_COHORTS
+NATIONAL_RUNS = 5      # lottery draws per LA for --la all: one cohort each, so its figures carry no interval
 DEFAULT_COHORTS = 20   # the fewest for which every Brighton and Kent school's interval holds >= 90% of fresh
                        # cohorts on average over simulations (bench/coverage_bench.py; README, "Honest intervals")
 MAX_RUNS = 10_000      # 50 times the 200 the README uses; a run of a 1,250-applicant cohort takes ~25 ms and ~30 KB
@@ -207,7 +208,7 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     return Simulation(game, result, written)
 
 
-def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs: int = 10, seed: int = 0,
+def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs: int = NATIONAL_RUNS, seed: int = 0,
                       settings: dict | None = None, reserve_order: str | None = None,
                       city_fsm_share: float | None = None, out_dir=None, progress=None):
     """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py)."""
