@@ -127,7 +127,8 @@
     map.createPane("repaudit-areas").style.zIndex = 360;
     map.createPane("repaudit-catchments").style.zIndex = 380;
     map.createPane("repaudit-schools").style.zIndex = 410;
-    if (config.bounds) map.fitBounds(config.bounds, { padding: [20, 20] });
+    /* the opening view at once: a zoom still animating would undo a search made meanwhile */
+    if (config.bounds) map.fitBounds(config.bounds, { padding: [20, 20], animate: false });
   };
 
   R.schoolStyle = function (p) {
