@@ -67,6 +67,14 @@ def test_community_fsm_is_the_share_among_the_pan_nearest_children():
     assert community_fsm(game).tolist() == [0.5]
 
 
+def test_community_fsm_of_a_school_beyond_every_home_in_one_direction_is_its_nearest_childrens():
+    """Homes in a column, the school past its end: the square of candidates spans every home across but not
+    along; it keeps growing until it holds the nearest (here the one at 2 km, not FSM)."""
+    game = tiny_game([1], [{"prefs": [0], "fsm": f, "xy": (0, y)} for f, y in
+                           [(True, 0), (True, 1000), (False, 2000)]], school_xy=[(0, 5000)])
+    assert community_fsm(game).tolist() == [0.0]
+
+
 def test_allocation_csv_columns_and_empty_cells():
     game = tiny_game([1, 0], [
         {"id": "a", "prefs": [0], "xy": (0, 0)},

@@ -74,7 +74,7 @@ def community_fsm(game: Game) -> np.ndarray:
             lo, hi = np.searchsorted(xs, [sxy[s, 0] - r, sxy[s, 0] + r])
             near = np.flatnonzero(np.abs(ys[lo:hi] - sxy[s, 1]) <= r) + lo
             d = np.hypot(xs[near] - sxy[s, 0], ys[near] - sxy[s, 1])
-            if (d <= r).sum() >= k or hi - lo == n:
+            if (d <= r).sum() >= k or len(near) == n:
                 break
             r *= 2
         nearest = near[np.argsort(d, kind="stable")[:k]]
