@@ -4,11 +4,17 @@ from browser_support import chromium, open_page, screenshot
 from repaudit.cli import cli
 
 
-def test_change_map_draws_every_school_offline(runner, real, tmp_path):
+def brighton_map(runner, real, tmp_path, runs: int):
+    """The folder of a one-cohort brighton-2025 simulation of RUNS lottery runs, with its map.html."""
     out = tmp_path / "bh"
-    result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs", "3",
-                                 "--cohorts", "1", "--out", str(out)])
+    result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs",
+                                 str(runs), "--cohorts", "1", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    return out
+
+
+def test_change_map_draws_every_school_offline(runner, real, tmp_path):
+    out = brighton_map(runner, real, tmp_path, runs=3)
     with chromium() as browser:
         page, log = open_page(browser, out / "map.html", viewport=(1100, 800))
         page.wait_for_selector("path.leaflet-interactive")
@@ -93,10 +99,7 @@ def test_the_change_map_says_when_tiles_cannot_load(runner, real, tmp_path):
 
     from browser_support import PageLog, route_offline
 
-    out = tmp_path / "bh"
-    result = runner.invoke(cli, ["simulate", "--policy", "brighton-2025", "--brighton", str(real), "--runs", "2",
-                                 "--cohorts", "1", "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    out = brighton_map(runner, real, tmp_path, runs=2)
     with chromium() as browser:
         page, log = open_page(browser, out / "map.html")
         page.wait_for_selector("path.leaflet-interactive")
