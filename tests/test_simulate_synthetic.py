@@ -8,7 +8,7 @@ from repaudit.simulate.inputs import synthetic_from_warehouse
 from repaudit.simulate.schools import read_first_preferences
 from repaudit.simulate.synthetic import (Neighbourhoods, continued_shares, draw_homes, fsm_rates,
                                          synthetic_applications)
-from repaudit.warehouse import LoadResult, TableRows
+from repaudit.warehouse import LoadResult, TableRows, Warehouse
 
 
 def test_fsm_rates_hit_the_city_share_and_stay_proportional_to_idaci():
@@ -255,3 +255,25 @@ def test_later_cohorts_reuse_the_market_and_equal_a_cohort_from_a_fresh_read(sam
         for f in fields(getattr(again, part)):
             a, b = getattr(getattr(again, part), f.name), getattr(getattr(fresh, part), f.name)
             assert (a is None and b is None) or np.array_equal(np.asarray(a), np.asarray(b)), (part, f.name)
+
+
+def test_only_catchment_layers_naming_the_simulated_schools_count(tmp_path):
+    """Two layers for schools 1 and 2 (another city's): a run of schools 3 and 4 uses none and asks nothing;
+    a run of school 1, or one without URNs, must choose; a chosen layer is read."""
+    import shapely
+
+    from repaudit.errors import WarehouseError
+    from repaudit.simulate import catchments as catchment_areas
+    boxes = [shapely.to_wkb(shapely.box(x, 0, x + 1000, 1000)) for x in (0, 1000, 0)]
+    frame = pd.DataFrame({"layer": ["a", "a", "b"], "catchment_id": ["1", "2", "1"], "name": ["One", "Two", "One"],
+                          "urn": [1, 2, 1], "geom": boxes})
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.store(LoadResult("catchments", "c.geojson", "t", 3,
+                            [TableRows("catchments", frame, ["layer", "catchment_id"], geometry_columns=("geom",))]))
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as wh:
+        assert catchment_areas.from_warehouse(wh, urns=[3, 4]) is None
+        for urns in ([1, 3], None):
+            with pytest.raises(WarehouseError, match="holds catchment layers a, b; choose one with --catchments"):
+                catchment_areas.from_warehouse(wh, urns=urns)
+        areas = catchment_areas.from_warehouse(wh, "a", urns=[3])
+        assert sorted(areas["name"]) == ["One", "Two"] and sorted(map(tuple, areas["urns"])) == [(1,), (2,)]

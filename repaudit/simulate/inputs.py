@@ -122,7 +122,7 @@ def warehouse_market(wh, la: str, phase: str = "Secondary", entry_age: int = 11,
     """(the LA's market, its catchment areas) from the warehouse: what every cohort of one LA shares."""
     frames = frames if frames is not None else national_frames(wh, phase, entry_age)
     market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None)
-    areas = catchment_areas.from_warehouse(wh, catchment_layer) if wh is not None else None
+    areas = catchment_areas.from_warehouse(wh, catchment_layer, market.schools["urn"]) if wh is not None else None
     return market, areas
 
 
