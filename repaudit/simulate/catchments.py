@@ -56,15 +56,11 @@ def from_warehouse(wh, layer: str | None = None, urns=None) -> gpd.GeoDataFrame 
     """Catchment areas stored in the warehouse (one layer: LAYER or the only one), or None when none. URNS (the
     schools simulated), when given: without LAYER only layers naming one of them count, so another city's
     layers neither apply nor ask for a choice."""
-    if wh.count("catchments") == 0:
+    naming = layer is None and urns is not None
+    where = f"WHERE urn IN ({', '.join(str(int(u)) for u in urns) or 'NULL'})" if naming else ""
+    layers = [r[0] for r in wh.con.execute(f"SELECT DISTINCT layer FROM catchments {where} ORDER BY 1").fetchall()]
+    if not layers:
         return None
-    layers = [r[0] for r in wh.con.execute("SELECT DISTINCT layer FROM catchments ORDER BY 1").fetchall()]
-    if layer is None and urns is not None:
-        wanted = ", ".join(str(int(u)) for u in urns) or "NULL"
-        layers = [r[0] for r in wh.con.execute(f"SELECT DISTINCT layer FROM catchments WHERE urn IN ({wanted}) "
-                                               "ORDER BY 1").fetchall()]
-        if not layers:
-            return None
     if layer is None and len(layers) > 1:
         raise WarehouseError(f"the warehouse holds catchment layers {', '.join(layers)}; choose one with --catchments")
     layer = layer or layers[0]
