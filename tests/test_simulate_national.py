@@ -219,21 +219,49 @@ def test_places_and_popularity_come_from_applications_and_offers_when_loaded(tmp
     assert frames.demand_year == 2022
     market = la_market(frames, "Countyshire")
     s = market.schools.set_index("urn")
-    # places: the most offered in 2020-2022 (301: 180), else the estimate (302: capacity 1000 / 5); the border
-    # school 401 a quarter of its 200 (as in the test above)
-    assert s["pan"].to_dict() == {301: 180, 302: 200, 303: 90, 401: 50}
-    # first preferences of 2022; 302 has none: the LA's median per place, (300/180 + 180/90) / 2 = 1.8333
-    assert s["times_first"].to_dict() == pytest.approx({301: 300, 302: 200 * 1.83333, 303: 180, 401: 25}, rel=1e-4)
+    # places: 301 filled in 2022 (300 put it first for 150 places offered), so 150, not the most offered in
+    # 2020-2022 (180); 302 has no row: the estimate (capacity 1000 / 5); the border school 401 (100 first
+    # preferences for 200 places: not filled, the most offered) a quarter of its 200 (as in the test above)
+    assert s["pan"].to_dict() == {301: 150, 302: 200, 303: 90, 401: 50}
+    # first preferences of 2022; 302 has none: the LA's median per place, (300/150 + 180/90) / 2 = 2
+    assert s["times_first"].to_dict() == pytest.approx({301: 300, 302: 200 * 2, 303: 180, 401: 25}, rel=1e-4)
     assert market.preferences == 4
     assert any("1 school(s) of Countyshire have no applications and offers for entry 2022 (URNs 302)" in n
                for n in market.notes)
     game = market_game(market, seed=0, preferences=4)
     firsts = pd.Series([p[0] for p in game.meta["applications"]["prefs"] if p]).value_counts()
-    # the cohort is everyone who put a school of the market first: 300 + 366.67 + 180 + 25 = 871.67
-    assert firsts.sum() == game.applicants.n == 872
+    # the cohort is everyone who put a school of the market first: 300 + 400 + 180 + 25 = 905
+    assert firsts.sum() == game.applicants.n == 905
     notes = " ".join(game.meta["notes"])
-    assert "the cohort is the 872 children who put one of the market's schools first" in notes
-    # the grammar 303 has 90 places but 180 put it first: 180 of the 872 pass the test (20.6%)
-    assert ("only the 20.6% of children who pass the selection test (their 90 places or the 180 children who put "
-            "one first, whichever is more, over the cohort of 872)") in notes
+    assert "the cohort is the 905 children who put one of the market's schools first" in notes
+    # the grammar 303 has 90 places but 180 put it first: 180 of the 905 pass the test (19.9%)
+    assert ("only the 19.9% of children who pass the selection test (their 90 places or the 180 children who put "
+            "one first, whichever is more, over the cohort of 905)") in notes
     assert "synthetic rates: looked-after 0.8% (assumed)" in " ".join(game.meta["notes"])
+
+
+def test_applications_of_a_closed_school_count_for_its_open_successor(tmp_path):
+    """An academy conversion gives a school a new URN: the rows of the old URN are the new school's demand (GIAS
+    links, either direction), unless the new URN has its own row that year."""
+    from repaudit.simulate.national import school_demand
+
+    rows = [(909, 2022, "900", 120, 200, 50, 20, 4),    # closed predecessor of the open 302 (no row of its own)
+            (908, 2022, "900", 70, 60, 10, 5, 4),       # closed predecessor of 303, which has its own row: ignored
+            (303, 2022, "900", 90, 180, 40, 20, 4),
+            (907, 2022, "900", 30, 10, 5, 5, 4)]        # closed, no open successor: stays under its own URN
+    frame = pd.DataFrame(rows, columns=["urn", "year", "la_code", "places_offered", "times_first", "times_second",
+                                        "times_third", "preferences"]).assign(phase="Secondary")
+    links = pd.DataFrame({"urn": [909, 303], "link_urn": [302, 908], "link_type": ["Successor", "Predecessor"]})
+    with Warehouse(tmp_path / "n.duckdb") as wh:
+        fill(wh)
+        wh.store(LoadResult("test", "apps.csv", "t", len(frame), [TableRows("school_admissions", frame,
+                                                                             ["urn", "year", "phase"])]))
+        wh.store(LoadResult("test", "links.csv", "t", 2, [TableRows("school_links", links,
+                                                                     ["urn", "link_urn", "link_type"])]))
+        demand = school_demand(wh)[0].set_index("urn")
+    assert sorted(demand.index) == [302, 303, 907]
+    # 302 takes 909's row: 200 put it first for 120 places offered (filled: 120 places)
+    assert (demand.loc[302, "times_first"], demand.loc[302, "places"]) == (200, 120)
+    assert (demand.loc[303, "times_first"], demand.loc[303, "places"]) == (180, 90)
+    # 907 did not fill (10 first preferences for 30 places): the most offered in three years
+    assert (demand.loc[907, "times_first"], demand.loc[907, "places"]) == (10, 30)
