@@ -224,4 +224,6 @@ def to_applicants(frame: pd.DataFrame, school_index: dict) -> Applicants:
         lsoa=frame["lsoa"].to_numpy(object) if "lsoa" in frame else None,
         girl=frame["sex"].eq("F").to_numpy(bool) if "sex" in frame else None,
         qualified=frame["qualified"].to_numpy(bool) if "qualified" in frame else None,
+        own_criteria=np.concatenate([np.asarray(m, dtype=bool) for m in frame["own_criteria"]] + [np.zeros(0, bool)])
+        if "own_criteria" in frame else None,
     )

@@ -67,6 +67,8 @@ class Applicants:
     lsoa: np.ndarray | None = None
     girl: np.ndarray | None = None        # bool (N,); None = sex not known (single-sex schools take anyone)
     qualified: np.ndarray | None = None   # bool (N,): passed the selection test; None = everyone qualifies
+    own_criteria: np.ndarray | None = None   # bool per listing (as prefs): meets the school's own criteria
+                                             # (synthetic cohorts, own_criteria.py); None = no listing does
 
     @property
     def n(self) -> int:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..errors import InputFileError, RepauditError
 from . import catchments as catchment_areas
+from . import own_criteria
 from .applicants import read_applications, to_applicants
 from .choice import ChoiceModel
 from .game import Game
@@ -161,9 +162,11 @@ class SelectiveEntry:
 
 def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_preferences=None,
                 model: ChoiceModel | None = None, city_share: float | None = None, areas=None,
-                selective: SelectiveEntry | None = None, response=None) -> Game:
+                selective: SelectiveEntry | None = None, response=None, own_share=None) -> Game:
     """The Game of an LA market: a synthetic cohort over its LSOAs (homes at the LSOA centroids). RESPONSE:
-    (fsm_response, a function of the schools' LA-admission flags giving the FSM-priority schools)."""
+    (fsm_response, a function of the schools' LA-admission flags giving the FSM-priority schools). With demand
+    data, listings meet the schools' own criteria at OWN_SHARE (one share, or one per kind of school; default
+    the fitted shares, own_criteria.py)."""
     schools = market.schools.assign(la_admissions=market.schools["community"] & market.schools["in_la"])
     notes = list(market.notes)
     children = int(round(market.lsoas["children"].sum()))
@@ -220,6 +223,12 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
         response=None if response is None else (response[0], response[1](schools["la_admissions"].to_numpy(bool))))
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
+    if demand:
+        own = own_criteria.shares(schools, own_share)
+        frame["own_criteria"] = own_criteria.draw(list(frame["prefs"]), own, {int(u): i for i, u in
+                                                                             enumerate(schools["urn"])}, seed)
+        notes.append(own_criteria.describe(own, own_criteria.kind_of(schools), "set" if own_share is not None else
+                                           own_criteria.fitted()["fitted_on"]))
     return make_game(schools, frame, areas, share, {
         "source": f"synthetic cohort for {market.name} ({market.code})", "calibration": report, "synthetic": True,
         "la_preferences": market.preferences, "demand_year": market.demand_year,

@@ -93,6 +93,8 @@ def pairs_of(game) -> Pairs:
         "fsm": apps.fsm.astype(bool)[applicant],
         "single_school_catchment": single,
         "everyone": np.ones(len(school), dtype=bool),
+        "own_criteria": np.zeros(len(school), dtype=bool) if apps.own_criteria is None
+        else np.asarray(apps.own_criteria, dtype=bool),
     }
     return Pairs(applicant, school, rank, distance, basic)
 
@@ -237,7 +239,8 @@ def _klass(pairs: Pairs, idx: np.ndarray, criteria: tuple[str, ...]) -> np.ndarr
 
 
 def _tiebreak(game, rules, pairs, sel, app, policy_of_pair, rng) -> np.ndarray:
-    """Rank of every active pair in its school's tie-break order (0 = first): distance or lottery."""
+    """Rank of every active pair in its school's tie-break order (0 = first): pairs meeting the school's own
+    criteria (own_criteria.py) first, then distance or lottery."""
     n = len(sel)
     per_child = rng.random(game.applicants.n)[app]
     per_pair = rng.random(n)
@@ -250,7 +253,7 @@ def _tiebreak(game, rules, pairs, sel, app, policy_of_pair, rng) -> np.ndarray:
             primary[on] = per_child[on]
         else:
             primary[on] = per_pair[on]
-    order = np.lexsort((per_pair, primary))
+    order = np.lexsort((per_pair, primary, ~pairs.basic["own_criteria"][sel]))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n, dtype=np.int64)
     return rank
