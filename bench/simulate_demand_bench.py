@@ -17,8 +17,15 @@ first preference against the published share:
 and, for scale, the published figures against each other (one year against the next; schools against residents),
 each with Pearson r, mean absolute difference and the same by subgroup (LAs with and without selective
 schools, preferences allowed, region). Per school: oversubscription (first preferences over places) of the
-cohort against the published ratio of the year after, by kind of school. Wall times per LA, the slowest, and
-the load average (the machine is shared).
+cohort against the published ratio of the year after, by kind of school. Where the gap comes from, per LA
+over the schools both have (FIT_YEAR): the cohort's first preferences against the times put first (demand),
+the places against places offered (places: min(first preferences, places) summed, model against published
+places), and the rest (allocation: first preferences the admission rules turn away though there are places
+for them, model against published); and at schools with more first preferences than places the share of
+places going to children who did not put the school first, model against published, by kind of school. The
+schools' own-criteria shares are the fitted ones (repaudit/simulate/own_criteria_fit.json, fitted on another
+entry year by bench/fit_own_criteria.py). Wall times per LA, the slowest, and the load average (the machine
+is shared).
 """
 from __future__ import annotations
 
@@ -36,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from repaudit.errors import RepauditError  # noqa: E402
+from repaudit.simulate import own_criteria  # noqa: E402
 from repaudit.simulate.game import solve  # noqa: E402
 from repaudit.simulate.inputs import market_game  # noqa: E402
 from repaudit.simulate.national import all_las, la_market, national_frames  # noqa: E402
@@ -49,7 +57,8 @@ LA_LEVEL = ADMISSIONS / "appsandoffers_2021_la_level_clarelgibson.csv.gz"
 
 def school_level(wh, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per school and per LA (la_code of the school), the published figures of entry YEAR."""
-    schools = wh.df("""SELECT urn, la_code, places_offered, times_first, first_pref_offers FROM school_admissions
+    schools = wh.df("""SELECT urn, la_code, places_offered, times_first, first_pref_offers, preferred_offers
+                       FROM school_admissions
                        WHERE phase = 'Secondary' AND year = ? ORDER BY urn""", [year])
     las = schools.groupby("la_code", as_index=False)[["first_pref_offers", "times_first"]].sum()
     las["rate"] = las["first_pref_offers"] / las["times_first"]
@@ -89,7 +98,7 @@ def fit_line(label: str, part: pd.DataFrame, model: str, col: str) -> str:
             f"mean {100 * part[model].mean():5.1f}% vs {100 * part[col].mean():5.1f}%")
 
 
-def simulate_las(frames, only: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate_las(frames, only: list[str], own_share: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One cohort and one baseline allocation per LA: per LA the first-preference rates, per school the
     synthetic oversubscription."""
     base = load_policy("baseline")
@@ -101,7 +110,7 @@ def simulate_las(frames, only: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
         try:
             market = la_market(frames, code)
             prefs = market.preferences or base.preferences
-            game = market_game(market, 0, prefs)
+            game = market_game(market, 0, prefs, own_share=own_share)
             alloc = solve(game, replace(base, preferences=prefs), seed=0)
         except RepauditError as exc:
             print(f"  {name}: left out ({exc})")
@@ -118,14 +127,58 @@ def simulate_las(frames, only: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
                         "model_own_schools": float(got_first[mine].mean()) if mine.any() else np.nan,
                         "selective": bool(game.schools.selective[own].any()), "preferences": prefs,
                         "seconds": time.perf_counter() - t})
+        got = np.bincount(alloc.school[alloc.preference_rank == 1], minlength=game.schools.n)
         school_rows.append(pd.DataFrame({"urn": game.schools.urn[own], "model_over": (listed / game.schools.pan)[own],
+                                         "la_code": code, "model_first": listed[own], "model_places": game.schools.pan[own],
+                                         "model_first_offers": got[own], "kind": own_criteria.kind_of(market.schools)[own],
                                          "selective": game.schools.selective[own],
                                          "single_sex": (game.schools.sex[own] != "mixed") if game.schools.sex is not None
                                          else False}))
     return pd.DataFrame(la_rows), pd.concat(school_rows)
 
 
-def run(db: Path, fit_year: int, only: list[str], csv: Path | None) -> None:
+def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> None:
+    """Where the first-preference gap comes from, per LA over the schools both have (see the docstring)."""
+    both = sch.merge(published.drop(columns="la_code"), on="urn", how="inner")
+    both = both[both["times_first"] > 0]
+    both["bound_real"] = np.minimum(both["times_first"], both["places_offered"])
+    both["bound_model"] = np.minimum(both["model_first"], both["model_places"])
+    both["bound_mixed"] = np.minimum(both["model_first"], both["places_offered"])
+    g = both.groupby("la_code")[["times_first", "model_first", "first_pref_offers", "model_first_offers",
+                                 "bound_real", "bound_model", "bound_mixed"]].sum()
+    parts = pd.DataFrame({
+        "model": g["model_first_offers"] / g["model_first"], "real": g["first_pref_offers"] / g["times_first"],
+        "demand": g["bound_mixed"] / g["model_first"] - g["bound_real"] / g["times_first"],
+        "places": (g["bound_model"] - g["bound_mixed"]) / g["model_first"],
+        "turned_away_model": (g["bound_model"] - g["model_first_offers"]) / g["model_first"],
+        "turned_away_real": (g["bound_real"] - g["first_pref_offers"]) / g["times_first"]})
+    parts["allocation"] = parts["turned_away_real"] - parts["turned_away_model"]
+    parts = parts.join(la.set_index("la_code")[["preferences", "selective", "region"]])
+    print(f"first-preference offer rate over the {len(both):,} schools in both (the gap model - published, per LA, "
+          "= demand + places + allocation):")
+    print("  " + fit_line("same schools", parts, "model", "real"))
+
+    def line(label, part):
+        mean = 100 * part[["demand", "places", "allocation"]].mean()
+        return (f"{label:28s} {len(part):4d} LAs  gap {100 * (part['model'] - part['real']).mean():+5.2f} pp = "
+                f"demand {mean['demand']:+5.2f} + places {mean['places']:+5.2f} + allocation {mean['allocation']:+5.2f}"
+                f"  (turned away: model {100 * part['turned_away_model'].mean():4.1f}%, published "
+                f"{100 * part['turned_away_real'].mean():4.1f}%)")
+    print("  " + line("all", parts))
+    groups = [(f"{'with' if k else 'no'} selective school", p) for k, p in parts.groupby("selective")]
+    groups += [(f"{int(k)} preferences", p) for k, p in parts.groupby("preferences")]
+    groups += [(str(k), p) for k, p in parts.groupby("region")]
+    for name, part in groups:
+        print("    " + line(name, part))
+    full = both[(both["times_first"] > both["places_offered"]) & (both["places_offered"] > 0)]
+    print(f"  share of places going to children who did not put the school first, at the {len(full):,} schools with "
+          "more first preferences than places offered (model / published):")
+    for kind, part in [("all", full)] + list(full.groupby("kind")):
+        print(f"    {kind:16s} {len(part):5d} schools  {100 * (1 - part['model_first_offers'].sum() / part['model_places'].sum()):5.1f}% / "
+              f"{100 * (1 - part['first_pref_offers'].sum() / part['places_offered'].sum()):5.1f}%")
+
+
+def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: float | None = None) -> None:
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores, shared machine)")
     t0 = time.perf_counter()
     with Warehouse(db, read_only=True) as wh:
@@ -135,13 +188,15 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None) -> None:
     residents, region = la_level(LA_LEVEL, fit_year)
     print(f"cohorts from entry {fit_year} applications, places and preferences; offers not used; "
           f"frames {time.perf_counter() - t0:.1f} s")
+    print("schools' own criteria: " + (f"{own_share:g} at every school" if own_share is not None else
+                                       f"{own_criteria.fitted()['shares']}, {own_criteria.fitted()['fitted_on']}"))
     for label, a, b in ((f"school-level file, entry {fit_year} vs {fit_year + 1}", same, following),
                         (f"school-level (LA's schools) vs LA-level (residents), entry {fit_year}", same, residents)):
         both = pd.concat([a.rename("a"), b.rename("b")], axis=1).dropna()
         if len(both) > 2:
             print(f"published against published, {label}: {len(both)} LAs, r = {pearson(both['a'], both['b']):.3f}, "
                   f"MAD = {100 * (both['a'] - both['b']).abs().mean():.2f} pp")
-    la, sch = simulate_las(frames, only)
+    la, sch = simulate_las(frames, only, own_share)
     la["region"] = la["la_code"].map(region).fillna("unknown")
     la["school_level"] = la["la_code"].map(same)
     la["la_level"] = la["la_code"].map(residents)
@@ -167,7 +222,8 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None) -> None:
             print("    " + fit_line(name, part, model, col))
     if csv:
         la.to_csv(csv, index=False)
-    sch = sch.merge(next_schools, on="urn", how="inner")
+    decompose(sch, same_schools, la)
+    sch = sch.merge(next_schools.drop(columns="la_code"), on="urn", how="inner")
     sch = sch[sch["places_offered"] > 0]
     sch["published_over"] = sch["times_first"] / sch["places_offered"]
     print(f"oversubscription (first preferences / places) per school vs entry {fit_year + 1}: {len(sch)} schools, "
@@ -185,13 +241,15 @@ def main() -> None:
                                                      "year of the LA-level file, or the latest loaded]")
     parser.add_argument("--la", action="append", default=[], help="only these LAs (by name)")
     parser.add_argument("--csv", type=Path, help="write the per-LA figures here")
+    parser.add_argument("--own-share", type=float, help="one share of listings meeting schools' own criteria at "
+                                                         "every school [default: the fitted shares]")
     args = parser.parse_args()
     fit_year = args.fit_year
     if fit_year is None:
         with Warehouse(args.db, read_only=True) as wh:
             latest = int(wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase = 'Secondary'")["y"].iloc[0])
         fit_year = min(latest, 2021)
-    run(args.db, fit_year, args.la, args.csv)
+    run(args.db, fit_year, args.la, args.csv, args.own_share)
 
 
 if __name__ == "__main__":

@@ -72,3 +72,39 @@ def test_facts_published_sets_york_offers_of_the_demand_year_beside_the_baseline
     summary = result.comparison.summary.set_index("metric")
     assert table.loc["all", "model"] == summary.loc["first_pref_rate", "baseline_mean"]
     assert (table["source"].str.contains(f"entry {YEAR}")).all() and len(table) >= 8
+
+
+def _demand_bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "simulate_demand_bench.py"
+    spec = importlib.util.spec_from_file_location("simulate_demand_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# bench/simulate_demand_bench.py (entry 2021, seed 0, own-criteria shares fitted on entry 2020): the share of
+# children who put one of the LA's schools first offered it, model and published (school-level file, 2021)
+RECORDED_2021 = {"Camden": (0.7508218277449047, 0.7132450331125828), "Kent": (0.7047356768724014, 0.6731233622771412),
+                 "York": (0.9380081300813008, 0.9273373983739838)}
+
+
+def test_the_demand_benchmark_gives_the_recorded_first_preference_rates_and_own_criteria_lower_them(
+        national_admissions_db):
+    bench = _demand_bench()
+    with Warehouse(national_admissions_db, read_only=True) as wh:
+        frames = national_frames(wh, demand_year=2021)
+        _, published = bench.school_level(wh, 2021)
+    la, schools = bench.simulate_las(frames, list(RECORDED_2021))
+    got = la.set_index("la_name")
+    for name, (model, real) in RECORDED_2021.items():
+        assert got.loc[name, "model_own_schools"] == pytest.approx(model, abs=1e-12), name
+        assert published[got.loc[name, "la_code"]] == pytest.approx(real, abs=1e-12), name
+    # Kent without the schools' own criteria: more first preferences offered (about 1.4 pp more), further from
+    # the published 67.3%
+    off, _ = bench.simulate_las(frames, ["Kent"], own_share=0.0)
+    assert off["model_own_schools"].iloc[0] > RECORDED_2021["Kent"][0] + 0.005
+    # every school of the three LAs has a kind and the per-school table covers them
+    assert set(schools["kind"]) <= {"selective", "faith", "own_admissions", "la_admissions"}
