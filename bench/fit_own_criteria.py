@@ -6,8 +6,11 @@ school, on one entry year's offers by preference, and write repaudit/simulate/ow
 For each share of a grid, every LA's synthetic cohort of YEAR (seed 0, from YEAR's applications and places)
 is allocated once under the baseline policy with that share at every school. Per kind of school (selective,
 faith, own admission authority, LA's), the share kept is the one whose first-preference offers per school
-come closest to YEAR's published ones (least squares over the LA's own schools of that kind). Only YEAR's
-offers are used: other years, the LA-level file and the scorecards stay for validation
+come closest to YEAR's published ones (least squares over the LA's own schools of that kind). Whether each
+kind also takes a share of its own in London, or in LAs allowing 6 preferences, is decided on LAs the shares
+were not fitted on: two halves of the LAs (alternate LA codes), each half's shares scored on the other half;
+the split with the least such error is kept (none, if splitting does not help) and fitted on all LAs. Only
+YEAR's offers are used: other years, the LA-level file and the scorecards stay for validation
 (bench/simulate_demand_bench.py). With --per-km, the same least squares (all schools) at the fitted shares for
 each distance decay given, as a check of the choice model's assumed per_km (written to the fit as well).
 """
@@ -54,7 +57,9 @@ def first_offers(frames, share, per_km: float | None = None) -> pd.DataFrame:
             continue
         own = market.schools["in_la"].to_numpy()
         got = np.bincount(alloc.school[alloc.preference_rank == 1], minlength=game.schools.n)
-        rows.append(pd.DataFrame({"urn": game.schools.urn[own], "kind": own_criteria.kind_of(market.schools)[own],
+        rows.append(pd.DataFrame({"urn": game.schools.urn[own], "la_code": code,
+                                  **{by or "kind": own_criteria.group_of(market.schools, by, prefs)[own]
+                                     for by in (None,) + own_criteria.SPLITS},
                                   "model": got[own]}))
     return pd.concat(rows, ignore_index=True)
 
@@ -85,27 +90,51 @@ def main() -> None:
     print(f"wrote {args.out}: {fit['shares']}")
 
 
+def errors_by(table: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Squared error of first-preference offers summed per share of the grid (rows) and GROUP (columns)."""
+    return table.assign(e=(table["model"] - table["real"]) ** 2).pivot_table(index="share", columns=group, values="e",
+                                                                            aggfunc="sum", fill_value=0.0)
+
+
+def cross_validated(table: pd.DataFrame, group: str) -> float:
+    """Squared error on each half of the LAs (alternate LA codes) at the shares that fit the other half best."""
+    codes = sorted(table["la_code"].unique())
+    half = table["la_code"].isin(codes[::2])
+    total = 0.0
+    for fit, score in ((half, ~half), (~half, half)):
+        best = errors_by(table[fit], group).idxmin()
+        held = errors_by(table[score], group)
+        total += sum(float(held.loc[best[g], g]) if g in best.index else float(held[g].min()) for g in held.columns)
+    return total
+
+
 def grid_fit(frames, real: pd.DataFrame, year: int) -> dict:
-    """The least-squares share per kind of school over GRID (see the module docstring)."""
-    errors = {}
+    """The least-squares share per kind of school (and split, if one helps on held-out LAs) over GRID."""
+    tables = []
     for share in GRID:
         t = time.perf_counter()
-        table = first_offers(frames, share).merge(real, on="urn")
-        sse = table.assign(e=(table["model"] - table["real"]) ** 2).groupby("kind")["e"].sum()
-        errors[share] = sse
+        tables.append(first_offers(frames, share).merge(real, on="urn").assign(share=share))
+        sse = errors_by(tables[-1], "kind").iloc[0]
         print(f"share {share:.2f}: " + ", ".join(f"{k} {v:,.0f}" for k, v in sse.items())
               + f"  ({time.perf_counter() - t:.0f} s)", flush=True)
-    grid = pd.DataFrame(errors).T
+    table = pd.concat(tables, ignore_index=True)
+    scores = {by: cross_validated(table, by or "kind") for by in (None,) + own_criteria.SPLITS}
+    for by, score in scores.items():
+        print(f"split by {by or 'kind only'}: squared error on held-out LAs {score:,.0f}")
+    split = min(scores, key=scores.get)
+    group = split or "kind"
+    grid = errors_by(table, group)
     best = grid.idxmin()
-    schools = table["kind"].value_counts()
-    fit = {"shares": {k: float(best.get(k, 0.0)) for k in own_criteria.KINDS},
-           "fitted_on": f"fitted on entry {year}'s first-preference offers per school, all LAs",
-           "method": "grid of shares, least squares on first-preference offers per school, by kind of school "
-                     "(bench/fit_own_criteria.py); one cohort (seed 0) per LA, baseline policy",
-           "year": year, "grid": list(GRID),
-           "schools": {k: int(schools.get(k, 0)) for k in own_criteria.KINDS},
-           "sum_squared_error": {k: [round(float(grid.loc[s, k]), 1) for s in GRID] for k in grid.columns}}
-    return fit
+    schools = table[table["share"] == GRID[0]][group].value_counts()
+    return {"shares": {k: float(v) for k, v in best.items()}, "split": split,
+            "fitted_on": f"fitted on entry {year}'s first-preference offers per school, all LAs",
+            "method": "grid of shares, least squares on first-preference offers per school, by kind of school"
+                      + (f" and {split}" if split else "") + " (bench/fit_own_criteria.py); one cohort (seed 0) per "
+                      "LA, baseline policy; the split chosen by two-fold cross-validation over LAs",
+            "year": year, "grid": list(GRID),
+            "held_out_error_by_split": {by or "none": round(v, 1) for by, v in scores.items()},
+            "schools": {k: int(v) for k, v in schools.items()},
+            "sum_squared_error": {k: [round(float(grid.loc[s, k]), 1) for s in GRID] for k in grid.columns}}
 
 
 if __name__ == "__main__":

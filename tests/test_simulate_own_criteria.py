@@ -77,6 +77,20 @@ def test_the_kind_of_a_school_comes_from_selection_religious_character_and_admis
     assert own_criteria.shares(schools, 0.2).tolist() == [0.2] * 6
 
 
+def test_a_split_gives_each_kind_a_share_in_london_or_elsewhere_or_by_the_las_preferences():
+    schools = pd.DataFrame({"selective": [False, False, True], "religion": [None, "Roman Catholic", None],
+                            "type": ["Academy converter", "Voluntary aided school", "Foundation school"],
+                            "la_code": ["202", "886", "319"]})
+    assert own_criteria.group_of(schools, "london").tolist() == ["own_admissions:london", "faith:elsewhere",
+                                                                 "selective:london"]
+    assert own_criteria.group_of(schools, "six_preferences", 6).tolist() == ["own_admissions:six", "faith:six",
+                                                                             "selective:six"]
+    assert own_criteria.group_of(schools, "six_preferences", 3)[0] == "own_admissions:fewer"
+    table = {"own_admissions:six": 0.4, "own_admissions:fewer": 0.1, "faith:six": 0.3, "selective:six": 0.2}
+    assert own_criteria.shares(schools, table, preferences=6).tolist() == [0.4, 0.3, 0.2]
+    assert own_criteria.shares(schools, table, preferences=4).tolist() == [0.1, 0.0, 0.0]
+
+
 def test_listings_meet_own_criteria_at_their_schools_share_from_a_stream_of_their_own():
     prefs = [[11, 12], [12], [11, 12, 13]] * 20_000
     index = {11: 0, 12: 1, 13: 2}
@@ -93,7 +107,11 @@ def test_listings_meet_own_criteria_at_their_schools_share_from_a_stream_of_thei
 
 def test_the_shipped_fit_says_what_it_was_fitted_on_and_gives_a_share_for_every_kind():
     fit = own_criteria.fitted()
-    assert set(fit["shares"]) == set(own_criteria.KINDS)
+    assert {k.split(":")[0] for k in fit["shares"]} == set(own_criteria.KINDS)
+    assert fit["split"] in (None,) + own_criteria.SPLITS
+    # the split kept is the one with the least squared error on the LAs its shares were not fitted on
+    held_out = fit["held_out_error_by_split"]
+    assert held_out[fit["split"] or "none"] == min(held_out.values())
     assert all(0.0 <= v <= 1.0 for v in fit["shares"].values())
     assert fit["fitted_on"].startswith("fitted on entry ")
     # the share kept is the grid's least squared error for each kind

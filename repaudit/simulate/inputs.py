@@ -224,7 +224,7 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
     if areas is None:
         notes.append("no catchment areas loaded: catchment criteria are met by no applicant")
     if demand:
-        own = own_criteria.shares(schools, own_share)
+        own = own_criteria.shares(schools, own_share, market.preferences)
         frame["own_criteria"] = own_criteria.draw(list(frame["prefs"]), own, {int(u): i for i, u in
                                                                              enumerate(schools["urn"])}, seed)
         notes.append(own_criteria.describe(own, own_criteria.kind_of(schools), "set" if own_share is not None else
