@@ -47,3 +47,15 @@ def test_every_la_is_byte_identical_run_after_run(national_db, tmp_path):
     one, two = twice(args, tmp_path)
     assert "national.csv" in one
     assert one == two
+
+
+def test_a_cohort_from_applications_and_offers_is_byte_identical_run_after_run(national_admissions_db, tmp_path):
+    """With applications and offers loaded the cohort also draws which listings meet schools' own criteria."""
+    args = ["--policy", "fsm-quota", "--synthetic", "--la", "York", "--db", str(national_admissions_db), "--runs",
+            "2", "--cohorts", "2", "--seed", "0"]
+    one, two = twice(args, tmp_path)
+    assert one == two
+    meta = (tmp_path / "one" / "meta.json").read_text(encoding="utf-8")
+    assert "schools' own criteria" in meta and "fitted on entry 2020" in meta
+    other = run(args[:-1] + ["1"], tmp_path / "seed1", "1")
+    assert other["allocation_baseline.csv"] != one["allocation_baseline.csv"]
