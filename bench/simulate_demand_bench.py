@@ -174,8 +174,9 @@ def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> N
     print(f"  share of places going to children who did not put the school first, at the {len(full):,} schools with "
           "more first preferences than places offered (model / published):")
     for kind, part in [("all", full)] + list(full.groupby("kind")):
-        print(f"    {kind:16s} {len(part):5d} schools  {100 * (1 - part['model_first_offers'].sum() / part['model_places'].sum()):5.1f}% / "
-              f"{100 * (1 - part['first_pref_offers'].sum() / part['places_offered'].sum()):5.1f}%")
+        model = 1 - part["model_first_offers"].sum() / part["model_places"].sum()
+        real = 1 - part["first_pref_offers"].sum() / part["places_offered"].sum()
+        print(f"    {kind:16s} {len(part):5d} schools  {100 * model:5.1f}% / {100 * real:5.1f}%")
 
 
 def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: float | None = None) -> None:

@@ -118,7 +118,8 @@ def school_demand(wh, phase: str = "Secondary", year: int | None = None):
     year = int(latest if year is None else year)
     demand = wh.df(
         """WITH succ AS (SELECT urn AS old, link_urn AS new FROM school_links WHERE link_type ILIKE 'successor%'
-                        UNION SELECT link_urn AS old, urn AS new FROM school_links WHERE link_type ILIKE 'predecessor%'),
+                        UNION
+                        SELECT link_urn AS old, urn AS new FROM school_links WHERE link_type ILIKE 'predecessor%'),
                 open AS (SELECT urn FROM schools WHERE coalesce(status, 'Open') ILIKE 'open%'),
                 one AS (SELECT old, min(new) AS new FROM succ
                         WHERE new IN (SELECT urn FROM open) AND old NOT IN (SELECT urn FROM open)
