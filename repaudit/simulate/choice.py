@@ -251,6 +251,20 @@ def _extend(joint: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return joint[..., None] * w / np.maximum(w.sum(axis=-1, keepdims=True), 1e-300)
 
 
+def unique_families(home_xy: np.ndarray, flags: np.ndarray) -> tuple:
+    """Distinct (home, flags) rows with their counts, in the order of
+    np.unique(column_stack([home_xy, flags]), axis=0): by easting, northing, then the flags (False first). The
+    flags are packed into bytes and sorted with the two coordinates, not as hundreds of float columns."""
+    n = len(home_xy)
+    packed = np.packbits(np.asarray(flags, dtype=bool), axis=1)        # first flag in the highest bit
+    order = np.lexsort([packed[:, j] for j in range(packed.shape[1] - 1, -1, -1)] + [home_xy[:, 1], home_xy[:, 0]])
+    xy, bits = home_xy[order], packed[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (xy[1:] != xy[:-1]).any(axis=1) | (bits[1:] != bits[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    return home_xy[order[starts]], np.asarray(flags, dtype=bool)[order[starts]], np.diff(np.append(starts, n))
+
+
 def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_preferences, group=None,
               iterations: int = 500, tol: float = 1e-4, later_preferences=None, barred=None) -> tuple[ChoiceModel, dict]:
     """Popularities whose expected first-preference counts match FIRST_PREFERENCES.
@@ -275,11 +289,10 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         if barred is not None:      # a school nobody may list gets nobody; the rest share the families
             want = np.where(no[mine].all(axis=0), 1e-9, want)
         want = want * mine.sum() / want.sum()
-        key = np.column_stack([home_xy[mine], in_catchment[mine], no[mine]])
-        rows, weight = np.unique(key, axis=0, return_counts=True)
+        homes, flags, weight = unique_families(home_xy[mine], np.column_stack([in_catchment[mine], no[mine]]))
         n_s = in_catchment.shape[1]
-        sub = (rows[:, :2], school_xy, rows[:, 2:2 + n_s].astype(bool))
-        sub_barred = rows[:, 2 + n_s:].astype(bool) if barred is not None else None
+        sub = (homes, school_xy, flags[:, :n_s])
+        sub_barred = flags[:, n_s:] if barred is not None else None
         err, best, since = np.inf, np.inf, 0
         fixed = replace(model, popularity=np.zeros(n_s)).utilities(*sub)        # distance and catchment terms
         if sub_barred is not None:
