@@ -191,39 +191,38 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
     return shift
 
 
-def _row_best(draws: np.ndarray, keep: int = 12):
-    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full: each row's KEEP
-    best columns under a reference shift are searched, and only rows whose best there could be beaten by
-    another column (its value under the reference plus the largest rise of the shift since) are searched in
-    full; the reference moves to the current shift when more than a twentieth of rows need that. The
-    shifts settle as a clearing converges, so most rounds cost KEEP / schools of a full one."""
+def _row_best(draws: np.ndarray, small: int = 24, refresh_share: float = 0.25):
+    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full. Each row's best
+    column and the best of the others (the runner-up) are kept under a reference shift; a row keeps its best
+    while that column's value under the new shift beats the runner-up's under the reference plus the largest
+    rise of the shift since, and only the other rows are searched in full. The reference moves to the current
+    shift when more than REFRESH_SHARE of the rows need that. The shifts settle as a clearing converges, so most
+    rounds cost a few operations per row; with SMALL schools or fewer every round is computed in full."""
     n, n_s = draws.shape
-    if n_s <= 2 * keep:
+    if n_s <= small:
         return lambda shift: (draws + shift).argmax(axis=1)
     rows = np.arange(n)
     state = {}
 
     def refresh(shift):
         moved = draws + shift
-        top = np.argpartition(-moved, keep - 1, axis=1)[:, :keep]
-        np.put_along_axis(moved, top, -np.inf, axis=1)
-        state.update(shift=shift.copy(), top=top, top_draws=np.take_along_axis(draws, top, axis=1),
-                     rest_best=moved.max(axis=1))
+        first = moved.argmax(axis=1)
+        moved[rows, first] = -np.inf
+        state.update(shift=shift.copy(), first=first, first_draw=draws[rows, first], runner=moved.max(axis=1))
 
     def best(shift, fresh=False):
         if not state:
             refresh(shift)
             fresh = True
-        top = state["top"]
-        v = state["top_draws"] + shift[top]
-        j = v.argmax(axis=1)
-        out, top_best = top[rows, j], v[rows, j]
-        rest = state["rest_best"] + (shift - state["shift"]).max()
-        unsure = ~(top_best > rest) & (np.isfinite(rest) | ~np.isfinite(top_best))
-        if unsure.sum() * 20 > n and not fresh:
+        first = state["first"]
+        lead = state["first_draw"] + shift[first]
+        near = state["runner"] + (shift - state["shift"]).max()
+        unsure = np.flatnonzero(~(lead > near) & (np.isfinite(near) | ~np.isfinite(lead)))
+        if unsure.size > refresh_share * n and not fresh:
             refresh(shift)
             return best(shift, fresh=True)
-        if unsure.any():
+        out = first.copy()
+        if unsure.size:
             out[unsure] = (draws[unsure] + shift).argmax(axis=1)
         return out
     return best
