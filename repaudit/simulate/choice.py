@@ -143,12 +143,20 @@ class ChoiceModel:
             listed = np.zeros(u.shape, dtype=bool)
             lengths = np.full(len(u), k) if lengths is None else np.asarray(lengths)
             for r in range(k):
-                draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
+                draw = u + self.rank_shift(r) + rng.gumbel(size=u.shape)
+                if r:
+                    draw[listed] = -np.inf
                 if quotas is not None and r < len(quotas):
                     lists = lengths > r
-                    budget = max(CLEARING_ROUNDS, int(CLEARING_WORK / max(draw[lists].size, 1)))
-                    draw[lists] += clearing_shift(draw[lists], quotas[r], iterations=budget,
+                    every = bool(lists.all())
+                    mine = draw if every else draw[lists]
+                    budget = max(CLEARING_ROUNDS, int(CLEARING_WORK / max(mine.size, 1)))
+                    moved = mine + clearing_shift(mine, quotas[r], iterations=budget,
                                                   stall=None if barred is None else CLEARING_STALL)
+                    if every:
+                        draw = moved
+                    else:
+                        draw[lists] = moved
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
             return out
