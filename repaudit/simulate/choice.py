@@ -199,40 +199,54 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
     return shift
 
 
-def _row_best(draws: np.ndarray, small: int = 24, refresh_share: float = 0.25):
-    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full. Each row's best
-    column and the best of the others (the runner-up) are kept under a reference shift; a row keeps its best
-    while that column's value under the new shift beats the runner-up's under the reference plus the largest
-    rise of the shift since, and only the other rows are searched in full. The reference moves to the current
-    shift when more than REFRESH_SHARE of the rows need that. The shifts settle as a clearing converges, so most
-    rounds cost a few operations per row; with SMALL schools or fewer every round is computed in full."""
+def _row_best(draws: np.ndarray, small: int = 24, max_references: int = 16):
+    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full. Each row keeps its
+    best column and the best of the others (the runner-up) under the shift it was last searched with (its
+    reference); the row keeps its best while that column's value under the new shift beats the runner-up's
+    plus the largest rise of the shift since the reference, and only the other rows are searched again. Past
+    MAX_REFERENCES references, every row's runner-up is carried to the latest one (a looser bound, still a
+    bound). The shifts settle as a clearing converges, so most rounds cost a few operations per row and a
+    search of the few rows near a tie; with SMALL schools or fewer every round is computed in full."""
     n, n_s = draws.shape
     if n_s <= small:
         return lambda shift: (draws + shift).argmax(axis=1)
-    rows = np.arange(n)
-    state = {}
+    first = np.zeros(n, dtype=np.int64)
+    first_draw, runner = np.full(n, -np.inf), np.full(n, -np.inf)
+    reference = np.zeros(n, dtype=np.int64)
+    shifts = []
 
-    def refresh(shift):
-        moved = draws + shift
-        first = moved.argmax(axis=1)
-        moved[rows, first] = -np.inf
-        state.update(shift=shift.copy(), first=first, first_draw=draws[rows, first], runner=moved.max(axis=1))
+    def search(rows, shift):
+        """Best column and runner-up of ROWS (None: every row) under SHIFT, which becomes their reference."""
+        every = rows is None
+        moved = draws + shift if every else draws[rows] + shift
+        top = moved.argmax(axis=1)
+        at = np.arange(len(moved))
+        got = draws[at, top] if every else draws[rows, top]
+        moved[at, top] = -np.inf
+        if every:
+            first[:], first_draw[:], runner[:], reference[:] = top, got, moved.max(axis=1), 0
+            shifts[:] = [shift.copy()]
+        else:
+            first[rows], first_draw[rows], runner[rows], reference[rows] = top, got, moved.max(axis=1), len(shifts)
+            shifts.append(shift.copy())
 
-    def best(shift, fresh=False):
-        if not state:
-            refresh(shift)
-            fresh = True
-        first = state["first"]
-        lead = state["first_draw"] + shift[first]
-        near = state["runner"] + (shift - state["shift"]).max()
-        unsure = np.flatnonzero(~(lead > near) & (np.isfinite(near) | ~np.isfinite(lead)))
-        if unsure.size > refresh_share * n and not fresh:
-            refresh(shift)
-            return best(shift, fresh=True)
-        out = first.copy()
-        if unsure.size:
-            out[unsure] = (draws[unsure] + shift).argmax(axis=1)
-        return out
+    def best(shift):
+        if not shifts:
+            search(None, shift)
+            return first.copy()
+        lead = first_draw + shift[first]
+        near = runner + (shift - np.array(shifts)).max(axis=1)[reference]
+        unsure = np.flatnonzero(~(lead > near) & np.isfinite(near))     # a row of -inf only keeps column 0
+        if unsure.size * 2 > n:
+            search(None, shift)
+        elif unsure.size:
+            search(unsure, shift)
+            if len(shifts) > max_references:
+                latest = shifts[-1]
+                runner[:] += (latest - np.array(shifts)).max(axis=1)[reference]
+                reference[:] = 0
+                shifts[:] = [latest]
+        return first.copy()
     return best
 
 
