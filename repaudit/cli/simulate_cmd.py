@@ -13,7 +13,7 @@ from ..simulate.outputs import summary_text
 from ..simulate.run import (DEFAULT_COHORTS, DEFAULT_RUNS, NATIONAL_RUNS, simulate, simulate_national, simulate_sweep,
                             simulate_what_would_it_take)
 from ..simulate.whatif import parse_pans
-from ..simulate.workers import MAX_JOBS, cpus
+from ..simulate.workers import MAX_JOBS
 from . import cli
 
 EPILOG = """\b
@@ -44,6 +44,7 @@ Examples:
   repaudit simulate --policy fsm-quota --set share=0.2 --applications apps.csv --capacities pans.csv
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
   repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
+  repaudit simulate --policy fsm-quota --synthetic --la Kent --jobs 1 --db output/england.duckdb
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
   repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --pan 114580=300
   repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --runs 20 --what-would-it-take all
@@ -147,8 +148,8 @@ def _choice(values):
                    "(with a note); without it such applications are an error.")
 @click.option("--jobs", type=int, metavar="N",
               help="Processes sharing the work: the cohorts, or with --la all the LAs (1 to "
-                   f"{MAX_JOBS}) [default: one per CPU, {cpus()} here, at most one per cohort]. Results are the "
-                   "same for any N; each extra process holds another cohort in memory.")
+                   f"{MAX_JOBS}) [default: one per CPU, at most one per cohort]. Results are the same for any N; "
+                   "each extra process holds another cohort in memory.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="output/simulate", show_default=True,
               help="Folder for the CSV files and the map.")
 @click.option("--progress/--no-progress", default=None,
