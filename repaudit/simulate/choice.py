@@ -182,6 +182,8 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
         raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
     shift = np.zeros(draws.shape[1])
     open_ = np.isfinite(draws).any(axis=0)
+    every = bool(open_.all())                  # then whole arrays, not masked copies, in the loop below
+    target = np.log(quota + 0.5) if every else np.log(quota[open_] + 0.5)
     best, since, closest = np.inf, 0, shift
     choose = _row_best(draws)
     for it in range(iterations):
@@ -193,7 +195,10 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
         if stall is not None and since >= stall:
             return closest
         step = 1.0 / (1.0 + it / 50.0)
-        shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
+        if every:
+            shift += step * (target - np.log(counts + 0.5))
+        else:
+            shift[open_] += step * (target - np.log(counts[open_] + 0.5))
     else:
         return closest
     return shift
