@@ -14,7 +14,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import sys
 import threading
 import traceback
 
@@ -78,16 +77,22 @@ def run_tasks(fn, tasks, shared=None, jobs: int | None = None, step=None, done=N
             if done is not None:
                 done(i, value, True)
     finally:
-        with taken.get_lock():
-            taken.value = len(tasks)          # no worker starts another task
-        starting.join()
-        for w in workers:
-            if w.pid is not None:
-                w.join(timeout=10 if sys.exc_info()[0] is None else 0)
-                if w.is_alive():
-                    w.terminate()
-                    w.join()
+        _stop(taken, len(tasks), workers, starting)
     return results
+
+
+def _stop(taken, n: int, workers: list, starting) -> None:
+    """No worker starts another task; then the workers are ended: every result has arrived (or an error is on
+    its way up), so one still starting or finishing has nothing left to give."""
+    with taken.get_lock():
+        taken.value = n
+    starting.join()
+    for w in workers:
+        if w.pid is not None:
+            w.join(timeout=0.5)
+            if w.is_alive():
+                w.terminate()
+                w.join()
 
 
 def _take(taken, n: int) -> int | None:
