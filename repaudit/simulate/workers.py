@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import traceback
 
@@ -118,7 +119,11 @@ def _result(out, workers, poll: float = 1.0) -> tuple:
 
 
 def _work(fn, tasks, shared, taken, out) -> None:
-    """A worker: takes tasks until none is left, sending (task, failure, value) for each (see `_call`)."""
+    """A worker: takes tasks until none is left, sending (task, failure, value) for each (see `_call`). Ctrl-C
+    is left to the main process, which ends the workers: quietly, whatever handlers importing the command
+    line set."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while (i := _take(taken, len(tasks))) is not None:
         out.put((i, *_call(fn, shared, tasks[i])))
     out.close()
