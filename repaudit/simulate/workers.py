@@ -2,12 +2,11 @@
 worker processes, results in task order.
 
 A task's result depends only on its inputs and its own seed, never on which process ran it or when, so the
-outputs are byte-identical whatever the number of jobs. This process runs tasks too (the first one
-itself, so that a user's error shows before any worker is busy); workers take tasks from the front of the
-queue. Workers start as fresh interpreters (spawn), never as a fork of
-this one, which may hold DuckDB's and BLAS's threads in any state; SHARED (an LA's market, the national
-frames) is sent to each worker once. Every process takes the next task from one
-counter, so none waits while another has several left.
+outputs are byte-identical whatever the number of jobs. Every process, this one included, takes the next
+task from one shared counter, so none idles while another has several left; this process takes the first
+task itself, so a user's error shows before any worker has started. Workers start as fresh interpreters
+(spawn), never as forks of this one, which may hold DuckDB's and BLAS's threads in any state; SHARED (an LA's
+market, the national frames) is sent to each worker once. A worker costs about a second of CPU to start.
 """
 from __future__ import annotations
 
@@ -21,6 +20,7 @@ import traceback
 from ..errors import RepauditError
 
 MAX_JOBS = 8      # beyond this the tasks of one run (20 cohorts, 151 LAs) gain little from more processes
+
 
 def cpus() -> int:
     """CPUs this process may run on."""
