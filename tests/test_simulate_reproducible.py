@@ -54,12 +54,10 @@ def test_every_la_is_byte_identical_run_after_run(national_db, tmp_path):
 def test_cohorts_shared_among_processes_give_the_files_of_one_process(real, tmp_path):
     """FSM families responding to the policy (a policy game apart from the baseline's, in each cohort) and an
     admission-number what-if (every cohort's games come back from the workers): the same files with 1, 2 or 3
-    processes; with one cohort more, not."""
+    processes (another seed gives other files: the Brighton test above)."""
     args = ["--policy", "brighton-2025", "--brighton", str(real), "--runs", "6", "--cohorts", "3", "--seed", "4",
             "--choice", "fsm_response=0.7", "--pan", "114580=280"]
     one = run(args + ["--jobs", "1"], tmp_path / "one", "1")
     assert {"pan_whatif.csv", "allocation.csv", "changes.csv", "criteria.csv"} <= set(one)
     assert run(args + ["--jobs", "2"], tmp_path / "two", "2") == one
     assert run(args + ["--jobs", "3"], tmp_path / "three", "3") == one
-    more = run([*args[:7], "4", *args[8:], "--jobs", "2"], tmp_path / "more", "1")
-    assert more["changes.csv"] != one["changes.csv"]
