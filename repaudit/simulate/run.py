@@ -230,11 +230,9 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     per_cohort = behaviours(choice or {}, cohorts, seed)
-    behaviour = per_cohort[0]
     if applications and (any(b.fsm_response for b in per_cohort) or cohorts > 1):
         raise RepauditError("--choice fsm_response and --cohorts apply to synthetic cohorts (--synthetic or "
                             "--brighton); an applications CSV carries its applicants' own preferences")
-
     plan = cohort_plan(pol, base, per_cohort, seed, runs_per_cohort(runs, cohorts), pans or {},
                        applications=applications, synthetic_la=synthetic_la, brighton_dir=brighton_dir,
                        capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchments,
