@@ -76,3 +76,27 @@ def test_jobs_outside_their_range_are_refused_and_the_default_fits_the_tasks():
     check_jobs(None)
     assert default_jobs(1) == 1
     assert 1 <= default_jobs(100) <= MAX_JOBS
+
+
+def test_the_runs_bar_counts_every_step_whatever_the_number_of_processes(real, monkeypatch):
+    """Three steps a lottery run (compare.runs_bar): cohorts run here report as they go, a worker's when its
+    result arrives; either way the bar ends full, not past it."""
+    from repaudit.simulate import run
+
+    bars = []
+
+    class Bar:
+        def __init__(self, runs):
+            self.total, self.n = 3 * runs, 0
+            bars.append(self)
+
+        def update(self, k=1):
+            self.n += k
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(run, "runs_bar", Bar)
+    for jobs in (1, 2):
+        run.simulate("brighton-2025", brighton_dir=str(real), runs=6, cohorts=3, jobs=jobs)
+    assert [(b.n, b.total) for b in bars] == [(18, 18), (18, 18)]

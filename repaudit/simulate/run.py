@@ -238,10 +238,9 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
                        capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchments,
                        entry_year=entry_year, truncate_preferences=truncate_preferences, city_share=city_fsm_share,
                        selective_share=selective_share)
-    per_run = 3 * plan.runs
-    bar = runs_bar(per_run * cohorts)
+    bar = runs_bar(plan.runs * cohorts)                  # three steps a run: see compare.runs_bar
     done = run_tasks(_cohort_task, range(cohorts), plan, jobs, step=bar.update,
-                     done=lambda i, _, worker: bar.update(per_run) if worker else None)
+                     done=lambda i, _, worker: bar.update(3 * plan.runs) if worker else None)
     bar.close()
     measured = [m for m, _ in done]
     pol, base = done[0][1]
