@@ -4,11 +4,17 @@
     .venv/bin/python bench/simulate_bench.py --small    # 2,500 applicants x 10 schools x 1,000 lottery runs
     .venv/bin/python bench/simulate_bench.py --national # 600,000 applicants x 3,500 schools x 3 preferences
     .venv/bin/python bench/simulate_bench.py --la-all   # fsm-quota in every LA of the real national warehouse
+    .venv/bin/python bench/simulate_bench.py --defaults output/england.duckdb [--las Kent,all] [--jobs 1,2]
+                                                        # the CLI at its defaults, per number of processes
 
 Targets: the 1,000 lottery runs in <= 30 s; the national run in <= 60 s and <= 4 GB peak memory; `--la all`
 on the real national warehouse (built from ../shared/data/real as the README's walk-through does, in a
 temporary folder) in <= 10 minutes and <= 4 GB.
-Each line prints the wall time and the process's peak resident memory so far.
+Each line prints the wall time and the process's peak resident memory so far. `--defaults` runs
+`repaudit simulate --policy fsm-quota --synthetic --la LA` at its defaults (a warehouse with applications and
+offers loaded; targets: Kent <= 15 s, `--la all` <= 60 s) once per `--jobs` value, printing wall time, CPU of
+all its processes, their peak memory together and the load average (other work on the machine slows the
+wall time), and whether every number of processes wrote the same files.
 """
 from __future__ import annotations
 
@@ -133,13 +139,92 @@ def la_all(runs: int = 5) -> None:
         print("  " + national_text(result, "fsm-quota", "baseline", runs).replace("\n", "\n  "))
 
 
+def cli_run(args: list, out: Path) -> dict:
+    """`repaudit simulate ARGS --out OUT` in a child process: wall and CPU seconds (it and its workers), peak
+    resident memory of all its processes together (read from /proc where there is one), load averages before
+    and after, and the sha256 of every file written."""
+    import hashlib
+    import os
+    import subprocess
+
+    load = os.getloadavg()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "repaudit", "simulate", *args, "--out", str(out), "--no-progress"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, _tree_rss_kb(child.pid))
+        time.sleep(0.1)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode:
+        raise SystemExit(f"repaudit simulate {' '.join(args)} failed:\n{child.stderr.read().decode()[-2000:]}")
+    files = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(out.iterdir()) if f.is_file()}
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"wall": wall, "cpu": cpu, "gb": (peak or after.ru_maxrss) / 1024 ** 2, "load": (load, os.getloadavg()),
+            "files": files}
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory (kB) of process ROOT and its descendants, 0 where /proc cannot tell."""
+    import os
+
+    children, total = {}, 0
+    try:
+        for d in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                parent = int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(d))
+    except OSError:
+        return 0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            total += next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                          if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total
+
+
+def defaults(db: Path, las: list, jobs: list) -> None:
+    import tempfile
+
+    targets = {"kent": "<= 15 s", "all": "<= 60 s"}
+    with tempfile.TemporaryDirectory() as tmp:
+        for la in las:
+            files = {}
+            for n in jobs:
+                got = cli_run(["--policy", "fsm-quota", "--synthetic", "--la", la, "--db", str(db), "--jobs", str(n)],
+                              Path(tmp) / f"{la}-{n}")
+                files[n] = got["files"]
+                (l1, l5, _), (a1, a5, _) = got["load"]
+                print(f"defaults, --la {la} --jobs {n}: {got['wall']:.1f} s wall (target {targets.get(la.lower(), '-')}), "
+                      f"{got['cpu']:.1f} s CPU, {got['gb']:.2f} GB peak in all; load average {l1:.2f}/{l5:.2f} before, "
+                      f"{a1:.2f}/{a5:.2f} after")
+            same = all(f == files[jobs[0]] for f in files.values())
+            print(f"  --la {la}: {len(files[jobs[0]])} files, {'the same' if same else 'NOT the same'} for --jobs "
+                  f"{', '.join(map(str, jobs))}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true")
     parser.add_argument("--national", action="store_true")
     parser.add_argument("--la-all", action="store_true")
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--defaults", type=Path, metavar="DB", help="warehouse with applications and offers loaded")
+    parser.add_argument("--las", default="Kent,all", help="LAs for --defaults, comma-separated [Kent,all]")
+    parser.add_argument("--jobs", default="1,2", help="process counts for --defaults, comma-separated [1,2]")
     args = parser.parse_args()
+    if args.defaults:
+        defaults(args.defaults, args.las.split(","), [int(j) for j in args.jobs.split(",")])
+        return
     both = not (args.small or args.national or args.la_all)
     if args.small or both:
         small(args.runs)

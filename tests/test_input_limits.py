@@ -208,6 +208,7 @@ def test_dev_stdin_from_a_pipe_loads_every_row(db):
     ("--runs", "10000000", "--runs 10000000 is outside 1 to 10,000, the limit on lottery runs"),
     ("--runs", "0", "--runs 0 is outside 1 to 10,000"),
     ("--cohorts", "201", "--cohorts 201 is outside 1 to 200"),
+    ("--jobs", "0", "--jobs 0 is outside 1 to 8: give the number of processes to use"),
     ("--seed", "-1", "--seed -1 is outside 0 to 4,294,967,295"),
     ("--seed", str(2**32), "--seed 4294967296 is outside 0 to 4,294,967,295")])
 def test_simulate_numbers_out_of_range(runner, db, tmp_path, option, value, says):

@@ -1,6 +1,7 @@
 """Reproducible runs: the same command, data and --seed give byte-identical output files, in separate
-processes with different hash seeds (so neither dict/set order nor DuckDB's parallel scans can leak in);
-another seed gives other files (the comparison can fail)."""
+processes with different hash seeds (so neither dict/set order nor DuckDB's parallel scans can leak in) and
+with one or two processes sharing the cohorts or LAs (--jobs 1, --jobs 2); another seed gives other files
+(the comparison can fail)."""
 import hashlib
 import os
 import subprocess
@@ -20,7 +21,8 @@ def run(args: list, out: Path, hash_seed: str) -> dict:
 
 
 def twice(args: list, tmp_path: Path) -> tuple[dict, dict]:
-    return run(args, tmp_path / "one", "1"), run(args, tmp_path / "two", "2")
+    """The files of ARGS run in this process alone, then shared with a worker process."""
+    return run(args + ["--jobs", "1"], tmp_path / "one", "1"), run(args + ["--jobs", "2"], tmp_path / "two", "2")
 
 
 def test_brighton_scenario_is_byte_identical_run_after_run(real, tmp_path):
@@ -59,3 +61,15 @@ def test_a_cohort_from_applications_and_offers_is_byte_identical_run_after_run(n
     assert "schools' own criteria" in meta and "fitted on entry 2020" in meta
     other = run(args[:-1] + ["1"], tmp_path / "seed1", "1")
     assert other["allocation_baseline.csv"] != one["allocation_baseline.csv"]
+
+
+def test_cohorts_shared_among_processes_give_the_files_of_one_process(real, tmp_path):
+    """FSM families responding to the policy (a policy game apart from the baseline's, in each cohort) and an
+    admission-number what-if (every cohort's games come back from the workers): the same files with 1, 2 or 3
+    processes (another seed gives other files: the Brighton test above)."""
+    args = ["--policy", "brighton-2025", "--brighton", str(real), "--runs", "6", "--cohorts", "3", "--seed", "4",
+            "--choice", "fsm_response=0.7", "--pan", "114580=280"]
+    one = run(args + ["--jobs", "1"], tmp_path / "one", "1")
+    assert {"pan_whatif.csv", "allocation.csv", "changes.csv", "criteria.csv"} <= set(one)
+    assert run(args + ["--jobs", "2"], tmp_path / "two", "2") == one
+    assert run(args + ["--jobs", "3"], tmp_path / "three", "3") == one

@@ -87,11 +87,12 @@ def test_the_fast_row_search_finds_the_same_best_school_as_a_full_search():
     draws = rng.gumbel(size=(3000, 60)) - rng.random(60) * 3
     draws[rng.random(draws.shape) < 0.2] = -np.inf                  # listed already, or barred
     draws[0] = -np.inf                                              # a row with nothing left: column 0, as argmax
-    best = _row_best(draws)
-    shift = np.zeros(60)
-    for step in (0.0, 0.01, 0.3, 2.0, 0.05, 5.0, 0.001):             # small and large moves, up and down
-        shift = shift + step * rng.normal(size=60)
-        assert np.array_equal(best(shift), (draws + shift).argmax(axis=1))
+    draws[1, 1:] = -np.inf                                          # a row with one school left: no runner-up
+    for best in (_row_best(draws), _row_best(draws, max_references=1)):     # also carried to one reference
+        shift = np.zeros(60)
+        for step in (0.0, 0.01, 0.3, 2.0, 0.05, 5.0, 0.001, *[0.002] * 20):   # small and large moves, up and down
+            shift = shift + step * rng.normal(size=60)
+            assert np.array_equal(best(shift), (draws + shift).argmax(axis=1))
 
 
 def test_clearing_shift_is_zero_when_the_draws_already_meet_the_quotas():

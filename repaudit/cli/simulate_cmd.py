@@ -13,6 +13,7 @@ from ..simulate.outputs import summary_text
 from ..simulate.run import (DEFAULT_COHORTS, DEFAULT_RUNS, NATIONAL_RUNS, simulate, simulate_national, simulate_sweep,
                             simulate_what_would_it_take)
 from ..simulate.whatif import parse_pans
+from ..simulate.workers import MAX_JOBS
 from . import cli
 
 EPILOG = """\b
@@ -43,6 +44,7 @@ Examples:
   repaudit simulate --policy fsm-quota --set share=0.2 --applications apps.csv --capacities pans.csv
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
   repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
+  repaudit simulate --policy fsm-quota --synthetic --la Kent --jobs 1 --db output/england.duckdb
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
   repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --pan 114580=300
   repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --runs 20 --what-would-it-take all
@@ -144,6 +146,10 @@ def _choice(values):
 @click.option("--truncate-preferences", is_flag=True,
               help="Keep only the first N preferences of applicants who list more than the policy allows "
                    "(with a note); without it such applications are an error.")
+@click.option("--jobs", type=int, metavar="N",
+              help="Processes sharing the work: the cohorts, or with --la all the LAs (1 to "
+                   f"{MAX_JOBS}) [default: one per CPU, at most one per cohort]. Results are the same for any N; "
+                   "each extra process holds another cohort in memory.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="output/simulate", show_default=True,
               help="Folder for the CSV files and the map.")
 @click.option("--progress/--no-progress", default=None,
@@ -153,19 +159,20 @@ def _choice(values):
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                      first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
                      choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir,
-                     progress, db):
+                     progress, jobs, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
     acceptance: the equal-preference scheme), over many lottery draws (--runs at most 10,000, --cohorts at
     most 200, --seed from 0 to 4,294,967,295)."""
     with progress_bars(sys.stderr.isatty() if progress is None else progress):
         _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
                   first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-                  choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, db)
+                  choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, jobs,
+                  db)
 
 
 def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
               first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
-              choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, db):
+              choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, jobs, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
     if facts and facts != "published" and not Path(facts).is_file():
@@ -183,7 +190,8 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
                                    f"{', '.join(extra)}")
         national, text = simulate_national(policy, baseline, db=db, runs=NATIONAL_RUNS if runs is None else runs,
                                            seed=seed, settings=_settings(settings),
-                                           reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir)
+                                           reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir,
+                                           jobs=jobs)
         click.echo(text)
         click.echo(f"\nwrote {', '.join(p.name for p in national.written)} in {out_dir}")
         return
@@ -191,7 +199,8 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
                    capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchment_layer,
                    runs=DEFAULT_RUNS if runs is None else runs, seed=seed, reserve_order=reserve_order,
                    entry_year=entry_year,
-                   truncate_preferences=truncate_preferences, cohorts=cohorts, selective_share=selective_share)
+                   truncate_preferences=truncate_preferences, cohorts=cohorts, selective_share=selective_share,
+                   jobs=jobs)
     pan_values = parse_pans(pans)
     if wwit:
         if sweep_spec or pan_values or facts:

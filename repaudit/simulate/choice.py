@@ -143,12 +143,20 @@ class ChoiceModel:
             listed = np.zeros(u.shape, dtype=bool)
             lengths = np.full(len(u), k) if lengths is None else np.asarray(lengths)
             for r in range(k):
-                draw = np.where(listed, -np.inf, u + self.rank_shift(r) + rng.gumbel(size=u.shape))
+                draw = u + self.rank_shift(r) + rng.gumbel(size=u.shape)
+                if r:
+                    draw[listed] = -np.inf
                 if quotas is not None and r < len(quotas):
                     lists = lengths > r
-                    budget = max(CLEARING_ROUNDS, int(CLEARING_WORK / max(draw[lists].size, 1)))
-                    draw[lists] += clearing_shift(draw[lists], quotas[r], iterations=budget,
+                    every = bool(lists.all())
+                    mine = draw if every else draw[lists]
+                    budget = max(CLEARING_ROUNDS, int(CLEARING_WORK / max(mine.size, 1)))
+                    moved = mine + clearing_shift(mine, quotas[r], iterations=budget,
                                                   stall=None if barred is None else CLEARING_STALL)
+                    if every:
+                        draw = moved
+                    else:
+                        draw[lists] = moved
                 out[:, r] = draw.argmax(axis=1)
                 listed[np.arange(len(u)), out[:, r]] = True
             return out
@@ -174,6 +182,8 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
         raise ValueError(f"quotas sum to {quota.sum():g}, not to the {len(draws)} families listing at this rank")
     shift = np.zeros(draws.shape[1])
     open_ = np.isfinite(draws).any(axis=0)
+    every = bool(open_.all())                  # then whole arrays, not masked copies, in the loop below
+    target = np.log(quota + 0.5) if every else np.log(quota[open_] + 0.5)
     best, since, closest = np.inf, 0, shift
     choose = _row_best(draws)
     for it in range(iterations):
@@ -185,47 +195,63 @@ def clearing_shift(draws: np.ndarray, quota, iterations: int = 10_000, stall: in
         if stall is not None and since >= stall:
             return closest
         step = 1.0 / (1.0 + it / 50.0)
-        shift[open_] += step * (np.log(quota[open_] + 0.5) - np.log(counts[open_] + 0.5))
+        if every:
+            shift += step * (target - np.log(counts + 0.5))
+        else:
+            shift[open_] += step * (target - np.log(counts[open_] + 0.5))
     else:
         return closest
     return shift
 
 
-def _row_best(draws: np.ndarray, keep: int = 12):
-    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full: each row's KEEP
-    best columns under a reference shift are searched, and only rows whose best there could be beaten by
-    another column (its value under the reference plus the largest rise of the shift since) are searched in
-    full; the reference moves to the current shift when more than a twentieth of rows need that. The
-    shifts settle as a clearing converges, so most rounds cost KEEP / schools of a full one."""
+def _row_best(draws: np.ndarray, small: int = 24, max_references: int = 16):
+    """A function shift -> argmax(DRAWS + shift) per row, the same as computing it in full. Each row keeps its
+    best column and the best of the others (the runner-up) under the shift it was last searched with (its
+    reference); the row keeps its best while that column's value under the new shift beats the runner-up's
+    plus the largest rise of the shift since the reference, and only the other rows are searched again. Past
+    MAX_REFERENCES references, every row's runner-up is carried to the latest one (a looser bound, still a
+    bound). The shifts settle as a clearing converges, so most rounds cost a few operations per row and a
+    search of the few rows near a tie; with SMALL schools or fewer every round is computed in full."""
     n, n_s = draws.shape
-    if n_s <= 2 * keep:
+    if n_s <= small:
         return lambda shift: (draws + shift).argmax(axis=1)
-    rows = np.arange(n)
-    state = {}
+    first = np.zeros(n, dtype=np.int64)
+    first_draw, runner = np.full(n, -np.inf), np.full(n, -np.inf)
+    reference = np.zeros(n, dtype=np.int64)
+    shifts = []
 
-    def refresh(shift):
-        moved = draws + shift
-        top = np.argpartition(-moved, keep - 1, axis=1)[:, :keep]
-        np.put_along_axis(moved, top, -np.inf, axis=1)
-        state.update(shift=shift.copy(), top=top, top_draws=np.take_along_axis(draws, top, axis=1),
-                     rest_best=moved.max(axis=1))
+    def search(rows, shift):
+        """Best column and runner-up of ROWS (None: every row) under SHIFT, which becomes their reference."""
+        every = rows is None
+        moved = draws + shift if every else draws[rows] + shift
+        top = moved.argmax(axis=1)
+        at = np.arange(len(moved))
+        got = draws[at, top] if every else draws[rows, top]
+        moved[at, top] = -np.inf
+        if every:
+            first[:], first_draw[:], runner[:], reference[:] = top, got, moved.max(axis=1), 0
+            shifts[:] = [shift.copy()]
+        else:
+            first[rows], first_draw[rows], runner[rows], reference[rows] = top, got, moved.max(axis=1), len(shifts)
+            shifts.append(shift.copy())
 
-    def best(shift, fresh=False):
-        if not state:
-            refresh(shift)
-            fresh = True
-        top = state["top"]
-        v = state["top_draws"] + shift[top]
-        j = v.argmax(axis=1)
-        out, top_best = top[rows, j], v[rows, j]
-        rest = state["rest_best"] + (shift - state["shift"]).max()
-        unsure = ~(top_best > rest) & (np.isfinite(rest) | ~np.isfinite(top_best))
-        if unsure.sum() * 20 > n and not fresh:
-            refresh(shift)
-            return best(shift, fresh=True)
-        if unsure.any():
-            out[unsure] = (draws[unsure] + shift).argmax(axis=1)
-        return out
+    def best(shift):
+        if not shifts:
+            search(None, shift)
+            return first.copy()
+        lead = first_draw + shift[first]
+        near = runner + (shift - np.array(shifts)).max(axis=1)[reference]
+        unsure = np.flatnonzero(~(lead > near) & np.isfinite(near))     # a row of -inf only keeps column 0
+        if unsure.size * 2 > n:
+            search(None, shift)
+        elif unsure.size:
+            search(unsure, shift)
+            if len(shifts) > max_references:
+                latest = shifts[-1]
+                runner[:] += (latest - np.array(shifts)).max(axis=1)[reference]
+                reference[:] = 0
+                shifts[:] = [latest]
+        return first.copy()
     return best
 
 
@@ -249,6 +275,20 @@ def _extend(joint: np.ndarray, weight: np.ndarray) -> np.ndarray:
     fresh = np.all(index[:-1] != index[-1], axis=0)
     w = weight.reshape((len(weight),) + (1,) * r + (n_schools,)) * fresh
     return joint[..., None] * w / np.maximum(w.sum(axis=-1, keepdims=True), 1e-300)
+
+
+def unique_families(home_xy: np.ndarray, flags: np.ndarray) -> tuple:
+    """Distinct (home, flags) rows with their counts, in the order of
+    np.unique(column_stack([home_xy, flags]), axis=0): by easting, northing, then the flags (False first). The
+    flags are packed into bytes and sorted with the two coordinates, not as hundreds of float columns."""
+    n = len(home_xy)
+    packed = np.packbits(np.asarray(flags, dtype=bool), axis=1)        # first flag in the highest bit
+    order = np.lexsort([packed[:, j] for j in range(packed.shape[1] - 1, -1, -1)] + [home_xy[:, 1], home_xy[:, 0]])
+    xy, bits = home_xy[order], packed[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (xy[1:] != xy[:-1]).any(axis=1) | (bits[1:] != bits[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    return home_xy[order[starts]], np.asarray(flags, dtype=bool)[order[starts]], np.diff(np.append(starts, n))
 
 
 def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_preferences, group=None,
@@ -275,11 +315,10 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         if barred is not None:      # a school nobody may list gets nobody; the rest share the families
             want = np.where(no[mine].all(axis=0), 1e-9, want)
         want = want * mine.sum() / want.sum()
-        key = np.column_stack([home_xy[mine], in_catchment[mine], no[mine]])
-        rows, weight = np.unique(key, axis=0, return_counts=True)
+        homes, flags, weight = unique_families(home_xy[mine], np.column_stack([in_catchment[mine], no[mine]]))
         n_s = in_catchment.shape[1]
-        sub = (rows[:, :2], school_xy, rows[:, 2:2 + n_s].astype(bool))
-        sub_barred = rows[:, 2 + n_s:].astype(bool) if barred is not None else None
+        sub = (homes, school_xy, flags[:, :n_s])
+        sub_barred = flags[:, n_s:] if barred is not None else None
         err, best, since = np.inf, np.inf, 0
         fixed = replace(model, popularity=np.zeros(n_s)).utilities(*sub)        # distance and catchment terms
         if sub_barred is not None:

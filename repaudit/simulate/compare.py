@@ -177,44 +177,83 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
     """As `compare`, pooling COHORTS, a list of (game, baseline game) drawn with different seeds: each gets
     RUNS / len(COHORTS) lottery draws (at least one), and the intervals, taken over all runs of all cohorts,
     then combine lottery and cohort variation. Tables of the first cohort's allocations are kept."""
-    game = cohorts[0][0]
     for p in (policy, baseline):
-        p.check_reserved(game.city_fsm_share)
-    per_cohort = max(1, -(-runs // len(cohorts)))
-    per_school = {"baseline": [], "policy": []}
-    per_area = {"baseline": [], "policy": []}
-    per_run = {"baseline": [], "policy": []}
-    per_criterion = {"baseline": [], "policy": []}
-    communities, first = [], None
+        p.check_reserved(cohorts[0][0].city_fsm_share)
+    per_cohort = runs_per_cohort(runs, len(cohorts))
     bar = runs_bar(per_cohort * len(cohorts))
-    for c, (pol_game, base_game) in enumerate(cohorts):
-        seeds = [int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(per_cohort,
-                                                                                                   dtype=np.uint32)]
-        base_runs = solve_many(base_game, baseline, seeds, done=bar.update)
-        pol_runs = solve_many(pol_game, policy, seeds, done=bar.update)
-        community = community_fsm(pol_game)
-        communities.append(community)
-        for b, p in zip(base_runs, pol_runs):
-            for label, g, alloc, ref in (("baseline", base_game, b, None), ("policy", pol_game, p, b)):
-                sm = school_metrics(g, alloc, community)
-                per_school[label].append(sm)
-                per_area[label].append(area_metrics(g, sm["fsm"], sm["intake"]))
-                per_run[label].append(summary_metrics(g, alloc, ref))
-                per_criterion[label].append(criteria.counts(g, alloc))
-            bar.update(1)
-        if first is None:
-            first = (base_runs, pol_runs, pol_game, base_game)
-        else:
-            first[1].extend(pol_runs)
+    measured = [run_cohort(pol_game, base_game, policy, baseline, cohort_seeds(seed, c, per_cohort), keep_first=c == 0,
+                           done=bar.update) for c, (pol_game, base_game) in enumerate(cohorts)]
     bar.close()
-    base_runs, pol_runs, game, base_game = first
-    cohort = np.repeat(np.arange(len(cohorts)), per_cohort)
-    caps = pol_runs[0].rules.band_caps(game)
+    return pool_cohorts(measured, policy, baseline, seed)
+
+
+def runs_per_cohort(runs: int, cohorts: int) -> int:
+    """Lottery draws each cohort gets: RUNS shared among COHORTS, at least one."""
+    return max(1, -(-runs // cohorts))
+
+
+def cohort_seeds(seed: int, c: int, runs: int) -> list:
+    """The lottery seeds of cohort C's RUNS draws (cohort 0 keeps the seeds a single cohort has)."""
+    return [int(x) for x in np.random.SeedSequence([seed, c] if c else seed).generate_state(runs, dtype=np.uint32)]
+
+
+@dataclass
+class CohortRuns:
+    """One cohort's lottery runs, measured: what `pool_cohorts` needs of it (arrays per run, no allocation but
+    the first run's when kept), so that it can be computed in another process."""
+
+    pol_game: Game | None
+    base_game: Game | None
+    per_school: dict
+    per_area: dict
+    per_run: dict
+    per_criterion: dict
+    bands: list                          # per policy run: {band name: offers under the band per school}
+    community: np.ndarray
+    first: tuple | None = None           # (baseline, policy) allocations of the first run
+
+
+def run_cohort(pol_game: Game, base_game: Game, policy: Policy, baseline: Policy, seeds: list,
+               keep_first: bool = False, done=None) -> CohortRuns:
+    """Solve one cohort (POL_GAME, BASE_GAME) under BASELINE and POLICY with each lottery seed (common random
+    numbers) and measure every run; DONE(n) is called as steps finish (a progress bar's update)."""
+    base_runs = solve_many(base_game, baseline, seeds, done=done)
+    pol_runs = solve_many(pol_game, policy, seeds, done=done)
+    community = community_fsm(pol_game)
+    out = CohortRuns(pol_game, base_game, *({"baseline": [], "policy": []} for _ in range(4)), bands=[],
+                     community=community, first=(base_runs[0], pol_runs[0]) if keep_first else None)
+    names = list(pol_runs[0].rules.band_caps(pol_game))
+    for b, p in zip(base_runs, pol_runs):
+        for label, g, alloc, ref in (("baseline", base_game, b, None), ("policy", pol_game, p, b)):
+            sm = school_metrics(g, alloc, community)
+            out.per_school[label].append(sm)
+            out.per_area[label].append(area_metrics(g, sm["fsm"], sm["intake"]))
+            out.per_run[label].append(summary_metrics(g, alloc, ref))
+            out.per_criterion[label].append(criteria.counts(g, alloc))
+        out.bands.append({name: p.band_counts(name, pol_game.schools.n).astype(float) for name in names})
+        if done is not None:
+            done(1)
+    return out
+
+
+def pool_cohorts(measured: list, policy: Policy, baseline: Policy, seed: int) -> Comparison:
+    """The comparison from every cohort's measured runs (MEASURED, in cohort order; the first kept its games and
+    first allocations)."""
+    first = measured[0]
+    game, base_game = first.pol_game, first.base_game
+    base_first, pol_first = first.first
+    per_cohort = len(first.bands)
+    cohort = np.repeat(np.arange(len(measured)), per_cohort)
+    caps = pol_first.rules.band_caps(game)
+
+    def joined(part: str) -> dict:
+        return {label: [x for m in measured for x in getattr(m, part)[label]] for label in ("baseline", "policy")}
+
     meta = {
-        "policy": policy.name, "baseline": baseline.name, "runs": per_cohort * len(cohorts), "seed": seed,
-        "cohorts": len(cohorts),
-        "intervals": "lottery draws" if len(cohorts) == 1 else
-                     f"prediction for a fresh cohort, from {len(cohorts)} synthetic cohorts ({per_cohort} lottery "
+        "policy": policy.name, "baseline": baseline.name, "runs": per_cohort * len(measured), "seed": seed,
+        "cohorts": len(measured),
+        "intervals": "lottery draws" if len(measured) == 1 else
+                     f"prediction for a fresh cohort, from {len(measured)} synthetic cohorts ({per_cohort} lottery "
                      "draws each)",
         "city_fsm_share": policy.share("city_fsm_share", game.city_fsm_share),
         "applicants": game.applicants.n, "schools": game.schools.n,
@@ -222,12 +261,14 @@ def compare_cohorts(cohorts: list, policy: Policy, baseline: Policy, runs: int =
         "rules": {label: policy_facts(p, game) for label, p in (("policy", policy), ("baseline", baseline))},
         **{k: v for k, v in game.meta.items() if k != "applications"},
     }
+    per_criterion = joined("per_criterion")
     return Comparison(
-        schools=_school_table(game, per_school, np.mean(communities, axis=0), pol_runs, caps, cohort),
-        areas=_area_table(per_area, cohort),
-        summary=_summary_table(per_run, cohort),
-        allocation=allocation_frame(game, pol_runs[0]),
-        allocation_baseline=allocation_frame(base_game, base_runs[0]),
+        schools=_school_table(game, joined("per_school"), np.mean([m.community for m in measured], axis=0),
+                              [b for m in measured for b in m.bands], caps, cohort),
+        areas=_area_table(joined("per_area"), cohort),
+        summary=_summary_table(joined("per_run"), cohort),
+        allocation=allocation_frame(game, pol_first),
+        allocation_baseline=allocation_frame(base_game, base_first),
         meta=finite(meta),
         criteria=criteria.criteria_table(game, per_criterion["baseline"], per_criterion["policy"], _wide),
     )
@@ -299,7 +340,7 @@ def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, m
     return out
 
 
-def _school_table(game, per_school, community, pol_runs, caps, cohort) -> pd.DataFrame:
+def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFrame:
     frames = []
     for metric in SCHOOL_METRICS:
         base = np.array([r[metric] for r in per_school["baseline"]])
@@ -307,7 +348,7 @@ def _school_table(game, per_school, community, pol_runs, caps, cohort) -> pd.Dat
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": metric,
                                     **_wide(base, pol, cohort, metric)}))
     for name, cap in caps.items():
-        counts = np.array([a.band_counts(name, game.schools.n).astype(float) for a in pol_runs])
+        counts = np.array([b[name] for b in bands])
         mean, lo, hi = _interval(counts, cohort, bounds("band"))
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": f"band_{name}",
                                     "policy_mean": mean, "policy_lo": lo, "policy_hi": hi}))

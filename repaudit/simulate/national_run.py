@@ -20,6 +20,7 @@ from .compare import compare
 from .inputs import la_preference_limit, market_game
 from .national import all_las, la_market, national_frames
 from .policies import Policy
+from .workers import run_tasks
 
 BURGESS_KEPT = 0.94
 
@@ -34,25 +35,29 @@ class NationalResult:
     written: list = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NationalPlan:
+    """What every LA's task shares, sent once to each worker process."""
+
+    frames: object
+    policy: Policy
+    baseline: Policy
+    runs: int
+    seed: int
+    city_share: float | None = None
+
+
 def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int = 0, city_share=None,
-                 out_dir=None, progress=None) -> NationalResult:
-    """POLICY against BASELINE in every LA of the warehouse DB; writes national.csv into OUT_DIR if given."""
+                 out_dir=None, progress=None, jobs: int | None = None) -> NationalResult:
+    """POLICY against BASELINE in every LA of the warehouse DB, the LAs shared among JOBS processes
+    (workers.py; the same results for any number); writes national.csv into OUT_DIR if given."""
     with Warehouse(db, read_only=True) as wh:
         frames = national_frames(wh)
-    rows, skipped = [], []
-    for code, name in all_las(frames):
-        try:
-            market = la_market(frames, code)
-            game = market_game(market, seed, max(policy.preferences, market.preferences or 0), city_share=city_share)
-            game.meta["la_preferences"], game.meta["demand_year"] = market.preferences, market.demand_year
-            pol, base = la_preference_limit(policy, baseline, game)
-            result = compare(game, pol, base, runs=runs, seed=seed)
-        except RepauditError as exc:
-            skipped.append(f"{name} ({code}): {exc}")
-            continue
-        rows.append(_row(code, name, game, result))
-        if progress:
-            progress(name)
+    las = all_las(frames)
+    done = run_tasks(_la_task, las, NationalPlan(frames, policy, baseline, runs, seed, city_share), jobs,
+                     done=lambda i, found, _: progress(las[i][1]) if progress and found[0] is not None else None)
+    rows = [row for row, _ in done if row is not None]
+    skipped = [why for _, why in done if why is not None]
     if not rows:
         raise RepauditError("no LA could be simulated: " + "; ".join(skipped[:5]))
     table = pd.DataFrame(rows)
@@ -64,6 +69,22 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
             for_csv(table)[0].to_csv(files.path("national.csv"), index=False, float_format="%.6g")
         out.written = files.written
     return out
+
+
+def _la_task(plan: NationalPlan, la: tuple, step=None) -> tuple:
+    """One LA (code, name) simulated as `--synthetic --la` would: (its row of national.csv, None), or (None, why
+    it was left out)."""
+    code, name = la
+    try:
+        market = la_market(plan.frames, code)
+        game = market_game(market, plan.seed, max(plan.policy.preferences, market.preferences or 0),
+                           city_share=plan.city_share)
+        game.meta["la_preferences"], game.meta["demand_year"] = market.preferences, market.demand_year
+        pol, base = la_preference_limit(plan.policy, plan.baseline, game)
+        result = compare(game, pol, base, runs=plan.runs, seed=plan.seed)
+    except RepauditError as exc:
+        return None, f"{name} ({code}): {exc}"
+    return _row(code, name, game, result), None
 
 
 def _row(code, name, game, result) -> dict:

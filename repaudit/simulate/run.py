@@ -18,10 +18,11 @@ from ..safe_text import for_csv
 from ..warehouse import Warehouse
 from . import explain, framing, inputs, national_run, outputs, published, scenarios, sweep, whatif
 from .choice import Behaviour, behaviours
-from .compare import Comparison, compare_cohorts
+from .compare import Comparison, cohort_seeds, pool_cohorts, run_cohort, runs_bar, runs_per_cohort
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
 from .schools import read_first_preferences
+from .workers import check_jobs, run_tasks
 
 
 @dataclass
@@ -100,6 +101,62 @@ def shared_market(db, la: str, capacities=None, catchments=None) -> tuple:
     return _MARKETS[key]
 
 
+@dataclass(frozen=True)
+class CohortPlan:
+    """What every cohort of one simulation shares, sent once to each worker process: the policies, where the
+    applicants come from (build_game's options), each cohort's choice parameters, the seed, lottery draws per
+    cohort, the --pan URNs to check and the LA market already read (shared_market's cache)."""
+
+    policy: Policy
+    baseline: Policy
+    sources: dict
+    behaviours: list
+    seed: int
+    runs: int
+    pans: tuple = ()
+    markets: dict = field(default_factory=dict)
+
+
+def cohort_plan(policy: Policy, baseline: Policy, per_cohort: list, seed: int, runs: int = 0, pans=(),
+                **sources) -> CohortPlan:
+    """The plan of a run's cohorts (SOURCES: build_game's options); a synthetic LA's market is read here, once
+    for every process."""
+    la, db = sources.get("synthetic_la"), sources.get("db")
+    markets = {}
+    other = sources.get("applications") or sources.get("brighton_dir")
+    if la and not other and db is not None and Path(db).is_file():
+        shared_market(db, la, sources.get("capacities"), sources.get("catchments"))
+        markets = dict(_MARKETS)
+    return CohortPlan(policy, baseline, sources, per_cohort, seed, runs, tuple(pans), markets)
+
+
+def _game_task(plan: CohortPlan, c: int, step=None, response=None) -> Game:
+    """Cohort C's game, drawn with seed SEED + C, in whichever process runs it."""
+    _MARKETS.update(plan.markets)
+    return build_game(plan.policy, seed=plan.seed + c, behaviour=plan.behaviours[c], response=response,
+                      **plan.sources)
+
+
+def _cohort_task(plan: CohortPlan, c: int, step=None):
+    """Cohort C, in whichever process runs it: its games drawn (the policy's own game when FSM families respond
+    to it), checked, solved and measured (compare.run_cohort). Returns the measured runs, without their games
+    beyond the first cohort unless --pan needs them, and the policies as run."""
+    b = plan.behaviours[c]
+    base_game = _game_task(plan, c)
+    pol_game = _game_task(plan, c, response=(b.fsm_response, plan.policy.fsm_priority)) if b.fsm_response \
+        else base_game
+    for urn in plan.pans:
+        whatif.school_index(pol_game, urn)              # an unknown URN fails before anything is solved
+    pol, base = inputs.la_preference_limit(plan.policy, plan.baseline, pol_game)
+    for p in (pol, base):
+        p.check_reserved(pol_game.city_fsm_share)
+    measured = run_cohort(pol_game, base_game, pol, base, cohort_seeds(plan.seed, c, plan.runs), keep_first=c == 0,
+                          done=step)
+    if c and not plan.pans:
+        measured.pol_game = measured.base_game = None   # not needed again: not sent back from a worker
+    return measured, (pol, base)
+
+
 def behaviour_facts(settings: dict, per_cohort: list, game: Game) -> dict:
     """The choice-model parameters used: each set, drawn from a range per cohort, or assumed (the default)."""
     if not game.meta.get("synthetic"):
@@ -149,7 +206,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
              settings: dict | None = None, reserve_order: str | None = None, out_dir=None,
              entry_year: int = 2025, city_fsm_share: float | None = None,
              truncate_preferences: bool = False, choice: dict | None = None, cohorts: int | None = None,
-             facts=None, selective_share: float | None = None, pans: dict | None = None) -> Simulation:
+             facts=None, selective_share: float | None = None, pans: dict | None = None,
+             jobs: int | None = None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
@@ -159,38 +217,37 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     set beside the model's (explain.py), or 'published': the LA's first-preference offers in its demand year
     beside the baseline's (published.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
     selection test of its selective schools. PANS ({urn: admission number}, --pan): also run the policy with
-    these admission numbers against the policy as it is (pan_whatif.csv and the summary)."""
+    these admission numbers against the policy as it is (pan_whatif.csv and the summary). JOBS: processes
+    sharing the cohorts (default one per CPU, workers.py); the results do not depend on it."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
     if cohorts is None:
         cohorts = 1 if applications else DEFAULT_COHORTS
     check_counts(runs, seed, cohorts)
+    check_jobs(jobs)
     if city_fsm_share is not None and not 0 <= city_fsm_share < 0.95:
         raise RepauditError(f"--city-fsm-share must be a share from 0 to 0.95 (e.g. 0.28 for 28%), got {city_fsm_share}")
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     per_cohort = behaviours(choice or {}, cohorts, seed)
-    behaviour = per_cohort[0]
     if applications and (any(b.fsm_response for b in per_cohort) or cohorts > 1):
         raise RepauditError("--choice fsm_response and --cohorts apply to synthetic cohorts (--synthetic or "
                             "--brighton); an applications CSV carries its applicants' own preferences")
-
-    def game_for(cohort_seed, b, response=None):
-        return build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db,
-                          catchments, cohort_seed, entry_year, truncate_preferences, city_fsm_share, b, response,
-                          selective_share)
-
-    pairs = []
-    for c, b in enumerate(per_cohort):
-        base_game = game_for(seed + c, b)
-        pol_game = game_for(seed + c, b, (b.fsm_response, pol.fsm_priority)) if b.fsm_response else base_game
-        pairs.append((pol_game, base_game))
-    game = pairs[0][0]
-    for urn in pans or {}:
-        whatif.school_index(game, urn)                  # an unknown URN fails before anything is solved
-    pol, base = inputs.la_preference_limit(pol, base, game)
+    plan = cohort_plan(pol, base, per_cohort, seed, runs_per_cohort(runs, cohorts), pans or {},
+                       applications=applications, synthetic_la=synthetic_la, brighton_dir=brighton_dir,
+                       capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchments,
+                       entry_year=entry_year, truncate_preferences=truncate_preferences, city_share=city_fsm_share,
+                       selective_share=selective_share)
+    bar = runs_bar(plan.runs * cohorts)                  # three steps a run: see compare.runs_bar
+    done = run_tasks(_cohort_task, range(cohorts), plan, jobs, step=bar.update,
+                     done=lambda i, _, worker: bar.update(3 * plan.runs) if worker else None)
+    bar.close()
+    measured = [m for m, _ in done]
+    pol, base = done[0][1]
+    game = measured[0].pol_game
+    pairs = [(m.pol_game, m.base_game) for m in measured]
     game.meta["behaviour"] = behaviour_facts(choice or {}, per_cohort, game)
-    result = compare_cohorts(pairs, pol, base, runs=runs, seed=seed)
+    result = pool_cohorts(measured, pol, base, seed)
     result.meta.update(scope=framing.scope_sentence(game, pol, base), differences=framing.differences(pol, base),
                        cohorts_needed=DEFAULT_COHORTS if game.meta.get("synthetic") else None)
     drawn = [k for k, v in (choice or {}).items() if isinstance(v, tuple)]
@@ -210,16 +267,18 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
 
 def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs: int = NATIONAL_RUNS, seed: int = 0,
                       settings: dict | None = None, reserve_order: str | None = None,
-                      city_fsm_share: float | None = None, out_dir=None, progress=None):
-    """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py)."""
+                      city_fsm_share: float | None = None, out_dir=None, progress=None, jobs: int | None = None):
+    """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py), the LAs
+    shared among JOBS processes."""
     check_counts(runs, seed)
+    check_jobs(jobs)
     if db is None or not Path(db).is_file():
         raise RepauditError(f"--synthetic --la all needs the national warehouse; {db} does not exist "
                             "(see README, 'Auditing real data')")
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
-                                       out_dir=out_dir, progress=progress)
+                                       out_dir=out_dir, progress=progress, jobs=jobs)
     opening = framing.opening_lines({"scope": framing.national_scope(result.table, pol), "policy": pol.name,
                                      "baseline": base.name, "differences": framing.differences(pol, base)})
     text = national_run.national_text(result, pol.name, base.name, runs)
@@ -325,17 +384,22 @@ def simulate_what_would_it_take(policy: str, target: str, *, applications=None, 
                                 reserve_order: str | None = None, entry_year: int = 2025,
                                 city_fsm_share: float | None = None, truncate_preferences: bool = False,
                                 choice: dict | None = None, cohorts: int | None = None,
-                                selective_share: float | None = None, out_dir=None, progress=None):
+                                selective_share: float | None = None, out_dir=None, progress=None,
+                                jobs: int | None = None):
     """`--what-would-it-take URN|NAME|all`: for each school TARGET names, the smallest FSM reserve under POLICY
     that brings its FSM intake to its community's share (whatif.py); one cohort unless COHORTS says more, since
-    the search runs the simulator many times. Returns (table, text, paths written)."""
+    the search runs the simulator many times. JOBS: processes drawing the cohorts. Returns (table, text, paths
+    written)."""
     cohorts = cohorts or 1
     check_counts(runs, seed, cohorts)
+    check_jobs(jobs)
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     per_cohort = behaviours(choice or {}, cohorts, seed)
-    games = [build_game(pol, applications, synthetic_la, brighton_dir, capacities, first_preferences, db, catchments,
-                        seed + c, entry_year, truncate_preferences, city_fsm_share, b, None, selective_share)
-             for c, b in enumerate(per_cohort)]
+    plan = cohort_plan(pol, pol, per_cohort, seed, applications=applications, synthetic_la=synthetic_la,
+                       brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
+                       catchments=catchments, entry_year=entry_year, truncate_preferences=truncate_preferences,
+                       city_share=city_fsm_share, selective_share=selective_share)
+    games = run_tasks(_game_task, range(cohorts), plan, jobs)
     pol, _ = inputs.la_preference_limit(pol, pol, games[0])
     urns = what_would_it_take_schools(games[0], target)
     per = max(1, -(-runs // cohorts))

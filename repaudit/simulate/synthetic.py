@@ -192,7 +192,7 @@ def synthetic_applications(neigh: Neighbourhoods, school_urns, school_xy, n: int
         "sex": np.where(girl, "F", "M"),
         "qualified": qualified,
     })
-    frame["prefs"] = [list(row[:k]) for row, k in zip(urns[ranked], lengths)]
+    frame["prefs"] = [row[:k] for row, k in zip(urns[ranked].tolist(), lengths.tolist())]
     return frame, report
 
 
