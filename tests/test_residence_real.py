@@ -165,9 +165,40 @@ def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_
     assert stated["grammar_mean_gap_residence_pp"] == pytest.approx(gap_r[grammar].mean(), abs=0.01)
 
 
+def test_stated_held_out_figures_of_one_random_fold_recomputed(atlas, prepared, tmp_path):
+    """The first of the five random folds of schools (the fit script's seed): refit without its schools and
+    recompute the figures residence_fit.json states for it, from the two audits' own columns."""
+    wh, _ = atlas
+    fit_module, pairs, observed, info = prepared
+    shipped = gravity.load_fit()
+    name, train, test = fit_module.folds(info.reset_index(drop=True))["random"][0]
+    stated = shipped["held_out"]["random"]["fold"][name]
+    lik = fit_module.Likelihood(pairs, observed, shipped["form"])
+    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
+    path = tmp_path / "random.json"
+    fit_module.write_fit(path, shipped["form"], theta)
+    model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
+                           params={"fit": str(path)}).audited("fsm").set_index("urn")
+    truth = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
+    truth = truth.set_index("urn")
+    both = sorted(test & set(model.index) & set(truth.index))
+    rate_m, rate_r = model.community_rate[both].to_numpy(), truth.community_rate[both].to_numpy()
+    gap_m, gap_r = model.gap_pp[both].to_numpy(), truth.gap_pp[both].to_numpy()
+    grammar = truth.selective[both].to_numpy(dtype=bool)
+    assert stated["schools"] == len(both) == 47 and stated["grammar_schools"] == grammar.sum()
+    assert stated["rate_correlation"] == pytest.approx(np.corrcoef(rate_m, rate_r)[0, 1], abs=0.002)
+    assert stated["gap_correlation"] == pytest.approx(np.corrcoef(gap_m, gap_r)[0, 1], abs=0.002)
+    assert stated["rate_mae_pp"] == pytest.approx(100 * np.abs(rate_m - rate_r).mean(), abs=0.02)
+    assert stated["grammar_mean_gap_pp"] == pytest.approx(gap_m[grammar].mean(), abs=0.05)
+
+
 def test_shipped_fit_records_how_it_was_fitted():
     fit = json.loads(gravity.FIT_FILE.read_text())
     assert fit["fitted_on"]["schools"] > 200 and "January 2015" in fit["fitted_on"]["note"]
     held = fit["held_out"]["borough"]["overall"]
     assert held["rate_correlation"] >= fit["thresholds"]["rate_correlation"]
     assert held["gap_correlation"] >= fit["thresholds"]["gap_correlation"]
+    # the shipped variant is the one with the best held-out log-likelihood of those compared
+    scores = fit["held_out_log_likelihood_per_pupil"]
+    assert max(scores, key=scores.get) == f"{fit['form']} / {fit['variant']}" and len(scores) >= 4
+    assert set(fit["held_out"]) == {"borough", "random"} and len(fit["held_out"]["random"]["fold"]) == 5
