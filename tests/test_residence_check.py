@@ -160,6 +160,11 @@ def test_exponential_decay_and_a_wrong_fit_file(fixture_wh, tmp_path):
     bad.write_text(json.dumps(wrong_term))
     with pytest.raises(RepauditError, match="missing or not numbers: selective_idaci"):
         audit(fixture_wh, community="fitted", params={"fit": str(bad)})
+    wrong_term["parameters"]["selective_idaci"] = -5.0
+    wrong_term["parameters"]["demand_idaci2"] = 1e4
+    bad.write_text(json.dumps(wrong_term))
+    with pytest.raises(RepauditError, match="bad.json: implausible state-school participation term demand_idaci2"):
+        audit(fixture_wh, community="fitted", params={"fit": str(bad)})
 
 
 def test_shipped_fit_reads_and_design_orders_its_columns():

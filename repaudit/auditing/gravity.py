@@ -40,6 +40,7 @@ PAIR_NAMES = BASE + ("single_sex", "decay_single_sex", "selective_idaci", "faith
                      "decay_idaci", "same_la", "selective_idaci2")
 DEMAND = ("demand_idaci", "demand_idaci2")
 NAMES = PAIR_NAMES + DEMAND
+DEMAND_LIMIT = 50.0                 # |participation term| above this is not a fit (exp overflows soon after)
 KM = 1000.0
 
 
@@ -58,6 +59,11 @@ def load_fit(path=None) -> dict:
         raise RepauditError(f"{source}: not a fitted residence model (needs form {' or '.join(FORMS)} and "
                             f"numeric parameters {', '.join(BASE)}, optionally {', '.join(NAMES[len(BASE):])}; "
                             f"missing or not numbers: {', '.join(missing + wrong)})")
+    steep = [n for n in DEMAND if abs(parameters.get(n, 0.0)) > DEMAND_LIMIT]
+    if steep:
+        raise RepauditError(f"{source}: implausible state-school participation term {', '.join(steep)} (more than "
+                            f"{DEMAND_LIMIT:g} in absolute value: the pupils of an LSOA would change by more than "
+                            f"e^{DEMAND_LIMIT:g} times over the range of IDACI)")
     return fit
 
 
