@@ -224,3 +224,43 @@ def test_a_fit_file_rewritten_under_the_same_name_is_audited_afresh(sample_db, t
     assert len(first) > 3
     assert again.community_rate.tolist() == pytest.approx(fresh.community_rate.tolist())
     assert (first.community_rate - again.community_rate).abs().max() > 0.005
+
+
+def test_fit_likelihood_by_hand_and_its_gradient_by_finite_differences():
+    """The fit script's school-side likelihood with the participation term: on two LSOAs and two schools,
+    its value against the formula written out, and its gradient against central differences."""
+    import importlib.util
+    from pathlib import Path
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location(
+        "fit_residence_model", Path(__file__).resolve().parents[1] / "bench" / "fit_residence_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pairs = pd.DataFrame({"lsoa": ["a", "a", "b", "b"], "urn": [1, 2, 1, 2], "dist": [1000.0, 3000.0, 2000.0, 500.0],
+                          "roll": [100, 200, 100, 200], "selective": [False, True, False, True],
+                          "faith": [False] * 4, "single_sex": [False, True, False, True],
+                          "idaci": [0.1, 0.1, 0.4, 0.4], "same_la": [True, False, False, True],
+                          "children": [50.0, 50.0, 80.0, 80.0]})
+    observed = pd.DataFrame({"lsoa": ["a", "b", "a", "b"], "urn": [1, 1, 2, 2], "n": [7.0, 3.0, 2.0, 9.0]})
+    lik = module.Likelihood(pairs, observed, "exponential")
+    theta = np.linspace(-0.7, 0.9, len(gravity.NAMES))
+    ll, grad, pupils = lik.value(theta, {1, 2})
+    # by hand: m_l = children x exp(pi . (IDACI, IDACI^2)); a pupil of s lives in l w.p. m_l p(s|l) / sum
+    x = gravity.pair_design(pairs, "exponential", 0.5)
+    u = x @ theta[:len(gravity.PAIR_NAMES)]
+    p = np.exp(u) / np.repeat([np.exp(u[:2]).sum(), np.exp(u[2:]).sum()], 2)
+    pi = theta[len(gravity.PAIR_NAMES):]
+    m = pairs.children.to_numpy() * np.exp(pi[0] * pairs.idaci + pi[1] * pairs.idaci ** 2).to_numpy()
+    w = m * p                                         # rows: (a, 1), (a, 2), (b, 1), (b, 2)
+    q1, q2 = w[[0, 2]] / w[[0, 2]].sum(), w[[1, 3]] / w[[1, 3]].sum()
+    assert pupils == 21.0
+    assert ll == pytest.approx(7 * np.log(q1[0]) + 3 * np.log(q1[1]) + 2 * np.log(q2[0]) + 9 * np.log(q2[1]))
+    eps = 1e-6
+    numeric = [(lik.value(theta + eps * e, {1, 2})[0] - lik.value(theta - eps * e, {1, 2})[0]) / (2 * eps)
+               for e in np.eye(len(theta))]
+    assert grad == pytest.approx(numeric, abs=1e-6)
+    assert abs(grad[gravity.NAMES.index("demand_idaci")]) > 1e-3      # the participation term moves the fit
+    broken = module.Likelihood(pairs.assign(idaci=0.0), observed, "exponential")
+    assert broken.value(theta, {1, 2})[1][gravity.NAMES.index("demand_idaci")] == 0.0
