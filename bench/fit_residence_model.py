@@ -2,7 +2,10 @@
 likelihood, cross-validate it, and write the parameters with how and how well they were fitted.
 
     .venv/bin/python bench/fit_residence_model.py WAREHOUSE [--out repaudit/auditing/residence_fit.json]
-        [--forms exponential power] [--random-folds]
+        [--forms exponential power] [--random-folds] [--variants NAME ...] [--cache DIR] [--compare-only]
+
+--cache DIR keeps the prepared (LSOA, school) pairs as parquet and each variant's fits in DIR, so a later
+run on the same warehouse skips both; --compare-only stops after the held-out log-likelihoods (no audits).
 
 WAREHOUSE holds the national files (tests/real_files.py NATIONAL_FILES: GIAS and links, SPC, LSOA lookup,
 2021 population-weighted centroids, Census 2021 population, IoD2019 IDACI) and the flows to fit on, e.g.
@@ -10,21 +13,22 @@ WAREHOUSE holds the national files (tests/real_files.py NATIONAL_FILES: GIAS and
 (the London Schools Atlas: January 2015 census, all year groups, flows under 3 pupils suppressed).
 
 Likelihood: school-side conditional. Given the competition term (each LSOA's choice set), the home LSOA
-of a pupil of school s is l with probability children_l p(s | l) / sum_l' children_l' p(s | l'); the
-log-likelihood sums n_ls log of that over the observed flows. Suppressed flows (< 3 pupils) are absent,
-so the far tail of each school is under-counted. Schools opened since January 2015 with no predecessor
-are left out of the choice sets, as they did not exist when the flows were counted; rolls are today's.
+of a pupil of school s is l with probability m_l p(s | l) / sum_l' m_l' p(s | l'), m_l the LSOA's
+state-school pupils (children x exp(demand), gravity.demand); the log-likelihood sums n_ls log of that
+over the observed flows. Suppressed flows (< 3 pupils) are absent, so the far tail of each school is
+under-counted. Schools opened since January 2015 with no predecessor are left out of the choice sets, as
+they did not exist when the flows were counted; rolls are today's.
 
 Held out: every school of one borough at a time (the model is meant for boroughs not in the file), and
 with --random-folds five random folds of schools as well. The form (power or exponential decay, compared
-with every term free; the shipped fit compared only the exponential form, as the power form lost on
-held-out log-likelihood, -4.737 against -4.690 per pupil, when both were compared without the single-sex
-and deprivation terms) and
-then the variant (which of the single-sex and deprivation terms are free; the others are 0) are chosen on
-the held-out log-likelihood of the borough folds, never on the audit figures; those are reported as they
-come: the community FSM rate and the gap of each held-out school under the model against the
-residence-based ones (`--community flows` on the same flows), overall, by kind of school, by band of
-residence-based FSM rate and by borough. No school's own intake (its FSM or SEN rate) enters the model.
+with the first variant; the exponential form won, -4.690 against -4.737 per pupil, when both were compared
+without the single-sex and deprivation terms, so only it is compared unless asked) and then the variant
+(which of the single-sex, deprivation, participation, same-LA and decay x IDACI terms are free; the
+others are 0) are chosen on the held-out log-likelihood of the borough folds, never on the audit figures;
+those are reported as they come: the community FSM rate and the gap of each held-out school under the
+model against the residence-based ones (`--community flows` on the same flows), overall, by kind of
+school, by band of residence-based FSM rate and by borough (and by random fold). No school's own intake
+(its FSM or SEN rate) enters the model.
 """
 from __future__ import annotations
 
@@ -63,25 +67,34 @@ def _variant(base: np.ndarray, extra: tuple[str, ...] = ()) -> np.ndarray:
 
 SINGLE = ("single_sex", "decay_single_sex")
 DEPRIVATION = ("selective_idaci", "faith_idaci")
+KINDS = SINGLE + DEPRIVATION + ("single_sex_idaci",)
+PARTICIPATION = ("demand_idaci",)
 VARIANTS = {                               # free parameters -> the terms of gravity.NAMES
-    "type-specific, single-sex, deprivation": _variant(np.eye(6), SINGLE + DEPRIVATION + ("single_sex_idaci",)),
+    "all terms": _variant(np.eye(6), KINDS + PARTICIPATION + ("demand_idaci2", "decay_idaci", "same_la",
+                                                              "selective_idaci2")),
+    "kinds, participation, decay x IDACI, same LA": _variant(np.eye(6), KINDS + PARTICIPATION + ("decay_idaci",
+                                                                                                  "same_la")),
+    "kinds, participation, decay x IDACI": _variant(np.eye(6), KINDS + PARTICIPATION + ("decay_idaci",)),
+    "kinds, participation, same LA": _variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)),
+    "kinds, participation (quadratic)": _variant(np.eye(6), KINDS + PARTICIPATION + ("demand_idaci2",)),
+    "kinds, participation": _variant(np.eye(6), KINDS + PARTICIPATION),
+    "type-specific, single-sex, deprivation": _variant(np.eye(6), KINDS),
     "type-specific, deprivation": _variant(np.eye(6), DEPRIVATION),
     "type-specific, single-sex": _variant(np.eye(6), SINGLE),
     "type-specific": _variant(np.eye(6)),
 }
-FULL = next(iter(VARIANTS))
 BANDS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 101)]
 
 
 def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs: lsoa, urn, dist, roll, selective, faith, single_sex, idaci, children; observed: lsoa, urn, n)
-    for the LSOAs whose choice set holds a school with flows."""
+    """(pairs: gravity.pair_frame's columns; observed: lsoa, urn, n) for the LSOAs whose choice set holds a
+    school with flows. Leaves the table fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
     scope.prepare(con, False)
     materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
     materialise(con, "audit_lsoa_areas", "lsoa_areas")
     materialise(con, "audit_flows", "flows_current")
     con.execute(f"""create or replace temp table fit_schools as
-        select s.urn, s.easting, s.northing, s.roll, s.selective, s.faith, s.single_sex, s.la_name
+        select s.urn, s.easting, s.northing, s.roll, s.selective, s.faith, s.single_sex, s.la, s.la_name
         from audit_schools s left join schools g on g.urn = s.urn
         where s.phase = 'secondary' and s.scope_reason is null and s.easting is not null and s.roll > 0
           and not (coalesce(g.open_date, date '1900-01-01') > date '{FLOWS_FROM}'
@@ -93,13 +106,25 @@ def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     observed = con.execute("""select c.lsoa, f.urn, sum(f.pupils * c.share) as n
                               from audit_flows f join audit_lsoa_crosswalk c on c.code = f.lsoa
                               where f.urn in (select urn from fit_schools) group by all""").df()
-    pairs = con.execute("""select p.lsoa, p.urn, p.dist, s.roll, s.selective, s.faith, s.single_sex, a.idaci,
-                                  a.pop_secondary as children
-                           from audit_choice p join fit_schools s on s.urn = p.urn
-                           join audit_lsoa_areas a on a.lsoa = p.lsoa
-                           where p.lsoa in (select lsoa from audit_choice
-                                            where urn in (select urn from audit_flows))""").df()
+    pairs = gravity.pair_frame(con, "fit_schools")
+    reached = con.execute("select distinct lsoa from audit_choice where urn in (select urn from audit_flows)").df()
+    pairs = pairs[pairs["lsoa"].isin(reached["lsoa"])].reset_index(drop=True)
     return pairs, observed
+
+
+def cached(con, folder: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(pairs, observed, schools with flows: urn, la_name, selective, faith, single_sex): `prepare`d, or read
+    from FOLDER's parquet files when a previous run wrote them there (they depend only on the warehouse)."""
+    files = [Path(folder) / f"{name}.parquet" for name in ("pairs", "observed", "schools")] if folder else []
+    if files and all(f.exists() for f in files):
+        return tuple(pd.read_parquet(f) for f in files)
+    pairs, observed = prepare(con)
+    info = con.execute("select urn, la_name, selective, faith, single_sex from fit_schools").df()
+    info = info[info["urn"].isin(set(observed["urn"]) & set(pairs["urn"]))].reset_index(drop=True)
+    for frame, f in zip((pairs, observed, info), files):
+        f.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(f)
+    return pairs, observed, info
 
 
 class Likelihood:
@@ -112,6 +137,7 @@ class Likelihood:
         self.g = pd.factorize(pairs["lsoa"])[0]
         self.s, self.school_urns = pd.factorize(pairs["urn"])
         self.x = gravity.pair_design(pairs, form, FLOOR_KM)
+        self.z = gravity.pair_demand(pairs)
         self.log_children = np.log(pairs["children"].to_numpy(dtype=float))
         self.groups = self.g.max() + 1
         self.masks = {}
@@ -127,13 +153,14 @@ class Likelihood:
 
     def value(self, theta, schools) -> tuple[float, np.ndarray, float]:
         """(log-likelihood, gradient, pupils) over the flows of SCHOOLS (a set of URNs)."""
-        p, log_p = gravity.shares(self.g, self.x @ theta)
+        pair = len(gravity.PAIR_NAMES)
+        p, log_p = gravity.shares(self.g, self.x @ theta[:pair])
         xbar = np.column_stack([np.bincount(self.g, weights=p * self.x[:, j], minlength=self.groups)
                                 for j in range(self.x.shape[1])])
         index = self._mask(schools)
         s, n = self.s[index], self.n[index]
-        d = self.x[index] - xbar[self.g[index]]
-        w = self.log_children[index] + log_p[index]
+        d = np.hstack([self.x[index] - xbar[self.g[index]], self.z[index]])
+        w = self.log_children[index] + self.z[index] @ theta[pair:] + log_p[index]
         starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
         sizes = np.diff(np.r_[starts, len(s)])
         top = np.repeat(np.maximum.reduceat(w, starts), sizes)
@@ -258,16 +285,18 @@ def main() -> None:
     parser.add_argument("--forms", nargs="+", choices=gravity.FORMS, default=["exponential"],
                         help="distance-decay forms to compare (default: exponential)")
     parser.add_argument("--random-folds", action="store_true", help="also hold out five random folds of schools")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
+                        help="variants to compare (default: all; the first is fitted first)")
+    parser.add_argument("--cache", help="folder for the prepared pairs (parquet), reused when present")
+    parser.add_argument("--compare-only", action="store_true",
+                        help="print the held-out log-likelihoods and stop (no audits, nothing written)")
     args = parser.parse_args()
     started = dt.datetime.now(dt.timezone.utc)
     wh = Warehouse(args.warehouse, read_only=True)
-    pairs, observed = prepare(wh.con)
+    pairs, observed, info = cached(wh.con, args.cache)
     print(f"prepared in {(dt.datetime.now(dt.timezone.utc) - started).total_seconds():.0f} s", flush=True)
     flows_file = wh.con.execute("""select source_file, vintage from load_log where table_name = 'flows'
                                    order by loaded_at desc limit 1""").fetchone()
-    info = wh.con.execute("select urn, la_name, selective, faith, single_sex from fit_schools").df()
-    fitted_urns = set(observed["urn"]) & set(pairs["urn"])
-    info = info[info["urn"].isin(fitted_urns)].reset_index(drop=True)
     inside = observed.merge(pairs[["lsoa", "urn"]], on=["lsoa", "urn"])
     print(f"{len(info)} schools with flows, {observed['n'].sum():,.0f} pupils; "
           f"{100 * inside['n'].sum() / observed['n'].sum():.1f}% of them live in an LSOA whose choice set holds "
@@ -276,32 +305,50 @@ def main() -> None:
     scores, liks = {}, {}
     full, fold_fits = {}, {}
 
+    done = Path(args.cache) / "scores.json" if args.cache else None   # fits of earlier runs on the same pairs
+    earlier = json.loads(done.read_text()) if done and done.exists() else {}
+
     def score(form, variant):
-        full[(form, variant)] = fit(liks[form], set(info["urn"]), variant)
-        fold_fits[(form, variant)] = [fit(liks[form], train, variant, full[(form, variant)])
-                                      for _, train, _ in cv["borough"]]
+        key = f"{form} / {variant}"
+        if key in earlier:
+            full[(form, variant)] = np.array(earlier[key]["full"])
+            fold_fits[(form, variant)] = [np.array(t) for t in earlier[key]["folds"]]
+        else:
+            full[(form, variant)] = fit(liks[form], set(info["urn"]), variant)
+            fold_fits[(form, variant)] = [fit(liks[form], train, variant, full[(form, variant)])
+                                          for _, train, _ in cv["borough"]]
         held = [liks[form].value(theta, test) for theta, (_, _, test) in zip(fold_fits[(form, variant)], cv["borough"])]
         scores[(form, variant)] = sum(h[0] for h in held) / sum(h[2] for h in held)
-        print(f"{form:12s} {variant:15s} held-out (boroughs) log-likelihood per pupil "
+        if done:
+            earlier[key] = {"full": full[(form, variant)].tolist(),
+                            "folds": [t.tolist() for t in fold_fits[(form, variant)]]}
+            done.write_text(json.dumps(earlier))
+        print(f"{form:12s} {variant:45s} held-out (boroughs) log-likelihood per pupil "
               f"{scores[(form, variant)]:.4f}; all schools: " + " ".join(f"{v:.3f}" for v in full[(form, variant)]),
               flush=True)
 
     for form in args.forms:                    # the form with every parameter free, then the variant
         liks[form] = Likelihood(pairs, observed, form)
-        score(form, FULL)
-    form = max(args.forms, key=lambda f: scores[(f, FULL)])
-    for variant in VARIANTS:
+        score(form, args.variants[0])
+    form = max(args.forms, key=lambda f: scores[(f, args.variants[0])])
+    for variant in args.variants:
         if (form, variant) not in scores:
             score(form, variant)
     variant = max((v for f, v in scores if f == form), key=lambda v: scores[(form, v)])
+    if args.compare_only:
+        print(f"best on held-out log-likelihood: {form}, {variant}")
+        return
     lik, everyone = liks[form], set(info["urn"])
     theta = full[(form, variant)]
     se = standard_errors(lik, theta, everyone, variant)
     print(f"chosen: {form}, {variant}: " + ", ".join(f"{n} {v:.4f} (se {s:.4f})"
                                                       for n, v, s in zip(gravity.NAMES, theta, se)), flush=True)
     thetas = {"borough": fold_fits[(form, variant)]}
+    random_ll = {}
     if "random" in cv:
         thetas["random"] = [fit(lik, train, variant, theta) for _, train, _ in cv["random"]]
+        held = [lik.value(t, test) for t, (_, _, test) in zip(thetas["random"], cv["random"])]
+        random_ll = {f"{form} / {variant}": round(sum(h[0] for h in held) / sum(h[2] for h in held), 5)}
 
     residence = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
     residence = residence.set_index("urn")[["community_rate", "gap_pp"]]
@@ -320,6 +367,9 @@ def main() -> None:
                     .join(residence.rename(columns={"community_rate": "rate_residence", "gap_pp": "gap_residence"}),
                           how="inner"))
             held_out[scheme] = subgroups(rows)
+            if scheme != "borough":                       # each fold apart too, for a test to recompute one
+                held_out[scheme]["fold"] = {name: figures(rows[rows.index.isin(list(test))])
+                                            for name, _, test in sets}
             print(scheme, json.dumps(held_out[scheme]["overall"]), flush=True)
     extra = {
         "how": "maximum likelihood, school-side conditional likelihood of each school's pupils' home LSOAs given "
@@ -333,6 +383,7 @@ def main() -> None:
         "variant": variant,
         "standard_errors_naive": dict(zip(gravity.NAMES, map(float, np.round(se, 6)))),
         "held_out_log_likelihood_per_pupil": {f"{f} / {v}": round(s, 5) for (f, v), s in scores.items()},
+        "held_out_log_likelihood_per_pupil_random_folds": random_ll,
         "held_out": held_out,
         "thresholds": {key: float(np.floor(100 * (held_out["borough"]["overall"][key] - 0.05)) / 100)
                        for key in ("rate_correlation", "gap_correlation")},

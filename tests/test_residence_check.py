@@ -98,15 +98,51 @@ def test_single_sex_and_deprivation_terms_by_hand(fixture_wh, tmp_path):
 
 def test_design_columns_of_the_new_terms():
     x = gravity.design([2000.0, 2000.0, 2000.0], [100, 100, 100], [True, False, False], [False, True, False],
-                       "exponential", 0.5, single_sex=[True, True, False], idaci=[0.25, float("nan"), 0.35])
-    names = list(gravity.NAMES)
+                       "exponential", 0.5, single_sex=[True, True, False], idaci=[0.25, float("nan"), 0.35],
+                       same_la=[False, True, False])
+    names = list(gravity.PAIR_NAMES)
+    assert x.shape == (3, len(names))
     # the missing IDACI counts as the mean of the others, 0.3; a selective single-sex school has both terms
     assert x[0, names.index("selective_idaci")] == pytest.approx(0.25)
+    assert x[0, names.index("selective_idaci2")] == pytest.approx(0.0625)
     assert x[0, names.index("single_sex_idaci")] == pytest.approx(0.25)
     assert x[1, names.index("faith_idaci")] == pytest.approx(0.3)
     assert x[1, names.index("decay_single_sex")] == pytest.approx(-2.0)
-    assert x[2, len(gravity.BASE):].tolist() == [0.0] * (len(names) - len(gravity.BASE))
+    assert x[1, names.index("same_la")] == 1.0 and x[0, names.index("same_la")] == 0.0
+    # decay x IDACI for every kind of school: -(2 km) x IDACI
+    assert x[:, names.index("decay_idaci")].tolist() == pytest.approx([-0.5, -0.6, -0.7])
+    rest = [i for i, n in enumerate(names) if i >= len(gravity.BASE) and n != "decay_idaci"]
+    assert x[2, rest].tolist() == [0.0] * len(rest)
     assert x[2, names.index("decay")] == pytest.approx(-2.0)
+    z = gravity.demand([0.2, float("nan"), 0.4], 3)              # the LSOA's IDACI and its square
+    assert z.ravel().tolist() == pytest.approx([0.2, 0.04, 0.3, 0.09, 0.4, 0.16])
+    assert gravity.demand(None, 2).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_same_la_and_participation_terms_by_hand(fixture_wh, tmp_path):
+    # districts (ONS lookup): L1, L2 in D1, L3, L4 in D2. A, B, H sit in L1 (LA 900), C in L3 and belongs to
+    # LA 902, so D1's LA is 900 and D2's 902. Same LA: attraction x 3. State-school pupils of an LSOA:
+    # children x exp(2 x IDACI - IDACI^2). Choice sets (two nearest): L1 {A 0.5, H sqrt(0.89)}, L2 {B 0.5,
+    # H 0.7}, L3 {C 1, B 8}, L4 {C 1, B 10}: only C gains in L3 and L4 (A, B and H are all in L1's and L2's LA).
+    con = fixture_wh.con
+    con.execute("update schools set lsoa = 'L1' where urn in (1, 2, 8)")
+    con.execute("update schools set lsoa = 'L3', la_code = '902', la_name = 'Thirdshire' where urn = 3")
+    audit_fixture.insert(fixture_wh, "lsoa_lookup", [
+        {"lsoa11": code, "lsoa21": code, "chgind": "U", "lad_code": lad, "lad_name": lad}
+        for code, lad in (("L1", "D1"), ("L2", "D1"), ("L3", "D2"), ("L4", "D2"))])
+    base = json.loads(_fit_file(tmp_path).read_text())["parameters"]
+    path = _fit_file(tmp_path, parameters={**base, "same_la": math.log(3.0), "demand_idaci": 2.0,
+                                           "demand_idaci2": -1.0})
+    audit(fixture_wh, community="fitted", params={"fit": str(path)})
+    state = {lsoa: children * math.exp(2 * i - i * i)
+             for lsoa, children, i in (("L1", 100, 0.1), ("L2", 200, 0.3), ("L3", 100, 0.5), ("L4", 300, 0.2))}
+    p_b2 = 400 / (400 + 100 / 0.49)
+    p_c3, p_c4 = 3 * 200 / (3 * 200 + 100 / 64), 3 * 200 / (3 * 200 + 1)
+    weights = fixture_wh.df("select urn, area, weight from catchment_weight where urn in (2, 3) order by urn, area")
+    assert list(zip(weights.urn, weights.area)) == [(2, "L2"), (2, "L3"), (2, "L4"), (3, "L3"), (3, "L4")]
+    assert weights.weight.tolist() == pytest.approx([state["L2"] * p_b2, state["L3"] * (1 - p_c3),
+                                                     state["L4"] * (1 - p_c4), state["L3"] * p_c3,
+                                                     state["L4"] * p_c4])
 
 
 def test_exponential_decay_and_a_wrong_fit_file(fixture_wh, tmp_path):
@@ -124,14 +160,19 @@ def test_exponential_decay_and_a_wrong_fit_file(fixture_wh, tmp_path):
     bad.write_text(json.dumps(wrong_term))
     with pytest.raises(RepauditError, match="missing or not numbers: selective_idaci"):
         audit(fixture_wh, community="fitted", params={"fit": str(bad)})
+    wrong_term["parameters"]["selective_idaci"] = -5.0
+    wrong_term["parameters"]["demand_idaci2"] = 1e4
+    bad.write_text(json.dumps(wrong_term))
+    with pytest.raises(RepauditError, match="bad.json: implausible state-school participation term demand_idaci2"):
+        audit(fixture_wh, community="fitted", params={"fit": str(bad)})
 
 
 def test_shipped_fit_reads_and_design_orders_its_columns():
     fit = gravity.load_fit()
     assert fit["form"] in gravity.FORMS and set(gravity.NAMES) <= set(fit["parameters"])
     x = gravity.design([250.0, 3000.0], [100, 400], [False, True], [True, True], "power", 0.5)
-    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 5)
-    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 5)
+    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 8)
+    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 8)
 
 
 def test_flows_without_counts_join_lsoa_rates_and_follow_urns_forward(fixture_wh):
@@ -183,3 +224,43 @@ def test_a_fit_file_rewritten_under_the_same_name_is_audited_afresh(sample_db, t
     assert len(first) > 3
     assert again.community_rate.tolist() == pytest.approx(fresh.community_rate.tolist())
     assert (first.community_rate - again.community_rate).abs().max() > 0.005
+
+
+def test_fit_likelihood_by_hand_and_its_gradient_by_finite_differences():
+    """The fit script's school-side likelihood with the participation term: on two LSOAs and two schools,
+    its value against the formula written out, and its gradient against central differences."""
+    import importlib.util
+    from pathlib import Path
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location(
+        "fit_residence_model", Path(__file__).resolve().parents[1] / "bench" / "fit_residence_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pairs = pd.DataFrame({"lsoa": ["a", "a", "b", "b"], "urn": [1, 2, 1, 2], "dist": [1000.0, 3000.0, 2000.0, 500.0],
+                          "roll": [100, 200, 100, 200], "selective": [False, True, False, True],
+                          "faith": [False] * 4, "single_sex": [False, True, False, True],
+                          "idaci": [0.1, 0.1, 0.4, 0.4], "same_la": [True, False, False, True],
+                          "children": [50.0, 50.0, 80.0, 80.0]})
+    observed = pd.DataFrame({"lsoa": ["a", "b", "a", "b"], "urn": [1, 1, 2, 2], "n": [7.0, 3.0, 2.0, 9.0]})
+    lik = module.Likelihood(pairs, observed, "exponential")
+    theta = np.linspace(-0.7, 0.9, len(gravity.NAMES))
+    ll, grad, pupils = lik.value(theta, {1, 2})
+    # by hand: m_l = children x exp(pi . (IDACI, IDACI^2)); a pupil of s lives in l w.p. m_l p(s|l) / sum
+    x = gravity.pair_design(pairs, "exponential", 0.5)
+    u = x @ theta[:len(gravity.PAIR_NAMES)]
+    p = np.exp(u) / np.repeat([np.exp(u[:2]).sum(), np.exp(u[2:]).sum()], 2)
+    pi = theta[len(gravity.PAIR_NAMES):]
+    m = pairs.children.to_numpy() * np.exp(pi[0] * pairs.idaci + pi[1] * pairs.idaci ** 2).to_numpy()
+    w = m * p                                         # rows: (a, 1), (a, 2), (b, 1), (b, 2)
+    q1, q2 = w[[0, 2]] / w[[0, 2]].sum(), w[[1, 3]] / w[[1, 3]].sum()
+    assert pupils == 21.0
+    assert ll == pytest.approx(7 * np.log(q1[0]) + 3 * np.log(q1[1]) + 2 * np.log(q2[0]) + 9 * np.log(q2[1]))
+    eps = 1e-6
+    numeric = [(lik.value(theta + eps * e, {1, 2})[0] - lik.value(theta - eps * e, {1, 2})[0]) / (2 * eps)
+               for e in np.eye(len(theta))]
+    assert grad == pytest.approx(numeric, abs=1e-6)
+    assert abs(grad[gravity.NAMES.index("demand_idaci")]) > 1e-3      # the participation term moves the fit
+    broken = module.Likelihood(pairs.assign(idaci=0.0), observed, "exponential")
+    assert broken.value(theta, {1, 2})[1][gravity.NAMES.index("demand_idaci")] == 0.0

@@ -101,8 +101,11 @@ def _utility(row, p: dict, form: str, floor_km: float) -> float:
     g = d if form == "exponential" else math.log(d)
     kind = "selective" if row.selective else "faith" if row.faith else None
     u = p["size"] * math.log(max(row.roll, 1)) - (p[f"decay_{kind}"] if kind else p["decay"]) * g
+    u += -p["decay_idaci"] * g * row.idaci + p["same_la"] * row.same_la
     if kind:
         u += p[kind] + p[f"{kind}_idaci"] * row.idaci
+    if kind == "selective":
+        u += p["selective_idaci2"] * row.idaci ** 2
     if row.single_sex:
         u += p["single_sex"] - p["decay_single_sex"] * g + p["single_sex_idaci"] * row.idaci
     return u
@@ -124,14 +127,25 @@ def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_
     model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
                            params={"fit": str(path)}).audited("fsm").set_index("urn")
     p = dict(zip(gravity.NAMES, np.round(theta, 6)))
-    choice = wh.df("""select c.lsoa, c.urn, c.dist, s.roll, s.selective, s.faith, s.single_sex,
+    choice = wh.df("""select c.lsoa, c.urn, c.dist, s.roll, s.selective, s.faith, s.single_sex, s.la, a.lad_code,
                              coalesce(a.idaci, (select avg(idaci) from audit_lsoa_areas)) as idaci,
                              a.pop_secondary as children
                       from audit_choice c join audit_places s using (urn) join audit_lsoa_areas a using (lsoa)
                       where c.lsoa in (select lsoa from audit_choice where urn in (select unnest(?)))""",
                    [sorted(test)])
+    # an LSOA's LA: the LA of most schools in its district (the schools' own LSOAs through the ONS lookup)
+    lookup = wh.df("select lsoa11, lsoa21, lad_code from lsoa_lookup")
+    codes = pd.concat([lookup[["lsoa21", "lad_code"]].rename(columns={"lsoa21": "lsoa"}),
+                       lookup[["lsoa11", "lad_code"]].rename(columns={"lsoa11": "lsoa"})]).drop_duplicates()
+    counts = (wh.df("select lsoa, la from audit_schools where la is not null").merge(codes, on="lsoa")
+              .groupby(["lad_code", "la"]).size().reset_index(name="n"))
+    district_la = (counts.sort_values(["lad_code", "n", "la"], ascending=[True, False, True])
+                   .drop_duplicates("lad_code").set_index("lad_code").la)
+    choice["same_la"] = choice.la == choice.lad_code.map(district_la)
+    assert 0.1 < choice.same_la.mean() < 0.9
     choice["e"] = [math.exp(_utility(r, p, shipped["form"], shipped["floor_km"])) for r in choice.itertuples()]
-    choice["pupils"] = choice.children * choice.e / choice.groupby("lsoa").e.transform("sum")
+    state = choice.children * np.exp(p["demand_idaci"] * choice.idaci + p["demand_idaci2"] * choice.idaci ** 2)
+    choice["pupils"] = state * choice.e / choice.groupby("lsoa").e.transform("sum")
     mine = choice[choice.urn.isin(test)].set_index(["urn", "lsoa"]).pupils
     weights = wh.df("select urn, area as lsoa, weight from catchment_weight").set_index(["urn", "lsoa"]).weight
     assert len(mine) > 1000
@@ -151,9 +165,40 @@ def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_
     assert stated["grammar_mean_gap_residence_pp"] == pytest.approx(gap_r[grammar].mean(), abs=0.01)
 
 
+def test_stated_held_out_figures_of_one_random_fold_recomputed(atlas, prepared, tmp_path):
+    """The first of the five random folds of schools (the fit script's seed): refit without its schools and
+    recompute the figures residence_fit.json states for it, from the two audits' own columns."""
+    wh, _ = atlas
+    fit_module, pairs, observed, info = prepared
+    shipped = gravity.load_fit()
+    name, train, test = fit_module.folds(info.reset_index(drop=True))["random"][0]
+    stated = shipped["held_out"]["random"]["fold"][name]
+    lik = fit_module.Likelihood(pairs, observed, shipped["form"])
+    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
+    path = tmp_path / "random.json"
+    fit_module.write_fit(path, shipped["form"], theta)
+    model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
+                           params={"fit": str(path)}).audited("fsm").set_index("urn")
+    truth = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
+    truth = truth.set_index("urn")
+    both = sorted(test & set(model.index) & set(truth.index))
+    rate_m, rate_r = model.community_rate[both].to_numpy(), truth.community_rate[both].to_numpy()
+    gap_m, gap_r = model.gap_pp[both].to_numpy(), truth.gap_pp[both].to_numpy()
+    grammar = truth.selective[both].to_numpy(dtype=bool)
+    assert stated["schools"] == len(both) == 47 and stated["grammar_schools"] == grammar.sum()
+    assert stated["rate_correlation"] == pytest.approx(np.corrcoef(rate_m, rate_r)[0, 1], abs=0.002)
+    assert stated["gap_correlation"] == pytest.approx(np.corrcoef(gap_m, gap_r)[0, 1], abs=0.002)
+    assert stated["rate_mae_pp"] == pytest.approx(100 * np.abs(rate_m - rate_r).mean(), abs=0.02)
+    assert stated["grammar_mean_gap_pp"] == pytest.approx(gap_m[grammar].mean(), abs=0.05)
+
+
 def test_shipped_fit_records_how_it_was_fitted():
     fit = json.loads(gravity.FIT_FILE.read_text())
     assert fit["fitted_on"]["schools"] > 200 and "January 2015" in fit["fitted_on"]["note"]
     held = fit["held_out"]["borough"]["overall"]
     assert held["rate_correlation"] >= fit["thresholds"]["rate_correlation"]
     assert held["gap_correlation"] >= fit["thresholds"]["gap_correlation"]
+    # the shipped variant is the one with the best held-out log-likelihood of those compared
+    scores = fit["held_out_log_likelihood_per_pupil"]
+    assert max(scores, key=scores.get) == f"{fit['form']} / {fit['variant']}" and len(scores) >= 4
+    assert set(fit["held_out"]) == {"borough", "random"} and len(fit["held_out"]["random"]["fold"]) == 5

@@ -233,8 +233,10 @@ def build_proximity(con, indicator):
     "children of each LSOA choose among their nearest secondary schools (and the grammar schools within "
     "reach) with probability proportional to roll^size x exp(type effect) x distance decay, with its own "
     "decay for selective, faith and single-sex schools and, for those schools, a pull towards less (or "
-    "more) deprived LSOAs (x IDACI); the community is the predicted home LSOAs of the school's pupils. "
-    "Open data only (GIAS/SPC attributes, LSOA centroids and population, IDACI), never the school's intake",
+    "more) deprived LSOAs (x IDACI), a pull towards the schools of the LSOA's own local authority, and fewer "
+    "state-school pupils from affluent LSOAs; the community is the predicted home LSOAs of the school's "
+    "pupils. Open data only (GIAS/SPC attributes, LSOA centroids, population and lookup, IDACI), never the "
+    "school's intake",
     area_kind="lsoa", needs_location=True, phases=("secondary",),
     params=(Param("fit", None, "JSON file of fitted parameters (bench/fit_residence_model.py writes one); "
                   "default: the fit shipped with repaudit", text=True),))
@@ -242,17 +244,13 @@ def build_fitted(con, indicator):
     _require(con, "lsoa_population", "fitted model", "repaudit load population FILE")
     fit = gravity.load_fit(con.execute("select min(fit) from audit_sources").fetchone()[0])
     con.execute("""create or replace temp table audit_places as
-        select urn, easting, northing, roll, selective, faith, single_sex from audit_schools
+        select urn, la, easting, northing, roll, selective, faith, single_sex from audit_schools
         where phase = 'secondary' and scope_reason is null and easting is not null and northing is not null
           and roll > 0""")
     gravity.choice_pairs(con, "select urn, easting, northing, selective from audit_places",
                          "select lsoa, easting, northing from audit_lsoa_areas where pop_secondary > 0",
                          int(fit["k"]), float(fit["selective_km"]))
-    pairs = con.execute("""select p.lsoa, p.urn, p.dist, s.roll, s.selective, s.faith, s.single_sex, a.idaci,
-                                  a.pop_secondary as children
-                           from audit_choice p join audit_places s on s.urn = p.urn
-                           join audit_lsoa_areas a on a.lsoa = p.lsoa""").df()
-    con.register("_allocation", gravity.predict(pairs, fit))
+    con.register("_allocation", gravity.predict(gravity.pair_frame(con, "audit_places"), fit))
     con.execute("""create or replace temp table audit_allocation as
                    select lsoa::varchar as lsoa, urn::integer as urn, pupils::double as pupils from _allocation""")
     con.unregister("_allocation")

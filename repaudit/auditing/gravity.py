@@ -7,12 +7,17 @@ over the schools of l's choice set (its `k` nearest same-phase state-funded main
 selective school within `selective_km`), with A_s = roll_s^size x exp(selective x b_sel + faith x b_faith
 + single_sex x b_single) and f a power (max(d, floor_km)^-decay) or exponential (exp(-decay x d)) distance
 decay whose rate differs for selective and faith schools, with a further change of rate for single-sex
-schools. Selective, faith and single-sex schools may also draw unevenly on deprived areas: the utility of
-such a school to LSOA l gains b x IDACI_l (the LSOA's IoD income deprivation affecting children score, 0-1),
-so a negative b means the school's pupils come more from the less deprived LSOAs within its reach. Every
-input is open national data (GIAS/SPC attributes, LSOA centroids, child population, IDACI); never a
-school's own intake. log A_s f_s(d) is linear in the parameters, so the model is a conditional logit:
-`design` gives its columns. A school's predicted pupils from l are children_l x p(s | l).
+schools and with the LSOA's deprivation (decay_idaci: families in deprived areas travel less far). The
+utility also gains `same_la` when the school is in the LSOA's own local authority (coordinated admissions,
+home-to-school transport). Selective, faith and single-sex schools may draw unevenly on deprived areas:
+the utility of such a school to LSOA l gains b x IDACI_l (the LSOA's IoD income deprivation affecting
+children score, 0-1; selective schools also b2 x IDACI_l^2), so a negative b means the school's pupils come
+more from the less deprived LSOAs within its reach. The state-school pupils of l are its children x
+exp(demand_idaci x IDACI_l + demand_idaci2 x IDACI_l^2): affluent areas send more children to independent
+schools. Every input is open national data (GIAS/SPC attributes, LSOA centroids, child population, IDACI,
+the ONS LSOA lookup); never a school's own intake. log A_s f_s(d) is linear in the parameters, so the model
+is a conditional logit: `design` gives its columns and `demand` the LSOA's. A school's predicted pupils
+from l are children_l x exp(demand) x p(s | l).
 
 The parameters are fitted to the London Schools Atlas by bench/fit_residence_model.py and shipped as
 residence_fit.json (package data), which also records how, on what and how well they were fitted.
@@ -31,7 +36,11 @@ from . import neighbours
 FIT_FILE = Path(__file__).with_name("residence_fit.json")
 FORMS = ("power", "exponential")
 BASE = ("size", "selective", "faith", "decay", "decay_selective", "decay_faith")
-NAMES = BASE + ("single_sex", "decay_single_sex", "selective_idaci", "faith_idaci", "single_sex_idaci")
+PAIR_NAMES = BASE + ("single_sex", "decay_single_sex", "selective_idaci", "faith_idaci", "single_sex_idaci",
+                     "decay_idaci", "same_la", "selective_idaci2")
+DEMAND = ("demand_idaci", "demand_idaci2")
+NAMES = PAIR_NAMES + DEMAND
+DEMAND_LIMIT = 50.0                 # |participation term| above this is not a fit (exp overflows soon after)
 KM = 1000.0
 
 
@@ -50,6 +59,11 @@ def load_fit(path=None) -> dict:
         raise RepauditError(f"{source}: not a fitted residence model (needs form {' or '.join(FORMS)} and "
                             f"numeric parameters {', '.join(BASE)}, optionally {', '.join(NAMES[len(BASE):])}; "
                             f"missing or not numbers: {', '.join(missing + wrong)})")
+    steep = [n for n in DEMAND if abs(parameters.get(n, 0.0)) > DEMAND_LIMIT]
+    if steep:
+        raise RepauditError(f"{source}: implausible state-school participation term {', '.join(steep)} (more than "
+                            f"{DEMAND_LIMIT:g} in absolute value: the pupils of an LSOA would change by more than "
+                            f"e^{DEMAND_LIMIT:g} times over the range of IDACI)")
     return fit
 
 
@@ -62,21 +76,38 @@ def theta(fit: dict) -> np.ndarray:
     return np.array([float(fit["parameters"].get(n, 0.0)) for n in NAMES], dtype=float)
 
 
-def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_sex=None, idaci=None) -> np.ndarray:
-    """The conditional-logit columns of each (LSOA, school) pair, in the order of NAMES. SINGLE_SEX (school)
-    and IDACI (the LSOA's score, 0-1) default to none and 0; a missing IDACI counts as the mean of the rest."""
+def _deprivation(idaci, count: int) -> np.ndarray:
+    """IDACI scores (0 when none are given); a missing score counts as the mean of the rest."""
+    dep = np.zeros(count) if idaci is None else np.asarray(idaci, dtype=float)
+    if np.isnan(dep).any():
+        dep = np.where(np.isnan(dep), np.nanmean(dep) if (~np.isnan(dep)).any() else 0.0, dep)
+    return dep
+
+
+def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_sex=None, idaci=None,
+           same_la=None) -> np.ndarray:
+    """The conditional-logit columns of each (LSOA, school) pair, in the order of PAIR_NAMES. SINGLE_SEX
+    (school), IDACI (the LSOA's score, 0-1) and SAME_LA (the school is in the LSOA's local authority) default
+    to none, 0 and none; a missing IDACI counts as the mean of the rest."""
     d = np.maximum(np.asarray(dist_m, dtype=float) / KM, floor_km)
     g = d if form == "exponential" else np.log(d)
     sel = np.asarray(selective, dtype=bool)
     fai = np.asarray(faith, dtype=bool) & ~sel              # a selective faith school counts as selective
     other = ~sel & ~fai
     single = np.zeros(len(d), dtype=bool) if single_sex is None else np.asarray(single_sex, dtype=bool)
-    dep = np.zeros(len(d)) if idaci is None else np.asarray(idaci, dtype=float)
-    if np.isnan(dep).any():
-        dep = np.where(np.isnan(dep), np.nanmean(dep) if (~np.isnan(dep)).any() else 0.0, dep)
+    dep = _deprivation(idaci, len(d))
+    home = np.zeros(len(d), dtype=bool) if same_la is None else np.asarray(same_la, dtype=bool)
     return np.column_stack([np.log(np.maximum(np.asarray(roll, dtype=float), 1.0)), sel, fai,
                             -g * other, -g * sel, -g * fai, single, -g * single,
-                            dep * sel, dep * fai, dep * single]).astype(float)
+                            dep * sel, dep * fai, dep * single,
+                            -g * dep, home, dep * dep * sel]).astype(float)
+
+
+def demand(idaci, count: int) -> np.ndarray:
+    """The LSOA columns of log state-school demand per child, in the order of DEMAND: IDACI and IDACI^2
+    (a missing score counts as the mean of the rest)."""
+    dep = _deprivation(idaci, count)
+    return np.column_stack([dep, dep * dep]).astype(float)
 
 
 def shares(group: np.ndarray, utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,19 +142,50 @@ def choice_pairs(con, schools: str, lsoas: str, k: int, selective_km: float, out
     con.execute("drop table if exists audit_choice_far")
 
 
+def pair_frame(con, places: str) -> pd.DataFrame:
+    """The pairs of the choice set audit_choice (gravity.choice_pairs) with what the model reads: lsoa, urn,
+    dist, roll, selective, faith, single_sex, idaci, same_la, children. PLACES: a table of the schools (urn,
+    la, roll, selective, faith, single_sex). An LSOA's local authority is the one most schools of its
+    district (ONS lookup, through the schools' own LSOAs) belong to; unknown, same_la is false."""
+    return con.execute(f"""
+        with school_district as (
+            select s.la, l.lad_code, count(*) as n
+            from audit_schools s
+            join (select lsoa21 as lsoa, lad_code from lsoa_lookup
+                  union select lsoa11, lad_code from lsoa_lookup) l on l.lsoa = s.lsoa
+            where s.la is not null and l.lad_code is not null
+            group by all
+        ),
+        district_la as (
+            select lad_code, la from school_district
+            qualify row_number() over (partition by lad_code order by n desc, la) = 1
+        )
+        select p.lsoa, p.urn, p.dist, s.roll, s.selective, s.faith, s.single_sex, a.idaci,
+               coalesce(s.la = d.la, false) as same_la, a.pop_secondary as children
+        from audit_choice p join {places} s on s.urn = p.urn
+        join audit_lsoa_areas a on a.lsoa = p.lsoa
+        left join district_la d on d.lad_code = a.lad_code""").df()
+
+
 def pair_design(pairs: pd.DataFrame, form: str, floor_km: float) -> np.ndarray:
-    """`design` of a PAIRS frame (single_sex and idaci columns optional)."""
+    """`design` of a PAIRS frame (single_sex, idaci and same_la columns optional)."""
     return design(pairs["dist"], pairs["roll"], pairs["selective"], pairs["faith"], form, floor_km,
-                  pairs["single_sex"] if "single_sex" in pairs else None, pairs["idaci"] if "idaci" in pairs else None)
+                  *(pairs[c] if c in pairs else None for c in ("single_sex", "idaci", "same_la")))
+
+
+def pair_demand(pairs: pd.DataFrame) -> np.ndarray:
+    """`demand` of a PAIRS frame (each pair carries its LSOA's IDACI; none: no deprivation term)."""
+    return demand(pairs["idaci"] if "idaci" in pairs else None, len(pairs))
 
 
 def predict(pairs: pd.DataFrame, fit: dict) -> pd.DataFrame:
-    """PAIRS (lsoa, urn, dist, roll, selective, faith, single_sex, idaci, children) -> lsoa, urn, share
-    p(s | l), pupils (children x share) under FIT."""
+    """PAIRS (lsoa, urn, dist, roll, selective, faith, single_sex, idaci, same_la, children) -> lsoa, urn,
+    share p(s | l), pupils (children x exp(demand) x share) under FIT."""
     if pairs.empty:
         return pairs.assign(share=[], pupils=[])[["lsoa", "urn", "share", "pupils"]]
     pairs = pairs.sort_values(["lsoa", "urn"], kind="stable").reset_index(drop=True)
     group = pd.factorize(pairs["lsoa"])[0]
-    p, _ = shares(group, pair_design(pairs, fit["form"], fit["floor_km"]) @ theta(fit))
-    return pairs.assign(share=p, pupils=pairs["children"].to_numpy(dtype=float) * p)[["lsoa", "urn", "share",
-                                                                                         "pupils"]]
+    t = theta(fit)
+    p, _ = shares(group, pair_design(pairs, fit["form"], fit["floor_km"]) @ t[:len(PAIR_NAMES)])
+    children = pairs["children"].to_numpy(dtype=float) * np.exp(pair_demand(pairs) @ t[len(PAIR_NAMES):])
+    return pairs.assign(share=p, pupils=children * p)[["lsoa", "urn", "share", "pupils"]]
