@@ -11,14 +11,20 @@ applications, allocated under the baseline policy (one lottery). Printed, per LA
 first preference against the published share:
   * school-level file, FIT_YEAR: first-preference offers over first preferences of the LA's schools, against
     the model's children who put one of the LA's schools first (same schools, same year, offers not used);
-  * LA-level file, FIT_YEAR (when it has that year): the LA's resident applicants, against the whole cohort;
-  * scorecards, entry 2023 (2022/23 scorecard): residents again, a later year;
+  * LA-level file, FIT_YEAR (when it has that year): the LA's resident applicants, against the whole cohort,
+    and against the children whose synthetic home is in the LA, summed over every LA's market;
+  * scorecards, entry 2023 (2022/23 scorecard): residents again, a later year, against the same two;
   * school-level file, the year after FIT_YEAR: a forecast;
 and, for scale, the published figures against each other (one year against the next; schools against residents),
 each with Pearson r, mean absolute difference and the same by subgroup (LAs with and without selective
-schools, preferences allowed, region). Per school: oversubscription (first preferences over places) of the
-cohort against the published ratio of the year after, by kind of school. Where the gap comes from, per LA
-over the schools both have (FIT_YEAR): the cohort's first preferences against the times put first (demand),
+schools, preferences allowed, region). Where the synthetic children live: a market's cohort is everyone who put
+one of its schools first (a border school's count times the LA's share), wherever they really live, and every
+home is drawn in the market's own LSOAs; so the printed count of children living outside their market's LA
+shows whether the rate over an LA's residents can differ from its market's (it cannot while that count is 0).
+Beside it, the cohort against the LA-level file's resident applicants, the share offered a school of another LA
+(model and published), and the residents' rate by how far the cohort is from the resident applicants. Per
+school: oversubscription (first preferences over places) of the cohort against the published ratio of the
+year after, by kind of school. Where the gap comes from, per LA over the schools both have (FIT_YEAR): the cohort's first preferences against the times put first (demand),
 the places against places offered (places: min(first preferences, places) summed, model against published
 places), and the rest (allocation: first preferences the admission rules turn away though there are places
 for them, model against published); and at schools with more first preferences than places the share of
@@ -68,13 +74,49 @@ def school_level(wh, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 def la_level(path: Path, year: int) -> tuple[pd.Series, pd.Series]:
     """Secondary first-preference offer rate of each LA's residents (old code) for entry YEAR, and every LA's
     region (its latest row)."""
-    if not path.is_file():
+    rows = la_level_rows(path)
+    if rows.empty:
         return pd.Series(dtype=float), pd.Series(dtype=str)
-    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    rows = table[(table["geographic_level"] == "Local authority") & (table["school_phase"] == "Secondary")]
     region = rows.sort_values("time_period").drop_duplicates("old_la_code", keep="last").set_index("old_la_code")
     now = rows[rows["time_period"] == f"{year}{(year + 1) % 100:02d}"].set_index("old_la_code")
     return pd.to_numeric(now["first_preference_offers_percent"], errors="coerce").dropna() / 100, region["region_name"]
+
+
+def la_level_rows(path: Path, year: int | None = None) -> pd.DataFrame:
+    """The LA-level file's secondary rows per LA (all years, or entry YEAR indexed by old code); empty without it."""
+    if not path.is_file():
+        return pd.DataFrame(columns=["time_period", "old_la_code"])
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    rows = table[(table["geographic_level"] == "Local authority") & (table["school_phase"] == "Secondary")]
+    return rows if year is None else rows[rows["time_period"] == f"{year}{(year + 1) % 100:02d}"].set_index("old_la_code")
+
+
+def home_counts(apps, preference_rank, school, in_la, la_of_lsoa: pd.Series, market: str) -> pd.DataFrame:
+    """Per home LA (LA_OF_LSOA maps each child's home LSOA to its LA) of one market's children who listed a
+    school: children, offered their first preference, put a school outside the market's LA first, offered one
+    (SCHOOL -1 = none), and how many live outside the market's LA (MARKET, its code)."""
+    listing = np.diff(apps.offsets) > 0
+    first = apps.prefs[apps.offsets[:-1][listing]]
+    got = np.asarray(school)[listing]
+    placed = got >= 0
+    outside = np.zeros(len(got), dtype=bool)
+    outside[placed] = ~np.asarray(in_la, bool)[got[placed]]
+    home = la_of_lsoa.reindex(np.asarray(apps.lsoa, object)[listing]).fillna("unknown").to_numpy(object)
+    rows = pd.DataFrame({"home_la": home, "children": 1, "first": np.asarray(preference_rank)[listing] == 1,
+                         "first_elsewhere": ~np.asarray(in_la, bool)[first], "offered_elsewhere": outside})
+    rows["away"] = rows["home_la"] != market
+    return rows.groupby("home_la", as_index=False)[["children", "first", "first_elsewhere", "offered_elsewhere",
+                                                    "away"]].sum()
+
+
+def by_home(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every market's home_counts summed per home LA, with the share offered their first preference
+    (model_homes) and the share offered a school of another market's LA (model_elsewhere)."""
+    cols = ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]
+    total = pd.concat(parts).groupby("home_la")[cols].sum() if parts else pd.DataFrame(columns=cols)
+    total["model_homes"] = total["first"] / total["children"]
+    total["model_elsewhere"] = total["offered_elsewhere"] / total["children"]
+    return total
 
 
 def scorecard_rates(path: Path) -> pd.Series:
@@ -102,7 +144,8 @@ def simulate_las(frames, only: list[str], own_share: float | None = None) -> tup
     """One cohort and one baseline allocation per LA: per LA the first-preference rates, per school the
     synthetic oversubscription."""
     base = load_policy("baseline")
-    la_rows, school_rows = [], []
+    la_rows, school_rows, home_parts = [], [], []
+    la_of_lsoa = frames.lsoas.set_index("lsoa")["lad_code"].map(frames.las.set_index("lad_code")["la_code"])
     for code, name in all_las(frames):
         if only and name not in only:
             continue
@@ -127,6 +170,7 @@ def simulate_las(frames, only: list[str], own_share: float | None = None) -> tup
                         "model_own_schools": float(got_first[mine].mean()) if mine.any() else np.nan,
                         "selective": bool(game.schools.selective[own].any()), "preferences": prefs,
                         "seconds": time.perf_counter() - t})
+        home_parts.append(home_counts(apps, alloc.preference_rank, alloc.school, own, la_of_lsoa, code))
         got = np.bincount(alloc.school[alloc.preference_rank == 1], minlength=game.schools.n)
         school_rows.append(pd.DataFrame({"urn": game.schools.urn[own], "model_over": (listed / game.schools.pan)[own],
                                          "la_code": code, "model_first": listed[own], "model_places": game.schools.pan[own],
@@ -134,7 +178,41 @@ def simulate_las(frames, only: list[str], own_share: float | None = None) -> tup
                                          "selective": game.schools.selective[own],
                                          "single_sex": (game.schools.sex[own] != "mixed") if game.schools.sex is not None
                                          else False}))
-    return pd.DataFrame(la_rows), pd.concat(school_rows)
+    home = by_home(home_parts)
+    la = pd.DataFrame(la_rows)
+    for col in ("model_homes", "model_elsewhere", "away"):
+        la[col] = la["la_code"].map(home[col])
+    return la, pd.concat(school_rows)
+
+
+def homes(la: pd.DataFrame, published: pd.DataFrame, schools: pd.DataFrame) -> None:
+    """Where the synthetic children live, against the LA-level file: how many, and how many are offered a school
+    of another LA (see the docstring)."""
+    print(f"where the synthetic children live: {la['cohort'].sum():,.0f} children in {len(la)} markets "
+          f"({schools['times_first'].sum():,.0f} first preferences published for all schools); "
+          f"{la['away'].sum():,.0f} of them live outside their market's LA; the rate over children living in the "
+          f"LA differs from the market's by at most {100 * (la['model_homes'] - la['model_residents']).abs().max():.2f} pp")
+    if published.empty:
+        return
+    both = la.assign(applicants=la["la_code"].map(pd.to_numeric(published["applications_received"], errors="coerce")),
+                     elsewhere=la["la_code"].map(pd.to_numeric(published["schools_in_another_la_offer_percent"],
+                                                               errors="coerce") / 100)).dropna(
+        subset=["applicants", "elsewhere", "model_elsewhere"])
+    ratio = both["cohort"] / both["applicants"]
+    print(f"  {len(both)} LAs: synthetic children / resident applicants (LA-level file) median {ratio.median():.2f}, "
+          f"10% {ratio.quantile(0.1):.2f}, 90% {ratio.quantile(0.9):.2f}; in all {both['cohort'].sum():,.0f} against "
+          f"{both['applicants'].sum():,.0f}")
+    print(f"  offered a school of another LA: model {100 * both['model_elsewhere'].mean():.1f}%, published "
+          f"{100 * both['elsewhere'].mean():.1f}% of residents (mean over LAs; r = "
+          f"{pearson(both['model_elsewhere'], both['elsewhere']):.3f}); more than 10% of residents: "
+          f"{int((both['model_elsewhere'] > 0.1).sum())} LAs in the model, {int((both['elsewhere'] > 0.1).sum())} published")
+    both = both.dropna(subset=["la_level"])
+    ratio = both["cohort"] / both["applicants"]
+    print("  first-preference offer rate vs LA-level file, by synthetic children over resident applicants:")
+    for label, part in (("within 10%", both[(ratio - 1).abs() <= 0.1]), ("more than 10% more", both[ratio > 1.1]),
+                        ("more than 10% fewer", both[ratio < 0.9])):
+        if len(part):
+            print("    " + fit_line(label, part, "model_homes", "la_level"))
 
 
 def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> None:
@@ -208,7 +286,11 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: f
           f"LA, slowest {slow['seconds']:.1f} s, {slow['la_name']})")
     for label, model, col in ((f"school-level file, entry {fit_year} (LA's schools)", "model_own_schools", "school_level"),
                               (f"LA-level file, entry {fit_year} (residents)", "model_residents", "la_level"),
+                              (f"LA-level file, entry {fit_year} (children living in the LA, every market)",
+                               "model_homes", "la_level"),
                               ("scorecards, entry 2023 (residents)", "model_residents", "scorecard"),
+                              ("scorecards, entry 2023 (children living in the LA, every market)", "model_homes",
+                               "scorecard"),
                               (f"school-level file, entry {fit_year + 1} (forecast)", "model_own_schools", "next_year")):
         both = la.dropna(subset=[model, col])
         if both.empty:
@@ -221,6 +303,7 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: f
         groups += [(str(k), p) for k, p in both.groupby("region")]
         for name, part in groups:
             print("    " + fit_line(name, part, model, col))
+    homes(la, la_level_rows(LA_LEVEL, fit_year), same_schools)
     if csv:
         la.to_csv(csv, index=False)
     decompose(sch, same_schools, la)

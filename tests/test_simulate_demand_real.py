@@ -1,6 +1,7 @@
 """Synthetic cohorts built from the real school-level applications and offers: the cohort, its first
 preferences, how many schools families list and who may list a grammar school follow the published counts."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from repaudit.simulate.inputs import market_game
@@ -102,8 +103,45 @@ def test_the_demand_benchmark_gives_the_recorded_first_preference_rates_and_own_
     for name, (model, real) in RECORDED_2021.items():
         assert got.loc[name, "model_own_schools"] == pytest.approx(model, abs=1e-12), name
         assert published[got.loc[name, "la_code"]] == pytest.approx(real, abs=1e-12), name
+    # every home is drawn in the market's own LSOAs, so the rate over the children living in an LA, summed over
+    # every market simulated, is the market's own rate (bench: 0 of 646,429 children live outside their market)
+    assert (got["away"] == 0).all()
+    assert np.abs(got["model_homes"] - got["model_residents"]).max() < 1e-12
+    # offered a school of another LA (published for residents: Camden 25.4%, Kent 2.3%, York 2.5%): only border
+    # schools within 3 km can take a market's children, and none is that close to York's LSOAs
+    assert got.loc["Camden", "model_elsewhere"] == pytest.approx(0.294064, abs=1e-6)
+    assert got.loc["Kent", "model_elsewhere"] == pytest.approx(0.013561, abs=1e-6)
+    assert got.loc["York", "model_elsewhere"] == 0.0
     # Kent without the schools' own criteria: more first preferences offered, further from the published 67.3%
     off, _ = bench.simulate_las(frames, ["Kent"], own_share=0.0)
     assert off["model_own_schools"].iloc[0] > RECORDED_2021["Kent"][0] + 0.005
     # every school of the three LAs has a kind and the per-school table covers them
     assert set(schools["kind"]) <= {"selective", "faith", "own_admissions", "la_admissions"}
+
+
+def test_children_are_counted_where_they_live_summed_over_every_market():
+    """Two markets by hand: A (schools a0, a1 of A and b0 of B at the border) and B (b0, and a0 at the border).
+    Homes L1, L2 are in A, L3 in B; X9 is in no LA."""
+    from types import SimpleNamespace
+
+    bench = _demand_bench()
+    la_of = pd.Series({"L1": "A", "L2": "A", "L3": "B"})
+
+    def apps(prefs, lsoa):
+        return SimpleNamespace(offsets=np.cumsum([0] + [len(p) for p in prefs]),
+                               prefs=np.array([s for p in prefs for s in p], dtype=np.int64),
+                               lsoa=np.array(lsoa, dtype=object))
+    # market A: c1 first at a0; c2 put b0 first, offered a0 second; c3 put b0 first and got it; c4 listed
+    # nothing (left out); c5 lives in B, unplaced; c6's LSOA is in no LA
+    a = bench.home_counts(apps([[0, 1], [2, 0], [2], [], [1], [1]], ["L1", "L1", "L2", "L2", "L3", "X9"]),
+                          [1, 2, 1, 0, 0, 1], [0, 0, 2, -1, -1, 1], [True, True, False], la_of, "A")
+    # market B: d1 at home in B first at b0; d2 lives in A and got a0, its first preference, at the border
+    b = bench.home_counts(apps([[0], [1, 0]], ["L3", "L1"]), [1, 1], [0, 1], [True, False], la_of, "B")
+    got = bench.by_home([a, b])
+    assert got.loc["A", ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]].tolist() == [4, 3, 3, 2, 1]
+    assert got.loc["B", ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]].tolist() == [2, 1, 0, 0, 1]
+    assert got.loc["unknown", "children"] == 1 and got.loc["unknown", "away"] == 1
+    assert got.loc["A", "model_homes"] == 0.75 and got.loc["A", "model_elsewhere"] == 0.5
+    assert got.loc["B", "model_homes"] == 0.5 and got.loc["B", "model_elsewhere"] == 0.0
+    # market A's own children (who listed) got their first preference 3 times in 5: not the rate of A's residents
+    assert a["first"].sum() / a["children"].sum() == 0.6
