@@ -138,8 +138,9 @@ def test_children_are_counted_where_they_live_summed_over_every_market():
     # market B: d1 at home in B first at b0; d2 lives in A and got a0, its first preference, at the border
     b = bench.home_counts(apps([[0], [1, 0]], ["L3", "L1"]), [1, 1], [0, 1], [True, False], la_of, "B")
     got = bench.by_home([a, b])
-    assert got.loc["A", ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]].tolist() == [4, 3, 3, 2, 1]
-    assert got.loc["B", ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]].tolist() == [2, 1, 0, 0, 1]
+    counts = ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]
+    assert got.loc["A", counts].tolist() == [4, 3, 3, 2, 1]
+    assert got.loc["B", counts].tolist() == [2, 1, 0, 0, 1]
     assert got.loc["unknown", "children"] == 1 and got.loc["unknown", "away"] == 1
     assert got.loc["A", "model_homes"] == 0.75 and got.loc["A", "model_elsewhere"] == 0.5
     assert got.loc["B", "model_homes"] == 0.5 and got.loc["B", "model_elsewhere"] == 0.0
