@@ -111,6 +111,27 @@ def _utility(row, p: dict, form: str, floor_km: float) -> float:
     return u
 
 
+def _refit_and_audit(wh, fit_module, pairs, observed, shipped, train, path):
+    """The shipped variant refitted on the TRAIN schools only, written to PATH, and the FSM audit under it."""
+    lik = fit_module.Likelihood(pairs, observed, shipped["form"])
+    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
+    fit_module.write_fit(path, shipped["form"], theta)
+    model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
+                           params={"fit": str(path)}).audited("fsm").set_index("urn")
+    return theta, model
+
+
+def _against_residence(wh, model, test):
+    """The TEST schools both audits hold, with the model's and the residence-based community rates and gaps,
+    and which are grammar schools."""
+    truth = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
+    truth = truth.set_index("urn")
+    both = sorted(test & set(model.index) & set(truth.index))
+    return (both, model.community_rate[both].to_numpy(), truth.community_rate[both].to_numpy(),
+            model.gap_pp[both].to_numpy(), truth.gap_pp[both].to_numpy(),
+            truth.selective[both].to_numpy(dtype=bool))
+
+
 def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_path):
     """Bexley (four grammar schools) held out: refit on the other boroughs as the fit script does, check the
     audit's weights of Bexley's schools against the choice model written out by hand, and recompute the
@@ -120,12 +141,7 @@ def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_
     shipped = gravity.load_fit()
     stated = shipped["held_out"]["borough"]["borough"]["Bexley"]
     train, test = set(info.urn[info.la_name != "Bexley"]), set(info.urn[info.la_name == "Bexley"])
-    lik = fit_module.Likelihood(pairs, observed, shipped["form"])
-    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
-    path = tmp_path / "bexley.json"
-    fit_module.write_fit(path, shipped["form"], theta)
-    model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
-                           params={"fit": str(path)}).audited("fsm").set_index("urn")
+    theta, model = _refit_and_audit(wh, fit_module, pairs, observed, shipped, train, tmp_path / "bexley.json")
     p = dict(zip(gravity.NAMES, np.round(theta, 6)))
     choice = wh.df("""select c.lsoa, c.urn, c.dist, s.roll, s.selective, s.faith, s.single_sex, s.la, a.lad_code,
                              coalesce(a.idaci, (select avg(idaci) from audit_lsoa_areas)) as idaci,
@@ -151,12 +167,7 @@ def test_stated_held_out_figures_of_one_borough_recomputed(atlas, prepared, tmp_
     assert len(mine) > 1000
     assert weights.reindex(mine.index).to_numpy() == pytest.approx(mine.to_numpy(), rel=1e-9)
 
-    truth = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
-    truth = truth.set_index("urn")
-    both = sorted(test & set(model.index) & set(truth.index))
-    rate_m, rate_r = model.community_rate[both].to_numpy(), truth.community_rate[both].to_numpy()
-    gap_m, gap_r = model.gap_pp[both].to_numpy(), truth.gap_pp[both].to_numpy()
-    grammar = truth.selective[both].to_numpy(dtype=bool)
+    both, rate_m, rate_r, gap_m, gap_r, grammar = _against_residence(wh, model, test)
     assert stated["schools"] == len(both) == 16 and stated["grammar_schools"] == grammar.sum() == 4
     assert stated["rate_correlation"] == pytest.approx(np.corrcoef(rate_m, rate_r)[0, 1], abs=0.002)
     assert stated["gap_correlation"] == pytest.approx(np.corrcoef(gap_m, gap_r)[0, 1], abs=0.002)
@@ -173,18 +184,8 @@ def test_stated_held_out_figures_of_one_random_fold_recomputed(atlas, prepared, 
     shipped = gravity.load_fit()
     name, train, test = fit_module.folds(info.reset_index(drop=True))["random"][0]
     stated = shipped["held_out"]["random"]["fold"][name]
-    lik = fit_module.Likelihood(pairs, observed, shipped["form"])
-    theta = fit_module.fit(lik, train, shipped["variant"], gravity.theta(shipped))
-    path = tmp_path / "random.json"
-    fit_module.write_fit(path, shipped["form"], theta)
-    model = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
-                           params={"fit": str(path)}).audited("fsm").set_index("urn")
-    truth = repaudit.audit(wh, indicators=["fsm"], community="flows", phase="secondary").audited("fsm")
-    truth = truth.set_index("urn")
-    both = sorted(test & set(model.index) & set(truth.index))
-    rate_m, rate_r = model.community_rate[both].to_numpy(), truth.community_rate[both].to_numpy()
-    gap_m, gap_r = model.gap_pp[both].to_numpy(), truth.gap_pp[both].to_numpy()
-    grammar = truth.selective[both].to_numpy(dtype=bool)
+    _, model = _refit_and_audit(wh, fit_module, pairs, observed, shipped, train, tmp_path / "random.json")
+    both, rate_m, rate_r, gap_m, gap_r, grammar = _against_residence(wh, model, test)
     assert stated["schools"] == len(both) == 47 and stated["grammar_schools"] == grammar.sum()
     assert stated["rate_correlation"] == pytest.approx(np.corrcoef(rate_m, rate_r)[0, 1], abs=0.002)
     assert stated["gap_correlation"] == pytest.approx(np.corrcoef(gap_m, gap_r)[0, 1], abs=0.002)
