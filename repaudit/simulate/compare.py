@@ -164,12 +164,13 @@ def compare(game: Game, policy: Policy, baseline: Policy, runs: int = 100, seed:
 
 
 PROGRESS_MIN_RUNS = 500    # about ten seconds of runs on a city's cohort: fewer show no bar
+STEPS_PER_RUN = 3          # a lottery run's steps on the bar: solve the baseline, solve the policy, measure both
 
 
 def runs_bar(runs: int):
     """A tqdm bar on stderr over the three steps of each lottery run (solve the baseline, solve the policy,
     measure both), shown within reader.progress_bars(True) for long simulations."""
-    return tqdm(total=3 * runs, unit="step", desc=f"{runs:,} lottery runs", file=sys.stderr, leave=False,
+    return tqdm(total=STEPS_PER_RUN * runs, unit="step", desc=f"{runs:,} lottery runs", file=sys.stderr, leave=False,
                 disable=not progress_on() or runs < PROGRESS_MIN_RUNS)
 
 

@@ -18,7 +18,7 @@ from ..safe_text import for_csv
 from ..warehouse import Warehouse
 from . import explain, framing, inputs, national_run, outputs, published, scenarios, sweep, whatif
 from .choice import Behaviour, behaviours
-from .compare import Comparison, cohort_seeds, pool_cohorts, run_cohort, runs_bar, runs_per_cohort
+from .compare import STEPS_PER_RUN, Comparison, cohort_seeds, pool_cohorts, run_cohort, runs_bar, runs_per_cohort
 from .game import Game
 from .policies import CITY_FSM_SHARE, Policy, load_policy
 from .schools import read_first_preferences
@@ -238,9 +238,9 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
                        capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchments,
                        entry_year=entry_year, truncate_preferences=truncate_preferences, city_share=city_fsm_share,
                        selective_share=selective_share)
-    bar = runs_bar(plan.runs * cohorts)                  # three steps a run: see compare.runs_bar
+    bar = runs_bar(plan.runs * cohorts)
     done = run_tasks(_cohort_task, range(cohorts), plan, jobs, step=bar.update,
-                     done=lambda i, _, worker: bar.update(3 * plan.runs) if worker else None)
+                     done=lambda i, _, worker: bar.update(STEPS_PER_RUN * plan.runs) if worker else None)
     bar.close()
     measured = [m for m, _ in done]
     pol, base = done[0][1]
