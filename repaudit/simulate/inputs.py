@@ -182,8 +182,8 @@ def market_game(market: LaMarket, seed: int = 0, preferences: int = 3, first_pre
             notes.append(f"{children} children of the entry age live in {market.name} but the schools have "
                          f"{int(schools['pan'].sum())} places: the cohort is {n}")
     share = market.fsm_share if city_share is None else float(city_share)
-    neigh = Neighbourhoods(market.lsoas[["lsoa", "children", "idaci"]],
-                           market.lsoas[["lsoa", "easting", "northing"]].assign(weight=1.0))
+    pool = market.lsoas if market.homes is None else market.homes
+    neigh = Neighbourhoods(pool[["lsoa", "children", "idaci"]], pool[["lsoa", "easting", "northing"]].assign(weight=1.0))
     firsts = later = None
     any_total = float(schools["times_any"].sum()) if demand and "times_any" in schools else None
     if demand:

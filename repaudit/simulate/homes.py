@@ -1,0 +1,83 @@
+"""Where the children who put a school first live, across LA boundaries: a destination-choice (Huff) model
+over child population. The children of LSOA l put school s first in proportion to
+
+    T_ls = children_l x F_s exp(-per_km x d_ls) / sum_k F_k exp(-per_km x d_lk)
+
+over the schools k within RADIUS_KM of l (F the times each school was put first, d the straight-line distance
+in km), and a child who put s first lives in l with probability T_ls / sum_l T_ls. per_km is the choice
+model's distance decay (choice.py) unless given. A market's homes (`market_homes`) are then drawn where its
+first preferences come from: around each of the LA's schools on both sides of the boundary, and, for a border
+school of another LA, in the LA's own LSOAs (its count in the market is the LA's share already).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+RADIUS_KM = 20.0        # exp(-0.6 x 20) = 6e-6: farther schools add nothing to the sums
+
+
+def _near(points: np.ndarray, centres: np.ndarray, radius: float) -> np.ndarray:
+    """Bool per point: within RADIUS metres of some centre (bounding box first, then exact, in chunks)."""
+    out = np.zeros(len(points), dtype=bool)
+    if not len(centres):
+        return out
+    box = np.all((points >= centres.min(axis=0) - radius) & (points <= centres.max(axis=0) + radius), axis=1)
+    idx = np.flatnonzero(box)
+    for start in range(0, len(idx), 2000):
+        p = points[idx[start:start + 2000]]
+        out[idx[start:start + 2000]] = (((p[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+                                        <= radius ** 2).any(axis=1)
+    return out
+
+
+def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_km: float = RADIUS_KM) -> tuple:
+    """For the schools TARGETS (indices into SCHOOL_XY), the LSOAs their first preferences come from:
+    (lsoa indices, shares: one row per target school summing to 1, or to 0 when no child lives within
+    RADIUS_KM). SCHOOL_XY and FIRSTS are every school that competes for the children (F_k above)."""
+    lsoa_xy, school_xy = np.asarray(lsoa_xy, float), np.asarray(school_xy, float)
+    firsts = np.asarray(firsts, float)
+    radius = radius_km * 1000
+    mine = school_xy[np.asarray(targets, dtype=np.int64)]
+    rows = np.flatnonzero(_near(lsoa_xy, mine, radius))
+    rivals = np.flatnonzero(_near(school_xy, lsoa_xy[rows], radius) & (firsts > 0)) if len(rows) else rows
+    d = np.sqrt(((lsoa_xy[rows][:, None, :] - school_xy[rivals][None, :, :]) ** 2).sum(axis=2))
+    pull = np.where(d <= radius, firsts[rivals] * np.exp(-per_km * d / 1000), 0.0)
+    total = pull.sum(axis=1)
+    d_mine = np.sqrt(((lsoa_xy[rows][:, None, :] - mine[None, :, :]) ** 2).sum(axis=2))
+    own = np.where(d_mine <= radius, np.exp(-per_km * d_mine / 1000), 0.0)
+    flow = np.divide(np.asarray(children, float)[rows][:, None] * own, total[:, None],
+                     out=np.zeros_like(own), where=total[:, None] > 0)
+    sums = flow.sum(axis=0)
+    return rows, np.divide(flow, sums, out=np.zeros_like(flow), where=sums > 0).T
+
+
+def market_homes(lsoas: pd.DataFrame, la_lsoas, schools: pd.DataFrame, market: pd.DataFrame,
+                 per_km: float, radius_km: float = RADIUS_KM) -> pd.DataFrame:
+    """The LSOAs a market's cohort lives in, with `children` = the expected number of its children living there:
+    each of the LA's schools (MARKET.in_la) spreads its times_first by `reach`; a border school spreads its
+    (already scaled) count over the LA's own LSOAs (LA_LSOAS) by `reach` restricted to them, or by children where
+    that gives nothing. LSOAS: every LSOA (lsoa, children, idaci, easting, northing); SCHOOLS: every competing
+    school (easting, northing, times_first). LSOAs with no expected child are left out."""
+    xy = lsoas[["easting", "northing"]].to_numpy(float)
+    inside = lsoas["lsoa"].isin(set(la_lsoas)).to_numpy()
+    all_xy = np.vstack([schools[["easting", "northing"]].to_numpy(float),
+                        market[["easting", "northing"]].to_numpy(float)])
+    firsts = np.append(schools["times_first"].fillna(0).to_numpy(float), np.zeros(len(market)))
+    rows, share = reach(xy, lsoas["children"], all_xy, firsts, len(schools) + np.arange(len(market)), per_km,
+                        radius_km)
+    counts = market["times_first"].fillna(0).to_numpy(float)
+    own = market["in_la"].to_numpy(bool)
+    expected = np.zeros(len(lsoas))
+    np.add.at(expected, rows, share[own].T @ counts[own])
+    local = share[~own] * inside[rows][None, :]
+    sums = local.sum(axis=1)
+    kids = lsoas["children"].to_numpy(float) * inside
+    for count, row, total in zip(counts[~own], local, sums):
+        if total > 0:
+            np.add.at(expected, rows, count * row / total)
+        elif kids.sum() > 0:
+            expected += count * kids / kids.sum()
+    keep = expected > 0
+    return lsoas.loc[keep, ["lsoa", "idaci", "easting", "northing"]].assign(children=expected[keep]).reset_index(
+        drop=True)
