@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from repaudit.errors import RepauditError  # noqa: E402
 from repaudit.simulate import own_criteria  # noqa: E402
 from repaudit.simulate.game import solve  # noqa: E402
+from repaudit.simulate.homes import HomeModel  # noqa: E402
 from repaudit.simulate.inputs import market_game  # noqa: E402
 from repaudit.simulate.national import all_las, la_market, national_frames  # noqa: E402
 from repaudit.simulate.policies import load_policy  # noqa: E402
@@ -91,28 +92,28 @@ def la_level_rows(path: Path, year: int | None = None) -> pd.DataFrame:
     return rows if year is None else rows[rows["time_period"] == f"{year}{(year + 1) % 100:02d}"].set_index("old_la_code")
 
 
-def home_counts(apps, preference_rank, school, in_la, la_of_lsoa: pd.Series, market: str) -> pd.DataFrame:
-    """Per home LA (LA_OF_LSOA maps each child's home LSOA to its LA) of one market's children who listed a
-    school: children, offered their first preference, put a school outside the market's LA first, offered one
-    (SCHOOL -1 = none), and how many live outside the market's LA (MARKET, its code)."""
+def home_counts(apps, preference_rank, school, school_la, la_of_lsoa: pd.Series, market: str) -> pd.DataFrame:
+    """Per home LA (LA_OF_LSOA maps each child's home LSOA to its LA) of one market's children who put one of the
+    market's own schools first (a border school's first preferences are counted in its own LA's market, so each
+    first preference counts once over all markets): children, offered their first preference, offered a school
+    of an LA other than their home's (SCHOOL -1 = none; SCHOOL_LA the LA code of each school), and how many live
+    outside the market's LA (MARKET, its code)."""
+    school_la = np.asarray(school_la, object)
     listing = np.diff(apps.offsets) > 0
     first = apps.prefs[apps.offsets[:-1][listing]]
+    own_first = school_la[first] == market
     got = np.asarray(school)[listing]
-    placed = got >= 0
-    outside = np.zeros(len(got), dtype=bool)
-    outside[placed] = ~np.asarray(in_la, bool)[got[placed]]
     home = la_of_lsoa.reindex(np.asarray(apps.lsoa, object)[listing]).fillna("unknown").to_numpy(object)
+    offered_la = np.where(got >= 0, school_la[np.maximum(got, 0)], home)
     rows = pd.DataFrame({"home_la": home, "children": 1, "first": np.asarray(preference_rank)[listing] == 1,
-                         "first_elsewhere": ~np.asarray(in_la, bool)[first], "offered_elsewhere": outside})
-    rows["away"] = rows["home_la"] != market
-    return rows.groupby("home_la", as_index=False)[["children", "first", "first_elsewhere", "offered_elsewhere",
-                                                    "away"]].sum()
+                         "offered_elsewhere": offered_la != home, "away": home != market})[own_first]
+    return rows.groupby("home_la", as_index=False)[["children", "first", "offered_elsewhere", "away"]].sum()
 
 
 def by_home(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Every market's home_counts summed per home LA, with the share offered their first preference
-    (model_homes) and the share offered a school of another market's LA (model_elsewhere)."""
-    cols = ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]
+    (model_homes) and the share offered a school of another LA (model_elsewhere)."""
+    cols = ["children", "first", "offered_elsewhere", "away"]
     total = pd.concat(parts).groupby("home_la")[cols].sum() if parts else pd.DataFrame(columns=cols)
     total["model_homes"] = total["first"] / total["children"]
     total["model_elsewhere"] = total["offered_elsewhere"] / total["children"]
@@ -140,9 +141,10 @@ def fit_line(label: str, part: pd.DataFrame, model: str, col: str) -> str:
             f"mean {100 * part[model].mean():5.1f}% vs {100 * part[col].mean():5.1f}%")
 
 
-def simulate_las(frames, only: list[str], own_share: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One cohort and one baseline allocation per LA: per LA the first-preference rates, per school the
-    synthetic oversubscription."""
+def simulate_las(frames, only: list[str], own_share: float | None = None,
+                 homes: HomeModel | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One cohort and one baseline allocation per LA (homes across the boundary by HOMES, else in the LA):
+    per LA the first-preference rates, per school the synthetic oversubscription."""
     base = load_policy("baseline")
     la_rows, school_rows, home_parts = [], [], []
     la_of_lsoa = frames.lsoas.set_index("lsoa")["lad_code"].map(frames.las.set_index("lad_code")["la_code"])
@@ -151,7 +153,7 @@ def simulate_las(frames, only: list[str], own_share: float | None = None) -> tup
             continue
         t = time.perf_counter()
         try:
-            market = la_market(frames, code)
+            market = la_market(frames, code, homes=homes)
             prefs = market.preferences or base.preferences
             game = market_game(market, 0, prefs, own_share=own_share)
             alloc = solve(game, replace(base, preferences=prefs), seed=0)
@@ -170,7 +172,8 @@ def simulate_las(frames, only: list[str], own_share: float | None = None) -> tup
                         "model_own_schools": float(got_first[mine].mean()) if mine.any() else np.nan,
                         "selective": bool(game.schools.selective[own].any()), "preferences": prefs,
                         "seconds": time.perf_counter() - t})
-        home_parts.append(home_counts(apps, alloc.preference_rank, alloc.school, own, la_of_lsoa, code))
+        home_parts.append(home_counts(apps, alloc.preference_rank, alloc.school, market.schools["la_code"],
+                                      la_of_lsoa, code))
         got = np.bincount(alloc.school[alloc.preference_rank == 1], minlength=game.schools.n)
         school_rows.append(pd.DataFrame({"urn": game.schools.urn[own], "model_over": (listed / game.schools.pan)[own],
                                          "la_code": code, "model_first": listed[own], "model_places": game.schools.pan[own],
@@ -180,12 +183,12 @@ def simulate_las(frames, only: list[str], own_share: float | None = None) -> tup
                                          else False}))
     home = by_home(home_parts)
     la = pd.DataFrame(la_rows)
-    for col in ("model_homes", "model_elsewhere", "away"):
+    for col in ("children", "model_homes", "model_elsewhere", "away"):
         la[col] = la["la_code"].map(home[col])
     return la, pd.concat(school_rows)
 
 
-def homes(la: pd.DataFrame, published: pd.DataFrame, schools: pd.DataFrame) -> None:
+def where_they_live(la: pd.DataFrame, published: pd.DataFrame, schools: pd.DataFrame) -> None:
     """Where the synthetic children live, against the LA-level file: how many, and how many are offered a school
     of another LA (see the docstring)."""
     print(f"where the synthetic children live: {la['cohort'].sum():,.0f} children in {len(la)} markets "
@@ -198,10 +201,13 @@ def homes(la: pd.DataFrame, published: pd.DataFrame, schools: pd.DataFrame) -> N
                      elsewhere=la["la_code"].map(pd.to_numeric(published["schools_in_another_la_offer_percent"],
                                                                errors="coerce") / 100)).dropna(
         subset=["applicants", "elsewhere", "model_elsewhere"])
-    ratio = both["cohort"] / both["applicants"]
-    print(f"  {len(both)} LAs: synthetic children / resident applicants (LA-level file) median {ratio.median():.2f}, "
-          f"10% {ratio.quantile(0.1):.2f}, 90% {ratio.quantile(0.9):.2f}; in all {both['cohort'].sum():,.0f} against "
-          f"{both['applicants'].sum():,.0f}")
+    for label, col in (("market's cohort", "cohort"), ("children living in the LA (own-school first preferences, "
+                                                       "every market)", "children")):
+        ratio = both[col] / both["applicants"]
+        print(f"  {len(both)} LAs: {label} / resident applicants (LA-level file) median {ratio.median():.2f}, "
+              f"10% {ratio.quantile(0.1):.2f}, 90% {ratio.quantile(0.9):.2f}, mean absolute difference "
+              f"{100 * (ratio - 1).abs().mean():.1f}%; in all {both[col].sum():,.0f} against "
+              f"{both['applicants'].sum():,.0f}")
     print(f"  offered a school of another LA: model {100 * both['model_elsewhere'].mean():.1f}%, published "
           f"{100 * both['elsewhere'].mean():.1f}% of residents (mean over LAs; r = "
           f"{pearson(both['model_elsewhere'], both['elsewhere']):.3f}); more than 10% of residents: "
@@ -257,7 +263,8 @@ def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> N
         print(f"    {kind:16s} {len(part):5d} schools  {100 * model:5.1f}% / {100 * real:5.1f}%")
 
 
-def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: float | None = None) -> None:
+def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: float | None = None,
+        homes: HomeModel | None = None) -> None:
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores, shared machine)")
     t0 = time.perf_counter()
     with Warehouse(db, read_only=True) as wh:
@@ -275,7 +282,9 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: f
         if len(both) > 2:
             print(f"published against published, {label}: {len(both)} LAs, r = {pearson(both['a'], both['b']):.3f}, "
                   f"MAD = {100 * (both['a'] - both['b']).abs().mean():.2f} pp")
-    la, sch = simulate_las(frames, only, own_share)
+    la, sch = simulate_las(frames, only, own_share, homes)
+    print("homes: " + (f"where each school's first preferences come from, across LA boundaries ("
+                        f"{homes.describe()})" if homes is not None else "in the market's own LA"))
     la["region"] = la["la_code"].map(region).fillna("unknown")
     la["school_level"] = la["la_code"].map(same)
     la["la_level"] = la["la_code"].map(residents)
@@ -303,7 +312,7 @@ def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: f
         groups += [(str(k), p) for k, p in both.groupby("region")]
         for name, part in groups:
             print("    " + fit_line(name, part, model, col))
-    homes(la, la_level_rows(LA_LEVEL, fit_year), same_schools)
+    where_they_live(la, la_level_rows(LA_LEVEL, fit_year), same_schools)
     if csv:
         la.to_csv(csv, index=False)
     decompose(sch, same_schools, la)
@@ -325,6 +334,10 @@ def main() -> None:
                                                      "year of the LA-level file, or the latest loaded]")
     parser.add_argument("--la", action="append", default=[], help="only these LAs (by name)")
     parser.add_argument("--csv", type=Path, help="write the per-LA figures here")
+    parser.add_argument("--homes", nargs="*", type=float, metavar="PER_KM SAME_LA",
+                        help="draw homes where each school's first preferences come from, across LA boundaries, at "
+                             "the fitted distance decay and own-LA preference (repaudit/simulate/homes.py) or at the "
+                             "two given [default: in the market's own LA]")
     parser.add_argument("--own-share", type=float, help="one share of listings meeting schools' own criteria at "
                                                          "every school [default: the fitted shares]")
     args = parser.parse_args()
@@ -333,7 +346,8 @@ def main() -> None:
         with Warehouse(args.db, read_only=True) as wh:
             latest = int(wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase = 'Secondary'")["y"].iloc[0])
         fit_year = min(latest, 2021)
-    run(args.db, fit_year, args.la, args.csv, args.own_share)
+    run(args.db, fit_year, args.la, args.csv, args.own_share,
+        HomeModel(*args.homes) if args.homes is not None else None)
 
 
 if __name__ == "__main__":

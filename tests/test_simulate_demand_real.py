@@ -103,14 +103,15 @@ def test_the_demand_benchmark_gives_the_recorded_first_preference_rates_and_own_
     for name, (model, real) in RECORDED_2021.items():
         assert got.loc[name, "model_own_schools"] == pytest.approx(model, abs=1e-12), name
         assert published[got.loc[name, "la_code"]] == pytest.approx(real, abs=1e-12), name
-    # every home is drawn in the market's own LSOAs, so the rate over the children living in an LA, summed over
-    # every market simulated, is the market's own rate (bench: 0 of 646,429 children live outside their market)
+    # every home is drawn in the market's own LSOAs, so the children living in an LA who put one of its schools
+    # first, summed over every market simulated, are the market's own: the same rate as over the LA's schools
     assert (got["away"] == 0).all()
-    assert np.abs(got["model_homes"] - got["model_residents"]).max() < 1e-12
-    # offered a school of another LA (published for residents: Camden 25.4%, Kent 2.3%, York 2.5%): only border
-    # schools within 3 km can take a market's children, and none is that close to York's LSOAs
-    assert got.loc["Camden", "model_elsewhere"] == pytest.approx(0.294064, abs=1e-6)
-    assert got.loc["Kent", "model_elsewhere"] == pytest.approx(0.013561, abs=1e-6)
+    assert np.abs(got["model_homes"] - got["model_own_schools"]).max() < 1e-12
+    # offered a school of another LA, of those who put one of the LA's schools first (published for all residents:
+    # Camden 25.4%, Kent 2.3%, York 2.5%): with homes in the LA, only as a lower preference at a border school, and
+    # no border school is within 3 km of York's LSOAs
+    assert got.loc["Camden", "model_elsewhere"] == pytest.approx(0.066404, abs=1e-6)
+    assert got.loc["Kent", "model_elsewhere"] == pytest.approx(0.004158, abs=1e-6)
     assert got.loc["York", "model_elsewhere"] == 0.0
     # Kent without the schools' own criteria: more first preferences offered, further from the published 67.3%
     off, _ = bench.simulate_las(frames, ["Kent"], own_share=0.0)
@@ -121,7 +122,8 @@ def test_the_demand_benchmark_gives_the_recorded_first_preference_rates_and_own_
 
 def test_children_are_counted_where_they_live_summed_over_every_market():
     """Two markets by hand: A (schools a0, a1 of A and b0 of B at the border) and B (b0, and a0 at the border).
-    Homes L1, L2 are in A, L3 in B; X9 is in no LA."""
+    Homes L1, L2 are in A, L3 in B; X9 is in no LA. A child counts in the market of the school it put first,
+    so a first preference for a border school is left to that school's own market."""
     from types import SimpleNamespace
 
     bench = _demand_bench()
@@ -131,18 +133,18 @@ def test_children_are_counted_where_they_live_summed_over_every_market():
         return SimpleNamespace(offsets=np.cumsum([0] + [len(p) for p in prefs]),
                                prefs=np.array([s for p in prefs for s in p], dtype=np.int64),
                                lsoa=np.array(lsoa, dtype=object))
-    # market A: c1 first at a0; c2 put b0 first, offered a0 second; c3 put b0 first and got it; c4 listed
-    # nothing (left out); c5 lives in B, unplaced; c6's LSOA is in no LA
-    a = bench.home_counts(apps([[0, 1], [2, 0], [2], [], [1], [1]], ["L1", "L1", "L2", "L2", "L3", "X9"]),
-                          [1, 2, 1, 0, 0, 1], [0, 0, 2, -1, -1, 1], [True, True, False], la_of, "A")
-    # market B: d1 at home in B first at b0; d2 lives in A and got a0, its first preference, at the border
-    b = bench.home_counts(apps([[0], [1, 0]], ["L3", "L1"]), [1, 1], [0, 1], [True, False], la_of, "B")
+    # market A: c1 first at a0; c2 and c3 put b0 first (left to B's market); c4 listed nothing (left out);
+    # c5 lives in B, unplaced; c6's LSOA is in no LA; c7 put a0 first and was offered b0 second
+    a = bench.home_counts(apps([[0, 1], [2, 0], [2], [], [1], [1], [0, 2]], ["L1", "L1", "L2", "L2", "L3", "X9", "L1"]),
+                          [1, 2, 1, 0, 0, 1, 2], [0, 0, 2, -1, -1, 1, 2], ["A", "A", "B"], la_of, "A")
+    # market B: d1 at home in B first at b0; d2 put a0 first (left to A's market); d3 lives in A and got b0 first
+    b = bench.home_counts(apps([[0], [1, 0], [0]], ["L3", "L1", "L1"]), [1, 1, 1], [0, 1, 0], ["B", "A"], la_of, "B")
     got = bench.by_home([a, b])
-    counts = ["children", "first", "first_elsewhere", "offered_elsewhere", "away"]
-    assert got.loc["A", counts].tolist() == [4, 3, 3, 2, 1]
-    assert got.loc["B", counts].tolist() == [2, 1, 0, 0, 1]
-    assert got.loc["unknown", "children"] == 1 and got.loc["unknown", "away"] == 1
-    assert got.loc["A", "model_homes"] == 0.75 and got.loc["A", "model_elsewhere"] == 0.5
+    counts = ["children", "first", "offered_elsewhere", "away"]
+    assert got.loc["A", counts].tolist() == [3, 2, 2, 1]          # c1, c7, d3
+    assert got.loc["B", counts].tolist() == [2, 1, 0, 1]          # c5, d1
+    assert got.loc["unknown", counts].tolist() == [1, 1, 1, 1]    # c6
+    assert got.loc["A", "model_homes"] == pytest.approx(2 / 3) and got.loc["A", "model_elsewhere"] == pytest.approx(2 / 3)
     assert got.loc["B", "model_homes"] == 0.5 and got.loc["B", "model_elsewhere"] == 0.0
-    # market A's own children (who listed) got their first preference 3 times in 5: not the rate of A's residents
-    assert a["first"].sum() / a["children"].sum() == 0.6
+    # every child who listed a school and put one of its market's own schools first counts exactly once
+    assert got["children"].sum() == 6

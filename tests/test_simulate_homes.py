@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repaudit.simulate.homes import market_homes, reach
+from repaudit.simulate.homes import HomeModel, market_homes, reach
 
 # LSOA l0 (in LA X) and l1 (in LA Y), 2 km apart, 100 children each; school A (X, put first 50 times) at l0,
 # school B (Y, 150 times) at l1; l2 lies 30 km away, beyond the 20 km radius. exp(-per_km x 2) = 1/4.
@@ -24,6 +24,12 @@ def test_a_schools_first_preferences_come_from_the_lsoas_around_it_in_proportion
     # B's: l0 100 x (1/4) / 87.5 = 2/7, l1 100 / 162.5 = 8/13: shares 26/82 and 56/82
     assert share[1] == pytest.approx([26 / 82, 56 / 82])
     assert share.sum(axis=1) == pytest.approx([1.0, 1.0])
+    # families doubling the pull of their own LA's schools (same_la = ln 2): l0 pulls 2 x 50 + 150 / 4 = 137.5,
+    # l1 50 / 4 + 2 x 150 = 312.5; A's children 100 x 2 / 137.5 against 100 x (1/4) / 312.5: 200/211 and 11/211
+    rows, share = reach(LSOAS[["easting", "northing"]], LSOAS["children"], SCHOOLS[["easting", "northing"]],
+                        SCHOOLS["times_first"], [0], PER_KM, same_la=np.log(2), lsoa_la=["X", "Y", "Z"],
+                        school_la=["X", "Y"])
+    assert share[0] == pytest.approx([200 / 211, 11 / 211])
 
 
 def test_a_market_draws_its_own_schools_children_across_the_boundary_and_a_border_schools_in_the_la():
@@ -47,7 +53,7 @@ def test_york_cohort_lives_where_its_schools_first_preferences_come_from(nationa
 
     with Warehouse(national_admissions_db, read_only=True) as wh:
         frames = national_frames(wh, demand_year=2021)
-    market = la_market(frames, "York", homes_per_km=0.6)
+    market = la_market(frames, "York", homes=HomeModel(0.6, 1.0))
     homes = market.homes
     own = set(market.lsoas["lsoa"])
     # every first preference of the market lives somewhere: the expected homes add up to the counts
@@ -63,6 +69,6 @@ def test_york_cohort_lives_where_its_schools_first_preferences_come_from(nationa
     inside = market_game(la_market(frames, "York"), seed=0, preferences=market.preferences)
     assert inside.applicants.n == n
     assert not (~pd.Series(inside.applicants.lsoa).isin(own)).any()
-    again = market_game(la_market(frames, "York", homes_per_km=0.6), seed=0, preferences=market.preferences)
+    again = market_game(la_market(frames, "York", homes=HomeModel(0.6, 1.0)), seed=0, preferences=market.preferences)
     assert (again.applicants.lsoa == game.applicants.lsoa).all()
     assert any("children expected to live outside York" in note for note in market.notes)

@@ -1,20 +1,37 @@
 """Where the children who put a school first live, across LA boundaries: a destination-choice (Huff) model
 over child population. The children of LSOA l put school s first in proportion to
 
-    T_ls = children_l x F_s exp(-per_km x d_ls) / sum_k F_k exp(-per_km x d_lk)
+    T_ls = children_l x F_s exp(-per_km x d_ls + same_la x [s in l's LA]) / sum_k F_k exp(-per_km x d_lk + ...)
 
 over the schools k within RADIUS_KM of l (F the times each school was put first, d the straight-line distance
-in km), and a child who put s first lives in l with probability T_ls / sum_l T_ls. per_km is the choice
-model's distance decay (choice.py) unless given. A market's homes (`market_homes`) are then drawn where its
+in km; same_la: families favour their own LA's schools, whose admissions their LA coordinates), and a child
+who put s first lives in l with probability T_ls / sum_l T_ls. per_km and same_la are checked on an earlier
+entry year's resident applicants by bench/fit_home_decay.py. A market's homes (`market_homes`) are then drawn where its
 first preferences come from: around each of the LA's schools on both sides of the boundary, and, for a border
 school of another LA, in the LA's own LSOAs (its count in the market is the LA's share already).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 RADIUS_KM = 20.0        # exp(-0.6 x 20) = 6e-6: farther schools add nothing to the sums
+
+
+@dataclass(frozen=True)
+class HomeModel:
+    """The two parameters of where a school's first preferences live (see the module docstring). The defaults
+    are fitted on entry 2020 (bench/fit_home_decay.py, grid per_km 0.3-1.6, same_la 0-2): of the grid, the pair
+    whose share of each LA's resident applicants putting a school of another LA first comes closest to the share
+    of them offered one (LA-level file): 3.81 pp mean absolute difference over 148 LAs (23.3 pp at 0.6 and 0)."""
+
+    per_km: float = 0.9
+    same_la: float = 1.0
+
+    def describe(self) -> str:
+        return f"distance decay {self.per_km:g} per km, own LA's schools {self.same_la:+g}"
 
 
 def _near(points: np.ndarray, centres: np.ndarray, radius: float) -> np.ndarray:
@@ -31,21 +48,29 @@ def _near(points: np.ndarray, centres: np.ndarray, radius: float) -> np.ndarray:
     return out
 
 
-def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_km: float = RADIUS_KM) -> tuple:
+def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_km: float = RADIUS_KM,
+          same_la: float = 0.0, lsoa_la=None, school_la=None) -> tuple:
     """For the schools TARGETS (indices into SCHOOL_XY), the LSOAs their first preferences come from:
     (lsoa indices, shares: one row per target school summing to 1, or to 0 when no child lives within
-    RADIUS_KM). SCHOOL_XY and FIRSTS are every school that competes for the children (F_k above)."""
+    RADIUS_KM). SCHOOL_XY and FIRSTS are every school that competes for the children (F_k above); LSOA_LA
+    and SCHOOL_LA their LAs, needed when SAME_LA is not 0."""
     lsoa_xy, school_xy = np.asarray(lsoa_xy, float), np.asarray(school_xy, float)
     firsts = np.asarray(firsts, float)
     radius = radius_km * 1000
-    mine = school_xy[np.asarray(targets, dtype=np.int64)]
+    targets = np.asarray(targets, dtype=np.int64)
+    mine = school_xy[targets]
     rows = np.flatnonzero(_near(lsoa_xy, mine, radius))
     rivals = np.flatnonzero(_near(school_xy, lsoa_xy[rows], radius) & (firsts > 0)) if len(rows) else rows
     d = np.sqrt(((lsoa_xy[rows][:, None, :] - school_xy[rivals][None, :, :]) ** 2).sum(axis=2))
-    pull = np.where(d <= radius, firsts[rivals] * np.exp(-per_km * d / 1000), 0.0)
+
+    def bonus(schools: np.ndarray) -> np.ndarray | float:
+        if not same_la:
+            return 0.0
+        return same_la * (np.asarray(lsoa_la, object)[rows][:, None] == np.asarray(school_la, object)[schools][None, :])
+    pull = np.where(d <= radius, firsts[rivals] * np.exp(-per_km * d / 1000 + bonus(rivals)), 0.0)
     total = pull.sum(axis=1)
     d_mine = np.sqrt(((lsoa_xy[rows][:, None, :] - mine[None, :, :]) ** 2).sum(axis=2))
-    own = np.where(d_mine <= radius, np.exp(-per_km * d_mine / 1000), 0.0)
+    own = np.where(d_mine <= radius, np.exp(-per_km * d_mine / 1000 + bonus(targets)), 0.0)
     flow = np.divide(np.asarray(children, float)[rows][:, None] * own, total[:, None],
                      out=np.zeros_like(own), where=total[:, None] > 0)
     sums = flow.sum(axis=0)
@@ -53,19 +78,22 @@ def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_k
 
 
 def market_homes(lsoas: pd.DataFrame, la_lsoas, schools: pd.DataFrame, market: pd.DataFrame,
-                 per_km: float, radius_km: float = RADIUS_KM) -> pd.DataFrame:
+                 per_km: float, same_la: float = 0.0, radius_km: float = RADIUS_KM) -> pd.DataFrame:
     """The LSOAs a market's cohort lives in, with `children` = the expected number of its children living there:
     each of the LA's schools (MARKET.in_la) spreads its times_first by `reach`; a border school spreads its
     (already scaled) count over the LA's own LSOAs (LA_LSOAS) by `reach` restricted to them, or by children where
-    that gives nothing. LSOAS: every LSOA (lsoa, children, idaci, easting, northing); SCHOOLS: every competing
-    school (easting, northing, times_first). LSOAs with no expected child are left out."""
+    that gives nothing. LSOAS: every LSOA (lsoa, children, idaci, easting, northing, and la_code with SAME_LA);
+    SCHOOLS: every competing school (easting, northing, times_first, la_code with SAME_LA), MARKET's too. LSOAs
+    with no expected child are left out."""
     xy = lsoas[["easting", "northing"]].to_numpy(float)
     inside = lsoas["lsoa"].isin(set(la_lsoas)).to_numpy()
     all_xy = np.vstack([schools[["easting", "northing"]].to_numpy(float),
                         market[["easting", "northing"]].to_numpy(float)])
     firsts = np.append(schools["times_first"].fillna(0).to_numpy(float), np.zeros(len(market)))
+    las = (lsoas["la_code"], np.append(schools["la_code"].to_numpy(object), market["la_code"].to_numpy(object))) \
+        if same_la else (None, None)
     rows, share = reach(xy, lsoas["children"], all_xy, firsts, len(schools) + np.arange(len(market)), per_km,
-                        radius_km)
+                        radius_km, same_la, *las)
     counts = market["times_first"].fillna(0).to_numpy(float)
     own = market["in_la"].to_numpy(bool)
     expected = np.zeros(len(lsoas))

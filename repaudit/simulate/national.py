@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import names
 from ..errors import WarehouseError
-from .homes import market_homes
+from .homes import HomeModel, market_homes
 from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
 
 
@@ -214,10 +214,10 @@ class LaMarket:
 
 
 def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None,
-              homes_per_km: float | None = None) -> LaMarket:
-    """The market of LA (see the module docstring); CAPACITIES (urn, pan) override estimated places. With
-    HOMES_PER_KM and demand data, the cohort's homes are drawn where its first preferences come from, on both
-    sides of the boundary (homes.py, at that distance decay); else in the LA's LSOAs by children."""
+              homes: HomeModel | None = None) -> LaMarket:
+    """The market of LA (see the module docstring); CAPACITIES (urn, pan) override estimated places. With HOMES
+    and demand data, the cohort's homes are drawn where its first preferences come from, on both sides of the
+    boundary (homes.py); else in the LA's LSOAs by children."""
     named = frames.las.drop_duplicates("la_code").set_index("la_code")["la_name"]
     code, name = (la, str(named[la])) if la in named.index else resolve_la(frames, la)   # `--la all` passes codes
     districts = set(frames.las.loc[frames.las["la_code"] == code, "lad_code"])
@@ -270,14 +270,16 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     prefs = frames.la_preferences.get(code) if frames.la_preferences is not None else None
     market = market.reset_index(drop=True)
     where = None
-    if homes_per_km is not None and "times_first" in market:
-        competing = frames.schools[["urn", "easting", "northing"]].merge(frames.demand[["urn", "times_first"]],
-                                                                        on="urn", how="inner")
-        where = market_homes(frames.lsoas, lsoas["lsoa"], competing, market, homes_per_km)
+    if homes is not None and "times_first" in market:
+        competing = frames.schools[["urn", "la_code", "easting", "northing"]].merge(
+            frames.demand[["urn", "times_first"]], on="urn", how="inner")
+        everywhere = frames.lsoas.assign(la_code=frames.lsoas["lad_code"].map(
+            frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"]))
+        where = market_homes(everywhere, lsoas["lsoa"], competing, market, homes.per_km, homes.same_la)
         away = where.loc[~where["lsoa"].isin(set(lsoas["lsoa"])), "children"].sum()
         notes.append(f"homes drawn where the first preferences come from (children near each school, on both sides "
-                     f"of the boundary, distance decay {homes_per_km:g} per km): {away:,.0f} of the "
-                     f"{where['children'].sum():,.0f} children expected to live outside {name}")
+                     f"of the boundary; {homes.describe()}): {away:,.0f} of the {where['children'].sum():,.0f} "
+                     f"children expected to live outside {name}")
     return LaMarket(code, name, lsoas, market, fsm_share, notes, None if prefs is None else int(prefs),
                     frames.demand_year, where)
 
