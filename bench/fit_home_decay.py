@@ -1,5 +1,6 @@
-"""Where applicants live (repaudit/simulate/homes.py): the distance decay and own-LA preference fitted on one
-entry year's resident applicants per LA.
+"""Where applicants live (repaudit/simulate/homes.py): the distance decay and own-LA preference checked on one
+entry year's resident applicants per LA, without simulating (a first pass; the benchmark with --fit-year and
+--homes then compares the residents' offers).
 
     .venv/bin/python bench/fit_home_decay.py --db output/england.duckdb [--year 2020] [--per-km 0.3 0.6 1.0]
                                              [--same-la 0 1 2]
@@ -10,7 +11,7 @@ file of YEAR: applications received from the LA's residents (a count of applican
 offered a school of another LA (an offer, the nearest published figure to a first preference across the
 boundary). Printed: the mean absolute difference of the counts as a share of the published count, and of the
 shares in percentage points. Beside them, homes in the LA of the school put first (no crossing: each LA's count
-is the times its own schools were put first). Chosen on the fit year; the later years are held out.
+is the times its own schools were put first). Use the fit year; the later years are held out.
 """
 from __future__ import annotations
 

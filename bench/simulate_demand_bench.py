@@ -12,17 +12,20 @@ first preference against the published share:
   * school-level file, FIT_YEAR: first-preference offers over first preferences of the LA's schools, against
     the model's children who put one of the LA's schools first (same schools, same year, offers not used);
   * LA-level file, FIT_YEAR (when it has that year): the LA's resident applicants, against the whole cohort,
-    and against the children whose synthetic home is in the LA, summed over every LA's market;
+    and against the children whose synthetic home is in the LA, summed over every LA's market (each child in
+    the market of the school it put first, so each first preference counts once);
   * scorecards, entry 2023 (2022/23 scorecard): residents again, a later year, against the same two;
   * school-level file, the year after FIT_YEAR: a forecast;
 and, for scale, the published figures against each other (one year against the next; schools against residents),
 each with Pearson r, mean absolute difference and the same by subgroup (LAs with and without selective
 schools, preferences allowed, region). Where the synthetic children live: a market's cohort is everyone who put
-one of its schools first (a border school's count times the LA's share), wherever they really live, and every
-home is drawn in the market's own LSOAs; so the printed count of children living outside their market's LA
-shows whether the rate over an LA's residents can differ from its market's (it cannot while that count is 0).
-Beside it, the cohort against the LA-level file's resident applicants, the share offered a school of another LA
-(model and published), and the residents' rate by how far the cohort is from the resident applicants. Per
+one of its schools first (a border school's count times the LA's share), wherever they really live; by default
+every home is drawn in the market's own LSOAs, and with --homes where each school's first preferences come from,
+across LA boundaries (repaudit/simulate/homes.py, the fitted parameters or the two given); the printed count of
+children living outside their market's LA says how far the two differ. Beside it, the cohort and the children
+living in each LA against the LA-level file's resident applicants, the share of those children offered a school
+of an LA other than their home's (model and published), and the residents' rate by how far the cohort is from
+the resident applicants. Per
 school: oversubscription (first preferences over places) of the cohort against the published ratio of the
 year after, by kind of school. Where the gap comes from, per LA over the schools both have (FIT_YEAR): the cohort's first preferences against the times put first (demand),
 the places against places offered (places: min(first preferences, places) summed, model against published

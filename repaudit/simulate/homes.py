@@ -22,12 +22,14 @@ RADIUS_KM = 20.0        # exp(-0.6 x 20) = 6e-6: farther schools add nothing to 
 
 @dataclass(frozen=True)
 class HomeModel:
-    """The two parameters of where a school's first preferences live (see the module docstring). The defaults
-    are fitted on entry 2020 (bench/fit_home_decay.py, grid per_km 0.3-1.6, same_la 0-2): of the grid, the pair
-    whose share of each LA's resident applicants putting a school of another LA first comes closest to the share
-    of them offered one (LA-level file): 3.81 pp mean absolute difference over 148 LAs (23.3 pp at 0.6 and 0)."""
+    """The two parameters of where a school's first preferences live (see the module docstring), chosen on entry
+    2020 (bench/fit_home_decay.py, then bench/simulate_demand_bench.py --fit-year 2020 --homes PER_KM SAME_LA):
+    of (0.6, 0), (0.6, 1), (0.9, 1) and (1.2, 0), the residents' first-preference offer rate per LA is closest to
+    the LA-level file's at (0.6, 0) and (0.6, 1) (2.99 pp each), and the share of residents offered a school of
+    another LA at (0.6, 1): 9.5% against 9.5% published (mean over LAs; 15.6% at (0.6, 0)). per_km is then the
+    choice model's own (choice.py)."""
 
-    per_km: float = 0.9
+    per_km: float = 0.6
     same_la: float = 1.0
 
     def describe(self) -> str:
