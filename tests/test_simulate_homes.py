@@ -72,3 +72,23 @@ def test_york_cohort_lives_where_its_schools_first_preferences_come_from(nationa
     again = market_game(la_market(frames, "York", homes=HomeModel(0.6, 1.0)), seed=0, preferences=market.preferences)
     assert (again.applicants.lsoa == game.applicants.lsoa).all()
     assert any("children expected to live outside York" in note for note in market.notes)
+
+
+def test_homes_across_is_refused_without_a_synthetic_la(runner, tmp_path):
+    from repaudit.cli import cli
+
+    apps = tmp_path / "apps.csv"
+    apps.write_text("applicant_id,easting,northing,fsm,prefs\n", encoding="utf-8")
+    result = runner.invoke(cli, ["simulate", "--policy", "baseline", "--applications", str(apps), "--homes", "across",
+                                 "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "--homes across applies to a synthetic LA cohort (--synthetic --la NAME)" in result.output
+    assert not (tmp_path / "o").exists()
+    result = runner.invoke(cli, ["simulate", "--policy", "baseline", "--synthetic", "--la", "York", "--homes", "near"])
+    assert result.exit_code == 2 and "'near' is not one of 'la', 'across'" in result.output
+    from repaudit.errors import RepauditError
+    from repaudit.simulate.homes import home_model
+
+    assert home_model("la") is None and home_model("across") == HomeModel(0.6, 1.0)
+    with pytest.raises(RepauditError, match="--homes must be one of la, across, got 'near'"):
+        home_model("near")

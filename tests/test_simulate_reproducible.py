@@ -73,3 +73,16 @@ def test_cohorts_shared_among_processes_give_the_files_of_one_process(real, tmp_
     assert {"pan_whatif.csv", "allocation.csv", "changes.csv", "criteria.csv"} <= set(one)
     assert run(args + ["--jobs", "2"], tmp_path / "two", "2") == one
     assert run(args + ["--jobs", "3"], tmp_path / "three", "3") == one
+
+
+def test_homes_across_la_boundaries_are_byte_identical_run_after_run(national_admissions_db, tmp_path):
+    """--homes across: each market's homes come from every LSOA within reach of its schools (homes.py)."""
+    args = ["--policy", "fsm-quota", "--synthetic", "--la", "York", "--db", str(national_admissions_db), "--runs",
+            "2", "--cohorts", "2", "--seed", "0", "--homes", "across"]
+    one, two = twice(args, tmp_path)
+    assert one == two
+    meta = (tmp_path / "one" / "meta.json").read_text(encoding="utf-8")
+    assert "children expected to live outside York" in meta
+    inside = run(args[:-1] + ["la"], tmp_path / "inside", "1")
+    assert inside["allocation_baseline.csv"] != one["allocation_baseline.csv"]
+    assert "expected to live outside" not in (tmp_path / "inside" / "meta.json").read_text(encoding="utf-8")

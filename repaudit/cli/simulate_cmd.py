@@ -8,6 +8,7 @@ from ..options import db_option, limits_option
 from ..output_guard import check_folder
 from ..sources.reader import progress_bars
 from ..simulate.choice import Behaviour
+from ..simulate.homes import HOMES
 from ..simulate.policies import RESERVE_ORDERS, presets
 from ..simulate.outputs import summary_text
 from ..simulate.run import (DEFAULT_COHORTS, DEFAULT_RUNS, NATIONAL_RUNS, simulate, simulate_national, simulate_sweep,
@@ -45,6 +46,7 @@ Examples:
   repaudit simulate --policy brighton-2025 --reserve-order last --synthetic --la "Brighton and Hove"
   repaudit simulate --policy fsm-quota --synthetic --la all --runs 5 --db output/england.duckdb
   repaudit simulate --policy fsm-quota --synthetic --la Kent --jobs 1 --db output/england.duckdb
+  repaudit simulate --policy fsm-quota --synthetic --la Camden --homes across --facts published --db output/england.duckdb
   repaudit simulate --policy brighton-2025 --brighton ../shared/data/real --sweep fsm_response=0:1.5:0.25
   repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --pan 114580=300
   repaudit simulate --policy brighton-2026 --brighton ../shared/data/real --entry-year 2026 --runs 20 --what-would-it-take all
@@ -104,6 +106,10 @@ def _choice(values):
               help="CSV of urn, count (and optionally pref2, pref3): calibrate synthetic preferences to "
                    "these first- (and 2nd-, 3rd-) preference counts.")
 @click.option("--catchments", "catchment_layer", metavar="LAYER", help="Catchment layer in the warehouse to use.")
+@click.option("--homes", type=click.Choice(HOMES), default="la", show_default=True,
+              help="Where a synthetic LA cohort lives: 'la' draws every home in the LA; 'across' draws each child's "
+                   "home where the first preferences of the school it put first come from, on both sides of the LA "
+                   "boundary (with applications and offers loaded; README, 'Demand checked against what happened').")
 @click.option("--runs", type=int, metavar="N",
               help=f"Lottery runs (Monte Carlo), shared among the cohorts [default: {DEFAULT_RUNS}; "
                    f"{NATIONAL_RUNS} each LA with --la all, whose figures have no intervals].")
@@ -157,7 +163,7 @@ def _choice(values):
 @limits_option
 @db_option
 def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
-                     first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+                     first_preferences, catchment_layer, homes, runs, seed, settings, reserve_order, city_fsm_share,
                      choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir,
                      progress, jobs, db):
     """Simulate admissions under a policy and compare it with a baseline (student-proposing deferred
@@ -165,16 +171,18 @@ def simulate_command(policy, baseline, applications, synthetic, la, brighton_dir
     most 200, --seed from 0 to 4,294,967,295)."""
     with progress_bars(sys.stderr.isatty() if progress is None else progress):
         _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
-                  first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+                  first_preferences, catchment_layer, homes, runs, seed, settings, reserve_order, city_fsm_share,
                   choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, jobs,
                   db)
 
 
 def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry_year, capacities,
-              first_preferences, catchment_layer, runs, seed, settings, reserve_order, city_fsm_share,
+              first_preferences, catchment_layer, homes, runs, seed, settings, reserve_order, city_fsm_share,
               choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, jobs, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
+    if homes != "la" and not synthetic:
+        raise click.UsageError("--homes across applies to a synthetic LA cohort (--synthetic --la NAME)")
     if facts and facts != "published" and not Path(facts).is_file():
         raise click.BadParameter(f"{facts} is not a file (give a facts CSV, or 'published')", param_hint="--facts")
     if out_dir:
@@ -191,7 +199,7 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
         national, text = simulate_national(policy, baseline, db=db, runs=NATIONAL_RUNS if runs is None else runs,
                                            seed=seed, settings=_settings(settings),
                                            reserve_order=reserve_order, city_fsm_share=city_fsm_share, out_dir=out_dir,
-                                           jobs=jobs)
+                                           jobs=jobs, homes=homes)
         click.echo(text)
         click.echo(f"\nwrote {', '.join(p.name for p in national.written)} in {out_dir}")
         return
@@ -200,7 +208,7 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
                    runs=DEFAULT_RUNS if runs is None else runs, seed=seed, reserve_order=reserve_order,
                    entry_year=entry_year,
                    truncate_preferences=truncate_preferences, cohorts=cohorts, selective_share=selective_share,
-                   jobs=jobs)
+                   jobs=jobs, homes=homes)
     pan_values = parse_pans(pans)
     if wwit:
         if sweep_spec or pan_values or facts:

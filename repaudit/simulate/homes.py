@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import RepauditError
+
 RADIUS_KM = 20.0        # exp(-0.6 x 20) = 6e-6: farther schools add nothing to the sums
 
 
@@ -34,6 +36,18 @@ class HomeModel:
 
     def describe(self) -> str:
         return f"distance decay {self.per_km:g} per km, own LA's schools {self.same_la:+g}"
+
+
+HOMES = ("la", "across")     # --homes: in the market's own LA (the default), or across LA boundaries
+
+
+def home_model(homes: str | None) -> HomeModel | None:
+    """The model of `--homes` HOMES: None for 'la' (or None), the fitted HomeModel for 'across'."""
+    if homes in (None, "la"):
+        return None
+    if homes == "across":
+        return HomeModel()
+    raise RepauditError(f"--homes must be one of {', '.join(HOMES)}, got {homes!r}")
 
 
 def _near(points: np.ndarray, centres: np.ndarray, radius: float) -> np.ndarray:

@@ -12,6 +12,7 @@ from . import own_criteria
 from .applicants import read_applications, to_applicants
 from .choice import ChoiceModel
 from .game import Game
+from .homes import home_model
 from .national import LaMarket, NationalFrames, la_market, national_frames
 from .schools import complete, read_capacities, to_schools, warehouse_schools
 from .schools import school_sex as school_sex_of
@@ -119,10 +120,12 @@ def synthetic_from_warehouse(wh, la: str, seed: int = 0, preferences: int = 3, p
 
 
 def warehouse_market(wh, la: str, phase: str = "Secondary", entry_age: int = 11, capacities=None,
-                     catchment_layer=None, frames: NationalFrames | None = None) -> tuple:
-    """(the LA's market, its catchment areas) from the warehouse: what every cohort of one LA shares."""
+                     catchment_layer=None, frames: NationalFrames | None = None, homes: str | None = None) -> tuple:
+    """(the LA's market, its catchment areas) from the warehouse: what every cohort of one LA shares. HOMES:
+    'across' draws the cohort's homes across LA boundaries (homes.py), else in the LA."""
     frames = frames if frames is not None else national_frames(wh, phase, entry_age)
-    market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None)
+    market = la_market(frames, la, capacities=read_capacities(capacities) if capacities else None,
+                       homes=home_model(homes))
     areas = catchment_areas.from_warehouse(wh, catchment_layer, market.schools["urn"]) if wh is not None else None
     return market, areas
 

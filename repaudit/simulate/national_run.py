@@ -18,6 +18,7 @@ from ..safe_text import for_csv
 from ..warehouse import Warehouse
 from .compare import compare
 from .inputs import la_preference_limit, market_game
+from .homes import home_model
 from .national import all_las, la_market, national_frames
 from .policies import Policy
 from .workers import run_tasks
@@ -45,16 +46,18 @@ class NationalPlan:
     runs: int
     seed: int
     city_share: float | None = None
+    homes: str | None = None
 
 
 def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int = 0, city_share=None,
-                 out_dir=None, progress=None, jobs: int | None = None) -> NationalResult:
+                 out_dir=None, progress=None, jobs: int | None = None, homes: str | None = None) -> NationalResult:
     """POLICY against BASELINE in every LA of the warehouse DB, the LAs shared among JOBS processes
-    (workers.py; the same results for any number); writes national.csv into OUT_DIR if given."""
+    (workers.py; the same results for any number); writes national.csv into OUT_DIR if given. HOMES: 'across'
+    draws each LA cohort's homes across LA boundaries (homes.py), 'la' (default) in the LA."""
     with Warehouse(db, read_only=True) as wh:
         frames = national_frames(wh)
     las = all_las(frames)
-    done = run_tasks(_la_task, las, NationalPlan(frames, policy, baseline, runs, seed, city_share), jobs,
+    done = run_tasks(_la_task, las, NationalPlan(frames, policy, baseline, runs, seed, city_share, homes), jobs,
                      done=lambda i, found, _: progress(las[i][1]) if progress and found[0] is not None else None)
     rows = [row for row, _ in done if row is not None]
     skipped = [why for _, why in done if why is not None]
@@ -76,7 +79,7 @@ def _la_task(plan: NationalPlan, la: tuple, step=None) -> tuple:
     it was left out)."""
     code, name = la
     try:
-        market = la_market(plan.frames, code)
+        market = la_market(plan.frames, code, homes=home_model(plan.homes))
         game = market_game(market, plan.seed, max(plan.policy.preferences, market.preferences or 0),
                            city_share=plan.city_share)
         game.meta["la_preferences"], game.meta["demand_year"] = market.preferences, market.demand_year

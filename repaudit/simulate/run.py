@@ -47,7 +47,8 @@ def policy_with(name_or_path: str, settings: dict | None = None, reserve_order: 
 def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_dir=None, capacities=None,
                first_preferences=None, db=None, catchments=None, seed: int = 0, entry_year: int = 2025,
                truncate_preferences: bool = False, city_share: float | None = None,
-               behaviour: Behaviour | None = None, response=None, selective_share: float | None = None) -> Game:
+               behaviour: Behaviour | None = None, response=None, selective_share: float | None = None,
+               homes: str | None = None) -> Game:
     """The game from exactly one applicant source (see the module docstring). Applications may list at most
     the policy's `preferences`; with TRUNCATE_PREFERENCES longer lists are cut, with a note. CITY_SHARE (the
     --city-fsm-share override) is the FSM share of a synthetic cohort; without it the Brighton scenario takes
@@ -79,7 +80,7 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
         raise RepauditError(f"--synthetic needs a warehouse with schools, LSOA populations, IDACI and centroids; "
                             f"{db} does not exist (see `repaudit load --help`)")
     firsts = read_first_preferences(first_preferences) if first_preferences else None
-    market, areas = shared_market(db, synthetic_la, capacities, catchments)
+    market, areas = shared_market(db, synthetic_la, capacities, catchments, homes)
     return inputs.cohort_game(market, areas, seed=seed, preferences=policy.preferences, first_preferences=firsts,
                               city_share=city_share, behaviour=behaviour, response=response,
                               selective=inputs.SelectiveEntry(share=selective_share))
@@ -88,14 +89,15 @@ def build_game(policy: Policy, applications=None, synthetic_la=None, brighton_di
 _MARKETS: dict = {}
 
 
-def shared_market(db, la: str, capacities=None, catchments=None) -> tuple:
+def shared_market(db, la: str, capacities=None, catchments=None, homes: str | None = None) -> tuple:
     """inputs.warehouse_market for LA, read once for all the cohorts (and policies) of a run: kept while the
     warehouse file, LA and options stay the same."""
     path = Path(db).resolve()
-    key = (str(path), path.stat().st_mtime_ns, path.stat().st_size, str(la), str(capacities), str(catchments))
+    key = (str(path), path.stat().st_mtime_ns, path.stat().st_size, str(la), str(capacities), str(catchments),
+           str(homes))
     if key not in _MARKETS:
         with Warehouse(db, read_only=True) as wh:
-            found = inputs.warehouse_market(wh, la, capacities=capacities, catchment_layer=catchments)
+            found = inputs.warehouse_market(wh, la, capacities=capacities, catchment_layer=catchments, homes=homes)
         _MARKETS.clear()
         _MARKETS[key] = found
     return _MARKETS[key]
@@ -125,7 +127,7 @@ def cohort_plan(policy: Policy, baseline: Policy, per_cohort: list, seed: int, r
     markets = {}
     other = sources.get("applications") or sources.get("brighton_dir")
     if la and not other and db is not None and Path(db).is_file():
-        shared_market(db, la, sources.get("capacities"), sources.get("catchments"))
+        shared_market(db, la, sources.get("capacities"), sources.get("catchments"), sources.get("homes"))
         markets = dict(_MARKETS)
     return CohortPlan(policy, baseline, sources, per_cohort, seed, runs, tuple(pans), markets)
 
@@ -207,7 +209,7 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
              entry_year: int = 2025, city_fsm_share: float | None = None,
              truncate_preferences: bool = False, choice: dict | None = None, cohorts: int | None = None,
              facts=None, selective_share: float | None = None, pans: dict | None = None,
-             jobs: int | None = None) -> Simulation:
+             jobs: int | None = None, homes: str | None = None) -> Simulation:
     """Compare POLICY with BASELINE (names or TOML files; default the policy's `compare_with`) over RUNS
     lottery seeds; write into OUT_DIR if given. CITY_FSM_SHARE overrides the city FSM share: the policies'
     parameter of that name, and the share of the applicants otherwise. CHOICE: choice-model parameters
@@ -218,7 +220,8 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     beside the baseline's (published.py). SELECTIVE_SHARE: share of a synthetic LA cohort passing the
     selection test of its selective schools. PANS ({urn: admission number}, --pan): also run the policy with
     these admission numbers against the policy as it is (pan_whatif.csv and the summary). JOBS: processes
-    sharing the cohorts (default one per CPU, workers.py); the results do not depend on it."""
+    sharing the cohorts (default one per CPU, workers.py); the results do not depend on it. HOMES: 'across'
+    draws a synthetic LA cohort's homes across LA boundaries (homes.py), 'la' (default) in the LA."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
     if cohorts is None:
@@ -237,7 +240,7 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
                        applications=applications, synthetic_la=synthetic_la, brighton_dir=brighton_dir,
                        capacities=capacities, first_preferences=first_preferences, db=db, catchments=catchments,
                        entry_year=entry_year, truncate_preferences=truncate_preferences, city_share=city_fsm_share,
-                       selective_share=selective_share)
+                       selective_share=selective_share, homes=homes)
     bar = runs_bar(plan.runs * cohorts)
     done = run_tasks(_cohort_task, range(cohorts), plan, jobs, step=bar.update,
                      done=lambda i, _, worker: bar.update(STEPS_PER_RUN * plan.runs) if worker else None)
@@ -267,9 +270,10 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
 
 def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs: int = NATIONAL_RUNS, seed: int = 0,
                       settings: dict | None = None, reserve_order: str | None = None,
-                      city_fsm_share: float | None = None, out_dir=None, progress=None, jobs: int | None = None):
+                      city_fsm_share: float | None = None, out_dir=None, progress=None, jobs: int | None = None,
+                      homes: str | None = None):
     """`--synthetic --la all`: POLICY against BASELINE in every LA of the warehouse (national_run.py), the LAs
-    shared among JOBS processes."""
+    shared among JOBS processes; HOMES as in `simulate`."""
     check_counts(runs, seed)
     check_jobs(jobs)
     if db is None or not Path(db).is_file():
@@ -278,7 +282,7 @@ def simulate_national(policy: str, baseline: str | None = None, *, db=None, runs
     pol = with_city_share(policy_with(policy, settings, reserve_order), city_fsm_share)
     base = with_city_share(policy_with(baseline or pol.compare_with), city_fsm_share)
     result = national_run.simulate_all(pol, base, db, runs=runs, seed=seed, city_share=city_fsm_share,
-                                       out_dir=out_dir, progress=progress, jobs=jobs)
+                                       out_dir=out_dir, progress=progress, jobs=jobs, homes=homes)
     opening = framing.opening_lines({"scope": framing.national_scope(result.table, pol), "policy": pol.name,
                                      "baseline": base.name, "differences": framing.differences(pol, base)})
     text = national_run.national_text(result, pol.name, base.name, runs)
@@ -385,7 +389,7 @@ def simulate_what_would_it_take(policy: str, target: str, *, applications=None, 
                                 city_fsm_share: float | None = None, truncate_preferences: bool = False,
                                 choice: dict | None = None, cohorts: int | None = None,
                                 selective_share: float | None = None, out_dir=None, progress=None,
-                                jobs: int | None = None):
+                                jobs: int | None = None, homes: str | None = None):
     """`--what-would-it-take URN|NAME|all`: for each school TARGET names, the smallest FSM reserve under POLICY
     that brings its FSM intake to its community's share (whatif.py); one cohort unless COHORTS says more, since
     the search runs the simulator many times. JOBS: processes drawing the cohorts. Returns (table, text, paths
@@ -398,7 +402,7 @@ def simulate_what_would_it_take(policy: str, target: str, *, applications=None, 
     plan = cohort_plan(pol, pol, per_cohort, seed, applications=applications, synthetic_la=synthetic_la,
                        brighton_dir=brighton_dir, capacities=capacities, first_preferences=first_preferences, db=db,
                        catchments=catchments, entry_year=entry_year, truncate_preferences=truncate_preferences,
-                       city_share=city_fsm_share, selective_share=selective_share)
+                       city_share=city_fsm_share, selective_share=selective_share, homes=homes)
     games = run_tasks(_game_task, range(cohorts), plan, jobs)
     pol, _ = inputs.la_preference_limit(pol, pol, games[0])
     urns = what_would_it_take_schools(games[0], target)
