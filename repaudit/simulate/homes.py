@@ -5,10 +5,10 @@ over child population. The children of LSOA l put school s first in proportion t
 
 over the schools k within RADIUS_KM of l (F the times each school was put first, d the straight-line distance
 in km; same_la: families favour their own LA's schools, whose admissions their LA coordinates), and a child
-who put s first lives in l with probability T_ls / sum_l T_ls. per_km and same_la are checked on an earlier
-entry year's resident applicants by bench/fit_home_decay.py. A market's homes (`market_homes`) are then drawn where its
-first preferences come from: around each of the LA's schools on both sides of the boundary, and, for a border
-school of another LA, in the LA's own LSOAs (its count in the market is the LA's share already).
+who put s first lives in l with probability T_ls / sum_l T_ls; per_km and same_la were chosen on entry 2020
+(HomeModel). A market's homes (`market_homes`) are then drawn where its first preferences come from: around
+each of the LA's schools on both sides of the boundary, and, for a border school of another LA, in the LA's
+own LSOAs (its count in the market is the LA's share already).
 """
 from __future__ import annotations
 
@@ -50,17 +50,17 @@ def home_model(homes: str | None) -> HomeModel | None:
     raise RepauditError(f"--homes must be one of {', '.join(HOMES)}, got {homes!r}")
 
 
-def _near(points: np.ndarray, centres: np.ndarray, radius: float) -> np.ndarray:
-    """Bool per point: within RADIUS metres of some centre (bounding box first, then exact, in chunks)."""
+def within(points: np.ndarray, targets: np.ndarray, radius: float, chunk: int = 2000) -> np.ndarray:
+    """Bool per point: some target lies within RADIUS metres (bounding box first, then exact, in chunks)."""
     out = np.zeros(len(points), dtype=bool)
-    if not len(centres):
+    if not len(targets):
         return out
-    box = np.all((points >= centres.min(axis=0) - radius) & (points <= centres.max(axis=0) + radius), axis=1)
-    idx = np.flatnonzero(box)
-    for start in range(0, len(idx), 2000):
-        p = points[idx[start:start + 2000]]
-        out[idx[start:start + 2000]] = (((p[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-                                        <= radius ** 2).any(axis=1)
+    lo, hi = targets.min(axis=0) - radius, targets.max(axis=0) + radius
+    idx = np.flatnonzero(np.all((points >= lo) & (points <= hi), axis=1))
+    for start in range(0, len(idx), chunk):
+        p = points[idx[start:start + chunk]]
+        d2 = ((p[:, None, :] - targets[None, :, :]) ** 2).sum(axis=2)
+        out[idx[start:start + chunk]] = d2.min(axis=1) <= radius ** 2
     return out
 
 
@@ -75,8 +75,8 @@ def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_k
     radius = radius_km * 1000
     targets = np.asarray(targets, dtype=np.int64)
     mine = school_xy[targets]
-    rows = np.flatnonzero(_near(lsoa_xy, mine, radius))
-    rivals = np.flatnonzero(_near(school_xy, lsoa_xy[rows], radius) & (firsts > 0)) if len(rows) else rows
+    rows = np.flatnonzero(within(lsoa_xy, mine, radius))
+    rivals = np.flatnonzero(within(school_xy, lsoa_xy[rows], radius) & (firsts > 0)) if len(rows) else rows
     d = np.sqrt(((lsoa_xy[rows][:, None, :] - school_xy[rivals][None, :, :]) ** 2).sum(axis=2))
 
     def bonus(schools: np.ndarray) -> np.ndarray | float:

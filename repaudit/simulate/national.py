@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import names
 from ..errors import WarehouseError
-from .homes import HomeModel, market_homes
+from .homes import HomeModel, market_homes, within
 from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
 
 
@@ -230,7 +230,7 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
         raise WarehouseError(f"no open schools of {name} ({code}) with a location in the warehouse")
     home = lsoas[["easting", "northing"]].to_numpy(float)
     others = sch[sch["la_code"] != code]
-    near = _within(others[["easting", "northing"]].to_numpy(float), home, border_km * 1000)
+    near = within(others[["easting", "northing"]].to_numpy(float), home, border_km * 1000)
     border = others[near].copy()
     if len(border):
         border["share"] = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"],
@@ -307,19 +307,6 @@ def _with_demand(market: pd.DataFrame, demand: pd.DataFrame, year: int, name: st
                      f"(URNs {', '.join(map(str, market.loc[missing, 'urn'].astype(int).tolist()[:10]))}): their "
                      f"places are estimated and their first preferences set at the LA's median of {ratio:.2f} per place")
     return market.drop(columns=["places_offered"]), notes
-
-
-def _within(points: np.ndarray, targets: np.ndarray, radius: float, chunk: int = 2000) -> np.ndarray:
-    """Bool per point: some target lies within RADIUS metres."""
-    out = np.zeros(len(points), dtype=bool)
-    lo, hi = targets.min(axis=0) - radius, targets.max(axis=0) + radius
-    box = np.all((points >= lo) & (points <= hi), axis=1)
-    idx = np.flatnonzero(box)
-    for start in range(0, len(idx), chunk):
-        p = points[idx[start:start + chunk]]
-        d2 = ((p[:, None, :] - targets[None, :, :]) ** 2).sum(axis=2)
-        out[idx[start:start + chunk]] = d2.min(axis=1) <= radius ** 2
-    return out
 
 
 def _local_share(points: np.ndarray, all_lsoas: pd.DataFrame, mine, radius: float) -> np.ndarray:
