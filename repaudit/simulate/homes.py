@@ -58,10 +58,14 @@ def within(points: np.ndarray, targets: np.ndarray, radius: float, chunk: int = 
     lo, hi = targets.min(axis=0) - radius, targets.max(axis=0) + radius
     idx = np.flatnonzero(np.all((points >= lo) & (points <= hi), axis=1))
     for start in range(0, len(idx), chunk):
-        p = points[idx[start:start + chunk]]
-        d2 = ((p[:, None, :] - targets[None, :, :]) ** 2).sum(axis=2)
-        out[idx[start:start + chunk]] = d2.min(axis=1) <= radius ** 2
+        out[idx[start:start + chunk]] = squared_distances(points[idx[start:start + chunk]], targets).min(axis=1) \
+            <= radius ** 2
     return out
+
+
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len A, len B) squared distances between points (x, y), one coordinate at a time (no 3-d array)."""
+    return (a[:, 0, None] - b[None, :, 0]) ** 2 + (a[:, 1, None] - b[None, :, 1]) ** 2
 
 
 def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_km: float = RADIUS_KM,
@@ -77,7 +81,7 @@ def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_k
     mine = school_xy[targets]
     rows = np.flatnonzero(within(lsoa_xy, mine, radius))
     rivals = np.flatnonzero(within(school_xy, lsoa_xy[rows], radius) & (firsts > 0)) if len(rows) else rows
-    d = np.sqrt(((lsoa_xy[rows][:, None, :] - school_xy[rivals][None, :, :]) ** 2).sum(axis=2))
+    d = np.sqrt(squared_distances(lsoa_xy[rows], school_xy[rivals]))
 
     def bonus(schools: np.ndarray) -> np.ndarray | float:
         if not same_la:
@@ -85,7 +89,7 @@ def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_k
         return same_la * (np.asarray(lsoa_la, object)[rows][:, None] == np.asarray(school_la, object)[schools][None, :])
     pull = np.where(d <= radius, firsts[rivals] * np.exp(-per_km * d / 1000 + bonus(rivals)), 0.0)
     total = pull.sum(axis=1)
-    d_mine = np.sqrt(((lsoa_xy[rows][:, None, :] - mine[None, :, :]) ** 2).sum(axis=2))
+    d_mine = np.sqrt(squared_distances(lsoa_xy[rows], mine))
     own = np.where(d_mine <= radius, np.exp(-per_km * d_mine / 1000 + bonus(targets)), 0.0)
     flow = np.divide(np.asarray(children, float)[rows][:, None] * own, total[:, None],
                      out=np.zeros_like(own), where=total[:, None] > 0)
