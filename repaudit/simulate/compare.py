@@ -297,14 +297,16 @@ def finite(value):
     return value
 
 
-def _interval(values: np.ndarray, cohort: np.ndarray | None = None, bounds: tuple = (-np.inf, np.inf)) -> tuple:
+def _interval(values: np.ndarray, cohort: np.ndarray | None = None, bounds: tuple = (-np.inf, np.inf),
+              reference: np.ndarray | None = None) -> tuple:
     """Mean and 95% interval over runs (axis 0), ignoring NaN runs (NaN where every run is NaN): with runs of
-    two or more cohorts (COHORT: each run's), the prediction interval for a fresh cohort (coverage.py), kept
-    within BOUNDS, the values the metric can take; with one, the 2.5th and 97.5th percentiles of the runs."""
+    two or more cohorts (COHORT: each run's), the prediction interval for a fresh cohort (coverage.py; the
+    schools' variances pooled against REFERENCE when given), kept within BOUNDS, the values the metric can
+    take; with one, the 2.5th and 97.5th percentiles of the runs."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)       # all-NaN columns: a school nobody attends
         if cohort is not None and len(np.unique(cohort)) > 1:
-            mean, lo, hi = prediction_interval(values, cohort)
+            mean, lo, hi = prediction_interval(values, cohort, reference=reference)
             return mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
         return np.nanmean(values, axis=0), nan_quantile(values, 0.025), nan_quantile(values, 0.975)
 
@@ -333,10 +335,12 @@ def bounds(metric: str) -> tuple:
     return (0.0, 1.0) if metric in SHARES else (-np.inf, np.inf) if metric in SIGNED else (0.0, np.inf)
 
 
-def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, metric: str = "") -> dict:
+def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, metric: str = "",
+          references: dict | None = None) -> dict:
     out = {}
     for label, v in (("baseline", base), ("policy", pol), ("change", pol - base)):
-        mean, lo, hi = _interval(v, cohort, (-np.inf, np.inf) if label == "change" else bounds(metric))
+        mean, lo, hi = _interval(v, cohort, (-np.inf, np.inf) if label == "change" else bounds(metric),
+                                 (references or {}).get(label))
         out[f"{label}_mean"], out[f"{label}_lo"], out[f"{label}_hi"] = mean, lo, hi
     return out
 
@@ -346,8 +350,9 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
     for metric in SCHOOL_METRICS:
         base = np.array([r[metric] for r in per_school["baseline"]])
         pol = np.array([r[metric] for r in per_school["policy"]])
+        references = share_references(per_school) if metric == "fsm_share" else None
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": metric,
-                                    **_wide(base, pol, cohort, metric)}))
+                                    **_wide(base, pol, cohort, metric, references)}))
     for name, cap in caps.items():
         counts = np.array([b[name] for b in bands])
         mean, lo, hi = _interval(counts, cohort, bounds("band"))
@@ -364,6 +369,23 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
                          np.array([r["intake"] for r in per_school["policy"]]))
     table["note"] = table["urn"].map(dict(zip(game.schools.urn.tolist(), notes))).fillna("")
     return table
+
+
+def share_references(per_school: dict) -> dict:
+    """Reference variances of each school's FSM share, against which the schools' variances are pooled
+    (coverage.moderated): p(1 - p) / intake under each rule (the share of a binomial intake), and for the
+    change |mean change| / intake (pupils moved, as a count), at least one pupil's worth."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out, intake = {}, {}
+        for label in ("baseline", "policy"):
+            share = np.nanmean([r["fsm_share"] for r in per_school[label]], axis=0)
+            intake[label] = np.nanmean([r["intake"] for r in per_school[label]], axis=0)
+            out[label] = share * (1 - share) / intake[label]
+            out[f"{label}_share"] = share
+        change = np.abs(out.pop("policy_share") - out.pop("baseline_share"))
+        out["change"] = np.maximum(change, 1 / intake["policy"]) / intake["policy"]
+    return out
 
 
 def intake_notes(base_intake: np.ndarray, pol_intake: np.ndarray) -> list:
