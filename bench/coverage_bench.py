@@ -18,7 +18,8 @@ a fresh cohort, is an average over simulations: --sims (default 3) runs that man
 ...) against the same fresh cohorts and prints the first one's shares and the mean of all.
 It then reuses the fresh cohorts to show what other numbers of cohorts would give (--choose): for each
 n, disjoint sets of n cohorts stand in for a simulation (one lottery each) and the rest are the fresh
-ones; the mean coverage per school over the splits is summarised. Timings: the simulation at the given
+ones; the mean coverage per school over the splits is summarised (these intervals leave out the pooling of
+schools' variances, which needs their intakes: they show each school's own interval). Timings: the simulation at the given
 settings and the mean cost of one fresh cohort (draw and solve, one lottery).
 """
 from __future__ import annotations

@@ -9,7 +9,8 @@ pupils (audit indices); each school's term of D (`d_term`), whose change is that
 change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
 Intervals: with one cohort the 2.5th and 97.5th percentiles over its lottery runs; with more, the 95%
-prediction interval for a fresh cohort (coverage.py).
+prediction interval for a fresh cohort (coverage.py), the schools' FSM shares and their changes with
+variances pooled across schools (share_references).
 """
 from __future__ import annotations
 
