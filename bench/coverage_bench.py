@@ -14,8 +14,9 @@ has noise of its own: with 100 fresh cohorts a figure truly covered 95% of the t
 noise (the upper end of the Wilson 95% interval of their share below 90%). One simulation's interval has
 noise too: its spread is estimated from the simulation's cohorts, so for a few figures of one simulation it
 comes out narrow by chance (coverage.py), and the coverage of a figure's interval, the chance that it holds
-a fresh cohort, is an average over simulations: --sims (default 3) runs that many (seeds SEED, SEED + 1,
-...) against the same fresh cohorts and prints the first one's shares and the mean of all.
+a fresh cohort, is an average over simulations: --sims (default 3) runs that many against the same fresh
+cohorts and prints the first one's shares and the mean of all (seeds SEED, SEED + COHORTS, ...: a simulation
+draws cohorts SEED, SEED + 1, ..., so these share none).
 It then reuses the fresh cohorts to show what other numbers of cohorts would give (--choose): for each
 n, disjoint sets of n cohorts stand in for a simulation (one lottery each) and the rest are the fresh
 ones; the mean coverage per school over the splits is summarised (these intervals leave out the pooling of
@@ -50,8 +51,8 @@ def main() -> None:
     ap.add_argument("--cohorts", type=int, default=DEFAULT_COHORTS)
     ap.add_argument("--runs", type=int, default=DEFAULT_RUNS)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sims", type=int, default=3, help="simulations (seeds SEED, SEED + 1, ...) whose coverage "
-                                                        "is averaged")
+    ap.add_argument("--sims", type=int, default=3, help="simulations (seeds SEED, SEED + COHORTS, ...) whose "
+                                                        "coverage is averaged")
     ap.add_argument("--fresh", type=int, default=300, help="fresh cohorts drawn for the check")
     ap.add_argument("--fresh-seed", type=int, default=FRESH_SEED, help="seed of the first fresh cohort")
     ap.add_argument("--choose", default="2,3,5,8,10,15,20", help="numbers of cohorts to compare on the fresh ones")
@@ -64,7 +65,7 @@ def main() -> None:
     where = a.brighton and "Brighton and Hove (--brighton)" or a.la
 
     runs = []
-    for seed in range(a.seed, a.seed + a.sims):
+    for seed in range(a.seed, a.seed + a.sims * a.cohorts, a.cohorts):     # disjoint cohorts: SEED + c each
         started = time.perf_counter()
         result = simulate(policy, cohorts=a.cohorts, runs=a.runs, seed=seed, **source).comparison
         took = time.perf_counter() - started
@@ -96,7 +97,8 @@ def main() -> None:
     count = np.isfinite(fresh).sum(axis=0)
     _summary(f"at {a.cohorts} cohort(s), {a.runs} runs, one simulation (seed {a.seed})", units, share, count)
     if a.sims > 1:
-        _summary(f"averaged over {a.sims} simulations (seeds {a.seed} to {a.seed + a.sims - 1})", units, average, count)
+        _summary(f"averaged over {a.sims} simulations (seeds {a.seed}, {a.seed + a.cohorts}, ...)", units, average,
+                 count)
 
     print(f"\nother numbers of cohorts, one lottery each ({a.splits} splits of the {a.fresh} fresh cohorts):")
     rng = np.random.default_rng(a.seed)

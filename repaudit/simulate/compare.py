@@ -9,8 +9,8 @@ pupils (audit indices); each school's term of D (`d_term`), whose change is that
 change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
 Intervals: with one cohort the 2.5th and 97.5th percentiles over its lottery runs; with more, the 95%
-prediction interval for a fresh cohort (coverage.py), the schools' FSM shares and their changes with
-variances pooled across schools (share_references).
+prediction interval for a fresh cohort (coverage.py), the schools' FSM shares with variances pooled across
+schools (share_references).
 """
 from __future__ import annotations
 
@@ -373,19 +373,16 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
 
 
 def share_references(per_school: dict) -> dict:
-    """Reference variances of each school's FSM share, against which the schools' variances are pooled
-    (coverage.moderated): p(1 - p) / intake under each rule (the share of a binomial intake), and for the
-    change |mean change| / intake (pupils moved, as a count), at least one pupil's worth."""
+    """Reference variances of each school's FSM share under each rule, against which the schools' variances
+    are pooled (coverage.moderated): p(1 - p) / intake, the variance of the share of a binomial intake. The
+    change has none the schools share (a quota moves pupils at the schools it binds and none elsewhere), so
+    each school's change keeps its own variance."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        out, intake = {}, {}
+        out = {}
         for label in ("baseline", "policy"):
             share = np.nanmean([r["fsm_share"] for r in per_school[label]], axis=0)
-            intake[label] = np.nanmean([r["intake"] for r in per_school[label]], axis=0)
-            out[label] = share * (1 - share) / intake[label]
-            out[f"{label}_share"] = share
-        change = np.abs(out.pop("policy_share") - out.pop("baseline_share"))
-        out["change"] = np.maximum(change, 1 / intake["policy"]) / intake["policy"]
+            out[label] = share * (1 - share) / np.nanmean([r["intake"] for r in per_school[label]], axis=0)
     return out
 
 

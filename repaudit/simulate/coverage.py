@@ -22,8 +22,8 @@ run each, so the range does not grow with the number of lottery runs).
 The spread of one figure is estimated from n cohorts only (19 degrees of freedom at the default 20), so a
 single simulation's interval for some figure comes out narrow by chance: under normality 1 figure in 10 holds
 fewer than 90% of fresh cohorts at n = 20, though each holds 95% on average over simulations. Where the
-figures of one kind share a reference variance (an FSM share: p(1 - p) / intake, a binomial draw of the
-intake; its change: |change| / intake, the pupils moved), their variances are pooled: the ratio of each
+figures of one kind share a reference variance (a school's FSM share: p(1 - p) / intake, the share of a
+binomial intake), their variances are pooled: the ratio of each
 figure's variance to its reference is moderated towards the ratio common to all (empirical Bayes, Smyth
 2004: a scaled inverse chi-square prior whose degrees of freedom d0 are estimated from how much the ratios
 scatter beyond their sampling noise), and t takes d0 more degrees of freedom. Where the ratios differ far
