@@ -9,8 +9,8 @@ pupils (audit indices); each school's term of D (`d_term`), whose change is that
 change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
 Intervals: with one cohort the 2.5th and 97.5th percentiles over its lottery runs; with more, the 95%
-prediction interval for a fresh cohort (coverage.py), the schools' FSM shares with variances pooled across
-schools (share_references).
+prediction interval for a fresh cohort (coverage.py), with the continuity correction for figures that move a
+pupil at a time and the schools' FSM-share variances pooled across schools (school_lattice).
 """
 from __future__ import annotations
 
@@ -299,15 +299,16 @@ def finite(value):
 
 
 def _interval(values: np.ndarray, cohort: np.ndarray | None = None, bounds: tuple = (-np.inf, np.inf),
-              reference: np.ndarray | None = None) -> tuple:
+              reference: np.ndarray | None = None, step: np.ndarray | None = None) -> tuple:
     """Mean and 95% interval over runs (axis 0), ignoring NaN runs (NaN where every run is NaN): with runs of
     two or more cohorts (COHORT: each run's), the prediction interval for a fresh cohort (coverage.py; the
-    schools' variances pooled against REFERENCE when given), kept within BOUNDS, the values the metric can
-    take; with one, the 2.5th and 97.5th percentiles of the runs."""
+    schools' variances pooled against REFERENCE, and the continuity correction for values STEP apart, when
+    given), kept within BOUNDS, the values the metric can take; with one, the 2.5th and 97.5th percentiles of
+    the runs."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)       # all-NaN columns: a school nobody attends
         if cohort is not None and len(np.unique(cohort)) > 1:
-            mean, lo, hi = prediction_interval(values, cohort, reference=reference)
+            mean, lo, hi = prediction_interval(values, cohort, reference=reference, step=step)
             return mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
         return np.nanmean(values, axis=0), nan_quantile(values, 0.025), nan_quantile(values, 0.975)
 
@@ -337,11 +338,13 @@ def bounds(metric: str) -> tuple:
 
 
 def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, metric: str = "",
-          references: dict | None = None) -> dict:
+          lattice: dict | None = None) -> dict:
+    """Baseline, policy and change of one metric: mean and interval of each (LATTICE: per label, the reference
+    variances and steps of school_lattice)."""
     out = {}
     for label, v in (("baseline", base), ("policy", pol), ("change", pol - base)):
         mean, lo, hi = _interval(v, cohort, (-np.inf, np.inf) if label == "change" else bounds(metric),
-                                 (references or {}).get(label))
+                                 **(lattice or {}).get(label, {}))
         out[f"{label}_mean"], out[f"{label}_lo"], out[f"{label}_hi"] = mean, lo, hi
     return out
 
@@ -351,9 +354,8 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
     for metric in SCHOOL_METRICS:
         base = np.array([r[metric] for r in per_school["baseline"]])
         pol = np.array([r[metric] for r in per_school["policy"]])
-        references = share_references(per_school) if metric == "fsm_share" else None
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": metric,
-                                    **_wide(base, pol, cohort, metric, references)}))
+                                    **_wide(base, pol, cohort, metric, school_lattice(per_school, metric))}))
     for name, cap in caps.items():
         counts = np.array([b[name] for b in bands])
         mean, lo, hi = _interval(counts, cohort, bounds("band"))
@@ -372,17 +374,22 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
     return table
 
 
-def share_references(per_school: dict) -> dict:
-    """Reference variances of each school's FSM share under each rule, against which the schools' variances
-    are pooled (coverage.moderated): p(1 - p) / intake, the variance of the share of a binomial intake. The
-    change has none the schools share (a quota moves pupils at the schools it binds and none elsewhere), so
-    each school's change keeps its own variance."""
+def school_lattice(per_school: dict, metric: str) -> dict | None:
+    """What the intervals of a school's FSM share know of its values (coverage.prediction_interval), per label:
+    the share and its change move in steps of one pupil over the intake, and the share's variance is pooled
+    across schools against p(1 - p) / intake, the variance of the share of a binomial intake. The change has
+    no reference the schools share (a quota moves pupils at the schools it binds and none elsewhere), so each
+    school's change keeps its own variance. None for other metrics."""
+    if metric != "fsm_share":
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         out = {}
         for label in ("baseline", "policy"):
             share = np.nanmean([r["fsm_share"] for r in per_school[label]], axis=0)
-            out[label] = share * (1 - share) / np.nanmean([r["intake"] for r in per_school[label]], axis=0)
+            intake = np.nanmean([r["intake"] for r in per_school[label]], axis=0)
+            out[label] = {"reference": share * (1 - share) / intake, "step": 1 / intake}
+        out["change"] = {"step": out["policy"]["step"]}
     return out
 
 

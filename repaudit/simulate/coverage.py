@@ -17,7 +17,11 @@ prediction interval mean +- t(n - 1) sd sqrt(1 + 1/n), exact for normal values. 
 normal: a small school's FSM share moves in steps of one pupil, and a change is often exactly zero with
 an occasional jump, so the interval is widened to the range of one run of each cohort where that is wider
 (n such draws hold a fresh one with probability at least (n - 1) / (n + 1) whatever the distribution; one
-run each, so the range does not grow with the number of lottery runs).
+run each, so the range does not grow with the number of lottery runs). A figure that moves a pupil at a
+time (a share, a change of a share, a count) lands on one of a lattice of values: the normal interval of
+such a figure gets the continuity correction, half a step (half a pupil) beyond each end, so that a value
+whose half-step cell reaches into the normal interval counts as inside it, as the normal approximation to
+a discrete distribution requires (a change that is 0, -1 or -2 pupils is otherwise cut between -1 and -2).
 
 The spread of one figure is estimated from n cohorts only (19 degrees of freedom at the default 20), so a
 single simulation's interval for some figure comes out narrow by chance: under normality 1 figure in 10 holds
@@ -78,12 +82,13 @@ def _t_central(t: float, df: int) -> float:
 
 
 def prediction_interval(values: np.ndarray, cohort: np.ndarray, level: float = LEVEL, hull: bool = True,
-                        reference: np.ndarray | None = None) -> tuple:
+                        reference: np.ndarray | None = None, step: np.ndarray | None = None) -> tuple:
     """Mean and LEVEL prediction interval for a fresh cohort's value, per column of VALUES (runs x units;
     COHORT: each run's cohort, at least two distinct), widened with HULL to the range of the first run of each
     cohort. REFERENCE: per unit a variance the units' variances are proportional to, roughly; given, the
-    variances are pooled (`moderated`). NaN runs are left out; a column with fewer than two cohorts holding a
-    value gets NaN bounds."""
+    variances are pooled (`moderated`). STEP: per unit the step between the values a discrete figure takes
+    (one pupil); given, the normal interval gets the continuity correction, half a step beyond each end. NaN
+    runs are left out; a column with fewer than two cohorts holding a value gets NaN bounds."""
     values = np.asarray(values, dtype=float)
     cohort = np.asarray(cohort)
     labels = np.unique(cohort)
@@ -110,7 +115,8 @@ def prediction_interval(values: np.ndarray, cohort: np.ndarray, level: float = L
             spread = np.where(pooled, np.sqrt(ratio * np.asarray(reference, dtype=float)), spread)
             df = np.where(pooled, np.minimum(df + prior_df, MAX_DF), df)
     t = np.array([t_quantile(int(d), level) if m >= 2 else math.nan for d, m in zip(df, n)])
-    lo, hi = centre - t * spread, centre + t * spread
+    half = t * spread + (0 if step is None else np.nan_to_num(np.asarray(step, dtype=float)) / 2)
+    lo, hi = centre - half, centre + half
     if hull:                         # never narrower than the values the runs took (discrete, lumpy figures)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
