@@ -115,7 +115,8 @@ def prediction_interval(values: np.ndarray, cohort: np.ndarray, level: float = L
             spread = np.where(pooled, np.sqrt(ratio * np.asarray(reference, dtype=float)), spread)
             df = np.where(pooled, np.minimum(df + prior_df, MAX_DF), df)
     t = np.array([t_quantile(int(d), level) if m >= 2 else math.nan for d, m in zip(df, n)])
-    half = t * spread + (0 if step is None else np.nan_to_num(np.asarray(step, dtype=float)) / 2)
+    gap = 0.0 if step is None else np.asarray(step, dtype=float)
+    half = t * spread + np.where(np.isfinite(gap), gap, 0.0) / 2        # no step known (no intake): none added
     lo, hi = centre - half, centre + half
     if hull:                         # never narrower than the values the runs took (discrete, lumpy figures)
         with warnings.catch_warnings():
