@@ -9,7 +9,8 @@ pupils (audit indices); each school's term of D (`d_term`), whose change is that
 change in D. Overall: first-preference rate, FSM pupils with one of their top two
 preferences, unplaced and directed, movers (pupils at a different school than under the baseline).
 Intervals: with one cohort the 2.5th and 97.5th percentiles over its lottery runs; with more, the 95%
-prediction interval for a fresh cohort (coverage.py).
+prediction interval for a fresh cohort (coverage.py), with the continuity correction for figures that move a
+pupil at a time and the schools' FSM-share variances pooled across schools (school_lattice).
 """
 from __future__ import annotations
 
@@ -297,14 +298,17 @@ def finite(value):
     return value
 
 
-def _interval(values: np.ndarray, cohort: np.ndarray | None = None, bounds: tuple = (-np.inf, np.inf)) -> tuple:
+def _interval(values: np.ndarray, cohort: np.ndarray | None = None, bounds: tuple = (-np.inf, np.inf),
+              reference: np.ndarray | None = None, step: np.ndarray | None = None) -> tuple:
     """Mean and 95% interval over runs (axis 0), ignoring NaN runs (NaN where every run is NaN): with runs of
-    two or more cohorts (COHORT: each run's), the prediction interval for a fresh cohort (coverage.py), kept
-    within BOUNDS, the values the metric can take; with one, the 2.5th and 97.5th percentiles of the runs."""
+    two or more cohorts (COHORT: each run's), the prediction interval for a fresh cohort (coverage.py; the
+    schools' variances pooled against REFERENCE, and the continuity correction for values STEP apart, when
+    given), kept within BOUNDS, the values the metric can take; with one, the 2.5th and 97.5th percentiles of
+    the runs."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)       # all-NaN columns: a school nobody attends
         if cohort is not None and len(np.unique(cohort)) > 1:
-            mean, lo, hi = prediction_interval(values, cohort)
+            mean, lo, hi = prediction_interval(values, cohort, reference=reference, step=step)
             return mean, np.clip(lo, *bounds), np.clip(hi, *bounds)
         return np.nanmean(values, axis=0), nan_quantile(values, 0.025), nan_quantile(values, 0.975)
 
@@ -333,10 +337,14 @@ def bounds(metric: str) -> tuple:
     return (0.0, 1.0) if metric in SHARES else (-np.inf, np.inf) if metric in SIGNED else (0.0, np.inf)
 
 
-def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, metric: str = "") -> dict:
+def _wide(base: np.ndarray, pol: np.ndarray, cohort: np.ndarray | None = None, metric: str = "",
+          lattice: dict | None = None) -> dict:
+    """Baseline, policy and change of one metric: mean and interval of each (LATTICE: per label, the reference
+    variances and steps of school_lattice)."""
     out = {}
     for label, v in (("baseline", base), ("policy", pol), ("change", pol - base)):
-        mean, lo, hi = _interval(v, cohort, (-np.inf, np.inf) if label == "change" else bounds(metric))
+        mean, lo, hi = _interval(v, cohort, (-np.inf, np.inf) if label == "change" else bounds(metric),
+                                 **(lattice or {}).get(label, {}))
         out[f"{label}_mean"], out[f"{label}_lo"], out[f"{label}_hi"] = mean, lo, hi
     return out
 
@@ -347,7 +355,7 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
         base = np.array([r[metric] for r in per_school["baseline"]])
         pol = np.array([r[metric] for r in per_school["policy"]])
         frames.append(pd.DataFrame({"urn": game.schools.urn, "name": game.schools.name, "metric": metric,
-                                    **_wide(base, pol, cohort, metric)}))
+                                    **_wide(base, pol, cohort, metric, school_lattice(per_school, metric))}))
     for name, cap in caps.items():
         counts = np.array([b[name] for b in bands])
         mean, lo, hi = _interval(counts, cohort, bounds("band"))
@@ -364,6 +372,25 @@ def _school_table(game, per_school, community, bands, caps, cohort) -> pd.DataFr
                          np.array([r["intake"] for r in per_school["policy"]]))
     table["note"] = table["urn"].map(dict(zip(game.schools.urn.tolist(), notes))).fillna("")
     return table
+
+
+def school_lattice(per_school: dict, metric: str) -> dict | None:
+    """What the intervals of a school's FSM share know of its values (coverage.prediction_interval), per label:
+    the share and its change move in steps of one pupil over the intake, and the share's variance is pooled
+    across schools against p(1 - p) / intake, the variance of the share of a binomial intake. The change has
+    no reference the schools share (a quota moves pupils at the schools it binds and none elsewhere), so each
+    school's change keeps its own variance. None for other metrics."""
+    if metric != "fsm_share":
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = {}
+        for label in ("baseline", "policy"):
+            share = np.nanmean([r["fsm_share"] for r in per_school[label]], axis=0)
+            intake = np.nanmean([r["intake"] for r in per_school[label]], axis=0)
+            out[label] = {"reference": share * (1 - share) / intake, "step": 1 / intake}
+        out["change"] = {"step": out["policy"]["step"]}
+    return out
 
 
 def intake_notes(base_intake: np.ndarray, pol_intake: np.ndarray) -> list:
