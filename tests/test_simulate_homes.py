@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from repaudit.simulate.homes import HomeModel, market_homes, reach
+from repaudit.simulate.homes import HomeModel, home_model, market_homes, reach
 
 # LSOA l0 (in LA X) and l1 (in LA Y), 2 km apart, 100 children each; school A (X, put first 50 times) at l0,
 # school B (Y, 150 times) at l1; l2 lies 30 km away, beyond the 20 km radius. exp(-per_km x 2) = 1/4.
@@ -85,10 +85,15 @@ def test_homes_across_is_refused_without_a_synthetic_la(runner, tmp_path):
     assert "--homes across applies to a synthetic LA cohort (--synthetic --la NAME)" in result.output
     assert not (tmp_path / "o").exists()
     result = runner.invoke(cli, ["simulate", "--policy", "baseline", "--synthetic", "--la", "York", "--homes", "near"])
-    assert result.exit_code == 2 and "'near' is not one of 'la', 'across'" in result.output
+    assert result.exit_code == 2 and "'near' is not one of 'across', 'la'" in result.output
     from repaudit.errors import RepauditError
     from repaudit.simulate.homes import home_model
 
     assert home_model("la") is None and home_model("across") == HomeModel(0.6, 1.0)
-    with pytest.raises(RepauditError, match="--homes must be one of la, across, got 'near'"):
+    with pytest.raises(RepauditError, match="--homes must be one of across, la, got 'near'"):
         home_model("near")
+
+
+def test_homes_are_drawn_across_la_boundaries_unless_la_is_asked_for():
+    assert home_model(None) == HomeModel() == home_model("across")
+    assert home_model("la") is None

@@ -106,10 +106,11 @@ def _choice(values):
               help="CSV of urn, count (and optionally pref2, pref3): calibrate synthetic preferences to "
                    "these first- (and 2nd-, 3rd-) preference counts.")
 @click.option("--catchments", "catchment_layer", metavar="LAYER", help="Catchment layer in the warehouse to use.")
-@click.option("--homes", type=click.Choice(HOMES), default="la", show_default=True,
-              help="Where a synthetic LA cohort lives: 'la' draws every home in the LA; 'across' draws each child's "
-                   "home where the first preferences of the school it put first come from, on both sides of the LA "
-                   "boundary (with applications and offers loaded; README, 'Demand checked against what happened').")
+@click.option("--homes", type=click.Choice(HOMES),
+              help="Where a synthetic LA cohort lives: 'across' (the default) draws each child's home where the first "
+                   "preferences of the school it put first come from, on both sides of the LA boundary (with "
+                   "applications and offers loaded; else in the LA); 'la' draws every home in the LA (README, 'Demand "
+                   "checked against what happened').")
 @click.option("--runs", type=int, metavar="N",
               help=f"Lottery runs (Monte Carlo), shared among the cohorts [default: {DEFAULT_RUNS}; "
                    f"{NATIONAL_RUNS} each LA with --la all, whose figures have no intervals].")
@@ -181,8 +182,8 @@ def _simulate(policy, baseline, applications, synthetic, la, brighton_dir, entry
               choice, cohorts, sweep_spec, facts, selective_share, pans, wwit, truncate_preferences, out_dir, jobs, db):
     if synthetic and not la:
         raise click.UsageError("--synthetic needs --la NAME")
-    if homes != "la" and not synthetic:
-        raise click.UsageError("--homes across applies to a synthetic LA cohort (--synthetic --la NAME)")
+    if homes and not synthetic:
+        raise click.UsageError(f"--homes {homes} applies to a synthetic LA cohort (--synthetic --la NAME)")
     if facts and facts != "published" and not Path(facts).is_file():
         raise click.BadParameter(f"{facts} is not a file (give a facts CSV, or 'published')", param_hint="--facts")
     if out_dir:

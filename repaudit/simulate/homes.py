@@ -38,14 +38,15 @@ class HomeModel:
         return f"distance decay {self.per_km:g} per km, own LA's schools {self.same_la:+g}"
 
 
-HOMES = ("la", "across")     # --homes: in the market's own LA (the default), or across LA boundaries
+HOMES = ("across", "la")     # --homes: across LA boundaries (the default), or in the market's own LA
 
 
 def home_model(homes: str | None) -> HomeModel | None:
-    """The model of `--homes` HOMES: None for 'la' (or None), the fitted HomeModel for 'across'."""
-    if homes in (None, "la"):
+    """The model of `--homes` HOMES: the fitted HomeModel for 'across' (or None, the default: it fits the residents'
+    figures better, held out, and the school-level ones as well), None for 'la'."""
+    if homes == "la":
         return None
-    if homes == "across":
+    if homes in (None, "across"):
         return HomeModel()
     raise RepauditError(f"--homes must be one of {', '.join(HOMES)}, got {homes!r}")
 

@@ -53,7 +53,7 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
                  out_dir=None, progress=None, jobs: int | None = None, homes: str | None = None) -> NationalResult:
     """POLICY against BASELINE in every LA of the warehouse DB, the LAs shared among JOBS processes
     (workers.py; the same results for any number); writes national.csv into OUT_DIR if given. HOMES: 'across'
-    draws each LA cohort's homes across LA boundaries (homes.py), 'la' (default) in the LA."""
+    draws each LA cohort's homes across LA boundaries (homes.py, the default), 'la' in the LA."""
     with Warehouse(db, read_only=True) as wh:
         frames = national_frames(wh)
     las = all_las(frames)

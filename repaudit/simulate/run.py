@@ -221,7 +221,7 @@ def simulate(policy: str, baseline: str | None = None, *, applications=None, syn
     selection test of its selective schools. PANS ({urn: admission number}, --pan): also run the policy with
     these admission numbers against the policy as it is (pan_whatif.csv and the summary). JOBS: processes
     sharing the cohorts (default one per CPU, workers.py); the results do not depend on it. HOMES: 'across'
-    draws a synthetic LA cohort's homes across LA boundaries (homes.py), 'la' (default) in the LA."""
+    draws a synthetic LA cohort's homes across LA boundaries (homes.py, the default), 'la' in the LA."""
     if selective_share is not None and not 0 <= selective_share <= 1:
         raise RepauditError(f"--selective-share must be a share from 0 to 1 (e.g. 0.25 for 25%), got {selective_share}")
     if cohorts is None:
