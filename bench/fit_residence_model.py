@@ -23,7 +23,7 @@ Held out: every school of one borough at a time (the model is meant for boroughs
 with --random-folds five random folds of schools as well. The form (power or exponential decay, compared
 with the first variant; the exponential form won, -4.690 against -4.737 per pupil, when both were compared
 without the single-sex and deprivation terms, so only it is compared unless asked) and then the variant
-(which of the single-sex, deprivation, participation, same-LA and decay x IDACI terms are free; the
+(which of the single-sex, deprivation, participation, same-LA, decay x IDACI and power distance terms are free; the
 others are 0) are chosen on the held-out log-likelihood of the borough folds, never on the audit figures;
 those are reported as they come: the community FSM rate and the gap of each held-out school under the
 model against the residence-based ones (`--community flows` on the same flows), overall, by kind of
@@ -101,7 +101,8 @@ BANDS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 101)]
 
 def prepare(con, k: int = K) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(pairs: gravity.pair_frame's columns; observed: lsoa, urn, n) for the LSOAs whose choice set (the K
-    nearest schools and the selective ones within SELECTIVE_KM) holds a school with flows. Leaves the table fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
+    nearest schools and the selective ones within SELECTIVE_KM) holds a school with flows. Leaves the table
+    fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
     scope.prepare(con, False)
     materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
     materialise(con, "audit_lsoa_areas", "lsoa_areas")
