@@ -2,7 +2,7 @@
 likelihood, cross-validate it, and write the parameters with how and how well they were fitted.
 
     .venv/bin/python bench/fit_residence_model.py WAREHOUSE [--out repaudit/auditing/residence_fit.json]
-        [--forms exponential power] [--random-folds] [--variants NAME ...] [--cache DIR] [--compare-only]
+        [--forms exponential power] [--random-folds] [--variants NAME ...] [--cache DIR] [--compare-only] [--k K]
 
 --cache DIR keeps the prepared (LSOA, school) pairs as parquet and each variant's fits in DIR, so a later
 run on the same warehouse skips both; --compare-only stops after the held-out log-likelihoods (no audits).
@@ -23,7 +23,7 @@ Held out: every school of one borough at a time (the model is meant for boroughs
 with --random-folds five random folds of schools as well. The form (power or exponential decay, compared
 with the first variant; the exponential form won, -4.690 against -4.737 per pupil, when both were compared
 without the single-sex and deprivation terms, so only it is compared unless asked) and then the variant
-(which of the single-sex, deprivation, participation, same-LA and decay x IDACI terms are free; the
+(which of the single-sex, deprivation, participation, same-LA, decay x IDACI and power distance terms are free; the
 others are 0) are chosen on the held-out log-likelihood of the borough folds, never on the audit figures;
 those are reported as they come: the community FSM rate and the gap of each held-out school under the
 model against the residence-based ones (`--community flows` on the same flows), overall, by kind of
@@ -69,12 +69,25 @@ SINGLE = ("single_sex", "decay_single_sex")
 DEPRIVATION = ("selective_idaci", "faith_idaci")
 KINDS = SINGLE + DEPRIVATION + ("single_sex_idaci",)
 PARTICIPATION = ("demand_idaci",)
+POWER = ("log_decay", "log_decay_selective", "log_decay_faith")
+
+
+def _tied(m: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """M with one more free parameter shared by the terms NAMES (one coefficient for all of them)."""
+    column = np.zeros((m.shape[0], 1))
+    column[[gravity.NAMES.index(n) for n in names], 0] = 1.0
+    return np.hstack([m, column])
+
+
 VARIANTS = {                               # free parameters -> the terms of gravity.NAMES
     "all terms": _variant(np.eye(6), KINDS + PARTICIPATION + ("demand_idaci2", "decay_idaci", "same_la",
                                                               "selective_idaci2")),
     "kinds, participation, decay x IDACI, same LA": _variant(np.eye(6), KINDS + PARTICIPATION + ("decay_idaci",
                                                                                                   "same_la")),
     "kinds, participation, decay x IDACI": _variant(np.eye(6), KINDS + PARTICIPATION + ("decay_idaci",)),
+    "kinds, participation, same LA, power x kind": _variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)
+                                                            + POWER),
+    "kinds, participation, same LA, power": _tied(_variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)), POWER),
     "kinds, participation, same LA": _variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)),
     "kinds, participation (quadratic)": _variant(np.eye(6), KINDS + PARTICIPATION + ("demand_idaci2",)),
     "kinds, participation": _variant(np.eye(6), KINDS + PARTICIPATION),
@@ -86,9 +99,10 @@ VARIANTS = {                               # free parameters -> the terms of gra
 BANDS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 101)]
 
 
-def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs: gravity.pair_frame's columns; observed: lsoa, urn, n) for the LSOAs whose choice set holds a
-    school with flows. Leaves the table fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
+def prepare(con, k: int = K) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs: gravity.pair_frame's columns; observed: lsoa, urn, n) for the LSOAs whose choice set (the K
+    nearest schools and the selective ones within SELECTIVE_KM) holds a school with flows. Leaves the table
+    fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
     scope.prepare(con, False)
     materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
     materialise(con, "audit_lsoa_areas", "lsoa_areas")
@@ -102,7 +116,7 @@ def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
                    and s.urn not in (select link_urn from school_links where link_type ilike 'successor%'))""")
     gravity.choice_pairs(con, "select urn, easting, northing, selective from fit_schools",
                          "select lsoa, easting, northing from audit_lsoa_areas where pop_secondary > 0",
-                         K, SELECTIVE_KM)
+                         k, SELECTIVE_KM)
     observed = con.execute("""select c.lsoa, f.urn, sum(f.pupils * c.share) as n
                               from audit_flows f join audit_lsoa_crosswalk c on c.code = f.lsoa
                               where f.urn in (select urn from fit_schools) group by all""").df()
@@ -112,13 +126,14 @@ def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pairs, observed
 
 
-def cached(con, folder: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def cached(con, folder: str | None, k: int = K) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(pairs, observed, schools with flows: urn, la_name, selective, faith, single_sex): `prepare`d, or read
-    from FOLDER's parquet files when a previous run wrote them there (they depend only on the warehouse)."""
+    from FOLDER's parquet files when a previous run wrote them there (they depend only on the warehouse and K:
+    use one folder per K)."""
     files = [Path(folder) / f"{name}.parquet" for name in ("pairs", "observed", "schools")] if folder else []
     if files and all(f.exists() for f in files):
         return tuple(pd.read_parquet(f) for f in files)
-    pairs, observed = prepare(con)
+    pairs, observed = prepare(con, k)
     info = con.execute("select urn, la_name, selective, faith, single_sex from fit_schools").df()
     info = info[info["urn"].isin(set(observed["urn"]) & set(pairs["urn"]))].reset_index(drop=True)
     for frame, f in zip((pairs, observed, info), files):
@@ -238,8 +253,8 @@ def folds(schools: pd.DataFrame, seed: int = 0, random: bool = True) -> dict[str
             "random": [(f"random {i + 1}", everyone - set(order[i::5]), set(order[i::5])) for i in range(5)]}
 
 
-def write_fit(path: Path, form: str, theta, extra: dict | None = None) -> None:
-    body = {"form": form, "floor_km": FLOOR_KM, "k": K, "selective_km": SELECTIVE_KM,
+def write_fit(path: Path, form: str, theta, extra: dict | None = None, k: int = K) -> None:
+    body = {"form": form, "floor_km": FLOOR_KM, "k": k, "selective_km": SELECTIVE_KM,
             "parameters": dict(zip(gravity.NAMES, map(float, np.round(theta, 6))))}
     path.write_text(json.dumps({**body, **(extra or {})}, indent=2) + "\n", encoding="utf-8")
 
@@ -287,13 +302,14 @@ def main() -> None:
     parser.add_argument("--random-folds", action="store_true", help="also hold out five random folds of schools")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
                         help="variants to compare (default: all; the first is fitted first)")
+    parser.add_argument("--k", type=int, default=K, help=f"nearest schools in each LSOA's choice set (default {K})")
     parser.add_argument("--cache", help="folder for the prepared pairs (parquet), reused when present")
     parser.add_argument("--compare-only", action="store_true",
                         help="print the held-out log-likelihoods and stop (no audits, nothing written)")
     args = parser.parse_args()
     started = dt.datetime.now(dt.timezone.utc)
     wh = Warehouse(args.warehouse, read_only=True)
-    pairs, observed, info = cached(wh.con, args.cache)
+    pairs, observed, info = cached(wh.con, args.cache, args.k)
     print(f"prepared in {(dt.datetime.now(dt.timezone.utc) - started).total_seconds():.0f} s", flush=True)
     flows_file = wh.con.execute("""select source_file, vintage from load_log where table_name = 'flows'
                                    order by loaded_at desc limit 1""").fetchone()
@@ -358,7 +374,7 @@ def main() -> None:
             frames = []
             for i, ((name, train, test), fold_theta) in enumerate(zip(sets, thetas[scheme])):
                 path = Path(tmp) / f"{scheme} {i}.json"     # one file per fold: audits are memoised by path
-                write_fit(path, form, fold_theta)
+                write_fit(path, form, fold_theta, k=args.k)
                 c = community(wh, path)
                 frames.append(c.loc[c.index.intersection(list(test))])
             model = pd.concat(frames)
@@ -390,7 +406,7 @@ def main() -> None:
         "thresholds_note": "what tests/test_residence_real.py holds a fit on two thirds of the boroughs to, on "
                            "the other third: the borough-held-out correlations less 0.05, rounded down",
     }
-    write_fit(Path(args.out), form, theta, extra)
+    write_fit(Path(args.out), form, theta, extra, args.k)
     print(f"wrote {args.out}")
 
 

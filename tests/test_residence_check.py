@@ -111,9 +111,16 @@ def test_design_columns_of_the_new_terms():
     assert x[1, names.index("same_la")] == 1.0 and x[0, names.index("same_la")] == 0.0
     # decay x IDACI for every kind of school: -(2 km) x IDACI
     assert x[:, names.index("decay_idaci")].tolist() == pytest.approx([-0.5, -0.6, -0.7])
-    rest = [i for i, n in enumerate(names) if i >= len(gravity.BASE) and n != "decay_idaci"]
+    # the power terms beside the exponential decay: -log(2 km) for each school's own kind only
+    assert x[:, names.index("log_decay_selective")].tolist() == pytest.approx([-math.log(2.0), 0, 0])
+    assert x[:, names.index("log_decay_faith")].tolist() == pytest.approx([0, -math.log(2.0), 0])
+    assert x[:, names.index("log_decay")].tolist() == pytest.approx([0, 0, -math.log(2.0)])
+    rest = [i for i, n in enumerate(names) if i >= len(gravity.BASE) and n not in ("decay_idaci", "log_decay")]
     assert x[2, rest].tolist() == [0.0] * len(rest)
     assert x[2, names.index("decay")] == pytest.approx(-2.0)
+    near = gravity.design([200.0], [100], [False], [False], "exponential", 0.5)   # under the floor: log(0.5)
+    assert near[0, names.index("log_decay")] == pytest.approx(-math.log(0.5))
+    assert near[0, names.index("decay")] == pytest.approx(-0.5)
     z = gravity.demand([0.2, float("nan"), 0.4], 3)              # the LSOA's IDACI and its square
     assert z.ravel().tolist() == pytest.approx([0.2, 0.04, 0.3, 0.09, 0.4, 0.16])
     assert gravity.demand(None, 2).tolist() == [[0.0, 0.0], [0.0, 0.0]]
@@ -171,8 +178,10 @@ def test_shipped_fit_reads_and_design_orders_its_columns():
     fit = gravity.load_fit()
     assert fit["form"] in gravity.FORMS and set(gravity.NAMES) <= set(fit["parameters"])
     x = gravity.design([250.0, 3000.0], [100, 400], [False, True], [True, True], "power", 0.5)
-    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 8)
-    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 8)
+    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 10
+                                          + [-math.log(0.5)])
+    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 9
+                                          + [-math.log(3.0), 0])
 
 
 def test_flows_without_counts_join_lsoa_rates_and_follow_urns_forward(fixture_wh):

@@ -102,6 +102,7 @@ def _utility(row, p: dict, form: str, floor_km: float) -> float:
     kind = "selective" if row.selective else "faith" if row.faith else None
     u = p["size"] * math.log(max(row.roll, 1)) - (p[f"decay_{kind}"] if kind else p["decay"]) * g
     u += -p["decay_idaci"] * g * row.idaci + p["same_la"] * row.same_la
+    u -= (p[f"log_decay_{kind}"] if kind else p["log_decay"]) * math.log(d)     # the power term, any form
     if kind:
         u += p[kind] + p[f"{kind}_idaci"] * row.idaci
     if kind == "selective":

@@ -7,7 +7,10 @@ over the schools of l's choice set (its `k` nearest same-phase state-funded main
 selective school within `selective_km`), with A_s = roll_s^size x exp(selective x b_sel + faith x b_faith
 + single_sex x b_single) and f a power (max(d, floor_km)^-decay) or exponential (exp(-decay x d)) distance
 decay whose rate differs for selective and faith schools, with a further change of rate for single-sex
-schools and with the LSOA's deprivation (decay_idaci: families in deprived areas travel less far). The
+schools and with the LSOA's deprivation (decay_idaci: families in deprived areas travel less far). With the
+exponential form, f may also carry a power term by kind of school, max(d, floor_km)^-log_decay (the
+combined exp(-a d) d^-b of the gravity literature: steep near the school, a longer tail, or a peak away
+from it when b < 0). The
 utility also gains `same_la` when the school is in the LSOA's own local authority (coordinated admissions,
 home-to-school transport). Selective, faith and single-sex schools may draw unevenly on deprived areas:
 the utility of such a school to LSOA l gains b x IDACI_l (the LSOA's IoD income deprivation affecting
@@ -37,7 +40,8 @@ FIT_FILE = Path(__file__).with_name("residence_fit.json")
 FORMS = ("power", "exponential")
 BASE = ("size", "selective", "faith", "decay", "decay_selective", "decay_faith")
 PAIR_NAMES = BASE + ("single_sex", "decay_single_sex", "selective_idaci", "faith_idaci", "single_sex_idaci",
-                     "decay_idaci", "same_la", "selective_idaci2")
+                     "decay_idaci", "same_la", "selective_idaci2", "log_decay", "log_decay_selective",
+                     "log_decay_faith")
 DEMAND = ("demand_idaci", "demand_idaci2")
 NAMES = PAIR_NAMES + DEMAND
 DEMAND_LIMIT = 50.0                 # |participation term| above this is not a fit (exp overflows soon after)
@@ -88,9 +92,12 @@ def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_se
            same_la=None) -> np.ndarray:
     """The conditional-logit columns of each (LSOA, school) pair, in the order of PAIR_NAMES. SINGLE_SEX
     (school), IDACI (the LSOA's score, 0-1) and SAME_LA (the school is in the LSOA's local authority) default
-    to none, 0 and none; a missing IDACI counts as the mean of the rest."""
+    to none, 0 and none; a missing IDACI counts as the mean of the rest. The log_decay columns are
+    -log(max(d, floor_km)) by kind of school whatever the form: beside the exponential form's -d they make
+    the decay exp(-a d) x d^-b (under the power form they repeat the decay columns and stay 0)."""
     d = np.maximum(np.asarray(dist_m, dtype=float) / KM, floor_km)
-    g = d if form == "exponential" else np.log(d)
+    log_d = np.log(d)
+    g = d if form == "exponential" else log_d
     sel = np.asarray(selective, dtype=bool)
     fai = np.asarray(faith, dtype=bool) & ~sel              # a selective faith school counts as selective
     other = ~sel & ~fai
@@ -100,7 +107,8 @@ def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_se
     return np.column_stack([np.log(np.maximum(np.asarray(roll, dtype=float), 1.0)), sel, fai,
                             -g * other, -g * sel, -g * fai, single, -g * single,
                             dep * sel, dep * fai, dep * single,
-                            -g * dep, home, dep * dep * sel]).astype(float)
+                            -g * dep, home, dep * dep * sel,
+                            -log_d * other, -log_d * sel, -log_d * fai]).astype(float)
 
 
 def demand(idaci, count: int) -> np.ndarray:
