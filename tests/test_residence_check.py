@@ -336,3 +336,19 @@ def test_popularity_and_places_terms_by_hand(fixture_wh, tmp_path):
     assert latest != pytest.approx(audited(admissions_year=2020))
     with pytest.raises(RepauditError, match="no secondary applications and offers for entry year 2021"):
         audit(fixture_wh, community="fitted", params={"fit": str(path), "admissions_year": 2021})
+
+
+def test_schools_not_yet_open_in_an_earlier_entry_year_leave_its_choice_sets(fixture_wh, tmp_path):
+    # A (urn 1) has applications only for 2022: asked for 2020, it was not yet open and no LSOA chooses it;
+    # L1's two nearest are then H and B
+    audit_fixture.insert(fixture_wh, "school_admissions", [
+        {"urn": u, "year": y, "phase": "Secondary", "la_code": "900", "places_offered": 50, "times_first": 40}
+        for u, y in ((1, 2022), (2, 2022), (3, 2022), (2, 2020), (3, 2020))])
+    assert gravity.opened_since(fixture_wh.con, 2020) == {1} and gravity.opened_since(fixture_wh.con, 2022) == set()
+    path = _fit_file(tmp_path)
+    audit(fixture_wh, community="fitted", params={"fit": str(path), "admissions_year": 2020})
+    then = fixture_wh.df("select urn, area from catchment_weight order by urn, area")
+    assert 1 not in set(then.urn) and (8, "L1") in set(zip(then.urn, then.area))
+    assert ((2, "L1") in set(zip(then.urn, then.area)))
+    audit(fixture_wh, community="fitted", params={"fit": str(path)})
+    assert 1 in set(fixture_wh.df("select urn from catchment_weight").urn)
