@@ -234,8 +234,9 @@ def build_proximity(con, indicator):
     "reach) with probability proportional to roll^size x exp(type effect) x distance decay, with its own "
     "decay for selective, faith and single-sex schools and, for those schools, a pull towards less (or "
     "more) deprived LSOAs (x IDACI), a pull towards the schools of the LSOA's own local authority, and fewer "
-    "state-school pupils from affluent LSOAs; popular schools (times put first per place offered, from "
-    "applications and offers when loaded) draw more and from nearer; the community is the predicted home "
+    "state-school pupils from affluent LSOAs; schools draw by the places they offer and popular schools "
+    "(times put first per place offered; both from applications and offers when loaded) draw more and from "
+    "nearer; the community is the predicted home "
     "LSOAs of the school's pupils. Open data only (GIAS/SPC attributes, applications and offers, LSOA "
     "centroids, population and lookup, IDACI), never the school's intake",
     area_kind="lsoa", needs_location=True, phases=("secondary",),
