@@ -2,7 +2,7 @@
 likelihood, cross-validate it, and write the parameters with how and how well they were fitted.
 
     .venv/bin/python bench/fit_residence_model.py WAREHOUSE [--out repaudit/auditing/residence_fit.json]
-        [--forms exponential power] [--random-folds] [--variants NAME ...] [--cache DIR] [--compare-only]
+        [--forms exponential power] [--random-folds] [--variants NAME ...] [--cache DIR] [--compare-only] [--k K]
 
 --cache DIR keeps the prepared (LSOA, school) pairs as parquet and each variant's fits in DIR, so a later
 run on the same warehouse skips both; --compare-only stops after the held-out log-likelihoods (no audits).
@@ -17,13 +17,18 @@ of a pupil of school s is l with probability m_l p(s | l) / sum_l' m_l' p(s | l'
 state-school pupils (children x exp(demand), gravity.demand); the log-likelihood sums n_ls log of that
 over the observed flows. Suppressed flows (< 3 pupils) are absent, so the far tail of each school is
 under-counted. Schools opened since January 2015 with no predecessor are left out of the choice sets, as
-they did not exist when the flows were counted; rolls are today's.
+they did not exist when the flows were counted: by GIAS open date where the file has one, and schools with
+applications and offers in the latest entry year but none in --admissions-year (entry 2014/15 by default,
+the nearest the Atlas). That year's applications and offers also give the popularity and places terms
+(national runs read the latest year loaded); rolls are today's. The fit is warm-started from the best
+variant fitted so far.
 
 Held out: every school of one borough at a time (the model is meant for boroughs not in the file), and
 with --random-folds five random folds of schools as well. The form (power or exponential decay, compared
 with the first variant; the exponential form won, -4.690 against -4.737 per pupil, when both were compared
 without the single-sex and deprivation terms, so only it is compared unless asked) and then the variant
-(which of the single-sex, deprivation, participation, same-LA and decay x IDACI terms are free; the
+(which of the single-sex, deprivation, participation, same-LA, decay x IDACI, power distance, popularity and
+places terms are free; the
 others are 0) are chosen on the held-out log-likelihood of the borough folds, never on the audit figures;
 those are reported as they come: the community FSM rate and the gap of each held-out school under the
 model against the residence-based ones (`--community flows` on the same flows), overall, by kind of
@@ -51,6 +56,7 @@ from repaudit.auditing.relations import materialise  # noqa: E402
 from repaudit.warehouse import Warehouse  # noqa: E402
 
 K, SELECTIVE_KM, FLOOR_KM = 30, 30.0, 0.5
+ADMISSIONS_YEAR = 2014                     # entry 2014/15: the entry year nearest the Atlas (January 2015)
 FLOWS_FROM = "2015-01-31"                  # the Atlas census date: schools opened later did not compete
 
 
@@ -69,12 +75,32 @@ SINGLE = ("single_sex", "decay_single_sex")
 DEPRIVATION = ("selective_idaci", "faith_idaci")
 KINDS = SINGLE + DEPRIVATION + ("single_sex_idaci",)
 PARTICIPATION = ("demand_idaci",)
+POWER = ("log_decay", "log_decay_selective", "log_decay_faith")
+CURRENT = KINDS + PARTICIPATION + ("same_la",) + POWER
+
+
+def _tied(m: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """M with one more free parameter shared by the terms NAMES (one coefficient for all of them)."""
+    column = np.zeros((m.shape[0], 1))
+    column[[gravity.NAMES.index(n) for n in names], 0] = 1.0
+    return np.hstack([m, column])
+
+
 VARIANTS = {                               # free parameters -> the terms of gravity.NAMES
+    "power x kind, popularity": _variant(np.eye(6), CURRENT + ("popularity", "no_admissions")),
+    "power x kind, popularity x decay": _variant(np.eye(6), CURRENT + ("popularity", "decay_popularity",
+                                                                       "no_admissions")),
+    "power x kind, places": _variant(np.eye(6), CURRENT + ("places_per_roll", "no_admissions")),
+    "power x kind, places, popularity x decay": _variant(np.eye(6), CURRENT + ("places_per_roll", "popularity",
+                                                                               "decay_popularity", "no_admissions")),
     "all terms": _variant(np.eye(6), KINDS + PARTICIPATION + ("demand_idaci2", "decay_idaci", "same_la",
                                                               "selective_idaci2")),
     "kinds, participation, decay x IDACI, same LA": _variant(np.eye(6), KINDS + PARTICIPATION + ("decay_idaci",
                                                                                                   "same_la")),
     "kinds, participation, decay x IDACI": _variant(np.eye(6), KINDS + PARTICIPATION + ("decay_idaci",)),
+    "kinds, participation, same LA, power x kind": _variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)
+                                                            + POWER),
+    "kinds, participation, same LA, power": _tied(_variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)), POWER),
     "kinds, participation, same LA": _variant(np.eye(6), KINDS + PARTICIPATION + ("same_la",)),
     "kinds, participation (quadratic)": _variant(np.eye(6), KINDS + PARTICIPATION + ("demand_idaci2",)),
     "kinds, participation": _variant(np.eye(6), KINDS + PARTICIPATION),
@@ -86,9 +112,11 @@ VARIANTS = {                               # free parameters -> the terms of gra
 BANDS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 101)]
 
 
-def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(pairs: gravity.pair_frame's columns; observed: lsoa, urn, n) for the LSOAs whose choice set holds a
-    school with flows. Leaves the table fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
+def prepare(con, k: int = K, admissions_year: int | None = ADMISSIONS_YEAR) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(pairs: gravity.pair_frame's columns; observed: lsoa, urn, n) for the LSOAs whose choice set (the K
+    nearest schools and the selective ones within SELECTIVE_KM) holds a school with flows. Leaves the table
+    fit_schools (urn, la, la_name, selective, faith, single_sex, ...)."""
+    newer = sorted(gravity.opened_since(con, admissions_year) if admissions_year else ()) or [-1]
     scope.prepare(con, False)
     materialise(con, "audit_lsoa_crosswalk", "lsoa_crosswalk")
     materialise(con, "audit_lsoa_areas", "lsoa_areas")
@@ -97,12 +125,13 @@ def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
         select s.urn, s.easting, s.northing, s.roll, s.selective, s.faith, s.single_sex, s.la, s.la_name
         from audit_schools s left join schools g on g.urn = s.urn
         where s.phase = 'secondary' and s.scope_reason is null and s.easting is not null and s.roll > 0
+          and s.urn not in ({', '.join(map(str, newer))})
           and not (coalesce(g.open_date, date '1900-01-01') > date '{FLOWS_FROM}'
                    and s.urn not in (select urn from school_links where link_type ilike 'predecessor%')
                    and s.urn not in (select link_urn from school_links where link_type ilike 'successor%'))""")
     gravity.choice_pairs(con, "select urn, easting, northing, selective from fit_schools",
                          "select lsoa, easting, northing from audit_lsoa_areas where pop_secondary > 0",
-                         K, SELECTIVE_KM)
+                         k, SELECTIVE_KM)
     observed = con.execute("""select c.lsoa, f.urn, sum(f.pupils * c.share) as n
                               from audit_flows f join audit_lsoa_crosswalk c on c.code = f.lsoa
                               where f.urn in (select urn from fit_schools) group by all""").df()
@@ -112,19 +141,29 @@ def prepare(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pairs, observed
 
 
-def cached(con, folder: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def cached(con, folder: str | None, k: int = K,
+           admissions_year: int = ADMISSIONS_YEAR) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(pairs, observed, schools with flows: urn, la_name, selective, faith, single_sex): `prepare`d, or read
-    from FOLDER's parquet files when a previous run wrote them there (they depend only on the warehouse)."""
+    from FOLDER's parquet files when a previous run wrote them there (they depend only on the warehouse, K and
+    the admissions year: use one folder per K and year)."""
     files = [Path(folder) / f"{name}.parquet" for name in ("pairs", "observed", "schools")] if folder else []
     if files and all(f.exists() for f in files):
         return tuple(pd.read_parquet(f) for f in files)
-    pairs, observed = prepare(con)
+    pairs, observed = prepare(con, k, admissions_year)
     info = con.execute("select urn, la_name, selective, faith, single_sex from fit_schools").df()
     info = info[info["urn"].isin(set(observed["urn"]) & set(pairs["urn"]))].reset_index(drop=True)
     for frame, f in zip((pairs, observed, info), files):
         f.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(f)
     return pairs, observed, info
+
+
+def with_admissions(con, pairs: pd.DataFrame, year: int) -> pd.DataFrame:
+    """PAIRS with each school's admissions terms (gravity.admissions_terms) from entry YEAR's applications and
+    offers."""
+    demand, _ = gravity.admissions(con, year)
+    schools = gravity.admissions_terms(pairs[["urn", "roll"]].drop_duplicates("urn"), demand)
+    return pairs.merge(schools.drop(columns="roll"), on="urn", how="left")
 
 
 class Likelihood:
@@ -238,14 +277,15 @@ def folds(schools: pd.DataFrame, seed: int = 0, random: bool = True) -> dict[str
             "random": [(f"random {i + 1}", everyone - set(order[i::5]), set(order[i::5])) for i in range(5)]}
 
 
-def write_fit(path: Path, form: str, theta, extra: dict | None = None) -> None:
-    body = {"form": form, "floor_km": FLOOR_KM, "k": K, "selective_km": SELECTIVE_KM,
+def write_fit(path: Path, form: str, theta, extra: dict | None = None, k: int = K) -> None:
+    body = {"form": form, "floor_km": FLOOR_KM, "k": k, "selective_km": SELECTIVE_KM,
             "parameters": dict(zip(gravity.NAMES, map(float, np.round(theta, 6))))}
     path.write_text(json.dumps({**body, **(extra or {})}, indent=2) + "\n", encoding="utf-8")
 
 
-def community(wh, fit_path: Path) -> pd.DataFrame:
-    r = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary", params={"fit": str(fit_path)})
+def community(wh, fit_path: Path, admissions_year: int) -> pd.DataFrame:
+    r = repaudit.audit(wh, indicators=["fsm"], community="fitted", phase="secondary",
+                       params={"fit": str(fit_path), "admissions_year": admissions_year})
     a = r.audited("fsm")
     return a.set_index("urn")[["community_rate", "gap_pp"]]
 
@@ -287,13 +327,21 @@ def main() -> None:
     parser.add_argument("--random-folds", action="store_true", help="also hold out five random folds of schools")
     parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS),
                         help="variants to compare (default: all; the first is fitted first)")
+    parser.add_argument("--k", type=int, default=K, help=f"nearest schools in each LSOA's choice set (default {K})")
+    parser.add_argument("--admissions-year", type=int, default=ADMISSIONS_YEAR,
+                        help=f"entry year of applications and offers for the admissions terms (default "
+                             f"{ADMISSIONS_YEAR}, i.e. {ADMISSIONS_YEAR}/{ADMISSIONS_YEAR % 100 + 1}, the nearest the Atlas)")
     parser.add_argument("--cache", help="folder for the prepared pairs (parquet), reused when present")
     parser.add_argument("--compare-only", action="store_true",
                         help="print the held-out log-likelihoods and stop (no audits, nothing written)")
     args = parser.parse_args()
     started = dt.datetime.now(dt.timezone.utc)
     wh = Warehouse(args.warehouse, read_only=True)
-    pairs, observed, info = cached(wh.con, args.cache)
+    pairs, observed, info = cached(wh.con, args.cache, args.k, args.admissions_year)
+    pairs = with_admissions(wh.con, pairs, args.admissions_year)
+    known = pairs.drop_duplicates("urn")["no_admissions"]
+    print(f"applications and offers: entry year {args.admissions_year}/{args.admissions_year % 100 + 1:02d}, "
+          f"{int((known == 0).sum())} of {len(known)} schools of the choice sets", flush=True)
     print(f"prepared in {(dt.datetime.now(dt.timezone.utc) - started).total_seconds():.0f} s", flush=True)
     flows_file = wh.con.execute("""select source_file, vintage from load_log where table_name = 'flows'
                                    order by loaded_at desc limit 1""").fetchone()
@@ -314,7 +362,12 @@ def main() -> None:
             full[(form, variant)] = np.array(earlier[key]["full"])
             fold_fits[(form, variant)] = [np.array(t) for t in earlier[key]["folds"]]
         else:
-            full[(form, variant)] = fit(liks[form], set(info["urn"]), variant)
+            best = max((k for k in scores if k[0] == form), key=scores.get, default=None)
+            began = dt.datetime.now(dt.timezone.utc)
+            full[(form, variant)] = fit(liks[form], set(info["urn"]), variant,   # from the best so far
+                                        full[best] if best else None)
+            print(f"{form} / {variant}: all schools fitted in "
+                  f"{(dt.datetime.now(dt.timezone.utc) - began).total_seconds():.0f} s", flush=True)
             fold_fits[(form, variant)] = [fit(liks[form], train, variant, full[(form, variant)])
                                           for _, train, _ in cv["borough"]]
         held = [liks[form].value(theta, test) for theta, (_, _, test) in zip(fold_fits[(form, variant)], cv["borough"])]
@@ -358,8 +411,8 @@ def main() -> None:
             frames = []
             for i, ((name, train, test), fold_theta) in enumerate(zip(sets, thetas[scheme])):
                 path = Path(tmp) / f"{scheme} {i}.json"     # one file per fold: audits are memoised by path
-                write_fit(path, form, fold_theta)
-                c = community(wh, path)
+                write_fit(path, form, fold_theta, k=args.k)
+                c = community(wh, path, args.admissions_year)
                 frames.append(c.loc[c.index.intersection(list(test))])
             model = pd.concat(frames)
             rows = (info.set_index("urn").join(model.rename(columns={"community_rate": "rate_model",
@@ -377,8 +430,12 @@ def main() -> None:
                "log-likelihood of the borough folds",
         "fitted_on": {"file": flows_file[0] if flows_file else None, "vintage": flows_file[1] if flows_file else None,
                       "schools": len(info), "pupils": round(float(observed["n"].sum())),
+                      "admissions_year": args.admissions_year,
                       "note": "GLA London Schools Atlas: January 2015 census, all year groups (not the intake), "
-                              "flows under 3 pupils suppressed; rolls from GIAS today; child population Census 2021"},
+                              "flows under 3 pupils suppressed; rolls from GIAS today; child population Census 2021; "
+                              f"popularity and places from applications and offers for entry {args.admissions_year}/"
+                              f"{args.admissions_year % 100 + 1:02d} (schools with none then but some in the latest "
+                              "year left out, as not yet open); national runs read the latest entry year loaded"},
         "fitted_at": started.date().isoformat(),
         "variant": variant,
         "standard_errors_naive": dict(zip(gravity.NAMES, map(float, np.round(se, 6)))),
@@ -390,7 +447,7 @@ def main() -> None:
         "thresholds_note": "what tests/test_residence_real.py holds a fit on two thirds of the boroughs to, on "
                            "the other third: the borough-held-out correlations less 0.05, rounded down",
     }
-    write_fit(Path(args.out), form, theta, extra)
+    write_fit(Path(args.out), form, theta, extra, args.k)
     print(f"wrote {args.out}")
 
 

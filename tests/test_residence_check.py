@@ -111,9 +111,21 @@ def test_design_columns_of_the_new_terms():
     assert x[1, names.index("same_la")] == 1.0 and x[0, names.index("same_la")] == 0.0
     # decay x IDACI for every kind of school: -(2 km) x IDACI
     assert x[:, names.index("decay_idaci")].tolist() == pytest.approx([-0.5, -0.6, -0.7])
-    rest = [i for i, n in enumerate(names) if i >= len(gravity.BASE) and n != "decay_idaci"]
+    # the power terms beside the exponential decay: -log(2 km) for each school's own kind only
+    assert x[:, names.index("log_decay_selective")].tolist() == pytest.approx([-math.log(2.0), 0, 0])
+    assert x[:, names.index("log_decay_faith")].tolist() == pytest.approx([0, -math.log(2.0), 0])
+    assert x[:, names.index("log_decay")].tolist() == pytest.approx([0, 0, -math.log(2.0)])
+    rest = [i for i, n in enumerate(names) if i >= len(gravity.BASE) and n not in ("decay_idaci", "log_decay")]
     assert x[2, rest].tolist() == [0.0] * len(rest)
     assert x[2, names.index("decay")] == pytest.approx(-2.0)
+    # the admissions terms: popularity, its change of the decay rate (-d x popularity), places per roll, the flag
+    y = gravity.design([2000.0, 3000.0], [100, 100], [False, True], [False, False], "exponential", 0.5,
+                       popularity=[0.5, -1.0], places_per_roll=[-1.5, -2.0], no_admissions=[0.0, 1.0])
+    assert y[:, -4:].ravel().tolist() == pytest.approx([0.5, -1.0, -1.5, 0.0, -1.0, 3.0, -2.0, 1.0])
+    assert names[-4:] == ["popularity", "decay_popularity", "places_per_roll", "no_admissions"]
+    near = gravity.design([200.0], [100], [False], [False], "exponential", 0.5)   # under the floor: log(0.5)
+    assert near[0, names.index("log_decay")] == pytest.approx(-math.log(0.5))
+    assert near[0, names.index("decay")] == pytest.approx(-0.5)
     z = gravity.demand([0.2, float("nan"), 0.4], 3)              # the LSOA's IDACI and its square
     assert z.ravel().tolist() == pytest.approx([0.2, 0.04, 0.3, 0.09, 0.4, 0.16])
     assert gravity.demand(None, 2).tolist() == [[0.0, 0.0], [0.0, 0.0]]
@@ -171,8 +183,10 @@ def test_shipped_fit_reads_and_design_orders_its_columns():
     fit = gravity.load_fit()
     assert fit["form"] in gravity.FORMS and set(gravity.NAMES) <= set(fit["parameters"])
     x = gravity.design([250.0, 3000.0], [100, 400], [False, True], [True, True], "power", 0.5)
-    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 8)
-    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 8)
+    assert x[0].tolist() == pytest.approx([math.log(100), 0, 1, 0, 0, -math.log(0.5)] + [0] * 10
+                                          + [-math.log(0.5)] + [0] * 4)
+    assert x[1].tolist() == pytest.approx([math.log(400), 1, 0, 0, -math.log(3.0), 0] + [0] * 9
+                                          + [-math.log(3.0), 0] + [0] * 4)
 
 
 def test_flows_without_counts_join_lsoa_rates_and_follow_urns_forward(fixture_wh):
@@ -242,7 +256,8 @@ def test_fit_likelihood_by_hand_and_its_gradient_by_finite_differences():
                           "roll": [100, 200, 100, 200], "selective": [False, True, False, True],
                           "faith": [False] * 4, "single_sex": [False, True, False, True],
                           "idaci": [0.1, 0.1, 0.4, 0.4], "same_la": [True, False, False, True],
-                          "children": [50.0, 50.0, 80.0, 80.0]})
+                          "children": [50.0, 50.0, 80.0, 80.0], "popularity": [0.3, -0.2, 0.3, -0.2],
+                          "places_per_roll": [-1.8, -2.1, -1.8, -2.1], "no_admissions": [0.0, 1.0, 0.0, 1.0]})
     observed = pd.DataFrame({"lsoa": ["a", "b", "a", "b"], "urn": [1, 1, 2, 2], "n": [7.0, 3.0, 2.0, 9.0]})
     lik = module.Likelihood(pairs, observed, "exponential")
     theta = np.linspace(-0.7, 0.9, len(gravity.NAMES))
@@ -264,3 +279,76 @@ def test_fit_likelihood_by_hand_and_its_gradient_by_finite_differences():
     assert abs(grad[gravity.NAMES.index("demand_idaci")]) > 1e-3      # the participation term moves the fit
     broken = module.Likelihood(pairs.assign(idaci=0.0), observed, "exponential")
     assert broken.value(theta, {1, 2})[1][gravity.NAMES.index("demand_idaci")] == 0.0
+
+
+def test_admissions_terms_take_the_median_where_a_school_has_none():
+    schools = pd.DataFrame({"urn": [1, 2, 3, 4], "roll": [100, 400, 200, 50]})
+    demand = pd.DataFrame({"urn": [1, 2, 4, 9], "places": [20.0, 80.0, 0.0, 30.0], "times_first": [39.0, 19.0, 5.0, 1.0]})
+    t = gravity.admissions_terms(schools, demand).set_index("urn")
+    # 1: log(40 / 21), log(20 / 100); 2: log(20 / 81), log(80 / 400); 3 (no row) and 4 (no places): the median
+    # of 1 and 2, flagged
+    pop = [math.log(40 / 21), math.log(20 / 81)]
+    assert t.popularity.tolist() == pytest.approx(pop + [sum(pop) / 2] * 2)
+    assert t.places_per_roll.tolist() == pytest.approx([math.log(0.2)] * 4)
+    assert t.no_admissions.tolist() == [0.0, 0.0, 1.0, 1.0]
+    none = gravity.admissions_terms(schools, None)
+    assert none.popularity.tolist() == [0.0] * 4 and none.no_admissions.tolist() == [1.0] * 4
+
+
+def test_popularity_and_places_terms_by_hand(fixture_wh, tmp_path):
+    base = json.loads(_fit_file(tmp_path).read_text())["parameters"]
+    path = _fit_file(tmp_path, parameters={**base, "popularity": 1.0, "decay_popularity": 0.5,
+                                           "places_per_roll": 1.0, "no_admissions": -1.0})
+    blunt = audit(fixture_wh, community="fitted", params={"fit": str(path)})     # nothing loaded yet: said so
+    assert any("no applications and offers loaded" in n for n in blunt.meta["notes"])
+    # applications and offers for B (urn 2) and C (3); A and H have none. Latest entry year 2022: B put first
+    # 99 times for 50 places (full: places 50), C 49 times for 100 offered (not full: the most offered over
+    # 2020-2022, 100). 2020 says otherwise, so the year read shows.
+    audit_fixture.insert(fixture_wh, "school_admissions", [
+        {"urn": u, "year": y, "phase": "Secondary", "la_code": "900", "places_offered": places, "times_first": first}
+        for u, y, places, first in ((2, 2022, 50, 99), (3, 2022, 100, 49), (2, 2020, 60, 10), (3, 2020, 90, 40))])
+
+    def attraction(roll, d, pop, per_roll, missing):       # roll d^-2 e^pop d^(-0.5 pop) e^per_roll e^-missing
+        d = max(d, 0.5)
+        return roll * d ** -2 * math.exp(pop) * d ** (-0.5 * pop) * math.exp(per_roll) * math.exp(-missing)
+
+    def weights(b_pop, c_pop, b_per_roll, c_per_roll):      # A and H: the median of B and C, flagged
+        a = lambda d: attraction(100, d, (b_pop + c_pop) / 2, (b_per_roll + c_per_roll) / 2, 1)  # noqa: E731
+        h = a
+        b = lambda d: attraction(100, d, b_pop, b_per_roll, 0)  # noqa: E731
+        c = lambda d: attraction(200, d, c_pop, c_per_roll, 0)  # noqa: E731
+        p_a1 = a(0.5) / (a(0.5) + h(math.sqrt(0.89)))
+        p_b2 = b(0.5) / (b(0.5) + h(0.7))
+        p_c3, p_c4 = c(1) / (c(1) + b(8)), c(1) / (c(1) + b(10))
+        return [100 * p_a1, 200 * p_b2, 100 * (1 - p_c3), 300 * (1 - p_c4), 100 * p_c3, 300 * p_c4]
+
+    def audited(**params):
+        audit(fixture_wh, community="fitted", params={"fit": str(path), **params})
+        return fixture_wh.df("select weight from catchment_weight where urn <= 3 order by urn, area").weight.tolist()
+
+    latest = audited()
+    assert not any("no applications" in n for n in audit(fixture_wh, community="fitted",
+                                                          params={"fit": str(path)}).meta["notes"])
+    assert latest == pytest.approx(weights(math.log(100 / 51), math.log(50 / 101), math.log(0.5), math.log(0.5)))
+    # 2020: B 10 first for 60 places, C 40 for 90 (both not full: the most offered in 2018-2020)
+    assert audited(admissions_year=2020) == pytest.approx(weights(math.log(11 / 61), math.log(41 / 91),
+                                                                  math.log(0.6), math.log(0.45)))
+    assert latest != pytest.approx(audited(admissions_year=2020))
+    with pytest.raises(RepauditError, match="no secondary applications and offers for entry year 2021"):
+        audit(fixture_wh, community="fitted", params={"fit": str(path), "admissions_year": 2021})
+
+
+def test_schools_not_yet_open_in_an_earlier_entry_year_leave_its_choice_sets(fixture_wh, tmp_path):
+    # A (urn 1) has applications only for 2022: asked for 2020, it was not yet open and no LSOA chooses it;
+    # L1's two nearest are then H and B
+    audit_fixture.insert(fixture_wh, "school_admissions", [
+        {"urn": u, "year": y, "phase": "Secondary", "la_code": "900", "places_offered": 50, "times_first": 40}
+        for u, y in ((1, 2022), (2, 2022), (3, 2022), (2, 2020), (3, 2020))])
+    assert gravity.opened_since(fixture_wh.con, 2020) == {1} and gravity.opened_since(fixture_wh.con, 2022) == set()
+    path = _fit_file(tmp_path)
+    audit(fixture_wh, community="fitted", params={"fit": str(path), "admissions_year": 2020})
+    then = fixture_wh.df("select urn, area from catchment_weight order by urn, area")
+    assert 1 not in set(then.urn) and (8, "L1") in set(zip(then.urn, then.area))
+    assert ((2, "L1") in set(zip(then.urn, then.area)))
+    audit(fixture_wh, community="fitted", params={"fit": str(path)})
+    assert 1 in set(fixture_wh.df("select urn from catchment_weight").urn)

@@ -234,25 +234,40 @@ def build_proximity(con, indicator):
     "reach) with probability proportional to roll^size x exp(type effect) x distance decay, with its own "
     "decay for selective, faith and single-sex schools and, for those schools, a pull towards less (or "
     "more) deprived LSOAs (x IDACI), a pull towards the schools of the LSOA's own local authority, and fewer "
-    "state-school pupils from affluent LSOAs; the community is the predicted home LSOAs of the school's "
-    "pupils. Open data only (GIAS/SPC attributes, LSOA centroids, population and lookup, IDACI), never the "
-    "school's intake",
+    "state-school pupils from affluent LSOAs; schools draw by the places they offer and popular schools "
+    "(times put first per place offered; both from applications and offers when loaded) draw more and from "
+    "nearer; the community is the predicted home "
+    "LSOAs of the school's pupils. Open data only (GIAS/SPC attributes, applications and offers, LSOA "
+    "centroids, population and lookup, IDACI), never the school's intake",
     area_kind="lsoa", needs_location=True, phases=("secondary",),
     params=(Param("fit", None, "JSON file of fitted parameters (bench/fit_residence_model.py writes one); "
-                  "default: the fit shipped with repaudit", text=True),))
+                  "default: the fit shipped with repaudit", text=True),
+            Param("admissions_year", None, "entry year of the applications and offers (`repaudit load "
+                  "admissions`) giving schools' popularity and places, e.g. 2014 for 2014/15; default: the "
+                  "latest loaded")))
 def build_fitted(con, indicator):
     _require(con, "lsoa_population", "fitted model", "repaudit load population FILE")
     fit = gravity.load_fit(con.execute("select min(fit) from audit_sources").fetchone()[0])
-    con.execute("""create or replace temp table audit_places as
-        select urn, la, easting, northing, roll, selective, faith, single_sex from audit_schools
+    places = con.execute("""select urn, la, easting, northing, roll, selective, faith, single_sex from audit_schools
         where phase = 'secondary' and scope_reason is null and easting is not null and northing is not null
-          and roll > 0""")
+          and roll > 0""").df()
+    asked = con.execute("select min(admissions_year) from audit_sources").fetchone()[0]
+    demand, year = gravity.admissions(con, None if asked is None else int(asked))
+    if asked is not None:                          # an earlier entry year: the schools open then compete
+        places = places[~places["urn"].isin(gravity.opened_since(con, int(asked)))]
+    con.register("_places", gravity.admissions_terms(places, demand))
+    con.execute("create or replace temp table audit_places as select * from _places")
+    con.unregister("_places")
     gravity.choice_pairs(con, "select urn, easting, northing, selective from audit_places",
                          "select lsoa, easting, northing from audit_lsoa_areas where pop_secondary > 0",
                          int(fit["k"]), float(fit["selective_km"]))
-    con.register("_allocation", gravity.predict(gravity.pair_frame(con, "audit_places"), fit))
+    con.register("_allocation", gravity.predict(gravity.pair_frame(con, "audit_places", gravity.ADMISSIONS), fit))
     con.execute("""create or replace temp table audit_allocation as
                    select lsoa::varchar as lsoa, urn::integer as urn, pupils::double as pupils from _allocation""")
     con.unregister("_allocation")
     materialise(con, "catchment_weight", "community_fitted")
-    return {"fit": fit.get("fitted_at"), "form": fit["form"], "variant": fit.get("variant")}
+    info = {"fit": fit.get("fitted_at"), "form": fit["form"], "variant": fit.get("variant"), "admissions_year": year}
+    if year is None and any(fit["parameters"].get(n) for n in gravity.ADMISSIONS_TERMS):
+        info["note"] = ("fitted: no applications and offers loaded (`repaudit load admissions FILE`), so every "
+                        "school takes the median popularity and places; the model is blunter than it was fitted")
+    return info

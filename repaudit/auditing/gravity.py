@@ -7,15 +7,24 @@ over the schools of l's choice set (its `k` nearest same-phase state-funded main
 selective school within `selective_km`), with A_s = roll_s^size x exp(selective x b_sel + faith x b_faith
 + single_sex x b_single) and f a power (max(d, floor_km)^-decay) or exponential (exp(-decay x d)) distance
 decay whose rate differs for selective and faith schools, with a further change of rate for single-sex
-schools and with the LSOA's deprivation (decay_idaci: families in deprived areas travel less far). The
+schools and with the LSOA's deprivation (decay_idaci: families in deprived areas travel less far). With the
+exponential form, f may also carry a power term by kind of school, max(d, floor_km)^-log_decay (the
+combined exp(-a d) d^-b of the gravity literature: steep near the school, a longer tail, or a peak away
+from it when b < 0). The
 utility also gains `same_la` when the school is in the LSOA's own local authority (coordinated admissions,
 home-to-school transport). Selective, faith and single-sex schools may draw unevenly on deprived areas:
 the utility of such a school to LSOA l gains b x IDACI_l (the LSOA's IoD income deprivation affecting
 children score, 0-1; selective schools also b2 x IDACI_l^2), so a negative b means the school's pupils come
 more from the less deprived LSOAs within its reach. The state-school pupils of l are its children x
 exp(demand_idaci x IDACI_l + demand_idaci2 x IDACI_l^2): affluent areas send more children to independent
-schools. Every input is open national data (GIAS/SPC attributes, LSOA centroids, child population, IDACI,
-the ONS LSOA lookup); never a school's own intake. log A_s f_s(d) is linear in the parameters, so the model
+schools. From DfE's school-level applications and offers (`repaudit load admissions`; the latest entry year
+loaded, or `admissions_year`), A_s may also carry popularity_s = log((times put first + 1) / (places offered
++ 1)), with its own change of the decay rate (an oversubscribed school fills from nearby, an undersubscribed
+one draws from further), and places offered per pupil on roll; a school without them takes the median and
+an indicator (no_admissions), and schools that have applications only in later entry years than the one
+read (not yet open then) are left out of the choice sets. Every input is open national data (GIAS/SPC
+attributes, applications and offers, LSOA centroids, child population, IDACI, the ONS LSOA lookup); never a
+school's own intake. log A_s f_s(d) is linear in the parameters, so the model
 is a conditional logit: `design` gives its columns and `demand` the LSOA's. A school's predicted pupils
 from l are children_l x exp(demand) x p(s | l).
 
@@ -37,7 +46,10 @@ FIT_FILE = Path(__file__).with_name("residence_fit.json")
 FORMS = ("power", "exponential")
 BASE = ("size", "selective", "faith", "decay", "decay_selective", "decay_faith")
 PAIR_NAMES = BASE + ("single_sex", "decay_single_sex", "selective_idaci", "faith_idaci", "single_sex_idaci",
-                     "decay_idaci", "same_la", "selective_idaci2")
+                     "decay_idaci", "same_la", "selective_idaci2", "log_decay", "log_decay_selective",
+                     "log_decay_faith", "popularity", "decay_popularity", "places_per_roll", "no_admissions")
+ADMISSIONS = ("popularity", "places_per_roll", "no_admissions")      # school columns from applications and offers
+ADMISSIONS_TERMS = ADMISSIONS + ("decay_popularity",)                 # the parameters that read them
 DEMAND = ("demand_idaci", "demand_idaci2")
 NAMES = PAIR_NAMES + DEMAND
 DEMAND_LIMIT = 50.0                 # |participation term| above this is not a fit (exp overflows soon after)
@@ -85,22 +97,77 @@ def _deprivation(idaci, count: int) -> np.ndarray:
 
 
 def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_sex=None, idaci=None,
-           same_la=None) -> np.ndarray:
+           same_la=None, popularity=None, places_per_roll=None, no_admissions=None) -> np.ndarray:
     """The conditional-logit columns of each (LSOA, school) pair, in the order of PAIR_NAMES. SINGLE_SEX
     (school), IDACI (the LSOA's score, 0-1) and SAME_LA (the school is in the LSOA's local authority) default
-    to none, 0 and none; a missing IDACI counts as the mean of the rest."""
+    to none, 0 and none; a missing IDACI counts as the mean of the rest. The log_decay columns are
+    -log(max(d, floor_km)) by kind of school whatever the form: beside the exponential form's -d they make
+    the decay exp(-a d) x d^-b (under the power form they repeat the decay columns and stay 0). POPULARITY,
+    PLACES_PER_ROLL and NO_ADMISSIONS (school columns from applications and offers, `admissions_terms`;
+    default 0) give the attraction terms popularity and places_per_roll, popularity's change of the decay
+    rate (decay_popularity) and the indicator of a school without applications data."""
     d = np.maximum(np.asarray(dist_m, dtype=float) / KM, floor_km)
-    g = d if form == "exponential" else np.log(d)
+    log_d = np.log(d)
+    g = d if form == "exponential" else log_d
     sel = np.asarray(selective, dtype=bool)
     fai = np.asarray(faith, dtype=bool) & ~sel              # a selective faith school counts as selective
     other = ~sel & ~fai
     single = np.zeros(len(d), dtype=bool) if single_sex is None else np.asarray(single_sex, dtype=bool)
     dep = _deprivation(idaci, len(d))
     home = np.zeros(len(d), dtype=bool) if same_la is None else np.asarray(same_la, dtype=bool)
+    pop, per_roll, none = (np.zeros(len(d)) if v is None else np.asarray(v, dtype=float)
+                           for v in (popularity, places_per_roll, no_admissions))
     return np.column_stack([np.log(np.maximum(np.asarray(roll, dtype=float), 1.0)), sel, fai,
                             -g * other, -g * sel, -g * fai, single, -g * single,
                             dep * sel, dep * fai, dep * single,
-                            -g * dep, home, dep * dep * sel]).astype(float)
+                            -g * dep, home, dep * dep * sel,
+                            -log_d * other, -log_d * sel, -log_d * fai,
+                            pop, -g * pop, per_roll, none]).astype(float)
+
+
+def admissions_terms(schools: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
+    """SCHOOLS (urn, roll) with the columns of ADMISSIONS from DEMAND (urn, places, times_first: one entry
+    year of applications and offers, simulate.national.school_demand; None: nothing loaded): popularity
+    log((times put first + 1) / (places offered + 1)), places_per_roll log(places offered / roll). A school
+    without them (no row, no places) takes the median of the schools with them and no_admissions 1."""
+    known = pd.DataFrame(columns=["urn", "places", "times_first"]) if demand is None else demand
+    known = known[(known["places"] > 0) & known["times_first"].notna()]
+    out = schools[["urn", "roll"]].merge(known[["urn", "places", "times_first"]], on="urn", how="left")
+    places = out["places"].astype(float)
+    out["popularity"] = np.log((out["times_first"].astype(float) + 1) / (places + 1))
+    out["places_per_roll"] = np.log(places / np.maximum(out["roll"].astype(float), 1.0))
+    out["no_admissions"] = places.isna().astype(float)
+    for column in ("popularity", "places_per_roll"):
+        middle = out.loc[out["no_admissions"] == 0, column].median()
+        out[column] = out[column].fillna(0.0 if pd.isna(middle) else middle)
+    return schools.assign(**{c: out[c].to_numpy() for c in ADMISSIONS})
+
+
+def admissions(con, year: int | None = None) -> tuple[pd.DataFrame | None, int | None]:
+    """(urn, places, times_first, ...) of entry YEAR (default the latest) of the secondary applications and
+    offers loaded (`repaudit load admissions`), and that year; (None, None) when none are loaded."""
+    from ..simulate.national import school_demand      # the one reader of the table, shared with the simulator
+
+    class _Tables:
+        count = staticmethod(lambda table: con.execute(f"select count(*) from {table}").fetchone()[0])
+        df = staticmethod(lambda query, params=None: con.execute(query, params or []).df())
+
+    demand, found, _ = school_demand(_Tables(), "Secondary", year)
+    if year is not None and (demand is None or demand.empty):
+        raise RepauditError(f"no secondary applications and offers for entry year {year} in the warehouse; load "
+                            "the school-level file with `repaudit load admissions FILE` or leave admissions_year "
+                            "out (the latest loaded year)")
+    return demand, found
+
+
+def opened_since(con, year: int) -> set[int]:
+    """URNs with secondary applications and offers in the latest entry year loaded but none in entry YEAR (a
+    converter counting its predecessor's rows): schools that did not yet admit pupils in YEAR."""
+    latest, found = admissions(con)
+    if latest is None or found == year:
+        return set()
+    then, _ = admissions(con, year)
+    return set(latest["urn"]) - set(then["urn"])
 
 
 def demand(idaci, count: int) -> np.ndarray:
@@ -142,11 +209,12 @@ def choice_pairs(con, schools: str, lsoas: str, k: int, selective_km: float, out
     con.execute("drop table if exists audit_choice_far")
 
 
-def pair_frame(con, places: str) -> pd.DataFrame:
+def pair_frame(con, places: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """The pairs of the choice set audit_choice (gravity.choice_pairs) with what the model reads: lsoa, urn,
-    dist, roll, selective, faith, single_sex, idaci, same_la, children. PLACES: a table of the schools (urn,
-    la, roll, selective, faith, single_sex). An LSOA's local authority is the one most schools of its
-    district (ONS lookup, through the schools' own LSOAs) belong to; unknown, same_la is false."""
+    dist, roll, selective, faith, single_sex, idaci, same_la, children and the school columns EXTRA. PLACES:
+    a table of the schools (urn, la, roll, selective, faith, single_sex and EXTRA). An LSOA's local authority
+    is the one most schools of its district (ONS lookup, through the schools' own LSOAs) belong to; unknown,
+    same_la is false."""
     return con.execute(f"""
         with school_district as (
             select s.la, l.lad_code, count(*) as n
@@ -161,7 +229,7 @@ def pair_frame(con, places: str) -> pd.DataFrame:
             qualify row_number() over (partition by lad_code order by n desc, la) = 1
         )
         select p.lsoa, p.urn, p.dist, s.roll, s.selective, s.faith, s.single_sex, a.idaci,
-               coalesce(s.la = d.la, false) as same_la, a.pop_secondary as children
+               coalesce(s.la = d.la, false) as same_la, a.pop_secondary as children{"".join(", s." + c for c in extra)}
         from audit_choice p join {places} s on s.urn = p.urn
         join audit_lsoa_areas a on a.lsoa = p.lsoa
         left join district_la d on d.lad_code = a.lad_code""").df()
@@ -170,7 +238,7 @@ def pair_frame(con, places: str) -> pd.DataFrame:
 def pair_design(pairs: pd.DataFrame, form: str, floor_km: float) -> np.ndarray:
     """`design` of a PAIRS frame (single_sex, idaci and same_la columns optional)."""
     return design(pairs["dist"], pairs["roll"], pairs["selective"], pairs["faith"], form, floor_km,
-                  *(pairs[c] if c in pairs else None for c in ("single_sex", "idaci", "same_la")))
+                  *(pairs[c] if c in pairs else None for c in ("single_sex", "idaci", "same_la") + ADMISSIONS))
 
 
 def pair_demand(pairs: pd.DataFrame) -> np.ndarray:

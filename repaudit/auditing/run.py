@@ -155,6 +155,8 @@ def _audit_model(wh, indicators=("fsm",), community="nearby-schools", phase=None
         materialise(con, "area_values", f"area_values_{kind}", indicator=indicator)
         if con.execute("select count(*) from area_values").fetchone()[0]:
             build_info[indicator] = model.build(con, indicator) or {}
+            if build_info[indicator].get("note") and build_info[indicator]["note"] not in notes:
+                notes.append(build_info[indicator]["note"])
         else:                                   # nothing to weigh: every school is excluded with the reason
             con.execute("create or replace temp table catchment_weight as "
                         "select null::integer as urn, null::integer as year, null::varchar as area, "
