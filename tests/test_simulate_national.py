@@ -243,7 +243,7 @@ def test_places_and_popularity_come_from_applications_and_offers_when_loaded(tmp
 def test_applications_of_a_closed_school_count_for_its_open_successor(tmp_path):
     """An academy conversion gives a school a new URN: the rows of the old URN are the new school's demand (GIAS
     links, either direction), unless the new URN has its own row that year."""
-    from repaudit.simulate.national import school_demand
+    from repaudit.demand import school_demand
 
     rows = [(909, 2022, "900", 120, 200, 50, 20, 4),    # closed predecessor of the open 302 (no row of its own)
             (908, 2022, "900", 70, 60, 10, 5, 4),       # closed predecessor of 303, which has its own row: ignored
@@ -258,7 +258,7 @@ def test_applications_of_a_closed_school_count_for_its_open_successor(tmp_path):
                                                                              ["urn", "year", "phase"])]))
         wh.store(LoadResult("test", "links.csv", "t", 2, [TableRows("school_links", links,
                                                                      ["urn", "link_urn", "link_type"])]))
-        demand = school_demand(wh)[0].set_index("urn")
+        demand = school_demand(wh.con)[0].set_index("urn")
     assert sorted(demand.index) == [302, 303, 907]
     # 302 takes 909's row: 200 put it first for 120 places offered (filled: 120 places)
     assert (demand.loc[302, "times_first"], demand.loc[302, "places"]) == (200, 120)

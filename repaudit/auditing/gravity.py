@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..demand import school_demand
 from ..errors import RepauditError
 from . import neighbours
 
@@ -127,7 +128,7 @@ def design(dist_m, roll, selective, faith, form: str, floor_km: float, single_se
 
 def admissions_terms(schools: pd.DataFrame, demand: pd.DataFrame | None) -> pd.DataFrame:
     """SCHOOLS (urn, roll) with the columns of ADMISSIONS from DEMAND (urn, places, times_first: one entry
-    year of applications and offers, simulate.national.school_demand; None: nothing loaded): popularity
+    year of applications and offers, demand.school_demand; None: nothing loaded): popularity
     log((times put first + 1) / (places offered + 1)), places_per_roll log(places offered / roll). A school
     without them (no row, no places) takes the median of the schools with them and no_admissions 1."""
     known = pd.DataFrame(columns=["urn", "places", "times_first"]) if demand is None else demand
@@ -146,13 +147,7 @@ def admissions_terms(schools: pd.DataFrame, demand: pd.DataFrame | None) -> pd.D
 def admissions(con, year: int | None = None) -> tuple[pd.DataFrame | None, int | None]:
     """(urn, places, times_first, ...) of entry YEAR (default the latest) of the secondary applications and
     offers loaded (`repaudit load admissions`), and that year; (None, None) when none are loaded."""
-    from ..simulate.national import school_demand      # the one reader of the table, shared with the simulator
-
-    class _Tables:
-        count = staticmethod(lambda table: con.execute(f"select count(*) from {table}").fetchone()[0])
-        df = staticmethod(lambda query, params=None: con.execute(query, params or []).df())
-
-    demand, found, _ = school_demand(_Tables(), "Secondary", year)
+    demand, found, _ = school_demand(con, "Secondary", year)
     if year is not None and (demand is None or demand.empty):
         raise RepauditError(f"no secondary applications and offers for entry year {year} in the warehouse; load "
                             "the school-level file with `repaudit load admissions FILE` or leave admissions_year "

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import names
+from ..demand import school_demand
 from ..errors import WarehouseError
 from .homes import HomeModel, market_homes, within
 from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
@@ -97,51 +98,9 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
     schools["community"] = schools["type"].fillna("").str.lower().isin(LA_ADMISSIONS_TYPES)
     las = _las(wh)
     fsm = _fsm_shares(wh)
-    demand, year, prefs = school_demand(wh, phase, demand_year)
+    demand, year, prefs = school_demand(wh.con, phase, demand_year)
     return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm,
                           demand, year, prefs)
-
-
-def school_demand(wh, phase: str = "Secondary", year: int | None = None):
-    """From applications and offers (`repaudit load admissions`): per school of PHASE, its places (places offered
-    in YEAR where at least as many put it first, so it filled; else the most offered in YEAR and the two years
-    before, since offers fall short of the admission number where a school is undersubscribed) and the times it
-    was put 1st, 2nd, 3rd and at any rank in YEAR; the preferences each LA allowed in YEAR (the most common value
-    among its schools). (None, None, None) when nothing is loaded. Of these two estimates of next year's places
-    at schools that fill, the first is the closer (entries 2019 to 2021: bias +0.2 to +0.4%, against +2.3 to +3.0%
-    for the most of three years). Rows of a school closed since (an academy conversion gives a new URN) count for
-    its one open successor (GIAS links) unless the successor has its own row that year."""
-    if not wh.count("school_admissions"):
-        return None, None, None
-    latest = wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase ILIKE ?", [phase])["y"].iloc[0]
-    if latest is None or pd.isna(latest):
-        return None, None, None
-    year = int(latest if year is None else year)
-    demand = wh.df(
-        """WITH succ AS (SELECT urn AS old, link_urn AS new FROM school_links WHERE link_type ILIKE 'successor%'
-                        UNION
-                        SELECT link_urn AS old, urn AS new FROM school_links WHERE link_type ILIKE 'predecessor%'),
-                open AS (SELECT urn FROM schools WHERE coalesce(status, 'Open') ILIKE 'open%'),
-                one AS (SELECT old, min(new) AS new FROM succ
-                        WHERE new IN (SELECT urn FROM open) AND old NOT IN (SELECT urn FROM open)
-                        GROUP BY old HAVING count(DISTINCT new) = 1),
-                keyed AS (SELECT coalesce(one.new, a.urn) AS urn, a.* EXCLUDE (urn), a.urn AS row_urn
-                          FROM school_admissions a LEFT JOIN one ON one.old = a.urn WHERE a.phase ILIKE ?),
-                rows AS (SELECT * FROM keyed QUALIFY row_number() OVER (PARTITION BY urn, year
-                                                                       ORDER BY (row_urn = urn) DESC, row_urn) = 1)
-           SELECT urn, CASE WHEN max(times_first) FILTER (year = ?) >= max(places_offered) FILTER (year = ?)
-                              AND max(places_offered) FILTER (year = ?) > 0
-                         THEN max(places_offered) FILTER (year = ?)
-                         ELSE max(places_offered) FILTER (year BETWEEN ? - 2 AND ?) END AS places,
-                  max(times_first) FILTER (year = ?) AS times_first, max(times_second) FILTER (year = ?) AS times_second,
-                  max(times_third) FILTER (year = ?) AS times_third, max(times_any) FILTER (year = ?) AS times_any
-           FROM rows GROUP BY urn HAVING max(times_first) FILTER (year = ?) IS NOT NULL
-           ORDER BY urn""", [phase] + [year] * 11)
-    prefs = wh.df(
-        """SELECT la_code, preferences, count(*) AS n FROM school_admissions
-           WHERE phase ILIKE ? AND year = ? AND preferences IS NOT NULL GROUP BY la_code, preferences""", [phase, year])
-    prefs = prefs.sort_values(["la_code", "n", "preferences"], ascending=[True, False, True]).drop_duplicates("la_code")
-    return demand, year, prefs.set_index("la_code")["preferences"].astype(int)
 
 
 def _las(wh) -> pd.DataFrame:

@@ -373,13 +373,13 @@ def audit_community(db, urns: list, cohort_share: float) -> tuple[dict, str | No
 
 
 def warehouse_demand(db):
-    """Published applications and offers per school (national.school_demand), or None without them."""
+    """Published applications and offers per school (demand.school_demand), or None without them."""
     if db is None or not Path(db).is_file():
         return None
-    from .national import school_demand
+    from ..demand import school_demand
     with Warehouse(db, read_only=True) as wh:
         tables = {r[0] for r in wh.con.execute("select table_name from duckdb_tables()").fetchall()}
-        return school_demand(wh)[0] if "school_admissions" in tables else None
+        return school_demand(wh.con)[0] if "school_admissions" in tables else None
 
 
 def simulate_what_would_it_take(policy: str, target: str, *, applications=None, synthetic_la=None,
