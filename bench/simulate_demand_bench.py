@@ -31,7 +31,9 @@ year after, by kind of school. Where the gap comes from, per LA over the schools
 the places against places offered (places: min(first preferences, places) summed, model against published
 places), and the rest (allocation: first preferences the admission rules turn away though there are places
 for them, model against published); and at schools with more first preferences than places the share of
-places going to children who did not put the school first, model against published, by kind of school. The
+places going to children who did not put the school first, model against published, by kind of school, and at
+schools with no more first preferences than places the first preferences turned away (London and elsewhere).
+The
 schools' own-criteria shares are the fitted ones (repaudit/simulate/own_criteria_fit.json, fitted on another
 entry year by bench/fit_own_criteria.py). Wall times per LA, the slowest, and the load average (the machine
 is shared).
@@ -264,6 +266,15 @@ def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> N
         model = 1 - part["model_first_offers"].sum() / part["model_places"].sum()
         real = 1 - part["first_pref_offers"].sum() / part["places_offered"].sum()
         print(f"    {kind:16s} {len(part):5d} schools  {100 * model:5.1f}% / {100 * real:5.1f}%")
+    room = both[(both["times_first"] <= both["places_offered"]) & (both["places_offered"] > 0)]
+    region = room["la_code"].map(la.set_index("la_code")["region"]).fillna("")
+    print(f"  first preferences turned away at the {len(room):,} schools with no more first preferences than places "
+          "offered (model / published; only children ranking the school lower can take their places):")
+    for label, part in (("all", room), ("London", room[region.str.contains("London")]),
+                        ("elsewhere", room[~region.str.contains("London")])):
+        print(f"    {label:16s} {len(part):5d} schools  {(part['bound_model'] - part['model_first_offers']).sum():7,.0f}"
+              f" / {(part['bound_real'] - part['first_pref_offers']).sum():7,.0f} of "
+              f"{part['times_first'].sum():9,.0f} first preferences")
 
 
 def run(db: Path, fit_year: int, only: list[str], csv: Path | None, own_share: float | None = None,
