@@ -32,8 +32,9 @@ the places against places offered (places: min(first preferences, places) summed
 places), and the rest (allocation: first preferences the admission rules turn away though there are places
 for them, model against published); and at schools with more first preferences than places the share of
 places going to children who did not put the school first, model against published, by kind of school, and at
-schools with no more first preferences than places the first preferences turned away (London and elsewhere).
-The
+schools with no more first preferences than places the first preferences turned away (London and elsewhere);
+offers to children who did not list the school (directed; published: places offered less preferred offers) and
+to children who ranked it lower, model against published. The
 schools' own-criteria shares are the fitted ones (repaudit/simulate/own_criteria_fit.json, fitted on another
 entry year by bench/fit_own_criteria.py). Wall times per LA, the slowest, and the load average (the machine
 is shared).
@@ -180,9 +181,14 @@ def simulate_las(frames, only: list[str], own_share: float | None = None,
         home_parts.append(home_counts(apps, alloc.preference_rank, alloc.school, market.schools["la_code"],
                                       la_of_lsoa, code))
         got = np.bincount(alloc.school[alloc.preference_rank == 1], minlength=game.schools.n)
+        directed = np.bincount(alloc.school[(alloc.preference_rank == 0) & (alloc.school >= 0)],
+                               minlength=game.schools.n)
+        later = np.bincount(alloc.school[alloc.preference_rank > 1], minlength=game.schools.n)
         school_rows.append(pd.DataFrame({"urn": game.schools.urn[own], "model_over": (listed / game.schools.pan)[own],
                                          "la_code": code, "model_first": listed[own], "model_places": game.schools.pan[own],
-                                         "model_first_offers": got[own], "kind": own_criteria.kind_of(market.schools)[own],
+                                         "model_first_offers": got[own], "model_directed": directed[own],
+                                         "model_later_offers": later[own],
+                                         "kind": own_criteria.kind_of(market.schools)[own],
                                          "selective": game.schools.selective[own],
                                          "single_sex": (game.schools.sex[own] != "mixed") if game.schools.sex is not None
                                          else False}))
@@ -266,6 +272,15 @@ def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> N
         model = 1 - part["model_first_offers"].sum() / part["model_places"].sum()
         real = 1 - part["first_pref_offers"].sum() / part["places_offered"].sum()
         print(f"    {kind:16s} {len(part):5d} schools  {100 * model:5.1f}% / {100 * real:5.1f}%")
+    region_of = both["la_code"].map(la.set_index("la_code")["region"]).fillna("")
+    print("  offers to children who did not list the school (directed) and to children who ranked it 2nd or lower, "
+          "model / published:")
+    for label, part in (("all", both), ("London", both[region_of.str.contains("London")]),
+                        ("elsewhere", both[~region_of.str.contains("London")])):
+        print(f"    {label:16s} {len(part):5d} schools  directed {part['model_directed'].sum():7,.0f} / "
+              f"{(part['places_offered'] - part['preferred_offers']).sum():7,.0f}  ranked lower "
+              f"{part['model_later_offers'].sum():7,.0f} / "
+              f"{(part['preferred_offers'] - part['first_pref_offers']).sum():7,.0f}")
     room = both[(both["times_first"] <= both["places_offered"]) & (both["places_offered"] > 0)]
     region = room["la_code"].map(la.set_index("la_code")["region"]).fillna("")
     print(f"  first preferences turned away at the {len(room):,} schools with no more first preferences than places "
