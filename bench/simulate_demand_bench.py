@@ -272,21 +272,22 @@ def decompose(sch: pd.DataFrame, published: pd.DataFrame, la: pd.DataFrame) -> N
         model = 1 - part["model_first_offers"].sum() / part["model_places"].sum()
         real = 1 - part["first_pref_offers"].sum() / part["places_offered"].sum()
         print(f"    {kind:16s} {len(part):5d} schools  {100 * model:5.1f}% / {100 * real:5.1f}%")
-    region_of = both["la_code"].map(la.set_index("la_code")["region"]).fillna("")
+    london = both["la_code"].map(la.set_index("la_code")["region"]).fillna("").str.contains("London")
+
+    def all_london_elsewhere(part: pd.DataFrame) -> tuple:
+        inside = london[part.index]
+        return ("all", part), ("London", part[inside]), ("elsewhere", part[~inside])
     print("  offers to children who did not list the school (directed) and to children who ranked it 2nd or lower, "
           "model / published:")
-    for label, part in (("all", both), ("London", both[region_of.str.contains("London")]),
-                        ("elsewhere", both[~region_of.str.contains("London")])):
+    for label, part in all_london_elsewhere(both):
         print(f"    {label:16s} {len(part):5d} schools  directed {part['model_directed'].sum():7,.0f} / "
               f"{(part['places_offered'] - part['preferred_offers']).sum():7,.0f}  ranked lower "
               f"{part['model_later_offers'].sum():7,.0f} / "
               f"{(part['preferred_offers'] - part['first_pref_offers']).sum():7,.0f}")
     room = both[(both["times_first"] <= both["places_offered"]) & (both["places_offered"] > 0)]
-    region = room["la_code"].map(la.set_index("la_code")["region"]).fillna("")
     print(f"  first preferences turned away at the {len(room):,} schools with no more first preferences than places "
           "offered (model / published; only children ranking the school lower can take their places):")
-    for label, part in (("all", room), ("London", room[region.str.contains("London")]),
-                        ("elsewhere", room[~region.str.contains("London")])):
+    for label, part in all_london_elsewhere(room):
         print(f"    {label:16s} {len(part):5d} schools  {(part['bound_model'] - part['model_first_offers']).sum():7,.0f}"
               f" / {(part['bound_real'] - part['first_pref_offers']).sum():7,.0f} of "
               f"{part['times_first'].sum():9,.0f} first preferences")
