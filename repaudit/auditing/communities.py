@@ -254,7 +254,7 @@ def build_fitted(con, indicator):
     asked = con.execute("select min(admissions_year) from audit_sources").fetchone()[0]
     demand, year = gravity.admissions(con, None if asked is None else int(asked))
     if asked is not None:                          # an earlier entry year: the schools open then compete
-        places = places[~places["urn"].isin(gravity.opened_since(con, int(asked)))]
+        places = places[~places["urn"].isin(gravity.opened_since(con, int(asked), demand))]
     con.register("_places", gravity.admissions_terms(places, demand))
     con.execute("create or replace temp table audit_places as select * from _places")
     con.unregister("_places")

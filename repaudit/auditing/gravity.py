@@ -155,13 +155,14 @@ def admissions(con, year: int | None = None) -> tuple[pd.DataFrame | None, int |
     return demand, found
 
 
-def opened_since(con, year: int) -> set[int]:
+def opened_since(con, year: int, then: pd.DataFrame | None = None) -> set[int]:
     """URNs with secondary applications and offers in the latest entry year loaded but none in entry YEAR (a
-    converter counting its predecessor's rows): schools that did not yet admit pupils in YEAR."""
+    converter counting its predecessor's rows): schools that did not yet admit pupils in YEAR. THEN: YEAR's
+    demand when the caller has already read it (`admissions`)."""
     latest, found = admissions(con)
     if latest is None or found == year:
         return set()
-    then, _ = admissions(con, year)
+    then = admissions(con, year)[0] if then is None else then
     return set(latest["urn"]) - set(then["urn"])
 
 
