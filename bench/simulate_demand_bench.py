@@ -368,6 +368,8 @@ def main() -> None:
                         help="draw homes where each school's first preferences come from, across LA boundaries, at "
                              "the fitted distance decay and own-LA preference (repaudit/simulate/homes.py) or at the "
                              "two given [default: in the market's own LA]")
+    parser.add_argument("--no-outside", action="store_true",
+                        help="with --homes: leave out each school's fitted term for homes outside its LA")
     parser.add_argument("--own-share", type=float, help="one share of listings meeting schools' own criteria at "
                                                          "every school [default: the fitted shares]")
     args = parser.parse_args()
@@ -377,7 +379,7 @@ def main() -> None:
             latest = int(wh.df("SELECT max(year) AS y FROM school_admissions WHERE phase = 'Secondary'")["y"].iloc[0])
         fit_year = min(latest, 2021)
     run(args.db, fit_year, args.la, args.csv, args.own_share,
-        HomeModel(*args.homes) if args.homes is not None else None)
+        HomeModel(*args.homes, outside=not args.no_outside) if args.homes is not None else None)
 
 
 if __name__ == "__main__":

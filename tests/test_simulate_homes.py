@@ -1,10 +1,11 @@
 """Homes of applicants across LA boundaries (repaudit/simulate/homes.py): the destination-choice shares worked by
-hand on a two-LSOA, two-school toy, a market's expected homes on a two-LA toy, and York's real market."""
+hand on a two-LSOA, two-school toy, a market's expected homes on a two-LA toy, each school's term for homes outside
+its LA (worked by hand, and checked through `reach`, a second computation of the shares), and York's real market."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from repaudit.simulate.homes import HomeModel, home_model, market_homes, reach
+from repaudit.simulate.homes import HomeModel, home_model, market_homes, outside_terms, pairs_within, reach
 
 # LSOA l0 (in LA X) and l1 (in LA Y), 2 km apart, 100 children each; school A (X, put first 50 times) at l0,
 # school B (Y, 150 times) at l1; l2 lies 30 km away, beyond the 20 km radius. exp(-per_km x 2) = 1/4.
@@ -97,3 +98,80 @@ def test_homes_across_is_refused_without_a_synthetic_la(runner, tmp_path):
 def test_homes_are_drawn_across_la_boundaries_unless_la_is_asked_for():
     assert home_model(None) == HomeModel() == home_model("across")
     assert home_model("la") is None
+
+
+def test_pairs_within_finds_every_pair_a_full_comparison_finds():
+    rng = np.random.default_rng(4)
+    points, targets = rng.uniform(0, 50_000, (300, 2)), rng.uniform(0, 50_000, (40, 2))
+    p, t, d = pairs_within(points, targets, 7_000.0)
+    full = np.hypot(points[:, None, 0] - targets[None, :, 0], points[:, None, 1] - targets[None, :, 1])
+    want = np.argwhere(full <= 7_000.0)                  # rows in point, then target order
+    assert np.array_equal(np.column_stack([p, t]), want)
+    assert d == pytest.approx(full[want[:, 0], want[:, 1]])
+
+
+def test_outside_term_worked_by_hand_on_two_mirrored_las():
+    # LSOA a (LA X) and b (LA Y), 100 children each, at one point with a school of each LA, both put first 100
+    # times, no distance decay, no own-LA term. With term t for both schools, a's children put X's school first
+    # with weight 1 and Y's with e^t, so X's school gets 100/(1+e^t) from a and 100 e^t/(1+e^t) from b: its share
+    # from outside is e^t/(1+e^t). A published share of 0.2 makes t = logit(0.2) = -ln 4.
+    at = np.zeros((2, 2))
+    terms, worst, mean = outside_terms(at, ["X", "Y"], [100.0, 100.0], at, ["X", "Y"], [100.0, 100.0],
+                                       [0.2, 0.2], per_km=0.0, tol=1e-9)
+    assert terms == pytest.approx([-np.log(4), -np.log(4)], abs=1e-6)
+    assert worst < 1e-6
+    # a school with no published share keeps the term 0
+    terms, _, _ = outside_terms(at, ["X", "Y"], [100.0, 100.0], at, ["X", "Y"], [100.0, 100.0],
+                                [0.2, np.nan], per_km=0.0, tol=1e-9)
+    assert terms[1] == 0.0 and terms[0] < 0
+
+
+def outside_shares(lsoas, lsoa_la, children, schools, school_la, firsts, per_km, same_la, terms):
+    """Per school the share of its first preferences living outside its LA, computed by `reach` (the market's own
+    computation of the shares, not the fit's)."""
+    rows, share = reach(lsoas, children, schools, firsts, np.arange(len(schools)), per_km, same_la=same_la,
+                        lsoa_la=lsoa_la, school_la=school_la, outside=terms)
+    away = np.asarray(lsoa_la, object)[rows][None, :] != np.asarray(school_la, object)[:, None]
+    return (share * away).sum(axis=1)
+
+
+def test_fitted_outside_terms_give_each_school_its_published_share_of_homes_in_other_las():
+    rng = np.random.default_rng(11)
+    lsoas = rng.uniform(0, 30_000, (400, 2))
+    lsoa_la = np.where(lsoas[:, 0] < 10_000, "A", np.where(lsoas[:, 0] < 20_000, "B", "C"))
+    children = rng.integers(20, 120, 400).astype(float)
+    schools = rng.uniform(2_000, 28_000, (12, 2))
+    school_la = np.where(schools[:, 0] < 10_000, "A", np.where(schools[:, 0] < 20_000, "B", "C"))
+    firsts = rng.integers(50, 250, 12).astype(float)
+    published = rng.uniform(0.05, 0.4, 12)
+    terms, worst, _ = outside_terms(lsoas, lsoa_la, children, schools, school_la, firsts, published, 0.6,
+                                    same_la=1.0, iterations=2000, tol=1e-7)
+    assert worst < 1e-5
+    args = (lsoas, lsoa_la, children, schools, school_la, firsts, 0.6, 1.0)
+    assert outside_shares(*args, terms) == pytest.approx(published, abs=1e-4)
+    # the check can fail: without the terms the shares are distance's alone, and not the published ones
+    assert np.abs(outside_shares(*args, None) - published).max() > 0.05
+
+
+def test_york_schools_draw_their_published_share_of_first_preferences_from_other_las(national_admissions_db):
+    from repaudit.simulate.national import la_market, national_frames, school_home_terms
+    from repaudit.warehouse import Warehouse
+
+    with Warehouse(national_admissions_db, read_only=True) as wh:
+        frames = national_frames(wh, demand_year=2021)
+    terms = school_home_terms(frames, HomeModel())
+    assert frames.home_terms[HomeModel()] is terms            # fitted once per frames, then kept
+    assert school_home_terms(frames, HomeModel(outside=False)) is None
+    comp = frames.schools.merge(frames.demand, on="urn")
+    comp = comp[comp["times_first"] > 0].reset_index(drop=True)
+    lsoa_la = frames.lsoas["lad_code"].map(frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"])
+    york = np.flatnonzero(comp["la_name"].eq("York").to_numpy())
+    rows, share = reach(frames.lsoas[["easting", "northing"]], frames.lsoas["children"], comp[["easting", "northing"]],
+                        comp["times_first"], york, 0.6, same_la=1.0, lsoa_la=lsoa_la, school_la=comp["la_code"],
+                        outside=comp["urn"].map(terms).to_numpy(float))
+    away = (lsoa_la.to_numpy(object)[rows][None, :] != comp["la_code"].to_numpy(object)[york][:, None])
+    published = (comp["from_another_la"] / comp["times_any"]).to_numpy(float)[york]
+    assert len(york) >= 8
+    assert (share * away).sum(axis=1) == pytest.approx(published, abs=0.02)
+    market = la_market(frames, "York", homes=HomeModel())
+    assert any("each school's share of applications from other LAs as published" in n for n in market.notes)

@@ -1,12 +1,17 @@
 """Where the children who put a school first live, across LA boundaries: a destination-choice (Huff) model
 over child population. The children of LSOA l put school s first in proportion to
 
-    T_ls = children_l x F_s exp(-per_km x d_ls + same_la x [s in l's LA]) / sum_k F_k exp(-per_km x d_lk + ...)
+    T_ls = children_l x F_s exp(-per_km x d_ls + same_la x [s in l's LA] + outside_s x [s not in l's LA])
+           / sum_k F_k exp(-per_km x d_lk + ...)
 
 over the schools k within RADIUS_KM of l (F the times each school was put first, d the straight-line distance
 in km; same_la: families favour their own LA's schools, whose admissions their LA coordinates), and a child
 who put s first lives in l with probability T_ls / sum_l T_ls; per_km and same_la were chosen on entry 2020
-(HomeModel). A market's homes (`market_homes`) are then drawn where its first preferences come from: around
+(HomeModel). outside_s, one term per school, is fitted (`outside_terms`) so that the share of s's first
+preferences living outside its LA equals the share of its applications that came from other LAs (published per
+school: applications from another LA / times put at any rank); without it every school of a place draws as far
+across the boundary as distance says, where real schools differ (a grammar draws from far beyond its LA, a
+school near a boundary it does not serve, hardly at all). A market's homes (`market_homes`) are then drawn where its first preferences come from: around
 each of the LA's schools on both sides of the boundary, and, for a border school of another LA, in the LA's
 own LSOAs (its count in the market is the LA's share already).
 """
@@ -33,9 +38,11 @@ class HomeModel:
 
     per_km: float = 0.6
     same_la: float = 1.0
+    outside: bool = True
 
     def describe(self) -> str:
-        return f"distance decay {self.per_km:g} per km, own LA's schools {self.same_la:+g}"
+        return (f"distance decay {self.per_km:g} per km, own LA's schools {self.same_la:+g}"
+                + (", each school's share of applications from other LAs as published" if self.outside else ""))
 
 
 HOMES = ("across", "la")     # --homes: across LA boundaries (the default), or in the market's own LA
@@ -70,11 +77,12 @@ def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_km: float = RADIUS_KM,
-          same_la: float = 0.0, lsoa_la=None, school_la=None) -> tuple:
+          same_la: float = 0.0, lsoa_la=None, school_la=None, outside=None) -> tuple:
     """For the schools TARGETS (indices into SCHOOL_XY), the LSOAs their first preferences come from:
     (lsoa indices, shares: one row per target school summing to 1, or to 0 when no child lives within
-    RADIUS_KM). SCHOOL_XY and FIRSTS are every school that competes for the children (F_k above); LSOA_LA
-    and SCHOOL_LA their LAs, needed when SAME_LA is not 0."""
+    RADIUS_KM). SCHOOL_XY and FIRSTS are every school that competes for the children (F_k above); OUTSIDE, when
+    given, their outside_s terms; LSOA_LA and SCHOOL_LA their LAs, needed when SAME_LA is not 0 or OUTSIDE is
+    given."""
     lsoa_xy, school_xy = np.asarray(lsoa_xy, float), np.asarray(school_xy, float)
     firsts = np.asarray(firsts, float)
     radius = radius_km * 1000
@@ -85,9 +93,11 @@ def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_k
     d = np.sqrt(squared_distances(lsoa_xy[rows], school_xy[rivals]))
 
     def bonus(schools: np.ndarray) -> np.ndarray | float:
-        if not same_la:
+        if not same_la and outside is None:
             return 0.0
-        return same_la * (np.asarray(lsoa_la, object)[rows][:, None] == np.asarray(school_la, object)[schools][None, :])
+        same = np.asarray(lsoa_la, object)[rows][:, None] == np.asarray(school_la, object)[schools][None, :]
+        away = 0.0 if outside is None else np.where(same, 0.0, np.asarray(outside, float)[schools][None, :])
+        return same_la * same + away
     pull = np.where(d <= radius, firsts[rivals] * np.exp(-per_km * d / 1000 + bonus(rivals)), 0.0)
     total = pull.sum(axis=1)
     d_mine = np.sqrt(squared_distances(lsoa_xy[rows], mine))
@@ -99,22 +109,26 @@ def reach(lsoa_xy, children, school_xy, firsts, targets, per_km: float, radius_k
 
 
 def market_homes(lsoas: pd.DataFrame, la_lsoas, schools: pd.DataFrame, market: pd.DataFrame,
-                 per_km: float, same_la: float = 0.0, radius_km: float = RADIUS_KM) -> pd.DataFrame:
+                 per_km: float, same_la: float = 0.0, radius_km: float = RADIUS_KM,
+                 outside: pd.Series | None = None) -> pd.DataFrame:
     """The LSOAs a market's cohort lives in, with `children` = the expected number of its children living there:
     each of the LA's schools (MARKET.in_la) spreads its times_first by `reach`; a border school spreads its
     (already scaled) count over the LA's own LSOAs (LA_LSOAS) by `reach` restricted to them, or by children where
     that gives nothing. LSOAS: every LSOA (lsoa, children, idaci, easting, northing, and la_code with SAME_LA);
-    SCHOOLS: every competing school (easting, northing, times_first, la_code with SAME_LA), MARKET's too. LSOAs
-    with no expected child are left out."""
+    SCHOOLS: every competing school (urn, easting, northing, times_first, la_code with SAME_LA or OUTSIDE), MARKET's
+    too; OUTSIDE: outside_s per urn (`outside_terms`; 0 for a school it lacks). LSOAs with no expected child are
+    left out."""
     xy = lsoas[["easting", "northing"]].to_numpy(float)
     inside = lsoas["lsoa"].isin(set(la_lsoas)).to_numpy()
     all_xy = np.vstack([schools[["easting", "northing"]].to_numpy(float),
                         market[["easting", "northing"]].to_numpy(float)])
     firsts = np.append(schools["times_first"].fillna(0).to_numpy(float), np.zeros(len(market)))
     las = (lsoas["la_code"], np.append(schools["la_code"].to_numpy(object), market["la_code"].to_numpy(object))) \
-        if same_la else (None, None)
+        if same_la or outside is not None else (None, None)
+    away = None if outside is None else np.append(schools["urn"].map(outside).fillna(0.0).to_numpy(float),
+                                                  market["urn"].map(outside).fillna(0.0).to_numpy(float))
     rows, share = reach(xy, lsoas["children"], all_xy, firsts, len(schools) + np.arange(len(market)), per_km,
-                        radius_km, same_la, *las)
+                        radius_km, same_la, *las, outside=away)
     counts = market["times_first"].fillna(0).to_numpy(float)
     own = market["in_la"].to_numpy(bool)
     expected = np.zeros(len(lsoas))
@@ -130,3 +144,64 @@ def market_homes(lsoas: pd.DataFrame, la_lsoas, schools: pd.DataFrame, market: p
     keep = expected > 0
     return lsoas.loc[keep, ["lsoa", "idaci", "easting", "northing"]].assign(children=expected[keep]).reset_index(
         drop=True)
+
+
+OUTSIDE_SHARES = (0.005, 0.95)   # published shares from other LAs are held inside these, so every term is finite
+OUTSIDE_LIMIT = 10.0             # and no term goes beyond +-10 (a school with no other LA within reach)
+
+
+def pairs_within(points: np.ndarray, targets: np.ndarray, radius: float) -> tuple:
+    """Every (point, target) pair at most RADIUS metres apart: (point indices, target indices, distances), found
+    through a grid of RADIUS-wide cells (each point meets the targets of its own and the eight next cells)."""
+    cell = lambda xy: np.floor(xy / radius).astype(np.int64)
+    key = lambda c: c[:, 0] * 1_000_003 + c[:, 1]
+    order = np.argsort(key(cell(targets)), kind="stable")
+    keys = key(cell(targets))[order]
+    here = cell(points)
+    found_p, found_t = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            k = key(here + np.array([dx, dy]))
+            lo, hi = np.searchsorted(keys, k, "left"), np.searchsorted(keys, k, "right")
+            n = hi - lo
+            found_p.append(np.repeat(np.arange(len(points)), n))
+            found_t.append(order[np.repeat(hi - n.cumsum(), n) + np.arange(n.sum())] if n.sum() else
+                           np.zeros(0, np.int64))
+    p, t = np.concatenate(found_p), np.concatenate(found_t)
+    d = np.hypot(*(points[p] - targets[t]).T)
+    keep = d <= radius
+    order = np.lexsort([t[keep], p[keep]])
+    return p[keep][order], t[keep][order], d[keep][order]
+
+
+def outside_terms(lsoa_xy, lsoa_la, children, school_xy, school_la, firsts, share, per_km: float,
+                  same_la: float = 0.0, radius_km: float = RADIUS_KM, iterations: int = 100,
+                  tol: float = 0.002) -> tuple:
+    """Per school its outside_s (module docstring): the term under which the expected share of its first
+    preferences living outside its LA equals SHARE (NaN: no target, term 0), found by the fixed point
+    outside_s += logit(SHARE_s) - logit(expected share) over every school at once, since each school's homes
+    depend on its rivals' terms. Returns (terms, the largest and the mean remaining difference in share over the
+    schools with a target and any child of another LA within reach)."""
+    lsoa_xy, school_xy = np.asarray(lsoa_xy, float), np.asarray(school_xy, float)
+    firsts = np.asarray(firsts, float)
+    li, si, d = pairs_within(lsoa_xy, school_xy, radius_km * 1000)
+    away = np.asarray(lsoa_la, object)[li] != np.asarray(school_la, object)[si]
+    pull0 = firsts[si] * np.exp(-per_km * d / 1000 + same_la * ~away)
+    kids = np.asarray(children, float)
+    target = np.clip(np.asarray(share, float), *OUTSIDE_SHARES)
+    fit = np.isfinite(target) & (np.bincount(si, away * kids[li], minlength=len(firsts)) > 0) & (firsts > 0)
+    goal = np.log(target / (1 - target))
+    term = np.zeros(len(firsts))
+    worst = mean = 0.0
+    for _ in range(iterations):
+        pull = pull0 * np.where(away, np.exp(term)[si], 1.0)
+        flow = pull * (kids / np.maximum(np.bincount(li, pull, minlength=len(kids)), 1e-300))[li]
+        total = np.bincount(si, flow, minlength=len(firsts))
+        got = np.clip(np.bincount(si, flow * away, minlength=len(firsts)) / np.maximum(total, 1e-300), 1e-9, 1 - 1e-9)
+        miss = np.abs(got - target)[fit]
+        worst, mean = (float(miss.max()), float(miss.mean())) if miss.size else (0.0, 0.0)
+        if mean < tol:
+            break
+        step = np.where(fit, goal - np.log(got / (1 - got)), 0.0)
+        term = np.clip(term + np.clip(step, -2.0, 2.0), -OUTSIDE_LIMIT, OUTSIDE_LIMIT)
+    return term, worst, mean

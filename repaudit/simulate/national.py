@@ -18,7 +18,7 @@ qualifying at `fsm_selective_ratio` times the rate of the others (an assumption,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ import pandas as pd
 from .. import names
 from ..demand import school_demand
 from ..errors import WarehouseError
-from .homes import HomeModel, market_homes, within
+from .homes import HomeModel, market_homes, outside_terms, within
 from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
 
 
@@ -42,6 +42,7 @@ class NationalFrames:
     demand: pd.DataFrame | None = None   # per school: places, times_first/second/third (admissions.py)
     demand_year: int | None = None       # entry year the demand comes from
     la_preferences: pd.Series | None = None   # preferences each LA allows (index la_code)
+    home_terms: dict = field(default_factory=dict)   # HomeModel -> outside_s per urn (`school_home_terms`)
 
 
 def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_year: int | None = None) -> NationalFrames:
@@ -172,6 +173,26 @@ class LaMarket:
                                         # expected number of the cohort living there, homes.market_homes)
 
 
+def school_home_terms(frames: NationalFrames, homes: HomeModel) -> pd.Series | None:
+    """outside_s of every school with applications (homes.outside_terms), urn -> term, fitted over the whole
+    country once per frames and HOMES (kept in frames.home_terms, so `--la all` fits it once); None when HOMES
+    leaves them out or the demand has no applications from other LAs."""
+    if not homes.outside or frames.demand is None or "from_another_la" not in frames.demand or not frames.demand["from_another_la"].notna().any():
+        return None
+    if homes not in frames.home_terms:
+        comp = frames.schools[["urn", "la_code", "easting", "northing"]].merge(
+            frames.demand[["urn", "times_first", "times_any", "from_another_la"]], on="urn", how="inner")
+        comp = comp[comp["times_first"] > 0]
+        share = (comp["from_another_la"] / comp["times_any"].where(comp["times_any"] > 0)).to_numpy(float)
+        lsoa_la = frames.lsoas["lad_code"].map(frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"])
+        terms, _, _ = outside_terms(frames.lsoas[["easting", "northing"]].to_numpy(float), lsoa_la.to_numpy(object),
+                                    frames.lsoas["children"], comp[["easting", "northing"]].to_numpy(float),
+                                    comp["la_code"].to_numpy(object), comp["times_first"], share, homes.per_km,
+                                    homes.same_la)
+        frames.home_terms[homes] = pd.Series(terms, index=comp["urn"].to_numpy())
+    return frames.home_terms[homes]
+
+
 def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacities: pd.DataFrame | None = None,
               homes: HomeModel | None = None) -> LaMarket:
     """The market of LA (see the module docstring); CAPACITIES (urn, pan) override estimated places. With HOMES
@@ -234,10 +255,13 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
             frames.demand[["urn", "times_first"]], on="urn", how="inner")
         everywhere = frames.lsoas.assign(la_code=frames.lsoas["lad_code"].map(
             frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"]))
-        where = market_homes(everywhere, lsoas["lsoa"], competing, market, homes.per_km, homes.same_la)
+        outside = school_home_terms(frames, homes)
+        where = market_homes(everywhere, lsoas["lsoa"], competing, market, homes.per_km, homes.same_la,
+                             outside=outside)
         away = where.loc[~where["lsoa"].isin(set(lsoas["lsoa"])), "children"].sum()
         notes.append(f"homes drawn where the first preferences come from (children near each school, on both sides "
-                     f"of the boundary; {homes.describe()}): {away:,.0f} of the {where['children'].sum():,.0f} "
+                     f"of the boundary; {homes.describe() if outside is not None else replace(homes, outside=False).describe()}): {away:,.0f} of the "
+                     f"{where['children'].sum():,.0f} "
                      f"children expected to live outside {name}")
     return LaMarket(code, name, lsoas, market, fsm_share, notes, None if prefs is None else int(prefs),
                     frames.demand_year, where)
