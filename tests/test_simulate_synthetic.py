@@ -38,6 +38,21 @@ def test_choice_calibration_reproduces_first_preferences_per_group():
     assert report["max_error_pupils"] < 0.05
 
 
+def test_a_school_no_family_may_list_keeps_its_popularity_while_the_others_are_fitted():
+    # school 2 is barred to every family (say a grammar school in a cohort where nobody qualifies): its
+    # expected count is 0 whatever its popularity, so raising it round after round (it rose 6.9 a round, to
+    # 290 here, and in longer fits far enough to leave every other school's exp(popularity) at 0) is refused
+    rng = np.random.default_rng(0)
+    homes, schools = rng.uniform(0, 5000, (60, 2)), rng.uniform(0, 5000, (3, 2))
+    barred = np.zeros((60, 3), bool)
+    barred[:, 2] = True
+    model, report = calibrate(ChoiceModel(np.zeros(3)), homes, schools, np.zeros((60, 3), bool), [40, 20, 5],
+                              barred=barred, tol=0.0)
+    assert np.abs(model.popularity).max() < 5
+    p = model.first_choice_probabilities(homes, schools, np.zeros((60, 3), bool), barred=barred).sum(axis=0)
+    assert p == pytest.approx([40, 20, 0], abs=1e-6)      # the two open schools share all 60 families
+
+
 def test_choice_calibration_reproduces_second_and_third_preferences():
     rng = np.random.default_rng(3)
     homes = rng.random((500, 2)) * 8000

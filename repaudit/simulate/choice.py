@@ -324,8 +324,9 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         if sub_barred is not None:
             fixed = np.where(sub_barred, -np.inf, fixed)
         fixed_e = _exp_rows(fixed)          # exp(u) = exp(fixed) x exp(popularity): one exp per school a round
-        for it in range(1, iterations + 1):
-            e = fixed_e * np.exp(pop[row] - pop[row].max())
+        listable = (fixed_e > 0).any(axis=0)  # a school no family may list keeps its popularity: raising it
+        for it in range(1, iterations + 1):   # round after round would leave every other school's exp at 0
+            e = fixed_e * np.exp(pop[row] - pop[row][listable].max())
             predicted = e.T @ (weight / e.sum(axis=1))
             err = float(np.abs(predicted - want).max())
             used = max(used, it)
@@ -334,7 +335,7 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
             best, since = (err, 0) if err < best * 0.999 else (best, since + 1)
             if since >= STALL // 4:
                 break
-            pop[row] += np.log(want) - np.log(np.maximum(predicted, 1e-12))
+            pop[row] += np.where(listable, np.log(want) - np.log(np.maximum(predicted, 1e-12)), 0.0)
             pop[row] -= pop[row].mean()
         worst = max(worst, err)
     model = replace(model, popularity=pop[0] if len(pop) == 1 else pop)
