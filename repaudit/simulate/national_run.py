@@ -19,7 +19,7 @@ from ..warehouse import Warehouse
 from .compare import compare
 from .inputs import la_preference_limit, market_game
 from .homes import home_model
-from .national import all_las, la_market, national_frames
+from .national import all_las, la_market, national_frames, school_home_terms
 from .policies import Policy
 from .workers import run_tasks
 
@@ -56,6 +56,9 @@ def simulate_all(policy: Policy, baseline: Policy, db, runs: int = 10, seed: int
     draws each LA cohort's homes across LA boundaries (homes.py, the default), 'la' in the LA."""
     with Warehouse(db, read_only=True) as wh:
         frames = national_frames(wh)
+    model = home_model(homes)
+    if model is not None:
+        school_home_terms(frames, model)        # fitted once here, not in every worker
     las = all_las(frames)
     done = run_tasks(_la_task, las, NationalPlan(frames, policy, baseline, runs, seed, city_share, homes), jobs,
                      done=lambda i, found, _: progress(las[i][1]) if progress and found[0] is not None else None)
