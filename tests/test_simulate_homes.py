@@ -106,8 +106,11 @@ def test_pairs_within_finds_every_pair_a_full_comparison_finds():
     p, t, d = pairs_within(points, targets, 7_000.0)
     full = np.hypot(points[:, None, 0] - targets[None, :, 0], points[:, None, 1] - targets[None, :, 1])
     want = np.argwhere(full <= 7_000.0)                  # rows in point, then target order
-    assert np.array_equal(np.column_stack([p, t]), want)
-    assert d == pytest.approx(full[want[:, 0], want[:, 1]])
+    order = np.lexsort([t, p])
+    assert np.array_equal(np.column_stack([p, t])[order], want)
+    assert d[order] == pytest.approx(full[want[:, 0], want[:, 1]])
+    assert (np.diff(t) >= 0).all()                       # grouped by target
+    assert all(np.array_equal(a, b) for a, b in zip((p, t, d), pairs_within(points, targets, 7_000.0)))
 
 
 def test_outside_term_worked_by_hand_on_two_mirrored_las():

@@ -326,8 +326,9 @@ def calibrate(model: ChoiceModel, home_xy, school_xy, in_catchment, first_prefer
         fixed_e = _exp_rows(fixed)          # exp(u) = exp(fixed) x exp(popularity): one exp per school a round
         listable = (fixed_e > 0).any(axis=0)  # a school no family may list keeps its popularity: raising it
         for it in range(1, iterations + 1):   # round after round would leave every other school's exp at 0
-            e = fixed_e * np.exp(pop[row] - pop[row][listable].max())
-            predicted = e.T @ (weight / e.sum(axis=1))
+            scale = np.exp(pop[row] - pop[row][listable].max())   # sums by einsum, not BLAS: the same on any
+            totals = np.einsum("ij,j->i", fixed_e, scale)          # machine, whatever its threads
+            predicted = scale * np.einsum("ij,i->j", fixed_e, weight / totals)
             err = float(np.abs(predicted - want).max())
             used = max(used, it)
             if err < tol * max(want.max(), 1.0):

@@ -150,28 +150,34 @@ OUTSIDE_SHARES = (0.005, 0.95)   # published shares from other LAs are held insi
 OUTSIDE_LIMIT = 10.0             # and no term goes beyond +-10 (a school with no other LA within reach)
 
 
-def pairs_within(points: np.ndarray, targets: np.ndarray, radius: float) -> tuple:
-    """Every (point, target) pair at most RADIUS metres apart: (point indices, target indices, distances), found
-    through a grid of RADIUS-wide cells (each point meets the targets of its own and the eight next cells)."""
-    cell = lambda xy: np.floor(xy / radius).astype(np.int64)
-    key = lambda c: c[:, 0] * 1_000_003 + c[:, 1]
-    order = np.argsort(key(cell(targets)), kind="stable")
-    keys = key(cell(targets))[order]
-    here = cell(points)
+def pairs_within(points: np.ndarray, targets: np.ndarray, radius: float, split: int = 2) -> tuple:
+    """Every (point, target) pair at most RADIUS metres apart: (point indices, target indices, distances), by
+    target (in the same order every time for the same input). The points are sorted into square cells RADIUS / SPLIT wide; each target meets the
+    points of the cells within RADIUS of its own cell, and the exact distance keeps the pairs within RADIUS."""
+    size = radius / split
+    cells = np.floor(points / size).astype(np.int64)
+    key = cells[:, 0] * 1_000_003 + cells[:, 1]
+    order = np.argsort(key, kind="stable")
+    keys = key[order]
+    home = np.floor(targets / size).astype(np.int64)
     found_p, found_t = [], []
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            k = key(here + np.array([dx, dy]))
+    for dx in range(-split, split + 1):
+        for dy in range(-split, split + 1):
+            k = (home[:, 0] + dx) * 1_000_003 + home[:, 1] + dy
             lo, hi = np.searchsorted(keys, k, "left"), np.searchsorted(keys, k, "right")
             n = hi - lo
-            found_p.append(np.repeat(np.arange(len(points)), n))
-            found_t.append(order[np.repeat(hi - n.cumsum(), n) + np.arange(n.sum())] if n.sum() else
-                           np.zeros(0, np.int64))
+            if not n.sum():
+                continue
+            found_t.append(np.repeat(np.arange(len(targets)), n))
+            found_p.append(order[np.repeat(hi - n.cumsum(), n) + np.arange(n.sum())])
+    if not found_p:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     p, t = np.concatenate(found_p), np.concatenate(found_t)
-    d = np.hypot(*(points[p] - targets[t]).T)
+    d = np.hypot(points[p, 0] - targets[t, 0], points[p, 1] - targets[t, 1])
     keep = d <= radius
-    order = np.lexsort([t[keep], p[keep]])
-    return p[keep][order], t[keep][order], d[keep][order]
+    p, t, d = p[keep], t[keep], d[keep]
+    order = np.argsort(t, kind="stable")
+    return p[order], t[order], d[order]
 
 
 def outside_terms(lsoa_xy, lsoa_la, children, school_xy, school_la, firsts, share, per_km: float,
