@@ -1,7 +1,7 @@
 -- Per school of $phase in entry $year, from applications and offers: places (places offered in $year where at
--- least as many put the school first, else the most offered in $year and the two years before) and the times
--- it was put 1st, 2nd, 3rd and at any rank, and the applications from other LAs. Rows of a school closed since count for its one open successor
--- (GIAS links) unless the successor has its own row that year.
+-- least as many put the school first, else the most offered in $year and the two years before), the times it
+-- was put 1st, 2nd, 3rd and at any rank, and the applications from other LAs. Rows of a school closed since
+-- count for its one open successor (GIAS links) unless the successor has its own row that year.
 WITH succ AS (SELECT urn AS old, link_urn AS new FROM school_links WHERE link_type ILIKE 'successor%'
               UNION
               SELECT link_urn AS old, urn AS new FROM school_links WHERE link_type ILIKE 'predecessor%'),

@@ -11,9 +11,9 @@ who put s first lives in l with probability T_ls / sum_l T_ls; per_km and same_l
 preferences living outside its LA equals the share of its applications that came from other LAs (published per
 school: applications from another LA / times put at any rank); without it every school of a place draws as far
 across the boundary as distance says, where real schools differ (a grammar draws from far beyond its LA, a
-school near a boundary it does not serve, hardly at all). A market's homes (`market_homes`) are then drawn where its first preferences come from: around
-each of the LA's schools on both sides of the boundary, and, for a border school of another LA, in the LA's
-own LSOAs (its count in the market is the LA's share already).
+school near a boundary it does not serve, hardly at all). A market's homes (`market_homes`) are then drawn
+where its first preferences come from: around each of the LA's schools on both sides of the boundary, and,
+for a border school of another LA, in the LA's own LSOAs (its count in the market is the LA's share already).
 """
 from __future__ import annotations
 
@@ -152,8 +152,9 @@ OUTSIDE_LIMIT = 10.0             # and no term goes beyond +-10 (a school with n
 
 def pairs_within(points: np.ndarray, targets: np.ndarray, radius: float, split: int = 2) -> tuple:
     """Every (point, target) pair at most RADIUS metres apart: (point indices, target indices, distances), by
-    target (in the same order every time for the same input). The points are sorted into square cells RADIUS / SPLIT wide; each target meets the
-    points of the cells within RADIUS of its own cell, and the exact distance keeps the pairs within RADIUS."""
+    target (in the same order every time for the same input). The points are sorted into square cells
+    RADIUS / SPLIT wide; each target meets the points of the cells within RADIUS of its own cell, and the exact
+    distance keeps the pairs within RADIUS."""
     size = radius / split
     cells = np.floor(points / size).astype(np.int64)
     key = cells[:, 0] * 1_000_003 + cells[:, 1]
@@ -203,7 +204,8 @@ def outside_terms(lsoa_xy, lsoa_la, children, school_xy, school_la, firsts, shar
         pull = pull0 * np.where(away, np.exp(term)[si], 1.0)
         flow = pull * (kids / np.maximum(np.bincount(li, pull, minlength=len(kids)), 1e-300))[li]
         total = np.bincount(si, flow, minlength=len(firsts))
-        got = np.clip(np.bincount(si, flow * away, minlength=len(firsts)) / np.maximum(total, 1e-300), 1e-9, 1 - 1e-9)
+        got = np.clip(np.bincount(si, flow * away, minlength=len(firsts)) / np.maximum(total, 1e-300),
+                      1e-9, 1 - 1e-9)
         miss = np.abs(got - target)[fit]
         worst, mean = (float(miss.max()), float(miss.mean())) if miss.size else (0.0, 0.0)
         if mean < tol:

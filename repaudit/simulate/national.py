@@ -173,19 +173,25 @@ class LaMarket:
                                         # expected number of the cohort living there, homes.market_homes)
 
 
+def _lsoa_las(frames: NationalFrames) -> pd.Series:
+    """The LA code of each LSOA of FRAMES (through its district)."""
+    return frames.lsoas["lad_code"].map(frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"])
+
+
 def school_home_terms(frames: NationalFrames, homes: HomeModel) -> pd.Series | None:
     """outside_s of every school with applications (homes.outside_terms), urn -> term, fitted over the whole
     country once per frames and HOMES (kept in frames.home_terms, so `--la all` fits it once); None when HOMES
     leaves them out or the demand has no applications from other LAs."""
-    if not homes.outside or frames.demand is None or "from_another_la" not in frames.demand or not frames.demand["from_another_la"].notna().any():
+    demand = frames.demand
+    if not homes.outside or demand is None or not demand.get("from_another_la", pd.Series(dtype=float)).notna().any():
         return None
     if homes not in frames.home_terms:
         comp = frames.schools[["urn", "la_code", "easting", "northing"]].merge(
             frames.demand[["urn", "times_first", "times_any", "from_another_la"]], on="urn", how="inner")
         comp = comp[comp["times_first"] > 0]
         share = (comp["from_another_la"] / comp["times_any"].where(comp["times_any"] > 0)).to_numpy(float)
-        lsoa_la = frames.lsoas["lad_code"].map(frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"])
-        terms, _, _ = outside_terms(frames.lsoas[["easting", "northing"]].to_numpy(float), lsoa_la.to_numpy(object),
+        terms, _, _ = outside_terms(frames.lsoas[["easting", "northing"]].to_numpy(float),
+                                    _lsoa_las(frames).to_numpy(object),
                                     frames.lsoas["children"], comp[["easting", "northing"]].to_numpy(float),
                                     comp["la_code"].to_numpy(object), comp["times_first"], share, homes.per_km,
                                     homes.same_la)
@@ -253,15 +259,14 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     if homes is not None and "times_first" in market:
         competing = frames.schools[["urn", "la_code", "easting", "northing"]].merge(
             frames.demand[["urn", "times_first"]], on="urn", how="inner")
-        everywhere = frames.lsoas.assign(la_code=frames.lsoas["lad_code"].map(
-            frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"]))
+        everywhere = frames.lsoas.assign(la_code=_lsoa_las(frames))
         outside = school_home_terms(frames, homes)
         where = market_homes(everywhere, lsoas["lsoa"], competing, market, homes.per_km, homes.same_la,
                              outside=outside)
         away = where.loc[~where["lsoa"].isin(set(lsoas["lsoa"])), "children"].sum()
+        used = homes if outside is not None else replace(homes, outside=False)
         notes.append(f"homes drawn where the first preferences come from (children near each school, on both sides "
-                     f"of the boundary; {homes.describe() if outside is not None else replace(homes, outside=False).describe()}): {away:,.0f} of the "
-                     f"{where['children'].sum():,.0f} "
+                     f"of the boundary; {used.describe()}): {away:,.0f} of the {where['children'].sum():,.0f} "
                      f"children expected to live outside {name}")
     return LaMarket(code, name, lsoas, market, fsm_share, notes, None if prefs is None else int(prefs),
                     frames.demand_year, where)
