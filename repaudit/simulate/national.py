@@ -178,6 +178,12 @@ def _lsoa_las(frames: NationalFrames) -> pd.Series:
     return frames.lsoas["lad_code"].map(frames.las.drop_duplicates("lad_code").set_index("lad_code")["la_code"])
 
 
+def _competing(frames: NationalFrames, *columns: str) -> pd.DataFrame:
+    """Every school with applications: urn, la_code, location, times_first and the demand's COLUMNS."""
+    return frames.schools[["urn", "la_code", "easting", "northing"]].merge(
+        frames.demand[["urn", "times_first", *columns]], on="urn", how="inner")
+
+
 def school_home_terms(frames: NationalFrames, homes: HomeModel) -> pd.Series | None:
     """outside_s of every school with applications (homes.outside_terms), urn -> term, fitted over the whole
     country once per frames and HOMES (kept in frames.home_terms, so `--la all` fits it once); None when HOMES
@@ -186,8 +192,7 @@ def school_home_terms(frames: NationalFrames, homes: HomeModel) -> pd.Series | N
     if not homes.outside or demand is None or not demand.get("from_another_la", pd.Series(dtype=float)).notna().any():
         return None
     if homes not in frames.home_terms:
-        comp = frames.schools[["urn", "la_code", "easting", "northing"]].merge(
-            frames.demand[["urn", "times_first", "times_any", "from_another_la"]], on="urn", how="inner")
+        comp = _competing(frames, "times_any", "from_another_la")
         comp = comp[comp["times_first"] > 0]
         share = (comp["from_another_la"] / comp["times_any"].where(comp["times_any"] > 0)).to_numpy(float)
         terms, _, _ = outside_terms(frames.lsoas[["easting", "northing"]].to_numpy(float),
@@ -257,8 +262,7 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     market = market.reset_index(drop=True)
     where = None
     if homes is not None and "times_first" in market:
-        competing = frames.schools[["urn", "la_code", "easting", "northing"]].merge(
-            frames.demand[["urn", "times_first"]], on="urn", how="inner")
+        competing = _competing(frames)
         everywhere = frames.lsoas.assign(la_code=_lsoa_las(frames))
         outside = school_home_terms(frames, homes)
         where = market_homes(everywhere, lsoas["lsoa"], competing, market, homes.per_km, homes.same_la,
