@@ -265,3 +265,33 @@ def test_applications_of_a_closed_school_count_for_its_open_successor(tmp_path):
     assert (demand.loc[303, "times_first"], demand.loc[303, "places"]) == (180, 90)
     # 907 did not fill (10 first preferences for 30 places): the most offered in three years
     assert (demand.loc[907, "times_first"], demand.loc[907, "places"]) == (10, 30)
+
+
+def test_schools_with_no_entry_in_the_demand_year_are_not_in_its_market(tmp_path):
+    """With applications loaded, a school with none in the demand year is left out of that year's market when it
+    does not admit at Year 7 (SPC youngest year group above 7) or first had applications in a later year; a school
+    with applications in the year stays whatever its youngest year group."""
+    rows = [(301, 2020, "900", 180, 250, 100, 50, 4), (301, 2022, "900", 150, 300, 120, 60, 4),
+            (303, 2022, "900", 90, 180, 40, 20, 4), (401, 2022, "901", 200, 100, 80, 60, 3)]
+    frame = pd.DataFrame(rows, columns=["urn", "year", "la_code", "places_offered", "times_first", "times_second",
+                                        "times_third", "preferences"]).assign(phase="Secondary")
+    with Warehouse(tmp_path / "n.duckdb") as wh:
+        fill(wh)
+        wh.con.execute("UPDATE school_census SET youngest_year_group = CASE urn WHEN 302 THEN 9 WHEN 303 THEN 9 "
+                       "ELSE 7 END")
+        wh.store(LoadResult("test", "apps.csv", "t", len(frame), [TableRows("school_admissions", frame,
+                                                                             ["urn", "year", "phase"])]))
+        latest = national_frames(wh)
+        wh.con.execute("UPDATE school_census SET youngest_year_group = 7 WHERE urn = 303")
+        earlier = national_frames(wh, demand_year=2020)
+    upper = "1 school(s) of Countyshire left out: no entry at Year 7 (the SPC's youngest year group is above) (URNs 302)"
+    market = la_market(latest, "Countyshire")
+    # 302 has no applications and no Year 7: out; 303 has no Year 7 either but has applications in 2022: in
+    assert sorted(market.schools["urn"]) == [301, 303, 401]
+    assert upper in market.notes
+    market = la_market(earlier, "Countyshire")
+    # entry 2020 (303 now with a Year 7): 303 and the border school 401 first had applications in 2022
+    assert sorted(market.schools["urn"]) == [301]
+    assert upper in market.notes
+    assert "1 school(s) of Countyshire left out: applications only after entry 2020 (opened since) (URNs 303)" \
+        in market.notes

@@ -11,10 +11,13 @@ An LA's market (`la_market`): children of the LA's LSOAs; the LA's schools; and,
 the boundary can apply across it, the schools of other LAs within `border_km` of one of the LA's LSOA
 centroids, each with the share of its places equal to the LA's share of the children living within
 `border_km` of it. Places: a PAN file if given, else GIAS capacity / year groups, else the roll / year
-groups (an estimate, said in a note). Selective (grammar) schools can be listed only by children who
-qualify: a random share of the cohort equal to the selective places (or, with applications and offers,
-the children who put one first when more) over the cohort, FSM children
-qualifying at `fsm_selective_ratio` times the rate of the others (an assumption, stated in the output).
+groups (an estimate, said in a note). A school with no applications in the demand year is not part of the
+market when it does not admit at the entry age (its youngest year group in the SPC is above the entry year:
+upper schools, UTCs, studio schools) or has applications only in a later year (it opened since), said in a
+note (`admits_at_entry`). Selective (grammar) schools can be listed only by children who qualify: a random
+share of the cohort equal to the selective places (or, with applications and offers, the children who put one
+first when more) over the cohort, FSM children qualifying at `fsm_selective_ratio` times the rate of the others
+(an assumption, stated in the output).
 """
 from __future__ import annotations
 
@@ -43,6 +46,8 @@ class NationalFrames:
     demand_year: int | None = None       # entry year the demand comes from
     la_preferences: pd.Series | None = None   # preferences each LA allows (index la_code)
     home_terms: dict = field(default_factory=dict)   # HomeModel -> outside_s per urn (`school_home_terms`)
+    entry_year_group: int = 7                 # national-curriculum year of entry (Reception 0): entry age - 4
+    admitted_later: frozenset = frozenset()   # urns with applications in a later year than the demand's only
 
 
 def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_year: int | None = None) -> NationalFrames:
@@ -70,20 +75,23 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
         raise WarehouseError("no LSOA has children of the entry age, IDACI and a centroid in the warehouse; load the "
                              "population, IoD, LSOA lookup and LSOA centroid files (see README, 'Auditing real data')")
     census = wh.count("school_census") > 0
-    census_sex = "sex_of_school" if census and "sex_of_school" in wh.df("SELECT * FROM school_census LIMIT 0").columns \
-        else "NULL"
+    census_columns = wh.df("SELECT * FROM school_census LIMIT 0").columns if census else ()
+    census_sex = "sex_of_school" if "sex_of_school" in census_columns else "NULL"
+    youngest = "youngest_year_group" if "youngest_year_group" in census_columns else "NULL"
     schools = wh.df(
         f"""SELECT s.urn, s.name, s.la_code, s.la_name, coalesce(l.lad_code, s.lad_code) AS lad_code, s.type, s.phase,
                   s.capacity, s.pupils,
                   s.easting, s.northing, {"c.admissions_policy" if census else "s.admissions_policy"} AS admissions,
                   {"c.sex" if census else "NULL"} AS sex,
-                  {"coalesce(c.religion, s.religious_character)" if census else "s.religious_character"} AS religion
+                  {"coalesce(c.religion, s.religious_character)" if census else "s.religious_character"} AS religion,
+                  {"c.youngest" if census else "NULL"} AS youngest
            FROM schools s
            LEFT JOIN (SELECT lsoa21, min(lad_code) AS lad_code FROM lsoa_lookup GROUP BY lsoa21) l
                   ON l.lsoa21 = s.lsoa
            {"LEFT JOIN (SELECT urn, arg_max(admissions_policy, year) FILTER (admissions_policy IS NOT NULL) "
             f"AS admissions_policy, arg_max({census_sex}, year) FILTER ({census_sex} IS NOT NULL) AS sex, "
-            "arg_max(religious_character, year) FILTER (religious_character IS NOT NULL) AS religion "
+            "arg_max(religious_character, year) FILTER (religious_character IS NOT NULL) AS religion, "
+            f"arg_max({youngest}, year) FILTER ({youngest} IS NOT NULL) AS youngest "
             "FROM school_census GROUP BY urn) c ON c.urn = s.urn" if census else ""}
            WHERE coalesce(s.status, 'Open') ILIKE 'open%' AND s.phase ILIKE ?
              AND coalesce(s.type_group, '') NOT ILIKE 'independent%' AND coalesce(s.type, '') NOT ILIKE '%special%'
@@ -100,8 +108,37 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
     las = _las(wh)
     fsm = _fsm_shares(wh)
     demand, year, prefs = school_demand(wh.con, phase, demand_year)
+    later = frozenset()
+    if demand is not None:
+        latest = school_demand(wh.con, phase)[0]
+        later = frozenset(set(latest["urn"].astype(int)) - set(demand["urn"].astype(int)))
     return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm,
-                          demand, year, prefs)
+                          demand, year, prefs, entry_year_group=entry_age - 4, admitted_later=later)
+
+
+def admits_at_entry(frames: NationalFrames, schools: pd.DataFrame) -> pd.Series:
+    """Per school of SCHOOLS, '' where it takes part in the entry year's market, else why not: with demand data, a
+    school with no applications in the demand year that does not admit at the entry age (SPC youngest year group
+    above the entry year) or that first had applications in a later year. Without demand data, every school."""
+    reason = pd.Series("", index=schools.index)
+    if frames.demand is None:
+        return reason
+    none = ~schools["urn"].isin(set(frames.demand["urn"]))
+    youngest = pd.to_numeric(schools.get("youngest", pd.Series(np.nan, index=schools.index)), errors="coerce")
+    later = schools["urn"].isin(frames.admitted_later)
+    entry = "Reception" if frames.entry_year_group == 0 else f"Year {frames.entry_year_group}"
+    reason[none & later] = f"applications only after entry {frames.demand_year} (opened since)"
+    upper = none & (youngest > frames.entry_year_group)
+    reason[upper] = f"no entry at {entry} (the SPC's youngest year group is above)"
+    return reason
+
+
+def _left_out_notes(schools: pd.DataFrame, reasons: pd.Series, code: str, name: str) -> list[str]:
+    """One note per reason (admits_at_entry) naming the schools of LA CODE left out for it."""
+    mine = (reasons != "") & (schools["la_code"] == code)
+    return [f"{int(n)} school(s) of {name} left out: {why} (URNs "
+            f"{', '.join(map(str, schools.loc[mine & (reasons == why), 'urn'].astype(int).tolist()[:10]))})"
+            for why, n in reasons[mine].value_counts().sort_index().items()]
 
 
 def _las(wh) -> pd.DataFrame:
@@ -216,6 +253,9 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
     if lsoas.empty:
         raise WarehouseError(f"no LSOAs of {name} ({code}) have children, IDACI and a centroid in the warehouse")
     sch = frames.schools
+    out = admits_at_entry(frames, sch)
+    notes = _left_out_notes(sch, out, code, name)
+    sch = sch[out == ""]
     own = sch[sch["la_code"] == code]
     if own.empty:
         raise WarehouseError(f"no open schools of {name} ({code}) with a location in the warehouse")
@@ -227,7 +267,6 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
         border["share"] = _local_share(border[["easting", "northing"]].to_numpy(float), frames.lsoas, lsoas["lsoa"],
                                        border_km * 1000)
     market = pd.concat([own.assign(in_la=True, share=1.0), border.assign(in_la=False)], ignore_index=True)
-    notes = []
     if frames.demand is not None:
         market, demand_notes = _with_demand(market, frames.demand, frames.demand_year, name)
         notes += demand_notes
