@@ -295,3 +295,26 @@ def test_schools_with_no_entry_in_the_demand_year_are_not_in_its_market(tmp_path
     assert upper in market.notes
     assert "1 school(s) of Countyshire left out: applications only after entry 2020 (opened since) (URNs 303)" \
         in market.notes
+
+
+def test_an_all_through_school_takes_part_when_it_has_applications_of_the_phase(tmp_path):
+    """GIAS phase 'All-through' is not 'Secondary', yet such a school admits at Year 7 where the secondary
+    applications and offers have its row: it takes part; one without a row does not."""
+    rows = [(301, 2022, "900", 150, 300, 120, 60, 4), (305, 2022, "900", 60, 90, 20, 10, 4)]
+    frame = pd.DataFrame(rows, columns=["urn", "year", "la_code", "places_offered", "times_first", "times_second",
+                                        "times_third", "preferences"]).assign(phase="Secondary")
+    with Warehouse(tmp_path / "n.duckdb") as wh:
+        fill(wh)
+        wh.con.execute("""INSERT INTO schools (urn, name, la_code, la_name, type, status, phase, pupils, easting,
+                          northing, lsoa) VALUES
+                          (305, 'Through School', '900', 'Countyshire', 'Academy converter', 'Open', 'All-through',
+                           1400, 500800.0, 199500.0, 'E01100002'),
+                          (306, 'Other Through', '900', 'Countyshire', 'Academy converter', 'Open', 'All-through',
+                           1400, 500900.0, 199600.0, 'E01100002')""")
+        wh.store(LoadResult("test", "apps.csv", "t", len(frame), [TableRows("school_admissions", frame,
+                                                                             ["urn", "year", "phase"])]))
+        frames = national_frames(wh)
+    own = la_market(frames, "Countyshire").schools.set_index("urn")
+    assert 305 in own.index and 306 not in own.index
+    # its places are the places it offered (90 put it first for 60: it filled), its demand as published
+    assert (own.loc[305, "pan"], own.loc[305, "times_first"]) == (60, 90)

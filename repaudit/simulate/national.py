@@ -3,7 +3,9 @@
 `national_frames(wh)` reads, once, every LSOA (2021 codes) with its district, children of the entry age
 (Census 2021 band divided evenly over its years), IDACI (IoD on 2011 LSOAs, carried to 2021 codes by the
 ONS lookup, averaged over the 2011 LSOAs of a split or merge) and population-weighted centroid, and every
-open school of the phase with its LA, location (GIAS), type, admissions policy (SPC) and places.
+open school of the phase (and, with applications and offers, every school of another GIAS phase with
+applications of this one: all-through and middle schools admitting at Year 7) with its LA, location (GIAS),
+type, admissions policy (SPC) and places.
 `resolve_la` finds an LA by name, old three-digit code or ONS code (an LA's own code, or the code or name
 of one of its districts: a county's districts are those where most of its schools are).
 
@@ -52,7 +54,8 @@ class NationalFrames:
 
 def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_year: int | None = None) -> NationalFrames:
     """Every LSOA and open school of PHASE in the warehouse; errors say which table to load. With applications
-    and offers loaded, the demand of DEMAND_YEAR (default the latest) too (`school_demand`)."""
+    and offers loaded, the demand of DEMAND_YEAR (default the latest) too (`school_demand`), and the schools of
+    other phases that have it (an all-through school admits at Year 7 too)."""
     wh.require("schools", "lsoa_population", "lsoa_deprivation", "lsoa_centroids")
     lsoas = wh.df(
         """WITH look AS (SELECT DISTINCT lsoa11, lsoa21, lad_code FROM lsoa_lookup),
@@ -93,11 +96,16 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
             "arg_max(religious_character, year) FILTER (religious_character IS NOT NULL) AS religion, "
             f"arg_max({youngest}, year) FILTER ({youngest} IS NOT NULL) AS youngest "
             "FROM school_census GROUP BY urn) c ON c.urn = s.urn" if census else ""}
-           WHERE coalesce(s.status, 'Open') ILIKE 'open%' AND s.phase ILIKE ?
+           WHERE coalesce(s.status, 'Open') ILIKE 'open%'
              AND coalesce(s.type_group, '') NOT ILIKE 'independent%' AND coalesce(s.type, '') NOT ILIKE '%special%'
              AND coalesce(s.type, '') NOT ILIKE 'online%'
              AND s.easting IS NOT NULL AND s.northing IS NOT NULL AND s.la_code IS NOT NULL
-           ORDER BY s.urn""", [phase])
+           ORDER BY s.urn""")
+    demand, year, prefs = school_demand(wh.con, phase, demand_year)
+    entry = schools["phase"].fillna("").str.lower().eq(phase.lower())
+    if demand is not None:          # an all-through (or middle) school with applications of the phase admits at its entry
+        entry |= schools["urn"].isin(set(demand["urn"]))
+    schools = schools[entry].reset_index(drop=True)
     groups = schools["phase"].fillna(phase).str.lower().map(YEAR_GROUPS).fillna(5)
     from_capacity = np.floor(schools["capacity"].astype(float) / groups)
     from_roll = np.floor(schools["pupils"].astype(float) / groups)
@@ -107,7 +115,6 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
     schools["community"] = schools["type"].fillna("").str.lower().isin(LA_ADMISSIONS_TYPES)
     las = _las(wh)
     fsm = _fsm_shares(wh)
-    demand, year, prefs = school_demand(wh.con, phase, demand_year)
     later = frozenset()
     if demand is not None:
         latest = school_demand(wh.con, phase)[0]
