@@ -144,6 +144,22 @@ def test_the_national_summary_says_what_the_policy_binds():
         "The policy applies to 9 of the 118 secondaries of 2 LAs; the other 109 set their own admissions."
     assert national_scope(table, load_policy("fsm-quota")).startswith(
         "The policy is modelled at all of the 118 secondaries of 2 LAs, but each LA can bind only the 9 ")
+    # a school near a boundary is in its neighbour's market too: each LA's own schools count it once
+    table = table.assign(schools=[120, 12], la_schools=[108, 10])
+    assert national_scope(table, load_policy("brighton-2025")) == \
+        "The policy applies to 9 of the 118 secondaries of 2 LAs; the other 109 set their own admissions."
+
+
+def test_schools_of_neighbouring_las_are_counted_apart_and_never_bound():
+    kent = _game("Kent", [True, False, False, False, False, False])
+    kent.schools.area = np.array(["Kent"] * 4 + ["border"] * 2, dtype=object)
+    assert scope_sentence(kent, load_policy("brighton-2025"), load_policy("brighton-2024")) == (
+        "The policy applies to 1 of Kent's 4 secondaries (and the 2 of neighbouring LAs that take part); the other "
+        "5 set their own admissions.")
+    assert scope_sentence(kent, load_policy("fsm-quota"), load_policy("baseline")) == (
+        "The policy is modelled at all of Kent's 4 secondaries (and the 2 of neighbouring LAs that take part), but "
+        "the LA can bind only the 1 it is the admission authority for; the other 5 set their own admissions and "
+        "would each have to adopt it.")
 
 
 def test_digamma_and_trigamma_match_known_values():

@@ -9,6 +9,8 @@ rounding or the schools the policy applies to moves children too, and the summar
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .game import Game
 from .policies import Policy
 
@@ -22,11 +24,15 @@ def area_name(meta: dict) -> str:
 
 
 def scope_sentence(game: Game, policy: Policy, baseline: Policy) -> str:
-    """One sentence: how many of the area's secondaries the policy applies to and can bind."""
-    n, la = game.schools.n, int(game.schools.community.sum())
+    """One sentence: how many of the area's secondaries the policy applies to and can bind; schools of
+    neighbouring LAs taking part (area 'border') are counted apart, and never as bound."""
+    border = int(np.sum(np.asarray(getattr(game.schools, "area", []), dtype=object) == "border"))
+    n, la = game.schools.n - border, int(game.schools.community.sum())
     name = area_name(game.meta)
     whose = f"{name}'s {n} secondaries" if name else f"the {n} schools simulated"
-    own = n - la
+    if border:
+        whose += f" (and the {border} of neighbouring LAs that take part)"
+    own = n + border - la
     if own == 0 and not name:
         return f"The policy applies to all of {whose}, each taken as one the LA is the admission authority for."
     if own == 0:
@@ -40,8 +46,10 @@ def scope_sentence(game: Game, policy: Policy, baseline: Policy) -> str:
 
 
 def national_scope(table, policy: Policy) -> str:
-    """The scope sentence of `--la all`, from national.csv's schools and la_admitted_schools per LA."""
-    n, la = int(table["schools"].sum()), int(table["la_admitted_schools"].sum())
+    """The scope sentence of `--la all`, from national.csv's la_schools (each LA's own, so a school near a
+    boundary is counted once) and la_admitted_schools per LA."""
+    n = int(table["la_schools" if "la_schools" in table else "schools"].sum())
+    la = int(table["la_admitted_schools"].sum())
     where = f"the {n:,} secondaries of {len(table)} LAs"
     if policy.applies_to == "community":
         return f"The policy applies to {la:,} of {where}; the other {n - la:,} set their own admissions."

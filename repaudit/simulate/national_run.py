@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
@@ -100,7 +101,8 @@ def _row(code, name, game, result) -> dict:
     fsm = game.applicants.fsm
     return {
         "la_code": code, "la_name": name, "applicants": game.applicants.n, "fsm_applicants": int(fsm.sum()),
-        "schools": game.schools.n, "la_admitted_schools": int(game.schools.community.sum()),
+        "schools": game.schools.n, "la_schools": int(np.sum(game.schools.area != "border")),
+        "la_admitted_schools": int(game.schools.community.sum()),
         "movers": s.loc["movers", "policy_mean"],
         "kept_baseline_school": s.loc["kept_baseline_school", "policy_mean"],
         "fsm_top2_baseline": s.loc["fsm_top2_rate", "baseline_mean"],
