@@ -116,7 +116,7 @@ def national_frames(wh, phase: str = "Secondary", entry_age: int = 11, demand_ye
     las = _las(wh)
     fsm = _fsm_shares(wh)
     later = frozenset()
-    if demand is not None:
+    if demand is not None and demand_year is not None:      # the latest year (the default) has none admitted later
         latest = school_demand(wh.con, phase)[0]
         later = frozenset(set(latest["urn"].astype(int)) - set(demand["urn"].astype(int)))
     return NationalFrames(lsoas, schools.drop(columns=["capacity", "pupils", "phase", "admissions"]), las, fsm,
