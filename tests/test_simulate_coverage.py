@@ -83,7 +83,8 @@ def test_the_check_fails_a_broken_interval():
 
 def _game(name, community):
     meta = {"la": {"name": name}} if name else {}
-    return SimpleNamespace(schools=SimpleNamespace(n=len(community), community=np.array(community, bool)), meta=meta)
+    return SimpleNamespace(schools=SimpleNamespace(n=len(community), community=np.array(community, bool),
+                                                   border=np.zeros(len(community), bool)), meta=meta)
 
 
 def test_every_summary_can_say_what_the_policy_binds():
@@ -152,7 +153,7 @@ def test_the_national_summary_says_what_the_policy_binds():
 
 def test_schools_of_neighbouring_las_are_counted_apart_and_never_bound():
     kent = _game("Kent", [True, False, False, False, False, False])
-    kent.schools.area = np.array(["Kent"] * 4 + ["border"] * 2, dtype=object)
+    kent.schools.border = np.array([False] * 4 + [True] * 2)
     assert scope_sentence(kent, load_policy("brighton-2025"), load_policy("brighton-2024")) == (
         "The policy applies to 1 of Kent's 4 secondaries (and the 2 of neighbouring LAs that take part); the other "
         "5 set their own admissions.")

@@ -9,8 +9,6 @@ rounding or the schools the policy applies to moves children too, and the summar
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .game import Game
 from .policies import Policy
 
@@ -25,8 +23,8 @@ def area_name(meta: dict) -> str:
 
 def scope_sentence(game: Game, policy: Policy, baseline: Policy) -> str:
     """One sentence: how many of the area's secondaries the policy applies to and can bind; schools of
-    neighbouring LAs taking part (area 'border') are counted apart, and never as bound."""
-    border = int(np.sum(np.asarray(getattr(game.schools, "area", []), dtype=object) == "border"))
+    neighbouring LAs taking part (Schools.border) are counted apart, and never as bound."""
+    border = int(game.schools.border.sum())
     n, la = game.schools.n - border, int(game.schools.community.sum())
     name = area_name(game.meta)
     whose = f"{name}'s {n} secondaries" if name else f"the {n} schools simulated"

@@ -16,6 +16,7 @@ from .policies import Policy
 from .rules import Pairs, Rules, assign_rules, build_market, pairs_of
 
 ROUTES = ("unplaced", "offer", "directed", "ehcp")
+BORDER = "border"    # the area of a neighbouring LA's school taking part in an LA's market
 UNPLACED, OFFER, DIRECTED, EHCP = range(4)
 
 
@@ -35,6 +36,11 @@ class Schools:
     @property
     def n(self) -> int:
         return len(self.urn)
+
+    @property
+    def border(self) -> np.ndarray:
+        """Bool (S,): a school of a neighbouring LA taking part in the LA's market (area BORDER)."""
+        return np.asarray(self.area, dtype=object) == BORDER
 
     def admits(self) -> np.ndarray:
         """Bool (4, S): who school s may admit, by applicant kind (girl?, qualified?) = 2 x girl + qualified."""

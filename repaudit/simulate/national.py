@@ -31,6 +31,7 @@ import pandas as pd
 from .. import names
 from ..demand import school_demand
 from ..errors import WarehouseError
+from .game import BORDER
 from .homes import HomeModel, market_homes, outside_terms, within
 from .schools import LA_ADMISSIONS_TYPES, YEAR_GROUPS
 
@@ -300,7 +301,7 @@ def la_market(frames: NationalFrames, la: str, border_km: float = 3.0, capacitie
         notes.append(f"{int((~market['in_la']).sum())} school(s) of neighbouring LAs within {border_km:g} km take part, "
                      f"with {int(market.loc[~market['in_la'], 'places'].sum())} places: their places times the LA's share "
                      "of the children living within that distance of them")
-    market = market.assign(pan=market["places"].astype(np.int64), area=np.where(market["in_la"], name, "border"))
+    market = market.assign(pan=market["places"].astype(np.int64), area=np.where(market["in_la"], name, BORDER))
     fsm_share = float(frames.fsm.get(code, np.nan))
     if not np.isfinite(fsm_share):
         raise WarehouseError(f"no FSM figures for the schools of {name} ({code}): load SPC or GIAS with PercentageFSM")

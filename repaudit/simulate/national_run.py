@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from ..errors import RepauditError
@@ -101,7 +100,7 @@ def _row(code, name, game, result) -> dict:
     fsm = game.applicants.fsm
     return {
         "la_code": code, "la_name": name, "applicants": game.applicants.n, "fsm_applicants": int(fsm.sum()),
-        "schools": game.schools.n, "la_schools": int(np.sum(game.schools.area != "border")),
+        "schools": game.schools.n, "la_schools": int((~game.schools.border).sum()),
         "la_admitted_schools": int(game.schools.community.sum()),
         "movers": s.loc["movers", "policy_mean"],
         "kept_baseline_school": s.loc["kept_baseline_school", "policy_mean"],
